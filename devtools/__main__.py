@@ -1,0 +1,100 @@
+"""The project's commands. Each one sets up what it needs first (virtualenv, Directus) and is safe to rerun.
+
+    python3 -m devtools test [pytest args]   ruff + mypy + the whole test suite against a real Directus
+    python3 -m devtools demo                 start Directus, seed it, run example_project against it
+    python3 -m devtools record [pytest args] re-record the offline cassettes from a real Directus
+    python3 -m devtools bench                the benchmark suite (see bench/README.md)
+
+A virtualenv is made in ``.venv/`` (ignored by git) and the project installed into it in editable mode
+with its dev extras; it is re-synced whenever pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+
+
+def _say(msg: str) -> None:
+    print(f"[devtools] {msg}", file=sys.stderr, flush=True)
+
+
+def ensure_venv() -> Path:
+    """Create .venv and install the project with its dev extras (again when pyproject.toml changed)."""
+    stamp = VENV / ".pyproject.sha256"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PY.exists() and stamp.exists() and stamp.read_text() == digest:
+        return PY
+    if not PY.exists():
+        _say(f"creating virtualenv in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    _say("installing directus-orm[dev] into .venv")
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"], check=True)
+    stamp.write_text(digest)
+    return PY
+
+
+def _in_venv(args: list[str], env: dict[str, str] | None = None) -> int:
+    return subprocess.run([str(PY), *args], cwd=ROOT, env=env).returncode
+
+
+def cmd_test(extra: list[str]) -> int:
+    ensure_venv()
+    env = dict(os.environ)
+    offline = env.get("DIRECTUS_ORM_OFFLINE") == "1"
+    if not offline and not env.get("DIRECTUS_TEST_URL"):
+        # Install (or find cached) Directus before pytest starts, so its output is not captured.
+        from devtools.directus import provision
+
+        provision()
+    _say("ruff")
+    if _in_venv(["-m", "ruff", "check", "directus_orm", "tests", "devtools", "example_project", "bench"]):
+        return 1
+    _say("mypy --strict directus_orm")
+    if _in_venv(["-m", "mypy", "directus_orm"]):
+        return 1
+    _say("pytest" + (" (offline: replaying cassettes)" if offline else " (live Directus)"))
+    if not offline:
+        # Integration tests must run, never skip quietly, unless offline mode was asked for.
+        env["DIRECTUS_ORM_REQUIRE_SERVER"] = "1"
+    return _in_venv(["-m", "pytest", *extra], env=env)
+
+
+def cmd_record(extra: list[str]) -> int:
+    ensure_venv()
+    env = dict(os.environ, DIRECTUS_ORM_RECORD="1", DIRECTUS_ORM_REQUIRE_SERVER="1")
+    env.pop("DIRECTUS_ORM_OFFLINE", None)
+    return _in_venv(["-m", "pytest", "-m", "not live_only", *extra], env=env)
+
+
+def cmd_demo(extra: list[str]) -> int:
+    ensure_venv()
+    return _in_venv(["-m", "example_project", *extra])
+
+
+def cmd_bench(extra: list[str]) -> int:
+    ensure_venv()
+    return _in_venv(["-m", "bench", *extra])
+
+
+COMMANDS = {"test": cmd_test, "demo": cmd_demo, "record": cmd_record, "bench": cmd_bench}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__)
+        return 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

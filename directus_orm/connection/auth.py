@@ -1,0 +1,355 @@
+"""Authentication as pluggable ``httpx.Auth`` objects.
+
+* :class:`StaticToken` - a user's static token, sent as a Bearer header.
+* :class:`TokenAuth` - an access/refresh token pair (json mode), refreshed shortly before it expires and
+  again when Directus answers ``TOKEN_EXPIRED``.
+* :class:`PasswordAuth` - email + password (+ otp): logs in on first use, then behaves as TokenAuth.
+* :class:`SessionAuth` - a ``directus_session_token`` cookie (session mode), refreshed the same way.
+
+Refreshing is single-flight: when many concurrent requests find the token stale, one refresh request is
+sent and the others wait for it. The refresh and login requests are yielded from the auth flow, so they
+travel through the same client and pool as the request that needed them.
+
+Tokens live only in private attributes; ``repr()`` shows the kind of credentials, never their value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import time
+import weakref
+from collections.abc import AsyncGenerator, Generator
+from typing import Any
+
+import httpx
+
+from ..exceptions import DirectusError, ImproperlyConfigured, error_from_response
+
+__all__ = ["DirectusAuth", "PasswordAuth", "SessionAuth", "StaticToken", "TokenAuth"]
+
+SESSION_COOKIE_NAME = "directus_session_token"
+
+
+class DirectusAuth(httpx.Auth):
+    """Base of our auth flows: knows how to log out; async only (the sync face runs on a loop too)."""
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        raise DirectusError("directus-orm authenticates through httpx.AsyncClient only")
+        yield request  # pragma: no cover - makes this a generator
+
+    def logout_request(self, base_url: str) -> httpx.Request | None:
+        """The request that ends this session on the server, or None when there is nothing to end."""
+        return None
+
+    def forget(self) -> None:
+        """Drop the credentials after a logout."""
+
+    @property
+    def authenticated(self) -> bool:
+        return True
+
+
+class StaticToken(DirectusAuth):
+    """A static token (Directus user setting); it never expires, so it is never refreshed."""
+
+    def __init__(self, token: str) -> None:
+        if not token:
+            raise ImproperlyConfigured("StaticToken needs a non-empty token")
+        self._token: str | None = token
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self._token is not None:
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+    def forget(self) -> None:
+        self._token = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self._token is not None
+
+    def __repr__(self) -> str:
+        return "StaticToken(token='***')"
+
+
+def _jwt_expiry(token: str) -> float | None:
+    """Seconds since the epoch at which a JWT expires (read, not verified), or None."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        exp = json.loads(base64.urlsafe_b64decode(payload)).get("exp")
+    except (IndexError, ValueError, AttributeError):
+        return None
+    return float(exp) if isinstance(exp, (int, float)) else None
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+        code = body["errors"][0]["extensions"]["code"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return code if isinstance(code, str) else None
+
+
+class _RefreshingAuth(DirectusAuth):
+    """Shared machinery: an expiring access credential, a refresh request, single-flight locking."""
+
+    #: refresh this many seconds before expiry at most (and at most a fifth of the token's lifetime)
+    leeway = 5.0
+
+    def __init__(self, base_url: str) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._access: str | None = None
+        self._expires_at: float | None = None  # time.time() seconds
+        self._lifetime: float | None = None
+        self._generation = 0  # bumped on every new credential; lets waiters see a refresh happened
+        # One asyncio.Lock per event loop (a lock is bound to the loop it is first used on).
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._locks_guard = threading.Lock()
+
+    # -- hooks for subclasses ---------------------------------------------------------------------
+    def _can_refresh(self) -> bool:
+        raise NotImplementedError
+
+    def _refresh_request(self) -> httpx.Request:
+        raise NotImplementedError
+
+    def _authorize(self, request: httpx.Request) -> None:
+        raise NotImplementedError
+
+    def _read_grant(self, response: httpx.Response) -> None:
+        """Take the new credential from a login/refresh response (raising its typed error if any)."""
+        raise NotImplementedError
+
+    def _needs_login(self) -> bool:
+        return False
+
+    def _login_request(self) -> httpx.Request:
+        raise NotImplementedError
+
+    # -- shared -----------------------------------------------------------------------------------
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        with self._locks_guard:
+            lock = self._locks.get(loop)
+            if lock is None:
+                lock = self._locks[loop] = asyncio.Lock()
+            return lock
+
+    def _set_expiry(self, expires_ms: Any, token: str | None) -> None:
+        if isinstance(expires_ms, (int, float)) and expires_ms > 0:
+            self._lifetime = expires_ms / 1000
+            self._expires_at = time.time() + self._lifetime
+        else:
+            exp = _jwt_expiry(token) if token else None
+            self._expires_at = exp
+            self._lifetime = (exp - time.time()) if exp else None
+        self._generation += 1
+
+    def _stale(self) -> bool:
+        if self._access is None or self._expires_at is None:
+            return False
+        margin = min(self.leeway, (self._lifetime or 0) / 5)
+        return time.time() >= self._expires_at - margin
+
+    def _raise_for(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code >= 400:
+            try:
+                body: Any = response.json()
+            except ValueError:
+                body = None
+            raise error_from_response(
+                response.status_code, body, method=response.request.method, path=response.request.url.path
+            )
+        data = response.json().get("data") or {}
+        return data if isinstance(data, dict) else {}
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # Overriding async_auth_flow skips httpx's own body reading: read what we inspect.
+        if self._needs_login() or (self._stale() and self._can_refresh()):
+            seen = self._generation
+            async with self._lock():
+                if self._generation == seen:  # nobody refreshed while we waited
+                    grant = self._login_request() if self._needs_login() else self._refresh_request()
+                    grant_response = yield grant
+                    await grant_response.aread()
+                    self._read_grant(grant_response)
+        self._authorize(request)
+        seen = self._generation
+        response = yield request
+        if response.status_code != 401 or not self._can_refresh():
+            return
+        await response.aread()
+        if _error_code(response) != "TOKEN_EXPIRED":
+            return
+        async with self._lock():
+            if self._generation == seen:
+                grant_response = yield self._refresh_request()
+                await grant_response.aread()
+                self._read_grant(grant_response)
+        self._authorize(request)
+        yield request
+
+    @property
+    def authenticated(self) -> bool:
+        return self._access is not None
+
+
+class TokenAuth(_RefreshingAuth):
+    """An access/refresh token pair from ``/auth/login`` (json mode), refreshed as needed.
+
+    ``expires`` is Directus's lifetime in milliseconds; when omitted, the JWT's own ``exp`` is used.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+        expires: int | None = None,
+    ) -> None:
+        super().__init__(base_url)
+        self._access = access_token
+        self._refresh: str | None = refresh_token
+        if access_token:
+            self._set_expiry(expires, access_token)
+
+    def _can_refresh(self) -> bool:
+        return self._refresh is not None
+
+    def _refresh_request(self) -> httpx.Request:
+        return httpx.Request(
+            "POST", f"{self._base_url}/auth/refresh", json={"refresh_token": self._refresh, "mode": "json"}
+        )
+
+    def _authorize(self, request: httpx.Request) -> None:
+        if self._access is not None:
+            request.headers["Authorization"] = f"Bearer {self._access}"
+
+    def _read_grant(self, response: httpx.Response) -> None:
+        data = self._raise_for(response)
+        self._access = data.get("access_token")
+        self._refresh = data.get("refresh_token", self._refresh)
+        self._set_expiry(data.get("expires"), self._access)
+
+    def logout_request(self, base_url: str) -> httpx.Request | None:
+        if self._refresh is None:
+            return None
+        return httpx.Request(
+            "POST", f"{self._base_url}/auth/logout", json={"refresh_token": self._refresh, "mode": "json"}
+        )
+
+    def forget(self) -> None:
+        self._access = self._refresh = None
+        self._expires_at = None
+
+    @property
+    def access_token(self) -> str | None:
+        """The current access token (for handing to another client; never logged)."""
+        return self._access
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self._refresh
+
+    def __repr__(self) -> str:
+        state = "active" if self._access else "empty"
+        return f"{type(self).__name__}({state})"
+
+
+class PasswordAuth(TokenAuth):
+    """Email + password (+ ``otp`` for two-factor users): logs in on first use, then refreshes."""
+
+    def __init__(self, base_url: str, email: str, password: str, otp: str | None = None) -> None:
+        if not email or not password:
+            raise ImproperlyConfigured("PasswordAuth needs both an email and a password")
+        super().__init__(base_url)
+        self._email = email
+        self._password = password
+        self._otp = otp
+        self._logged_out = False
+
+    def _needs_login(self) -> bool:
+        return self._access is None and not self._logged_out
+
+    def _login_request(self) -> httpx.Request:
+        body = {"email": self._email, "password": self._password, "mode": "json"}
+        if self._otp:
+            body["otp"] = self._otp
+        return httpx.Request("POST", f"{self._base_url}/auth/login", json=body)
+
+    def login_request(self, otp: str | None = None) -> httpx.Request:
+        """A fresh login (used by ``Directus.login()``); ``otp`` replaces the stored one."""
+        if otp is not None:
+            self._otp = otp
+        self._logged_out = False
+        return self._login_request()
+
+    def forget(self) -> None:
+        super().forget()
+        self._logged_out = True  # no silent re-login after an explicit logout
+
+    def __repr__(self) -> str:
+        return f"PasswordAuth(email={self._email!r}, password='***')"
+
+
+class SessionAuth(_RefreshingAuth):
+    """A Directus session cookie (``mode: "session"``), e.g. taken from a browser request.
+
+    The token is sent as the ``directus_session_token`` cookie (``cookie_name`` if configured
+    differently) on each request, never stored in the shared client's cookie jar, so connections
+    sharing a pool never see each other's sessions.
+    """
+
+    def __init__(self, base_url: str, session_token: str, cookie_name: str = SESSION_COOKIE_NAME) -> None:
+        if not session_token:
+            raise ImproperlyConfigured("SessionAuth needs a non-empty session token")
+        super().__init__(base_url)
+        self.cookie_name = cookie_name
+        self._access = session_token
+        self._set_expiry(None, session_token)
+
+    def _can_refresh(self) -> bool:
+        return self._access is not None
+
+    def _authorize(self, request: httpx.Request) -> None:
+        if self._access is not None:
+            request.headers["Cookie"] = f"{self.cookie_name}={self._access}"
+
+    def _refresh_request(self) -> httpx.Request:
+        request = httpx.Request("POST", f"{self._base_url}/auth/refresh", json={"mode": "session"})
+        self._authorize(request)
+        return request
+
+    def _read_grant(self, response: httpx.Response) -> None:
+        data = self._raise_for(response)
+        token = response.cookies.get(self.cookie_name)
+        if not token:
+            raise DirectusError("Directus refreshed the session but sent no session cookie")
+        self._access = token
+        self._set_expiry(data.get("expires"), token)
+
+    def logout_request(self, base_url: str) -> httpx.Request | None:
+        if self._access is None:
+            return None
+        request = httpx.Request("POST", f"{self._base_url}/auth/logout", json={"mode": "session"})
+        self._authorize(request)
+        return request
+
+    def forget(self) -> None:
+        self._access = None
+        self._expires_at = None
+
+    @property
+    def session_token(self) -> str | None:
+        return self._access
+
+    def __repr__(self) -> str:
+        return f"SessionAuth(cookie={self.cookie_name!r}, token='***')"

@@ -1,0 +1,111 @@
+"""The HTTP connection pool shared by connections.
+
+An ``httpx.AsyncClient`` (and its sockets) belongs to the event loop it was first used on. A pool keeps
+one client per running loop, so the same :class:`ConnectionPool` (and every ``Directus`` connection
+sharing it) works from an async app, from the sync face's loop, or from both, without one loop ever
+touching another loop's sockets. Clients of loops that have been closed are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from http.cookiejar import CookieJar
+from typing import Any
+
+import httpx
+
+__all__ = ["DEFAULT_TIMEOUT", "ConnectionPool"]
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+class _NoCookies(CookieJar):
+    """A jar that keeps nothing: a pool is shared by many users, so a ``Set-Cookie`` answered to one
+    (a session login) must never ride along on another's requests. Session auth sends its cookie
+    explicitly."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: Any) -> None:
+        return None
+
+
+class ConnectionPool:
+    """Pooled HTTP clients, one per event loop; pass one to several connections to share sockets.
+
+    Keyword arguments (``timeout``, ``limits``, ``event_hooks``, ``transport``, ``verify`` ...) go to
+    each ``httpx.AsyncClient``. ``transport`` must then be a factory (a zero-argument callable), because
+    a transport instance is bound to one loop too.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+        limits: httpx.Limits | None = None,
+        **client_kwargs: Any,
+    ) -> None:
+        self._timeout = timeout
+        self._limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        self._client_kwargs = client_kwargs
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()  # guards the dict; threads may each run a loop
+        self._closed = False
+
+    def client(self) -> httpx.AsyncClient:
+        """The client for the running event loop (created on first use)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this ConnectionPool is closed")
+            client = self._clients.get(loop)
+            if client is None or client.is_closed:
+                kwargs = dict(self._client_kwargs)
+                factory = kwargs.pop("transport", None)
+                if factory is not None:
+                    kwargs["transport"] = factory()
+                client = httpx.AsyncClient(
+                    timeout=self._timeout, limits=self._limits, cookies=httpx.Cookies(_NoCookies()), **kwargs
+                )
+                self._clients[loop] = client
+            return client
+
+    async def aclose(self) -> None:
+        """Close the running loop's client, and forget the others (they close with their loops)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            self._closed = True
+            clients = dict(self._clients)
+            self._clients.clear()
+        for owner, client in clients.items():
+            if owner is loop:
+                await client.aclose()
+            elif not owner.is_closed() and owner.is_running():
+                # Close it on the loop that owns it, without waiting: awaiting another loop's future
+                # from this one would dead-lock when both are driven by the same thread.
+                asyncio.run_coroutine_threadsafe(client.aclose(), owner)
+
+    async def aclose_loop_client(self) -> None:
+        """Close only the running loop's client (used when that loop is about to end)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            client = self._clients.pop(loop, None)
+        if client is not None:
+            await client.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def reopen(self) -> None:
+        """Allow use again after :meth:`aclose` (a registry may outlive one ``async with``)."""
+        with self._lock:
+            self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<ConnectionPool loops={len(self._clients)} closed={self._closed}>"

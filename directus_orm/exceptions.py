@@ -1,0 +1,317 @@
+"""Typed exceptions.
+
+Everything the library raises derives from :class:`DirectusError`. Errors the server returns are
+:class:`APIError` subclasses chosen by Directus's ``errors[].extensions.code`` (falling back on the HTTP
+status); network failures are :class:`NetworkError`; mistakes caught before any request is sent are
+:class:`ImproperlyConfigured`, :class:`FieldError` and :class:`UnsupportedLookup`.
+
+No message, repr or attribute here ever holds a token, password or cookie value: only the method, the
+path (without its query string, which may carry ``access_token``) and what Directus said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ContainsNullValues",
+    "ContentTooLarge",
+    "DirectusError",
+    "FailedValidation",
+    "FieldError",
+    "Forbidden",
+    "IllegalAssetTransformation",
+    "ImproperlyConfigured",
+    "IntegrityError",
+    "InternalServerError",
+    "InvalidCredentials",
+    "InvalidForeignKey",
+    "InvalidIP",
+    "InvalidOTP",
+    "InvalidPathParameter",
+    "InvalidPayload",
+    "InvalidProvider",
+    "InvalidQuery",
+    "InvalidToken",
+    "LimitExceeded",
+    "MethodNotAllowed",
+    "MultipleObjectsReturned",
+    "NetworkError",
+    "NotNullViolation",
+    "ObjectDoesNotExist",
+    "RangeNotSatisfiable",
+    "RecordNotUnique",
+    "RequestTimeout",
+    "RequestsExceeded",
+    "RouteNotFound",
+    "ServiceUnavailable",
+    "TokenExpired",
+    "UnprocessableContent",
+    "UnsupportedLookup",
+    "UnsupportedMediaType",
+    "UserSuspended",
+    "ValueOutOfRange",
+    "ValueTooLong",
+    "error_from_response",
+]
+
+
+class DirectusError(Exception):
+    """Base class of every exception raised by directus-orm."""
+
+
+class ImproperlyConfigured(DirectusError):
+    """A connection setting is missing or contradictory (named in the message, with where we looked)."""
+
+
+class FieldError(DirectusError):
+    """A query names a field the model does not have, or uses one in a way it cannot be used."""
+
+
+class UnsupportedLookup(DirectusError):
+    """A lookup name is unknown, or Directus cannot evaluate it for this field (raised before sending)."""
+
+
+class ObjectDoesNotExist(DirectusError):
+    """``get()`` found no row. Each model has its own ``Model.DoesNotExist`` subclass."""
+
+
+class MultipleObjectsReturned(DirectusError):
+    """``get()`` found more than one row. Each model has its own subclass."""
+
+
+class NetworkError(DirectusError):
+    """The request never got an HTTP answer (connection refused, reset, DNS, ...)."""
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(f"{message} ({method} {path})")
+        self.method = method
+        self.path = path
+
+
+class RequestTimeout(NetworkError):
+    """The request timed out (connect, read, write or pool timeout)."""
+
+
+class APIError(DirectusError):
+    """Directus answered with an error.
+
+    ``code`` is Directus's error code (``"FORBIDDEN"``, ``"RECORD_NOT_UNIQUE"`` ...), ``status`` the HTTP
+    status, ``extensions`` the first error's extensions, ``errors`` every error object returned.
+    """
+
+    #: The Directus error codes this class stands for (used to build the lookup table below).
+    codes: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        extensions: Mapping[str, Any] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.extensions: dict[str, Any] = dict(extensions or {})
+        self.errors: list[dict[str, Any]] = list(errors or [])
+        self.method = method
+        self.path = path
+        where = f" ({method} {path})" if method else ""
+        super().__init__(f"[{status} {code or 'HTTP_ERROR'}] {message}{where}")
+
+    def __reduce__(self) -> Any:  # keep exceptions picklable despite keyword-only arguments
+        return (
+            _rebuild_api_error,
+            (type(self), self.message, self.status, self.code, self.extensions, self.errors,
+             self.method, self.path),
+        )
+
+
+def _rebuild_api_error(cls: type[APIError], *args: Any) -> APIError:
+    message, status, code, extensions, errors, method, path = args
+    return cls(message, status=status, code=code, extensions=extensions, errors=errors,
+               method=method, path=path)
+
+
+# --- authentication (mostly 401) -------------------------------------------------------------------
+class AuthenticationError(APIError):
+    """The credentials were refused."""
+
+
+class InvalidCredentials(AuthenticationError):
+    codes = ("INVALID_CREDENTIALS",)
+
+
+class InvalidToken(AuthenticationError):
+    codes = ("INVALID_TOKEN",)
+
+
+class TokenExpired(AuthenticationError):
+    codes = ("TOKEN_EXPIRED",)
+
+
+class InvalidOTP(AuthenticationError):
+    codes = ("INVALID_OTP",)
+
+
+class UserSuspended(AuthenticationError):
+    codes = ("USER_SUSPENDED",)
+
+
+class InvalidIP(AuthenticationError):
+    codes = ("INVALID_IP",)
+
+
+class InvalidProvider(AuthenticationError):
+    codes = ("INVALID_PROVIDER",)
+
+
+# --- permissions ---------------------------------------------------------------------------------
+class Forbidden(APIError):
+    """403: the role may not do this. Directus also answers this for collections that do not exist."""
+
+    codes: tuple[str, ...] = ("FORBIDDEN", "RESOURCE_RESTRICTED", "COLLECTION_INACTIVE")
+
+
+class LimitExceeded(Forbidden):
+    codes: tuple[str, ...] = ("LIMIT_EXCEEDED",)
+
+
+# --- bad requests --------------------------------------------------------------------------------
+class InvalidQuery(APIError):
+    codes = ("INVALID_QUERY",)
+
+
+class InvalidPayload(APIError):
+    codes = ("INVALID_PAYLOAD",)
+
+
+class FailedValidation(InvalidPayload):
+    """A field's validation rule (or required / not-nullable check) refused the value."""
+
+    codes = ("FAILED_VALIDATION",)
+
+
+class InvalidPathParameter(APIError):
+    codes = ("INVALID_PATH_PARAMETER",)
+
+
+class UnprocessableContent(APIError):
+    codes = ("UNPROCESSABLE_CONTENT",)
+
+
+class UnsupportedMediaType(APIError):
+    codes = ("UNSUPPORTED_MEDIA_TYPE",)
+
+
+class ContentTooLarge(APIError):
+    codes = ("CONTENT_TOO_LARGE",)
+
+
+class RangeNotSatisfiable(APIError):
+    codes = ("RANGE_NOT_SATISFIABLE",)
+
+
+class IllegalAssetTransformation(APIError):
+    codes = ("ILLEGAL_ASSET_TRANSFORMATION",)
+
+
+class MethodNotAllowed(APIError):
+    codes = ("METHOD_NOT_ALLOWED",)
+
+
+class RouteNotFound(APIError):
+    codes = ("ROUTE_NOT_FOUND",)
+
+
+# --- database integrity (Directus translates the driver's errors into these) ---------------------
+class IntegrityError(APIError):
+    """A database constraint refused the write (Django's name for the family)."""
+
+
+class RecordNotUnique(IntegrityError):
+    codes = ("RECORD_NOT_UNIQUE",)
+
+
+class NotNullViolation(IntegrityError):
+    codes = ("NOT_NULL_VIOLATION",)
+
+
+class InvalidForeignKey(IntegrityError):
+    codes = ("INVALID_FOREIGN_KEY",)
+
+
+class ContainsNullValues(IntegrityError):
+    codes = ("CONTAINS_NULL_VALUES",)
+
+
+class ValueTooLong(IntegrityError):
+    codes = ("VALUE_TOO_LONG",)
+
+
+class ValueOutOfRange(IntegrityError):
+    codes = ("VALUE_OUT_OF_RANGE",)
+
+
+# --- server side ---------------------------------------------------------------------------------
+class RequestsExceeded(APIError):
+    codes = ("REQUESTS_EXCEEDED", "EMAIL_LIMIT_EXCEEDED")
+
+
+class ServiceUnavailable(APIError):
+    codes = ("SERVICE_UNAVAILABLE", "OUT_OF_DATE", "UNEXPECTED_RESPONSE")
+
+
+class InternalServerError(APIError):
+    codes = ("INTERNAL_SERVER_ERROR",)
+
+
+def _all_subclasses(cls: type[APIError]) -> list[type[APIError]]:
+    found: list[type[APIError]] = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+_BY_CODE: dict[str, type[APIError]] = {
+    code: cls for cls in _all_subclasses(APIError) for code in cls.codes
+}
+
+# When Directus sends no (known) code, the status decides.
+_BY_STATUS: dict[int, type[APIError]] = {
+    401: AuthenticationError,
+    403: Forbidden,
+    404: RouteNotFound,
+    405: MethodNotAllowed,
+    413: ContentTooLarge,
+    415: UnsupportedMediaType,
+    416: RangeNotSatisfiable,
+    422: UnprocessableContent,
+    429: RequestsExceeded,
+    500: InternalServerError,
+    503: ServiceUnavailable,
+}
+
+
+def error_from_response(status: int, body: Any, *, method: str, path: str) -> APIError:
+    """Build the typed exception for an error response (``body`` is the decoded JSON, or anything)."""
+    errors: list[dict[str, Any]] = []
+    if isinstance(body, Mapping) and isinstance(body.get("errors"), list):
+        errors = [e for e in body["errors"] if isinstance(e, dict)]
+    first = errors[0] if errors else {}
+    raw_extensions = first.get("extensions")
+    extensions: dict[str, Any] = raw_extensions if isinstance(raw_extensions, dict) else {}
+    code = extensions.get("code") if isinstance(extensions.get("code"), str) else None
+    message = str(first.get("message") or f"HTTP {status}")
+    cls = _BY_CODE.get(code or "") or _BY_STATUS.get(status) or APIError
+    return cls(message, status=status, code=code, extensions=extensions, errors=errors,
+               method=method, path=path)

@@ -1,0 +1,178 @@
+"""The sync face: every coroutine method, callable from plain synchronous code.
+
+One mechanism derives all of it: :func:`run` hands a coroutine to the *portal*, a single event loop
+running in a daemon thread, and waits for the result. Every sync call of the process runs on that one
+loop, so the connection pool's client for it is reused (sockets stay bounded: httpx pools belong to
+one loop) and threads can call concurrently (the loop interleaves them). The caller's context
+variables (e.g. ``connections.override``) travel with the call.
+
+Spelling, everywhere: put ``.sync`` before the call.
+
+    lang = Language.objects.filter(code="el").sync.get()
+    lang.sync.save()
+    conn.sync.login()
+    for lang in Language.objects.all():     # plain iteration is sync too
+        ...
+
+``obj.sync`` is a :class:`SyncProxy`: coroutine methods become blocking functions of the same name and
+signature; everything else passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextvars
+import functools
+import inspect
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from typing import Any, Generic, TypeVar
+
+from .exceptions import DirectusError
+
+__all__ = ["SyncProxy", "SyncUsageError", "iterate", "run", "sync_proxy"]
+
+T = TypeVar("T")
+O = TypeVar("O")  # noqa: E741
+
+
+class SyncUsageError(DirectusError, RuntimeError):
+    """A sync form was called from inside a running event loop (it would block that loop)."""
+
+
+class _Portal:
+    """An event loop in a daemon thread, started on first use."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def serve() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+
+                threading.Thread(target=serve, name="directus-orm-sync", daemon=True).start()
+                ready.wait()
+                self._loop = loop
+            return self._loop
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> T:
+        loop = self.loop()
+        ctx = contextvars.copy_context()
+        done: asyncio.Future[T] | None = None
+        result: list[Any] = []
+        finished = threading.Event()
+
+        def start() -> None:
+            nonlocal done
+            # The task copies the context current at creation: the caller's.
+            done = ctx.run(loop.create_task, coro)
+            done.add_done_callback(on_done)
+
+        def on_done(fut: asyncio.Future[T]) -> None:
+            result.append(fut)
+            finished.set()
+
+        loop.call_soon_threadsafe(start)
+        finished.wait()
+        return result[0].result()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(loop.stop)
+
+
+_portal = _Portal()
+atexit.register(_portal.close)
+
+
+def _refuse_inside_loop(name: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise SyncUsageError(
+        f"{name} is the sync form and was called inside a running event loop; "
+        f"use the async form instead: await {name.replace('.sync', '')}(...)"
+    )
+
+
+def run(awaitable: Awaitable[T], *, name: str = "directus_orm.run") -> T:
+    """Run an awaitable from synchronous code and return its result."""
+    _refuse_inside_loop(name)
+
+    async def wrapper() -> T:
+        return await awaitable
+
+    return _portal.submit(wrapper())
+
+
+def iterate(
+    aiterable: AsyncIterator[T] | Callable[[], AsyncIterator[T]], *, name: str = "iteration"
+) -> Iterator[T]:
+    """Iterate an async iterator from synchronous code, one item (one page) at a time."""
+    _refuse_inside_loop(name)
+    iterator = aiterable() if callable(aiterable) else aiterable
+    try:
+        while True:
+            try:
+                yield _portal.submit(_next(iterator))
+            except StopAsyncIteration:
+                return
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            _portal.submit(aclose())
+
+
+async def _next(iterator: AsyncIterator[T]) -> T:
+    return await iterator.__anext__()
+
+
+class SyncProxy(Generic[O]):
+    """``obj.sync``: coroutine methods of ``obj`` as blocking functions; other attributes as they are."""
+
+    __slots__ = ("_target",)
+
+    def __init__(self, target: O) -> None:
+        object.__setattr__(self, "_target", target)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if inspect.iscoroutinefunction(attr):
+            label = f"{type(self._target).__name__}.sync.{name}"
+
+            @functools.wraps(attr)
+            def blocking(*args: Any, **kwargs: Any) -> Any:
+                return run(attr(*args, **kwargs), name=label)
+
+            return blocking
+        if inspect.isasyncgenfunction(attr):
+            label = f"{type(self._target).__name__}.sync.{name}"
+
+            @functools.wraps(attr)
+            def blocking_iter(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                return iterate(attr(*args, **kwargs), name=label)
+
+            return blocking_iter
+        return attr
+
+    def __dir__(self) -> list[str]:
+        return dir(self._target)
+
+    def __repr__(self) -> str:
+        return f"<sync {self._target!r}>"
+
+
+def sync_proxy(obj: O) -> SyncProxy[O]:
+    return SyncProxy(obj)
