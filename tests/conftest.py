@@ -7,7 +7,12 @@ Where the server comes from, first match wins:
 * otherwise ``devtools.directus`` starts one (cached install, fresh SQLite, loopback).
 
 When ``DIRECTUS_ORM_REQUIRE_SERVER=1`` (the test command sets it), failing to get a server is an error,
-never a skip.
+never a skip, and a run in which no integration test passed fails.
+
+Cassettes (vcrpy): ``DIRECTUS_ORM_RECORD=1`` (``python3 -m devtools record``) records every integration
+module's traffic with the live server into ``tests/cassettes/<module>.yaml``;
+``DIRECTUS_ORM_OFFLINE=1`` replays them with no server at all (for contributors without Node).
+Tests marked ``live_only`` (timing, concurrency, second servers) are skipped offline.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,7 +45,91 @@ class ServerInfo:
         return DirectusServer(extra_env=extra_env).start()
 
 
+OFFLINE = os.environ.get("DIRECTUS_ORM_OFFLINE") == "1"
+RECORD = os.environ.get("DIRECTUS_ORM_RECORD") == "1"
+CASSETTES = Path(__file__).parent / "cassettes"
+#: What replay compares: not the host (the recording server's port was random) nor headers (tokens).
+MATCH_ON = ["method", "path", "query", "body"]
+SECRET_HEADERS = ["authorization", "cookie", "set-cookie"]
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """Keep issued tokens out of cassettes (replay never needs their values)."""
+    body = response.get("body", {}).get("string")
+    if isinstance(body, bytes) and (b"access_token" in body or b"refresh_token" in body):
+        import re
+
+        body = re.sub(rb'"(access_token|refresh_token)":"[^"]*"', rb'"\1":"REDACTED"', body)
+        response["body"]["string"] = body
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() == "set-cookie":
+            headers[name] = ["REDACTED"]
+    return response
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not OFFLINE:
+        return
+    for item in items:
+        if item.get_closest_marker("live_only"):
+            item.add_marker(pytest.mark.skip(reason="live_only: cannot replay from a cassette"))
+        elif item.get_closest_marker("integration"):
+            cassette = CASSETTES / f"{item.module.__name__.rsplit('.', 1)[-1]}.yaml"  # type: ignore[union-attr]
+            if not cassette.exists():
+                item.add_marker(pytest.mark.skip(reason=f"no cassette {cassette.name}; record it"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cassette(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Record or replay the module's HTTP traffic when asked to; otherwise do nothing."""
+    if not (OFFLINE or RECORD) or request.node.get_closest_marker("integration") is None:
+        yield
+        return
+    import vcr
+
+    recorder = vcr.VCR(
+        match_on=MATCH_ON,
+        filter_headers=SECRET_HEADERS,
+        before_record_response=_scrub_response,
+        record_mode="all" if RECORD else "none",
+        decode_compressed_response=True,
+    )
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    CASSETTES.mkdir(exist_ok=True)
+    with recorder.use_cassette(str(CASSETTES / f"{name}.yaml")):
+        yield
+
+
+_passed_integration: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed and "integration" in report.keywords:
+        _passed_integration.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    terminalreporter.write_line(f"integration tests passed against Directus: {len(_passed_integration)}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if (
+        os.environ.get("DIRECTUS_ORM_REQUIRE_SERVER") == "1"
+        and not _passed_integration
+        and session.testscollected
+        and not session.config.option.collectonly
+        and exitstatus == 0
+        and not session.config.getoption("markexpr", "")
+    ):
+        session.exitstatus = 1
+        print("\nERROR: no integration test ran against Directus (DIRECTUS_ORM_REQUIRE_SERVER=1)")
+
+
 def _start_server() -> Iterator[ServerInfo]:
+    if OFFLINE:
+        yield ServerInfo("http://127.0.0.1:8055", "offline-token", "admin@example.com", "offline")
+        return
     url = os.environ.get("DIRECTUS_TEST_URL")
     if url:
         yield ServerInfo(

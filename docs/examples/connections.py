@@ -1,0 +1,58 @@
+"""Connections & authentication, end to end. Needs DIRECTUS_URL and DIRECTUS_TOKEN (an admin token).
+
+    python3 -m devtools.directus run        # in another terminal; it prints the two variables
+    .venv/bin/python docs/examples/connections.py
+"""
+
+import asyncio
+import os
+
+import directus_orm
+from directus_orm import ConnectionPool, Directus, connections
+from directus_orm.exceptions import InvalidCredentials
+
+URL = os.environ["DIRECTUS_URL"]
+TOKEN = os.environ["DIRECTUS_TOKEN"]
+
+
+async def main() -> None:
+    pool = ConnectionPool()
+    admin = Directus(URL, token=TOKEN, pool=pool)
+
+    # A second user, then a connection that logs in as them over the same pool.
+    email, password = "docs-editor@example.com", "docs-editor-password"
+    users = await admin.get("/users", params={"filter": {"email": {"_eq": email}}})
+    if users["data"]:
+        editor_id = users["data"][0]["id"]
+    else:
+        created = await admin.post("/users", json={"email": email, "password": password, "status": "active"})
+        editor_id = created["data"]["id"]
+    editor = Directus(URL, email=email, password=password, pool=pool)
+    # A user with no role may read only their own id: enough to prove who we are.
+    assert (await editor.me(fields="id"))["id"] == editor_id    # logged in on first request
+    print("editor logged in as", email)
+
+    await editor.refresh()                                      # refresh now (automatic otherwise)
+    await editor.logout()
+
+    try:
+        await Directus(URL, email=email, password="wrong", pool=pool).me()
+    except InvalidCredentials as exc:
+        print("refused:", exc.code, exc.status)
+
+    # The registry, configured explicitly, and a block that runs as another connection.
+    directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
+    print("default is", (await connections["default"].me())["email"])
+    session_user = Directus(URL, pool=pool)
+    await session_user.login(email, password, mode="session")
+    async with connections.override(session_user):
+        assert (await connections["default"].me(fields="id"))["id"] == editor_id
+        print("inside override: the session user")
+    await session_user.logout()
+
+    await connections.aclose_all()
+    await pool.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""A small project using directus-orm: models, settings-based configuration and a seeded Directus."""
