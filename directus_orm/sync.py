@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar
 
 from .exceptions import DirectusError
 
-__all__ = ["SyncProxy", "SyncUsageError", "iterate", "run", "sync_proxy"]
+__all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "run", "sync_proxy"]
 
 T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
@@ -109,7 +109,13 @@ def _refuse_inside_loop(name: str) -> None:
 
 def run(awaitable: Awaitable[T], *, name: str = "directus_orm.run") -> T:
     """Run an awaitable from synchronous code and return its result."""
-    _refuse_inside_loop(name)
+    try:
+        _refuse_inside_loop(name)
+    except SyncUsageError:
+        close = getattr(awaitable, "close", None)
+        if close is not None:
+            close()  # a coroutine that will never run: close it rather than warn "never awaited"
+        raise
 
     async def wrapper() -> T:
         return await awaitable
@@ -154,6 +160,7 @@ class SyncProxy(Generic[O]):
 
             @functools.wraps(attr)
             def blocking(*args: Any, **kwargs: Any) -> Any:
+                _refuse_inside_loop(label)  # before creating the coroutine: none is left un-awaited
                 return run(attr(*args, **kwargs), name=label)
 
             return blocking
@@ -176,3 +183,17 @@ class SyncProxy(Generic[O]):
 
 def sync_proxy(obj: O) -> SyncProxy[O]:
     return SyncProxy(obj)
+
+
+S = TypeVar("S")
+
+
+class SyncFace:
+    """Mixin: ``obj.sync`` gives the blocking forms of ``obj``'s coroutine methods."""
+
+    __slots__ = ()
+
+    @property
+    def sync(self: S) -> SyncProxy[S]:
+        """Blocking forms of this object's coroutine methods (``obj.sync.method(...)``)."""
+        return SyncProxy(self)

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -18,11 +18,9 @@ from ..exceptions import (
     RequestTimeout,
     error_from_response,
 )
+from ..sync import SyncFace
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
 from .pool import ConnectionPool
-
-if TYPE_CHECKING:
-    from ..sync import SyncProxy
 
 __all__ = ["Directus"]
 
@@ -86,7 +84,7 @@ def encode_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
     return out
 
 
-class Directus:
+class Directus(SyncFace):
     """An async connection to one Directus server as one user.
 
     Credentials, exactly one of:
@@ -295,13 +293,6 @@ class Directus:
         """The current user (``/users/me``)."""
         body = await self.request("GET", "/users/me", params={"fields": fields})
         return dict(body["data"])
-
-    @property
-    def sync(self) -> SyncProxy[Directus]:
-        """Blocking forms of this connection's coroutine methods: ``conn.sync.login()``."""
-        from ..sync import SyncProxy
-
-        return SyncProxy(self)
 
     # -- lifecycle ------------------------------------------------------------------------------------
     async def aclose(self) -> None:

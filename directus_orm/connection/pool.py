@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from ..sync import SyncFace
+
 __all__ = ["DEFAULT_TIMEOUT", "ConnectionPool"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -33,7 +35,7 @@ class _NoCookies(CookieJar):
         return None
 
 
-class ConnectionPool:
+class ConnectionPool(SyncFace):
     """Pooled HTTP clients, one per event loop; pass one to several connections to share sockets.
 
     Keyword arguments (``timeout``, ``limits``, ``event_hooks``, ``transport``, ``verify`` ...) go to

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from ..exceptions import ImproperlyConfigured
+from ..sync import SyncFace
 from .client import Directus
 from .pool import ConnectionPool
 
@@ -74,7 +75,7 @@ class _Override:
         self.__exit__()
 
 
-class ConnectionHandler:
+class ConnectionHandler(SyncFace):
     """Named, lazily created connections. ``connections["default"]`` or ``connections.get()``."""
 
     def __init__(self) -> None:
