@@ -1,0 +1,196 @@
+"""Managers: ``Model.objects``, the entry point to a model's QuerySets (as in Django)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
+
+from typing_extensions import Self
+
+from ..query.q import Q
+from ..query.queryset import QuerySet
+
+if TYPE_CHECKING:
+    from ..sync import SyncProxy
+    from .base import DirectusModel
+
+__all__ = ["BaseManager", "Manager", "ManagerDescriptor"]
+
+M = TypeVar("M", bound="DirectusModel")
+M2 = TypeVar("M2", bound="DirectusModel")
+
+
+class ManagerDescriptor:
+    """The ``objects`` declared on ``DirectusModel``: on ``Language`` it is ``Manager[Language]`` for
+    the type checker, and the model's default manager at run time."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[M2]) -> Manager[M2]: ...
+    @overload
+    def __get__(self, instance: object, owner: Any) -> NoReturn: ...
+    def __get__(self, instance: object, owner: Any) -> Any:
+        if instance is not None:
+            raise AttributeError(f"Manager isn't accessible via {owner.__name__} instances")
+        meta = owner.__dict__.get("_meta")
+        if meta is None:
+            raise AttributeError(f"Manager isn't available; {owner.__name__} is not a concrete model")
+        return meta.default_manager
+
+
+class BaseManager(ManagerDescriptor, Generic[M]):
+    """Hands out QuerySets of ``_queryset_class`` for one model. Subclass it (or use
+    :meth:`from_queryset`) for custom managers; override :meth:`get_queryset` to pre-filter."""
+
+    _queryset_class: type[QuerySet[Any]] = QuerySet
+
+    def __init__(self) -> None:
+        self.model: type[M] | None = None
+        self.name: str | None = None
+
+    # A manager is a class attribute: read on the model it is itself (typed as its own class).
+    @overload  # type: ignore[override]
+    def __get__(self, instance: None, owner: Any) -> Self: ...
+    @overload
+    def __get__(self, instance: object, owner: Any) -> NoReturn: ...
+    def __get__(self, instance: object, owner: Any) -> Any:
+        if instance is not None:
+            raise AttributeError(f"Manager isn't accessible via {owner.__name__} instances")
+        return self
+
+    def contribute_to_class(self, model: type[M], name: str) -> None:
+        self.model = model
+        self.name = name
+
+    def copy(self) -> Self:
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    @classmethod
+    def from_queryset(cls, queryset_class: type[QuerySet[Any]], class_name: str | None = None) -> type[Self]:
+        """A manager class whose QuerySets are ``queryset_class``, with its extra public methods."""
+        attrs: dict[str, Any] = {"_queryset_class": queryset_class}
+        for name, method in inspect.getmembers(queryset_class, predicate=inspect.isfunction):
+            if name.startswith("_") or hasattr(cls, name) or getattr(method, "queryset_only", False):
+                continue
+            attrs[name] = _proxy(name, method)
+        return type(class_name or f"{cls.__name__}From{queryset_class.__name__}", (cls,), attrs)
+
+    def get_queryset(self) -> QuerySet[M]:
+        if self.model is None:
+            raise AttributeError(f"{type(self).__name__} is not attached to a model")
+        from .base import ModelAdapter
+
+        return self._queryset_class(ModelAdapter.for_model(self.model))
+
+    @property
+    def sync(self) -> SyncProxy[Self]:
+        from ..sync import SyncProxy
+
+        return SyncProxy(self)
+
+    def __repr__(self) -> str:
+        model = self.model.__name__ if self.model is not None else "unbound"
+        return f"<{type(self).__name__} {model}.{self.name}>"
+
+    # -- QuerySet methods, spelled out so the type checker knows them --------------------------------
+    def all(self) -> QuerySet[M]:
+        return self.get_queryset()
+
+    def none(self) -> QuerySet[M]:
+        return self.get_queryset().none()
+
+    def filter(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
+        return self.get_queryset().filter(*args, **kwargs)
+
+    def exclude(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
+        return self.get_queryset().exclude(*args, **kwargs)
+
+    def order_by(self, *fields: str) -> QuerySet[M]:
+        return self.get_queryset().order_by(*fields)
+
+    def reverse(self) -> QuerySet[M]:
+        return self.get_queryset().reverse()
+
+    def search(self, term: str) -> QuerySet[M]:
+        return self.get_queryset().search(term)
+
+    def using(self, alias: str) -> QuerySet[M]:
+        return self.get_queryset().using(alias)
+
+    def iterator(self, chunk_size: int | None = None) -> AsyncIterator[M]:
+        return self.get_queryset().iterator(chunk_size)
+
+    async def get(self, *args: Q, **kwargs: Any) -> M:
+        return await self.get_queryset().get(*args, **kwargs)
+
+    async def first(self) -> M | None:
+        return await self.get_queryset().first()
+
+    async def last(self) -> M | None:
+        return await self.get_queryset().last()
+
+    async def earliest(self, *fields: str) -> M:
+        return await self.get_queryset().earliest(*fields)
+
+    async def latest(self, *fields: str) -> M:
+        return await self.get_queryset().latest(*fields)
+
+    async def count(self) -> int:
+        return await self.get_queryset().count()
+
+    async def exists(self) -> bool:
+        return await self.get_queryset().exists()
+
+    async def in_bulk(self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk") -> dict[Any, M]:
+        return await self.get_queryset().in_bulk(id_list, field_name=field_name)
+
+    async def create(self, **kwargs: Any) -> M:
+        return await self.get_queryset().create(**kwargs)
+
+    async def get_or_create(self, defaults: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[M, bool]:
+        return await self.get_queryset().get_or_create(defaults, **kwargs)
+
+    async def update_or_create(
+        self,
+        defaults: Mapping[str, Any] | None = None,
+        create_defaults: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> tuple[M, bool]:
+        return await self.get_queryset().update_or_create(defaults, create_defaults, **kwargs)
+
+    async def update(self, **values: Any) -> int:
+        return await self.get_queryset().update(**values)
+
+    async def bulk_create(self, objs: Iterable[M], batch_size: int | None = None) -> list[M]:
+        return await self.get_queryset().bulk_create(objs, batch_size)
+
+    async def bulk_update(
+        self, objs: Iterable[M], fields: Sequence[str], batch_size: int | None = None
+    ) -> int:
+        return await self.get_queryset().bulk_update(objs, fields, batch_size)
+
+
+def _proxy(name: str, method: Any) -> Any:
+    """A manager method forwarding to a fresh QuerySet's ``name`` (async stays async, so ``.sync``
+    and ``await`` both work on it)."""
+    if inspect.iscoroutinefunction(method):
+        async def async_proxy(self: BaseManager[Any], *args: Any, **kwargs: Any) -> Any:
+            return await getattr(self.get_queryset(), name)(*args, **kwargs)
+
+        proxy: Any = async_proxy
+    else:
+        def sync_proxy(self: BaseManager[Any], *args: Any, **kwargs: Any) -> Any:
+            return getattr(self.get_queryset(), name)(*args, **kwargs)
+
+        proxy = sync_proxy
+    proxy.__name__ = proxy.__qualname__ = name
+    proxy.__doc__ = method.__doc__
+    return proxy
+
+
+class Manager(BaseManager[M]):
+    """The default manager (``Model.objects``)."""
+
+

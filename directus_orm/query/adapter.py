@@ -1,0 +1,63 @@
+"""What a QuerySet needs from its rows' type: models and plain dicts both implement this."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from ..exceptions import MultipleObjectsReturned, ObjectDoesNotExist
+from .schema import Schema
+
+__all__ = ["RowAdapter"]
+
+T = TypeVar("T")
+
+
+class RowAdapter(Generic[T]):
+    """Turns server rows into ``T`` and ``T`` back into payloads. Subclasses: ``ModelAdapter`` (models)
+    and ``DictAdapter`` (``directus_orm.collection(...)``)."""
+
+    schema: Schema
+    default_alias: str = "default"
+    default_ordering: Sequence[str] = ()
+    get_latest_by: Sequence[str] = ()
+    does_not_exist: type[ObjectDoesNotExist] = ObjectDoesNotExist
+    multiple_objects_returned: type[MultipleObjectsReturned] = MultipleObjectsReturned
+
+    @property
+    def label(self) -> str:
+        return self.schema.label
+
+    def load(self, row: Mapping[str, Any], alias: str) -> T:
+        """A server row -> a result."""
+        raise NotImplementedError
+
+    def build(self, values: Mapping[str, Any]) -> T:
+        """A new, unsaved result from keyword arguments (``create()``)."""
+        raise NotImplementedError
+
+    async def insert(self, obj: T, alias: str) -> T:
+        """Store a new result (POST) and return it with the server's values."""
+        raise NotImplementedError
+
+    async def update(self, obj: T, values: Mapping[str, Any], alias: str) -> T:
+        """Set ``values`` on a stored result and save only them."""
+        raise NotImplementedError
+
+    def insert_payload(self, obj: T) -> dict[str, Any]:
+        """The JSON body inserting ``obj``."""
+        raise NotImplementedError
+
+    def after_insert(self, obj: T, row: Mapping[str, Any], alias: str) -> T:
+        """``obj`` was stored as ``row``: the result to hand back."""
+        raise NotImplementedError
+
+    def value_of(self, obj: T, field: str) -> Any:
+        raise NotImplementedError
+
+    def prepare_values(self, values: Mapping[str, Any], context: str) -> dict[str, Any]:
+        """Validate and serialise ``field=value`` pairs for a write (``update()``, ``bulk_update()``)."""
+        raise NotImplementedError
+
+    def after_update(self, obj: T, fields: Sequence[str], alias: str) -> None:
+        """``fields`` of ``obj`` were written by ``bulk_update()``."""
