@@ -96,21 +96,21 @@ _portal = _Portal()
 atexit.register(_portal.close)
 
 
-def _refuse_inside_loop(name: str) -> None:
+def _refuse_inside_loop(sync_form: str, async_form: str) -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return
     raise SyncUsageError(
-        f"{name} is the sync form and was called inside a running event loop; "
-        f"use the async form instead: await {name.replace('.sync', '')}(...)"
+        f"{sync_form} is the sync form and was called inside a running event loop, which it would "
+        f"block; use the async form instead: {async_form}"
     )
 
 
 def run(awaitable: Awaitable[T], *, name: str = "directus_orm.run") -> T:
     """Run an awaitable from synchronous code and return its result."""
     try:
-        _refuse_inside_loop(name)
+        _refuse_inside_loop(name, "await it")
     except SyncUsageError:
         close = getattr(awaitable, "close", None)
         if close is not None:
@@ -124,10 +124,13 @@ def run(awaitable: Awaitable[T], *, name: str = "directus_orm.run") -> T:
 
 
 def iterate(
-    aiterable: AsyncIterator[T] | Callable[[], AsyncIterator[T]], *, name: str = "iteration"
+    aiterable: AsyncIterator[T] | Callable[[], AsyncIterator[T]], *, name: str = "the iterable"
 ) -> Iterator[T]:
-    """Iterate an async iterator from synchronous code, one item (one page) at a time."""
-    _refuse_inside_loop(name)
+    """Iterate an async iterator from synchronous code, one item (one page) at a time.
+
+    ``name`` labels the iterated object in errors (``for x in <name>``).
+    """
+    _refuse_inside_loop(f"for ... in {name}", f"async for ... in {name}")
     iterator = aiterable() if callable(aiterable) else aiterable
     try:
         while True:
@@ -160,7 +163,8 @@ class SyncProxy(Generic[O]):
 
             @functools.wraps(attr)
             def blocking(*args: Any, **kwargs: Any) -> Any:
-                _refuse_inside_loop(label)  # before creating the coroutine: none is left un-awaited
+                # Refuse before creating the coroutine, so none is left un-awaited.
+                _refuse_inside_loop(label, f"await {type(self._target).__name__}.{name}(...)")
                 return run(attr(*args, **kwargs), name=label)
 
             return blocking
@@ -169,7 +173,8 @@ class SyncProxy(Generic[O]):
 
             @functools.wraps(attr)
             def blocking_iter(*args: Any, **kwargs: Any) -> Iterator[Any]:
-                return iterate(attr(*args, **kwargs), name=label)
+                _refuse_inside_loop(label, f"async for ... in {type(self._target).__name__}.{name}(...)")
+                return iterate(attr(*args, **kwargs), name=f"{type(self._target).__name__}.{name}(...)")
 
             return blocking_iter
         return attr

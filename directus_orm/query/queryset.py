@@ -208,7 +208,7 @@ class QuerySet(Generic[T]):
         """Sync iteration (``for x in qs``, ``list(qs)``), derived from ``async for``."""
         from ..sync import iterate
 
-        return iterate(self.__aiter__, name=f"{type(self).__name__} iteration")
+        return iterate(self.__aiter__, name=type(self).__name__)
 
     @property
     def sync(self) -> SyncProxy[Self]:

@@ -1,0 +1,95 @@
+"""Every public awaitable operation has a sync form, derived by one mechanism (directus_orm.sync)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from typing import Any
+
+import httpx
+import pytest
+
+import directus_orm
+from directus_orm.sync import SyncFace, SyncProxy, SyncUsageError
+
+
+def _public_modules() -> list[Any]:
+    """The package and its subpackages: their ``__all__`` is the public API."""
+    mods = [directus_orm]
+    for info in pkgutil.walk_packages(directus_orm.__path__, "directus_orm."):
+        # contrib: framework glue (FastAPI dependencies are awaited by the framework, not by users).
+        if info.ispkg and ".contrib" not in info.name:
+            mods.append(importlib.import_module(info.name))
+    return mods
+
+
+def _async_methods(cls: type) -> list[str]:
+    return sorted(
+        name for name, attr in inspect.getmembers(cls)
+        if not name.startswith("_")
+        and (inspect.iscoroutinefunction(attr) or inspect.isasyncgenfunction(attr))
+    )
+
+
+def _classes_with_async_api() -> dict[str, type]:
+    found: dict[str, type] = {}
+    for mod in _public_modules():
+        for name in getattr(mod, "__all__", []):
+            cls = getattr(mod, name)
+            if not inspect.isclass(cls) or not cls.__module__.startswith("directus_orm"):
+                continue
+            if issubclass(cls, httpx.Auth):  # httpx's auth-flow protocol, driven by httpx itself
+                continue
+            if _async_methods(cls):
+                found[f"{cls.__module__}.{cls.__name__}"] = cls
+    return found
+
+
+def test_the_enumeration_finds_the_core_api() -> None:
+    names = set(_classes_with_async_api())
+    for expected in ("directus_orm.connection.client.Directus", "directus_orm.query.queryset.QuerySet",
+                     "directus_orm.models.manager.Manager", "directus_orm.models.base.DirectusModel",
+                     "directus_orm.connection.registry.ConnectionHandler",
+                     "directus_orm.connection.pool.ConnectionPool"):
+        assert expected in names, sorted(names)
+
+
+@pytest.mark.parametrize("qualname", sorted(_classes_with_async_api()))
+def test_every_async_method_has_a_sync_form(qualname: str) -> None:
+    cls = _classes_with_async_api()[qualname]
+    sync_attr = inspect.getattr_static(cls, "sync", None)
+    assert sync_attr is not None, f"{qualname} has coroutine methods but no .sync"
+    assert isinstance(sync_attr, property), f"{qualname}.sync must be the derived SyncProxy property"
+    for name in _async_methods(cls):
+        # Build the proxy without an instance: SyncProxy only looks the attribute up on its target.
+        blocking = getattr(SyncProxy(cls), name)
+        assert callable(blocking)
+        assert not inspect.iscoroutinefunction(blocking), f"{qualname}.sync.{name} is still async"
+        assert blocking.__wrapped__ is getattr(cls, name), "derived from the async method, not a copy"
+
+
+def test_module_level_coroutines_are_not_public_api() -> None:
+    """Public operations live on classes (which all have .sync); no stray public async functions."""
+    strays = []
+    for mod in _public_modules():
+        exported = getattr(mod, "__all__", [])
+        for name in exported:
+            obj = getattr(mod, name, None)
+            if inspect.iscoroutinefunction(obj) or inspect.isasyncgenfunction(obj):
+                strays.append(f"{mod.__name__}.{name}")
+    assert strays == []
+
+
+def test_syncface_is_the_only_mechanism() -> None:
+    for qualname, cls in _classes_with_async_api().items():
+        prop = inspect.getattr_static(cls, "sync")
+        assert isinstance(prop, property)
+        # Either the SyncFace mixin's property or a property returning SyncProxy(self).
+        assert issubclass(cls, SyncFace) or "SyncProxy" in inspect.getsource(prop.fget), qualname  # type: ignore[arg-type]
+
+
+async def test_sync_form_inside_a_loop_names_the_async_form() -> None:
+    proxy = SyncProxy(directus_orm.Directus("http://127.0.0.1:9"))
+    with pytest.raises(SyncUsageError, match=r"use the async form instead: await Directus\.me\(\.\.\.\)"):
+        proxy.me()
