@@ -1,0 +1,54 @@
+"""The sync face: the whole ORM from plain synchronous code. Needs DIRECTUS_URL and DIRECTUS_TOKEN."""
+
+import os
+
+import directus_orm
+from directus_orm import Directus, DirectusModel, connections
+from directus_orm.exceptions import APIError
+
+URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
+
+
+class City(DirectusModel):
+    id: int | None = None
+    name: str
+    population: int | None = None
+
+    class Meta:
+        collection = "docs_sync_cities"
+        ordering = ["name"]
+
+
+def create_schema() -> None:
+    conn = Directus(URL, token=TOKEN)
+    try:
+        conn.sync.delete("/collections/docs_sync_cities")
+    except APIError:
+        pass
+    conn.sync.post("/collections", json={"collection": "docs_sync_cities", "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "name", "type": "string", "schema": {"is_nullable": False}},
+        {"field": "population", "type": "integer", "schema": {}},
+    ]})
+    conn.sync.aclose()
+
+
+def main() -> None:
+    create_schema()
+    directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
+
+    City.objects.sync.bulk_create([City(name="Athens", population=664_046),
+                                   City(name="Helsinki", population=674_963),
+                                   City(name="Tampere", population=255_050)])
+    for city in City.objects.filter(population__gte=500_000):       # plain iteration
+        print("big city:", city.name)
+
+    tampere = City.objects.sync.get(name="Tampere")
+    tampere.population = 260_000
+    tampere.sync.save()                                              # PATCH {"population": 260000}
+    print("cities:", City.objects.sync.count(), "| Tampere now", City.objects.sync.get(name="Tampere").population)
+    connections.sync.aclose_all()
+
+
+if __name__ == "__main__":
+    main()
