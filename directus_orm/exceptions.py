@@ -30,6 +30,7 @@ __all__ = [
     "InvalidCredentials",
     "InvalidForeignKey",
     "InvalidIP",
+    "InvalidInvite",
     "InvalidOTP",
     "InvalidPathParameter",
     "InvalidPayload",
@@ -42,6 +43,7 @@ __all__ = [
     "NetworkError",
     "NotNullViolation",
     "ObjectDoesNotExist",
+    "OutOfTime",
     "RangeNotSatisfiable",
     "RecordNotUnique",
     "RequestTimeout",
@@ -55,6 +57,7 @@ __all__ = [
     "UserSuspended",
     "ValueOutOfRange",
     "ValueTooLong",
+    "VersionHashMismatch",
     "error_from_response",
 ]
 
@@ -88,8 +91,16 @@ class NetworkError(DirectusError):
 
     def __init__(self, message: str, *, method: str, path: str) -> None:
         super().__init__(f"{message} ({method} {path})")
+        self.message = message
         self.method = method
         self.path = path
+
+    def __reduce__(self) -> Any:  # picklable despite keyword-only arguments (e.g. across processes)
+        return (_rebuild_network_error, (type(self), self.message, self.method, self.path))
+
+
+def _rebuild_network_error(cls: type[NetworkError], message: str, method: str, path: str) -> NetworkError:
+    return cls(message, method=method, path=path)
 
 
 class RequestTimeout(NetworkError):
@@ -200,12 +211,22 @@ class FailedValidation(InvalidPayload):
     codes = ("FAILED_VALIDATION",)
 
 
+class InvalidInvite(InvalidPayload):
+    codes = ("INVALID_INVITE",)
+
+
 class InvalidPathParameter(APIError):
     codes = ("INVALID_PATH_PARAMETER",)
 
 
 class UnprocessableContent(APIError):
-    codes = ("UNPROCESSABLE_CONTENT",)
+    codes: tuple[str, ...] = ("UNPROCESSABLE_CONTENT", "IMPORT_CYCLICAL_RELATION")
+
+
+class VersionHashMismatch(UnprocessableContent):
+    """A content version was promoted from a main item that changed since (422)."""
+
+    codes = ("VERSION_HASH_MISMATCH",)
 
 
 class UnsupportedMediaType(APIError):
@@ -267,7 +288,14 @@ class RequestsExceeded(APIError):
 
 
 class ServiceUnavailable(APIError):
-    codes = ("SERVICE_UNAVAILABLE", "OUT_OF_DATE", "UNEXPECTED_RESPONSE")
+    codes = ("SERVICE_UNAVAILABLE", "OUT_OF_DATE", "UNEXPECTED_RESPONSE", "INVALID_PROVIDER_CONFIG")
+
+
+class OutOfTime(APIError):
+    """The server gave up on a long operation (an import, ...): 408 ``OUT_OF_TIME``. A request that
+    gets no answer in time on our side is :class:`RequestTimeout` instead."""
+
+    codes = ("OUT_OF_TIME",)
 
 
 class InternalServerError(APIError):
@@ -292,6 +320,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     403: Forbidden,
     404: RouteNotFound,
     405: MethodNotAllowed,
+    408: OutOfTime,
     413: ContentTooLarge,
     415: UnsupportedMediaType,
     416: RangeNotSatisfiable,
@@ -302,11 +331,54 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
+#: Fields whose values Directus may echo in an error (``RECORD_NOT_UNIQUE`` on ``directus_users.token``
+#: answers ``Value "<the token>" for field "token" ... has to be unique``): we redact them.
+SECRET_FIELDS = frozenset(
+    {"token", "password", "tfa_secret", "auth_data", "access_token", "refresh_token", "session_token",
+     "secret"}
+)
+REDACTED = "***"
+
+
+def _redact(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    secrets: set[str] = set()
+    for error in errors:
+        ext = error.get("extensions")
+        if isinstance(ext, dict) and ext.get("field") in SECRET_FIELDS and ext.get("value") not in (None, ""):
+            secrets.add(str(ext["value"]))
+    if not secrets:
+        return errors
+    cleaned: list[dict[str, Any]] = []
+    for error in errors:
+        error = dict(error)
+        message = error.get("message")
+        if isinstance(message, str):
+            for secret in secrets:
+                message = message.replace(secret, REDACTED)
+            error["message"] = message
+        ext = error.get("extensions")
+        if isinstance(ext, dict):
+            ext = dict(ext)
+            if ext.get("field") in SECRET_FIELDS and "value" in ext:
+                ext["value"] = REDACTED
+            for key, value in list(ext.items()):
+                if isinstance(value, str):
+                    for secret in secrets:
+                        value = value.replace(secret, REDACTED)
+                    ext[key] = value
+            error["extensions"] = ext
+        cleaned.append(error)
+    return cleaned
+
+
 def error_from_response(status: int, body: Any, *, method: str, path: str) -> APIError:
-    """Build the typed exception for an error response (``body`` is the decoded JSON, or anything)."""
+    """Build the typed exception for an error response (``body`` is the decoded JSON, or anything).
+
+    Values of secret fields (``token``, ``password`` ...) that Directus echoes are replaced by ``***``.
+    """
     errors: list[dict[str, Any]] = []
     if isinstance(body, Mapping) and isinstance(body.get("errors"), list):
-        errors = [e for e in body["errors"] if isinstance(e, dict)]
+        errors = _redact([e for e in body["errors"] if isinstance(e, dict)])
     first = errors[0] if errors else {}
     raw_extensions = first.get("extensions")
     extensions: dict[str, Any] = raw_extensions if isinstance(raw_extensions, dict) else {}

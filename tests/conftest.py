@@ -128,7 +128,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def _start_server() -> Iterator[ServerInfo]:
     if OFFLINE:
-        yield ServerInfo("http://127.0.0.1:8055", "offline-token", "admin@example.com", "offline")
+        # The recording server's fixed admin credentials: login bodies must match the cassettes.
+        from devtools.directus import ADMIN_EMAIL, ADMIN_PASSWORD
+
+        yield ServerInfo("http://127.0.0.1:8055", "offline-token", ADMIN_EMAIL, ADMIN_PASSWORD)
         return
     url = os.environ.get("DIRECTUS_TEST_URL")
     if url:

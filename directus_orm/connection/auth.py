@@ -31,6 +31,7 @@ from ..exceptions import DirectusError, ImproperlyConfigured, error_from_respons
 __all__ = ["DirectusAuth", "PasswordAuth", "SessionAuth", "StaticToken", "TokenAuth"]
 
 SESSION_COOKIE_NAME = "directus_session_token"
+JWT_SECOND = 1.0  # resolution of a JWT's iat/exp
 
 
 class DirectusAuth(httpx.Auth):
@@ -101,6 +102,8 @@ class _RefreshingAuth(DirectusAuth):
 
     #: refresh this many seconds before expiry at most (and at most a fifth of the token's lifetime)
     leeway = 5.0
+    #: whether a ``401 TOKEN_EXPIRED`` answer triggers a refresh and one retry
+    refresh_when_expired = True
 
     def __init__(self, base_url: str) -> None:
         self._base_url = base_url.rstrip("/")
@@ -146,7 +149,10 @@ class _RefreshingAuth(DirectusAuth):
     def _set_expiry(self, expires_ms: Any, token: str | None) -> None:
         if isinstance(expires_ms, (int, float)) and expires_ms > 0:
             self._lifetime = expires_ms / 1000
-            self._expires_at = time.time() + self._lifetime
+            # The JWT's exp is iat + TTL with iat in whole seconds (rounded down), so the token can die up
+            # to a second before "now + expires": count that second off. (Relative, so clock skew between
+            # us and the server does not matter; a session cookie cannot be refreshed once expired.)
+            self._expires_at = time.time() + self._lifetime - min(JWT_SECOND, self._lifetime / 2)
         else:
             exp = _jwt_expiry(token) if token else None
             self._expires_at = exp
@@ -184,7 +190,7 @@ class _RefreshingAuth(DirectusAuth):
         self._authorize(request)
         seen = self._generation
         response = yield request
-        if response.status_code != 401 or not self._can_refresh():
+        if response.status_code != 401 or not self.refresh_when_expired or not self._can_refresh():
             return
         await response.aread()
         if _error_code(response) != "TOKEN_EXPIRED":
@@ -224,6 +230,13 @@ class TokenAuth(_RefreshingAuth):
     def _can_refresh(self) -> bool:
         return self._refresh is not None
 
+    def _stale(self) -> bool:
+        # Only a refresh token (e.g. kept from an earlier run): get an access token before the request,
+        # instead of sending it unauthenticated as the public role.
+        if self._access is None:
+            return self._refresh is not None
+        return super()._stale()
+
     def _refresh_request(self) -> httpx.Request:
         return httpx.Request(
             "POST", f"{self._base_url}/auth/refresh", json={"refresh_token": self._refresh, "mode": "json"}
@@ -235,7 +248,13 @@ class TokenAuth(_RefreshingAuth):
 
     def _read_grant(self, response: httpx.Response) -> None:
         data = self._raise_for(response)
-        self._access = data.get("access_token")
+        access = data.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise DirectusError(
+                f"Directus answered {response.request.method} {response.request.url.path} without an "
+                "access_token (was the login made in json mode?)"
+            )
+        self._access = access
         self._refresh = data.get("refresh_token", self._refresh)
         self._set_expiry(data.get("expires"), self._access)
 
@@ -308,13 +327,24 @@ class SessionAuth(_RefreshingAuth):
     sharing a pool never see each other's sessions.
     """
 
-    def __init__(self, base_url: str, session_token: str, cookie_name: str = SESSION_COOKIE_NAME) -> None:
+    #: Directus refuses to refresh a session whose cookie JWT has expired (``/auth/refresh`` answers
+    #: TOKEN_EXPIRED itself), so only the proactive refresh before ``expires`` can keep a session alive;
+    #: retrying after a TOKEN_EXPIRED answer would only replace that error with the refresh's.
+    refresh_when_expired = False
+
+    def __init__(
+        self,
+        base_url: str,
+        session_token: str,
+        cookie_name: str = SESSION_COOKIE_NAME,
+        expires: int | None = None,
+    ) -> None:
         if not session_token:
             raise ImproperlyConfigured("SessionAuth needs a non-empty session token")
         super().__init__(base_url)
         self.cookie_name = cookie_name
         self._access = session_token
-        self._set_expiry(None, session_token)
+        self._set_expiry(expires, session_token)
 
     def _can_refresh(self) -> bool:
         return self._access is not None

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import httpx
 
 from ..exceptions import (
+    APIError,
     DirectusError,
     ImproperlyConfigured,
     NetworkError,
@@ -122,6 +123,7 @@ class Directus(SyncFace):
             raise ImproperlyConfigured(f"Directus url must start with http:// or https://, got {url!r}")
         self.url = url.rstrip("/")
         self.alias = alias
+        self._session_cookie_name = session_cookie_name
         self.auth = auth if auth is not None else _auth_from_arguments(
             self.url,
             token=token,
@@ -202,10 +204,13 @@ class Directus(SyncFace):
         try:
             response = await client.send(request, auth=auth if auth is not None else self.auth)
         except httpx.TimeoutException as exc:
-            raise RequestTimeout(f"timed out: {type(exc).__name__}", method=method, path=req_path) from None
-        except httpx.TransportError as exc:
-            raise NetworkError(f"network error: {type(exc).__name__}: {exc}", method=method,
-                               path=req_path) from None
+            failed = _failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
+            raise RequestTimeout(f"timed out: {type(exc).__name__}", method=failed.method,
+                                 path=failed.url.path) from None
+        except httpx.RequestError as exc:  # transport failures, but also decoding / redirect loops
+            failed = _failed_request(exc, request)
+            raise NetworkError(f"network error: {type(exc).__name__}: {exc}", method=failed.method,
+                               path=failed.url.path) from None
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s -> %s (%.1f ms)", method, req_path, response.status_code,
                          (time.perf_counter() - started) * 1000)
@@ -238,24 +243,36 @@ class Directus(SyncFace):
         otp: str | None = None,
         mode: Literal["json", "session"] = "json",
     ) -> None:
-        """Log in now (instead of on first request). Without arguments, uses the configured email and
-        password. ``mode="session"`` switches the connection to a session cookie."""
-        if email is None and password is None and isinstance(self.auth, PasswordAuth) and mode == "json":
-            grant = self.auth.login_request(otp)
-            self.auth._read_grant(await self.send("POST", grant.url.path, json=json.loads(grant.content),
-                                                 auth=httpx.Auth()))
+        """Log in now (instead of on first request). Without ``email``/``password``, uses the configured
+        ones. ``mode="session"`` switches the connection to a session cookie."""
+        configured = self.auth if isinstance(self.auth, PasswordAuth) else None
+        if configured is not None and email is None and password is None and mode == "json":
+            # Re-use the configured auth object (others may hold it); single-flight with its refreshes.
+            grant = configured.login_request(otp)
+            async with configured._lock():
+                response = await self._send_grant(grant)
+                configured._read_grant(response)
             return
+        if configured is not None:
+            email = configured._email if email is None else email
+            password = configured._password if password is None else password
+            otp = configured._otp if otp is None else otp
         if not email or not password:
-            raise ImproperlyConfigured("login() needs email and password (none are configured)")
+            missing = "password" if email else "email"
+            raise ImproperlyConfigured(
+                f"login() needs an email and a password: {missing!r} was neither given nor configured"
+            )
         body: dict[str, Any] = {"email": email, "password": password, "mode": mode}
         if otp:
             body["otp"] = otp
         response = await self.send("POST", "/auth/login", json=body, auth=httpx.Auth())
         if mode == "session":
-            token = response.cookies.get(SESSION_COOKIE_NAME)
+            token = response.cookies.get(self._session_cookie_name)
             if not token:
                 raise DirectusError("Directus answered the session login without a session cookie")
-            self.auth = SessionAuth(self.url, token)
+            expires = _body_data(response).get("expires")
+            self.auth = SessionAuth(self.url, token, self._session_cookie_name,
+                                    expires if isinstance(expires, int) else None)
         else:
             auth = PasswordAuth(self.url, email, password, otp)
             auth._read_grant(response)
@@ -266,20 +283,37 @@ class Directus(SyncFace):
         auth = self.auth
         if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth._can_refresh():
             raise DirectusError(f"{type(auth).__name__} credentials cannot be refreshed")
-        request = auth._refresh_request()
-        response = await self.send("POST", request.url.path, content=request.content,
-                                   headers=dict(request.headers), auth=httpx.Auth())
-        auth._read_grant(response)
+        # Under the auth's lock: Directus rotates json refresh tokens, so two refreshes racing with the
+        # same token would leave one of them holding a revoked token.
+        async with auth._lock():
+            response = await self._send_grant(auth._refresh_request())
+            auth._read_grant(response)
 
     async def logout(self) -> None:
-        """End the session on the server and forget the credentials (static tokens: forget only)."""
+        """End the session on the server and forget the credentials (static tokens: forget only).
+
+        When Directus refuses the logout (e.g. the session had already expired) the credentials are
+        forgotten all the same and the error is raised; after a network error they are kept, so the
+        logout can be retried.
+        """
         auth = self.auth
         if isinstance(auth, DirectusAuth):
             request = auth.logout_request(self.url)
-            if request is not None:
-                await self.send("POST", request.url.path, content=request.content,
-                                headers=dict(request.headers), auth=httpx.Auth())
+            try:
+                if request is not None:
+                    await self._send_grant(request)
+            except APIError:
+                auth.forget()
+                raise
             auth.forget()
+
+    async def _send_grant(self, request: httpx.Request) -> httpx.Response:
+        """Send a login/refresh/logout request built by an auth object, without any auth flow.
+
+        The full URL is passed on: the server may live under a path prefix (``https://host/directus``).
+        """
+        return await self.send(request.method, str(request.url), content=request.content,
+                               headers=dict(request.headers), auth=httpx.Auth())
 
     # -- small conveniences ---------------------------------------------------------------------------
     async def ping(self) -> bool:
@@ -309,7 +343,30 @@ class Directus(SyncFace):
 
     def __repr__(self) -> str:
         alias = f" alias={self.alias!r}" if self.alias else ""
-        return f"<Directus {self.url}{alias} auth={self.auth!r}>"
+        return f"<Directus {_redact_url(self.url)}{alias} auth={self.auth!r}>"
+
+
+def _failed_request(exc: httpx.RequestError, default: httpx.Request) -> httpx.Request:
+    try:
+        return exc.request
+    except RuntimeError:  # httpx raises this when the exception carries no request
+        return default
+
+
+def _redact_url(url: str) -> str:
+    """The URL without a password in its user-info part (``https://user:secret@host``)."""
+    parsed = httpx.URL(url)
+    if not parsed.password:
+        return url
+    return str(parsed.copy_with(password="***"))
+
+
+def _body_data(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json().get("data")
+    except (ValueError, AttributeError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _auth_from_arguments(

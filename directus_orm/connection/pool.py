@@ -71,9 +71,10 @@ class ConnectionPool(SyncFace):
                 factory = kwargs.pop("transport", None)
                 if factory is not None:
                     kwargs["transport"] = factory()
-                client = httpx.AsyncClient(
-                    timeout=self._timeout, limits=self._limits, cookies=httpx.Cookies(_NoCookies()), **kwargs
-                )
+                client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits, **kwargs)
+                # Not ``cookies=httpx.Cookies(_NoCookies())``: the client copies what it is given into
+                # a plain CookieJar, which would keep (and share) every Set-Cookie it sees.
+                client.cookies.jar = _NoCookies()
                 self._clients[loop] = client
             return client
 

@@ -53,18 +53,17 @@ class _Override:
     def __init__(self, connection: Directus, alias: str) -> None:
         self._connection = connection
         self._alias = alias
-        self._token: contextvars.Token[Mapping[str, Directus] | None] | None = None
+        # A stack, so the same object can be entered again inside its own block.
+        self._tokens: list[contextvars.Token[Mapping[str, Directus] | None]] = []
 
     def __enter__(self) -> Directus:
         current = dict(_overrides.get() or {})
         current[self._alias] = self._connection
-        self._token = _overrides.set(current)
+        self._tokens.append(_overrides.set(current))
         return self._connection
 
     def __exit__(self, *exc: object) -> None:
-        assert self._token is not None
-        _overrides.reset(self._token)
-        self._token = None
+        _overrides.reset(self._tokens.pop())
 
     async def __aenter__(self) -> Directus:
         return self.__enter__()
@@ -79,8 +78,8 @@ class ConnectionHandler(SyncFace):
     """Named, lazily created connections. ``connections["default"]`` or ``connections.get()``."""
 
     def __init__(self) -> None:
-        self._explicit: dict[str, dict[str, Any]] | None = None
-        self._settings: dict[str, dict[str, Any]] | None = None
+        self._explicit: dict[str, Any] | None = None
+        self._settings: dict[str, Any] | None = None
         self._source = ""
         self._connections: dict[str, Directus] = {}
         self._pool: ConnectionPool | None = None
@@ -94,7 +93,7 @@ class ConnectionHandler(SyncFace):
         :meth:`aclose_all` if they were used).
         """
         with self._lock:
-            self._explicit = {alias: dict(conf) for alias, conf in settings.items()}
+            self._explicit = dict(settings)  # checked alias by alias at first use
             self._settings = None
             self._connections.clear()
 
@@ -105,7 +104,7 @@ class ConnectionHandler(SyncFace):
             self._settings = None
             self._connections.clear()
 
-    def _load(self) -> tuple[dict[str, dict[str, Any]], str]:
+    def _load(self) -> tuple[dict[str, Any], str]:
         if self._explicit is not None:
             return self._explicit, "directus_orm.configure()"
         module_name = os.environ.get("DIRECTUS_SETTINGS_MODULE")
@@ -121,14 +120,14 @@ class ConnectionHandler(SyncFace):
                 raise ImproperlyConfigured(
                     f"settings module {module_name!r} (DIRECTUS_SETTINGS_MODULE) has no DIRECTUS dict"
                 )
-            return {alias: dict(conf) for alias, conf in value.items()}, f"settings module {module_name!r}"
+            return dict(value), f"settings module {module_name!r}"
         from_env = {key: os.environ[var] for key, var in ENV_VARS.items() if os.environ.get(var)}
         if from_env:
             return {DEFAULT_ALIAS: from_env}, "environment variables DIRECTUS_*"
         return {}, ""
 
     @property
-    def settings(self) -> dict[str, dict[str, Any]]:
+    def settings(self) -> dict[str, Any]:
         """The settings in force (loaded on first access)."""
         with self._lock:
             if self._settings is None:
@@ -153,6 +152,11 @@ class ConnectionHandler(SyncFace):
                 + ("" if alias == DEFAULT_ALIAS else " (the environment only configures 'default')")
             )
         conf = settings[alias]
+        if not isinstance(conf, Mapping):
+            raise ImproperlyConfigured(
+                f"connection {alias!r} in {self._source}: expected a dict of settings, "
+                f"got {type(conf).__name__}"
+            )
         unknown = set(conf) - SETTING_KEYS
         if unknown:
             raise ImproperlyConfigured(
@@ -160,9 +164,22 @@ class ConnectionHandler(SyncFace):
                 f"known: {sorted(SETTING_KEYS)}"
             )
         if not conf.get("url"):
-            where = "DIRECTUS_URL" if self._source.startswith("environment") else self._source
-            raise ImproperlyConfigured(f"connection {alias!r}: setting 'url' is missing (in {where})")
-        return conf
+            raise ImproperlyConfigured(
+                f"connection {alias!r}: setting 'url' is missing (looked in {self._where('url')})"
+            )
+        if bool(conf.get("email")) != bool(conf.get("password")):
+            missing = "password" if conf.get("email") else "email"
+            raise ImproperlyConfigured(
+                f"connection {alias!r}: setting {missing!r} is missing (looked in {self._where(missing)}); "
+                "email/password authentication needs both"
+            )
+        return dict(conf)
+
+    def _where(self, key: str) -> str:
+        """Where the setting ``key`` was looked for, for error messages."""
+        if self._source.startswith("environment") and key in ENV_VARS:
+            return f"environment variable {ENV_VARS[key]}"
+        return self._source
 
     # -- access -------------------------------------------------------------------------------------
     def __getitem__(self, alias: str) -> Directus:
