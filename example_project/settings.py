@@ -12,3 +12,9 @@ DIRECTUS = {
         "page_size": 200,
     },
 }
+
+# example_project.app: where the per-request credentials may come from, besides the Bearer header.
+DIRECTUS_FASTAPI = {
+    "session_cookie": "directus_session_token",   # set by POST /login with mode "session"
+    "access_cookie": "directus_access_token",     # an access token a front end keeps in a cookie
+}

@@ -1,0 +1,61 @@
+"""FastAPI integration (``pip install directus-orm[fastapi]``).
+
+* :class:`DirectusDependency` - ``Depends(directus)``: a connection per request from the caller's
+  Bearer token or Directus cookie; ORM queries inside the request run as the caller.
+* guards - :func:`require_role`, :func:`require_policy`, :func:`require_permission`,
+  :func:`require_admin`: dependencies and decorators answering 403.
+* :func:`install_exception_handlers` - Directus errors as JSON HTTP answers (403, 409, 422 ...).
+* :class:`DirectusRouter` - generated list/retrieve/create/update/delete routes for a model.
+"""
+
+try:
+    import fastapi  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "directus_orm.contrib.fastapi needs FastAPI: pip install 'directus-orm[fastapi]'"
+    ) from exc
+
+from .dependency import (
+    CookieCredentials,
+    DirectusDependency,
+    RequestContext,
+    get_request_context,
+    unauthorized,
+)
+from .errors import error_response, http_status_for, install_exception_handlers
+from .guards import (
+    Guard,
+    RoleCache,
+    get_directus,
+    guard,
+    require_admin,
+    require_permission,
+    require_policy,
+    require_role,
+    role_cache,
+)
+from .router import ROUTE_NAMES, DirectusRouter, Page, derive_schema
+
+__all__ = [
+    "ROUTE_NAMES",
+    "CookieCredentials",
+    "DirectusDependency",
+    "DirectusRouter",
+    "Guard",
+    "Page",
+    "RequestContext",
+    "RoleCache",
+    "derive_schema",
+    "error_response",
+    "get_directus",
+    "get_request_context",
+    "guard",
+    "http_status_for",
+    "install_exception_handlers",
+    "require_admin",
+    "require_permission",
+    "require_policy",
+    "require_role",
+    "role_cache",
+    "unauthorized",
+]

@@ -1,0 +1,336 @@
+"""The per-request connection: ``Depends(directus)`` builds a :class:`~directus_orm.Directus` from the
+caller's credentials and, for the rest of the request, makes the registry alias resolve to it.
+
+Why an *async generator* dependency: FastAPI enters an ``async def ...: yield`` dependency in the very
+task that then awaits the endpoint, so a context variable set before ``yield`` (the registry override)
+is visible to the endpoint, to other dependencies resolved after it, to sync endpoints (Starlette
+copies the context into the worker thread) and to ``.sync`` calls (the sync face copies it into its
+loop); the exit code runs in that same task after the response is sent, so the override is reset with
+its own token. A *sync* generator dependency is entered in a worker thread, whose context copy is
+thrown away: an override set there would never reach the endpoint (``tests/integration/
+test_fastapi.py`` checks both). A middleware would work as well but would run for every route,
+including ones that need no Directus, and could not declare the security schemes in OpenAPI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import inspect
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyCookie, HTTPBearer
+
+from ...connection.auth import SESSION_COOKIE_NAME, DirectusAuth, StaticToken
+from ...connection.client import Directus
+from ...connection.pool import ConnectionPool
+from ...connection.registry import DEFAULT_ALIAS, connections
+from ...exceptions import AuthenticationError, ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from .guards import Action, Guard
+
+__all__ = [
+    "CookieCredentials",
+    "DirectusDependency",
+    "RequestContext",
+    "get_request_context",
+    "unauthorized",
+]
+
+#: Where the per-request state lives on ``request.state``.
+STATE_KEY = "directus"
+
+
+class CookieCredentials(DirectusAuth):
+    """Sends a caller's Directus session cookie as it is, and never refreshes it.
+
+    A refresh would rotate the session on the server while the browser keeps the old cookie, logging
+    the user out of their own front end; the browser refreshes its session itself.
+    """
+
+    def __init__(self, cookie_name: str, value: str) -> None:
+        if not value:
+            raise ImproperlyConfigured("CookieCredentials needs a non-empty cookie value")
+        self.cookie_name = cookie_name
+        self._value: str | None = value
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self._value is not None:
+            request.headers["Cookie"] = f"{self.cookie_name}={self._value}"
+        yield request
+
+    def forget(self) -> None:
+        self._value = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self._value is not None
+
+    def __repr__(self) -> str:
+        return f"CookieCredentials(cookie={self.cookie_name!r}, value='***')"
+
+
+@dataclass
+class RequestContext:
+    """What one request knows about its caller; on ``request.state.directus``.
+
+    ``connection`` runs as the caller; ``service`` is the application's own connection (the registry
+    alias as configured, outside any override), used to resolve role and policy names, or None.
+    ``user_id`` is set once the credentials were verified. ``cache`` memoises per-request lookups
+    (roles, policies, permissions) so several guards on one route ask Directus once.
+    """
+
+    connection: Directus
+    service: Directus | None
+    source: str  # "bearer", "access_cookie", "session_cookie" or "anonymous"
+    user_id: str | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    async def memo(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = await compute()
+        return self.cache[key]
+
+
+def get_request_context(request: Request) -> RequestContext | None:
+    """The :class:`RequestContext` a :class:`DirectusDependency` stored on this request, if any."""
+    ctx = getattr(request.state, STATE_KEY, None)
+    return ctx if isinstance(ctx, RequestContext) else None
+
+
+def unauthorized(detail: str, *, realm: str = "directus", invalid: bool = False,
+                 code: str | None = None) -> HTTPException:
+    """A 401 with ``WWW-Authenticate: Bearer`` (RFC 6750); the handlers render it as JSON."""
+    challenge = f'Bearer realm="{realm}"'
+    if invalid:
+        challenge += ', error="invalid_token"'
+    exc = HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": challenge})
+    exc.code = code or ("INVALID_CREDENTIALS" if invalid else "NOT_AUTHENTICATED")  # type: ignore[attr-defined]
+    return exc
+
+
+class DirectusDependency:
+    """A FastAPI dependency yielding a :class:`~directus_orm.Directus` connection as the caller.
+
+    ::
+
+        directus = DirectusDependency()
+        app = FastAPI(lifespan=directus.lifespan)
+        install_exception_handlers(app)
+
+        @app.get("/languages")
+        async def languages(conn: Directus = Depends(directus)):
+            return await Language.objects.all()        # runs as the caller: their permissions apply
+
+    Credentials, first found wins: ``Authorization: Bearer <token>`` (a static token or an access
+    token), the ``access_cookie`` (an access token kept in a cookie; off unless named), the
+    ``session_cookie`` (Directus's ``directus_session_token``, passed through and never refreshed).
+    None of them, or credentials Directus refuses, answer ``401`` with ``WWW-Authenticate: Bearer``
+    and a JSON body (never a redirect); ``allow_anonymous=True`` runs such requests as the public role.
+
+    ``alias`` names the registry connection whose ``url`` is used (unless ``url=`` is given) and which
+    resolves to the caller's connection for the duration of the request (``override=False`` to
+    leave the registry alone). ``verify=True`` asks ``/users/me?fields=id`` once per request, so bad
+    credentials fail before the endpoint runs (with ``verify=False`` they fail at the first query).
+
+    Connections share one :class:`~directus_orm.ConnectionPool`, opened on first use and closed by
+    :meth:`lifespan`. ``service`` (a connection or a registry alias; default: ``alias`` itself, when
+    it has credentials) is the application's own connection that guards use to resolve role and
+    policy names.
+    """
+
+    def __init__(
+        self,
+        alias: str = DEFAULT_ALIAS,
+        *,
+        url: str | None = None,
+        bearer: bool = True,
+        access_cookie: str | None = None,
+        session_cookie: str | None = SESSION_COOKIE_NAME,
+        allow_anonymous: bool = False,
+        verify: bool = True,
+        override: bool = True,
+        service: Directus | str | None = None,
+        realm: str = "directus",
+        pool: ConnectionPool | None = None,
+    ) -> None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ImproperlyConfigured(
+                f"DirectusDependency url must start with http:// or https://, got {url!r}"
+            )
+        self.alias = alias
+        self.url = url.rstrip("/") if url else None
+        self.allow_anonymous = allow_anonymous
+        self.verify = verify
+        self.override = override
+        self.realm = realm
+        self.access_cookie = access_cookie
+        self.session_cookie = session_cookie
+        self._service = service
+        self._pool = pool
+        self._owns_pool = pool is None
+        # Security schemes: FastAPI reads them (and shows them in OpenAPI) from the signature.
+        params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
+        schemes: list[tuple[str, Any]] = []
+        if bearer:
+            schemes.append(("bearer", HTTPBearer(
+                auto_error=False, scheme_name="DirectusBearer",
+                description="A Directus static token or access token.")))
+        if access_cookie:
+            schemes.append(("access_cookie", APIKeyCookie(
+                name=access_cookie, auto_error=False, scheme_name="DirectusAccessCookie",
+                description="A Directus access token kept in a cookie.")))
+        if session_cookie:
+            schemes.append(("session_cookie", APIKeyCookie(
+                name=session_cookie, auto_error=False, scheme_name="DirectusSession",
+                description="The Directus session cookie (session mode login).")))
+        for name, scheme in schemes:
+            params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=Depends(scheme),
+                                            annotation=Any))
+        self._scheme_names = frozenset(name for name, _ in schemes)
+        self.__signature__ = inspect.Signature(params, return_annotation=Directus)
+
+    # -- the pool -----------------------------------------------------------------------------------
+    @property
+    def pool(self) -> ConnectionPool:
+        """The pool every per-request connection shares (created on first use)."""
+        if self._pool is None or (self._owns_pool and self._pool.closed):
+            self._pool = ConnectionPool()
+        return self._pool
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: FastAPI | None = None) -> AsyncIterator[None]:
+        """``FastAPI(lifespan=directus.lifespan)``, or ``async with directus.lifespan(app):`` inside
+        your own: opens the pool at startup; closes it, and the registry's connections, at shutdown."""
+        _ = self.pool
+        try:
+            yield
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the shared pool (if this dependency created it) and the registry's connections."""
+        pool, self._pool = self._pool, (None if self._owns_pool else self._pool)
+        if pool is not None and self._owns_pool and not pool.closed:
+            await pool.aclose()
+        await connections.aclose_all()
+
+    # -- building the connection --------------------------------------------------------------------
+    def _base(self) -> Directus | None:
+        """The registry's connection for ``alias`` (as configured; never an override), if configured."""
+        if self.alias not in connections:
+            return None
+        # Read outside any override: the dependency runs before it sets its own, and a nested app
+        # request would otherwise see the outer caller.
+        return _outside_overrides(self.alias)
+
+    def _service_connection(self, base: Directus | None) -> Directus | None:
+        service = self._service
+        if isinstance(service, Directus):
+            return service
+        if isinstance(service, str):
+            return _outside_overrides(service)
+        if base is not None and base.auth is not None:
+            return base
+        return None
+
+    def credentials(self, request: Request) -> tuple[str, httpx.Auth] | None:
+        """``(source, auth)`` from the request, or None when it carries no credentials."""
+        header = request.headers.get("authorization")
+        if header is not None and "bearer" in self._scheme_names:
+            scheme, _, token = header.partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                raise unauthorized("the Authorization header must be 'Bearer <token>'", realm=self.realm,
+                                   invalid=True, code="INVALID_AUTHORIZATION_HEADER")
+            return "bearer", StaticToken(token)
+        if self.access_cookie:
+            value = request.cookies.get(self.access_cookie)
+            if value:
+                return "access_cookie", StaticToken(value)
+        if self.session_cookie:
+            value = request.cookies.get(self.session_cookie)
+            if value:
+                return "session_cookie", CookieCredentials(self.session_cookie, value)
+        return None
+
+    async def resolve(self, request: Request) -> RequestContext:
+        """Build (once per request) and verify the caller's connection; raise 401 on failure."""
+        ctx = get_request_context(request)
+        if ctx is not None:
+            return ctx
+        base = self._base()
+        url = self.url or (base.url if base is not None else None)
+        if url is None:
+            raise ImproperlyConfigured(
+                f"DirectusDependency: no url given and no registry connection {self.alias!r} is configured"
+            )
+        found = self.credentials(request)
+        if found is None:
+            if not self.allow_anonymous:
+                cookie = f" or the {self.session_cookie!r} cookie" if self.session_cookie else ""
+                raise unauthorized(f"Not authenticated: send 'Authorization: Bearer <token>'{cookie}",
+                                   realm=self.realm)
+            source, auth = "anonymous", None
+        else:
+            source, auth = found
+        conn = Directus(url, auth=auth, pool=self.pool, alias=self.alias)
+        ctx = RequestContext(connection=conn, service=self._service_connection(base), source=source)
+        if self.verify and auth is not None:
+            try:
+                me = await conn.me(fields="id")
+            except AuthenticationError as exc:
+                raise unauthorized(f"Directus refused the credentials ({source}): {exc.message}",
+                                   realm=self.realm, invalid=True, code=exc.code) from None
+            ctx.user_id = me.get("id") if isinstance(me.get("id"), str) else None
+        setattr(request.state, STATE_KEY, ctx)
+        return ctx
+
+    async def __call__(self, request: Request, **_schemes: Any) -> AsyncIterator[Directus]:
+        # The scheme parameters exist for OpenAPI only; the values are read from the request itself
+        # (so the precedence and the error messages are ours).
+        ctx = await self.resolve(request)
+        if not self.override:
+            yield ctx.connection
+            return
+        with connections.override(ctx.connection, self.alias):
+            yield ctx.connection
+
+    # -- guards bound to this dependency ------------------------------------------------------------
+    def require_role(self, *roles: str, allow_admin: bool = False) -> Guard:
+        """:func:`~directus_orm.contrib.fastapi.require_role` using this dependency."""
+        from .guards import require_role
+
+        return require_role(*roles, directus=self, allow_admin=allow_admin)
+
+    def require_policy(self, *policies: str, allow_admin: bool = False) -> Guard:
+        from .guards import require_policy
+
+        return require_policy(*policies, directus=self, allow_admin=allow_admin)
+
+    def require_permission(self, collection: str, *actions: Action, full: bool = False) -> Guard:
+        from .guards import require_permission
+
+        return require_permission(collection, *actions, full=full, directus=self)
+
+    def require_admin(self) -> Guard:
+        from .guards import require_admin
+
+        return require_admin(directus=self)
+
+    def __repr__(self) -> str:
+        return (f"<DirectusDependency alias={self.alias!r} schemes={sorted(self._scheme_names)} "
+                f"anonymous={self.allow_anonymous}>")
+
+
+def _outside_overrides(alias: str) -> Directus:
+    """``connections[alias]`` as configured, ignoring any override in force: looked up in an empty
+    context, where every context variable (the registry's overrides too) has its default."""
+    return contextvars.Context().run(connections.__getitem__, alias)

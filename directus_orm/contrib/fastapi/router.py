@@ -1,0 +1,445 @@
+"""``DirectusRouter(Model)``: list / retrieve / create / partial update / delete routes for a model.
+
+::
+
+    router = DirectusRouter(Language, directus=directus,
+                            dependencies_for={"create": [require_role("Editor")]},
+                            objects_filter=lambda request: Q(family__isnull=False))
+    app.include_router(router)        # /languages, /languages/{pk}
+
+Every route runs as the caller (through the :class:`DirectusDependency`), so Directus's permissions
+apply; ``objects_filter(request) -> Q | None`` (sync or async) narrows every read, update and delete
+further (rows outside it answer 404).
+
+List query parameters: Django-style filters on model fields (``?name__icontains=en&speakers__gte=10``;
+``__in``/``__range`` take comma-separated values, ``__isnull`` true/false), ``?sort=-name,code``,
+``?search=``, ``?limit=&offset=`` or ``?page=`` (1-based, ``limit`` per page); the answer carries the
+total ``count``. Sparse fieldsets: ``?fields=id,name,author.name`` / ``?omit=family`` are sent to
+Directus as its ``fields`` so only those columns travel; an unknown field answers 400 with the valid
+names. Nested children: ``companies.nested(Department, fk="company")`` serves
+``/companies/{company_id}/departments``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Generic, Literal, TypeVar, Union, get_args
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, params, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from ...connection.client import collection_path
+from ...connection.registry import connections
+from ...exceptions import FieldError, UnsupportedLookup
+from ...models import DirectusModel
+from ...query import Q, QuerySet
+from .dependency import DirectusDependency
+from .guards import get_directus
+
+__all__ = ["ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "derive_schema"]
+
+RouteName = Literal["list", "retrieve", "create", "update", "delete"]
+ROUTE_NAMES: tuple[RouteName, ...] = ("list", "retrieve", "create", "update", "delete")
+#: Query parameters of the list route that are not filters.
+RESERVED = frozenset({"sort", "search", "limit", "offset", "page", "fields", "omit"})
+#: Lookups whose value is a comma-separated list.
+LIST_LOOKUPS = frozenset({"in", "range", "between", "nin", "nbetween"})
+BOOL_LOOKUPS = frozenset({"isnull", "empty", "null", "nnull", "nempty"})
+
+M = TypeVar("M", bound=DirectusModel)
+T = TypeVar("T")
+ObjectsFilter = Callable[[Request], "Q | Awaitable[Q | None] | None"]
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list route: ``count`` is the total number of matching rows."""
+
+    count: int
+    limit: int
+    offset: int
+    page: int | None = None
+    results: list[T]
+
+
+def derive_schema(model: type[BaseModel], name: str, *, exclude: Iterable[str] = (),
+                  optional: bool = False) -> type[BaseModel]:
+    """A pydantic model with ``model``'s fields (minus ``exclude``); ``optional=True`` makes every
+    field optional with a default of None (partial updates, sparse reads)."""
+    fields: dict[str, Any] = {}
+    skip = set(exclude)
+    for field_name, info in model.model_fields.items():
+        if field_name in skip:
+            continue
+        annotation: Any = info.annotation
+        if optional:
+            if type(None) not in get_args(annotation):
+                annotation = Union[annotation, None]  # noqa: UP007 - a runtime type, not an annotation
+            fields[field_name] = (annotation, Field(None, description=info.description))
+        else:
+            fields[field_name] = (annotation, info)
+    schema: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    return schema
+
+
+def bad_request(message: str, code: str, **extra: Any) -> HTTPException:
+    """A 400 whose JSON body says what was wrong (and, with ``valid=``, what would have been right)."""
+    return HTTPException(status.HTTP_400_BAD_REQUEST, detail={"message": message, "code": code, **extra})
+
+
+def _signature(func: Callable[..., Any], extra: Sequence[inspect.Parameter]) -> None:
+    """Give ``func`` (which takes ``**kwargs``) a signature FastAPI reads: its own named parameters plus
+    ``extra`` (path parameters with the model's pk type, dependencies ...)."""
+    own = [p for p in inspect.signature(func).parameters.values()
+           if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    func.__signature__ = inspect.Signature([*own, *extra])  # type: ignore[attr-defined]
+
+
+class DirectusRouter(APIRouter, Generic[M]):
+    """An ``APIRouter`` with generated CRUD routes for ``model``.
+
+    * ``read_schema`` / ``create_schema`` / ``update_schema``: pydantic models for the answers and the
+      request bodies (default: derived from the model; the pk is left out of create when it is
+      optional, update is partial);
+    * ``routes``: which routes to generate (default all of :data:`ROUTE_NAMES`);
+    * ``dependencies_for``: extra dependencies (guards, ``Security(...)`` with scopes) per route name;
+      router-wide ones go in ``dependencies=`` as for any ``APIRouter``;
+    * ``objects_filter(request) -> Q | None``: row-level rule applied to every query;
+    * ``filter_fields``: the fields list filters may name (default: every model field);
+    * ``page_size`` / ``max_page_size``: the default and the largest ``limit``.
+    """
+
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        directus: DirectusDependency | None = None,
+        prefix: str | None = None,
+        tags: list[str | Any] | None = None,
+        read_schema: type[BaseModel] | None = None,
+        create_schema: type[BaseModel] | None = None,
+        update_schema: type[BaseModel] | None = None,
+        routes: Iterable[RouteName] = ROUTE_NAMES,
+        dependencies_for: Mapping[RouteName, Sequence[params.Depends]] | None = None,
+        objects_filter: ObjectsFilter | None = None,
+        filter_fields: Iterable[str] | None = None,
+        page_size: int = 50,
+        max_page_size: int = 500,
+        parent: tuple[DirectusRouter[Any], str] | None = None,
+        **router_kwargs: Any,
+    ) -> None:
+        meta = model._meta
+        self.model = model
+        self.collection = meta.collection
+        self.pk_name = meta.pk_name
+        self.directus = directus or get_directus
+        self.objects_filter = objects_filter
+        self.page_size = page_size
+        self.max_page_size = max_page_size
+        self.parent = parent
+        self.field_names: list[str] = list(model.model_fields)
+        self.filter_fields = set(filter_fields) if filter_fields is not None else set(self.field_names)
+        unknown = sorted(set(routes) - set(ROUTE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown route name(s) {unknown}; known: {', '.join(ROUTE_NAMES)}")
+        self.route_names = tuple(r for r in ROUTE_NAMES if r in set(routes))
+        pk_field = model.model_fields[self.pk_name]
+        self.pk_type: Any = next((a for a in get_args(pk_field.annotation) if a is not type(None)),
+                                 pk_field.annotation)
+        fk = parent[1] if parent else None
+        name = model.__name__
+        self.read_schema = read_schema or derive_schema(model, f"{name}Read", optional=True)
+        #: what ?fields= may name: the read schema's fields (a field it leaves out is never served)
+        self.read_fields: list[str] = list(self.read_schema.model_fields)
+        pk_optional = not pk_field.is_required()
+        self.create_schema = create_schema or derive_schema(
+            model, f"{name}Create", exclude=[*([self.pk_name] if pk_optional else []), *([fk] if fk else [])])
+        self.update_schema = update_schema or derive_schema(
+            model, f"{name}Update", exclude=[self.pk_name, *([fk] if fk else [])], optional=True)
+        if prefix is None:
+            prefix = f"/{self.collection}"
+        super().__init__(prefix=prefix, tags=tags if tags is not None else [name], **router_kwargs)
+        per_route = dict(dependencies_for or {})
+        bad = sorted(set(per_route) - set(ROUTE_NAMES))
+        if bad:
+            raise ValueError(f"dependencies_for: unknown route name(s) {bad}; "
+                             f"known: {', '.join(ROUTE_NAMES)}")
+        self._add_routes(per_route)
+
+    # -- nested routers ----------------------------------------------------------------------------
+    @property
+    def parent_param(self) -> str | None:
+        return f"{self.parent[1]}_id" if self.parent else None
+
+    def nested(self, model: type[DirectusModel], *, fk: str, **kwargs: Any) -> DirectusRouter[Any]:
+        """A router for ``model`` rows belonging to one of ours through its ``fk`` field, served under
+        ``/<ours>/{<fk>_id}/<theirs>`` (included in this router at once). The parent row must be
+        visible to the caller (and pass this router's ``objects_filter``), else 404."""
+        if fk not in model.model_fields:
+            raise FieldError(f"{model.__name__} has no field {fk!r} "
+                             f"(fields: {', '.join(model.model_fields)})")
+        kwargs.setdefault("directus", self.directus)
+        kwargs.setdefault("prefix", f"/{{{fk}_id}}/{model._meta.collection}")
+        child = DirectusRouter(model, parent=(self, fk), **kwargs)
+        self.include_router(child)
+        return child
+
+    # -- the QuerySet every route starts from ------------------------------------------------------
+    async def get_queryset(self, request: Request, path_params: Mapping[str, Any]) -> QuerySet[M]:
+        """``model.objects.all()``, narrowed by ``objects_filter`` and, for a nested router, by the
+        parent (which must exist for the caller). Override to customise."""
+        qs: QuerySet[M] = self.model.objects.all()
+        if self.objects_filter is not None:
+            q = self.objects_filter(request)
+            if inspect.isawaitable(q):
+                q = await q
+            if q is not None:
+                qs = qs.filter(q)
+        if self.parent is not None:
+            parent, fk = self.parent
+            parent_pk = path_params[f"{fk}_id"]
+            parent_qs = await parent.get_queryset(request, path_params)
+            if not await parent_qs.filter(**{parent.pk_name: parent_pk}).exists():
+                raise HTTPException(status.HTTP_404_NOT_FOUND,
+                                    detail=f"{parent.model.__name__} {parent_pk!r} not found")
+            qs = qs.filter(**{fk: parent_pk})
+        return qs
+
+    async def get_object(self, request: Request, path_params: Mapping[str, Any]) -> M:
+        qs = await self.get_queryset(request, path_params)
+        try:
+            return await qs.get(**{self.pk_name: path_params["pk"]})
+        except self.model.DoesNotExist:
+            raise HTTPException(status.HTTP_404_NOT_FOUND,
+                                detail=f"{self.model.__name__} {path_params['pk']!r} not found") from None
+
+    # -- query parameters --------------------------------------------------------------------------
+    def selected_fields(self, fields: str | None, omit: str | None) -> list[str] | None:
+        """The Directus ``fields`` for ``?fields=``/``?omit=`` (None: the whole read schema)."""
+        if not fields and not omit:
+            return None
+        valid = self.read_fields
+        wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else list(valid)
+        omitted = [f.strip() for f in (omit or "").split(",") if f.strip()]
+        unknown = [f for f in [*wanted, *omitted] if f.split(".", 1)[0] not in valid]
+        if unknown:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail={
+                "message": f"unknown field(s) {', '.join(unknown)}", "code": "UNKNOWN_FIELD",
+                "valid": valid})
+        selected = [f for f in wanted if f not in omitted and f.split(".", 1)[0] not in omitted]
+        if not selected:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                                detail={"message": "no field left to return", "code": "UNKNOWN_FIELD",
+                                        "valid": valid})
+        return list(dict.fromkeys(selected))
+
+    def filters(self, request: Request) -> dict[str, Any]:
+        """``field__lookup=value`` from the query string (everything but the reserved parameters)."""
+        out: dict[str, Any] = {}
+        for key, raw in request.query_params.multi_items():
+            if key in RESERVED:
+                continue
+            field_name, _, lookup = key.partition("__")
+            if field_name not in self.filter_fields:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, detail={
+                    "message": f"cannot filter on {key!r}", "code": "UNKNOWN_FILTER",
+                    "valid": sorted(self.filter_fields)})
+            last = lookup.rsplit("__", 1)[-1] if lookup else ""
+            value: Any = raw
+            if last in LIST_LOOKUPS:
+                value = [v for v in raw.split(",") if v != ""]
+            elif last in BOOL_LOOKUPS:
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise bad_request(f"{key!r} takes true or false", "INVALID_FILTER")
+                value = raw.lower() in ("true", "1")
+            out[key] = value
+        return out
+
+    # -- output ------------------------------------------------------------------------------------
+    def dump(self, obj: M) -> dict[str, Any]:
+        data = {k: v for k, v in obj.model_dump().items() if k in self.read_schema.model_fields}
+        return self.read_schema.model_validate(data).model_dump(mode="json")
+
+    async def fetch_sparse(self, qs: QuerySet[M], fields: list[str]) -> list[dict[str, Any]]:
+        """Rows of ``qs`` (already sliced) with only ``fields``, as Directus returns them.
+
+        Uses the compiled query (``qs.query.params()``) plus Directus's ``fields``: the model layer has
+        no ``only()``/``values()`` yet; when it has, this becomes ``await qs.values(*fields)``.
+        """
+        query = qs.query
+        if query.is_empty:
+            return []
+        body = await connections[qs.db].get(collection_path(self.collection),
+                                            params={**query.params(), "fields": fields})
+        rows = (body or {}).get("data") or []
+        return [dict(row) for row in rows]
+
+    # -- routes ------------------------------------------------------------------------------------
+    def _path_params(self, with_pk: bool) -> list[inspect.Parameter]:
+        out: list[inspect.Parameter] = []
+        router: DirectusRouter[Any] | None = self
+        while router is not None and router.parent is not None:
+            parent, fk = router.parent
+            out.insert(0, inspect.Parameter(f"{fk}_id", inspect.Parameter.KEYWORD_ONLY,
+                                            annotation=parent.pk_type))
+            router = parent
+        if with_pk:
+            out.append(inspect.Parameter("pk", inspect.Parameter.KEYWORD_ONLY, annotation=self.pk_type))
+        return out
+
+    def _add_routes(self, per_route: Mapping[RouteName, Sequence[params.Depends]]) -> None:
+        from fastapi import Depends
+
+        name = self.model.__name__
+        conn = inspect.Parameter("_directus", inspect.Parameter.KEYWORD_ONLY, annotation=Any,
+                                 default=Depends(self.directus))
+        deps = {r: list(per_route.get(r, ())) for r in ROUTE_NAMES}
+        fields_q = inspect.Parameter(
+            "fields", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+            default=Query(None, description="Comma-separated fields to return; dotted paths reach into "
+                                            f"relations. Valid: {', '.join(self.read_fields)}"))
+        omit_q = inspect.Parameter("omit", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+                                   default=Query(None, description="Comma-separated fields to leave out"))
+
+        if "list" in self.route_names:
+            async def list_items(request: Request, **kw: Any) -> Any:
+                return await self._list(request, kw)
+
+            _signature(list_items, [
+                *self._path_params(False),
+                inspect.Parameter("sort", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+                                  default=Query(None, description="Comma-separated, '-' for descending")),
+                inspect.Parameter("search", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+                                  default=Query(None, description="Directus full-text search")),
+                inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, annotation=int | None,
+                                  default=Query(None, ge=1, le=self.max_page_size)),
+                inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int | None,
+                                  default=Query(None, ge=0)),
+                inspect.Parameter("page", inspect.Parameter.KEYWORD_ONLY, annotation=int | None,
+                                  default=Query(None, ge=1, description="1-based; 'limit' rows per page")),
+                fields_q, omit_q, conn,
+            ])
+            self.add_api_route(
+                "", list_items, methods=["GET"], response_model=Page[self.read_schema],  # type: ignore[name-defined]
+                name=f"list_{self.collection}", summary=f"List {name} rows", dependencies=deps["list"],
+                description="Filters: any `field__lookup=value` on "
+                            f"{', '.join(sorted(self.filter_fields))} (e.g. `?name__icontains=en`).",
+            )
+
+        if "retrieve" in self.route_names:
+            async def retrieve(request: Request, **kw: Any) -> Any:
+                return await self._retrieve(request, kw)
+
+            _signature(retrieve, [*self._path_params(True), fields_q, omit_q, conn])
+            self.add_api_route("/{pk}", retrieve, methods=["GET"], response_model=self.read_schema,
+                               name=f"retrieve_{self.collection}", summary=f"Get one {name}",
+                               dependencies=deps["retrieve"], responses={404: {"description": "Not found"}})
+
+        if "create" in self.route_names:
+            async def create(request: Request, **kw: Any) -> Any:
+                return await self._create(request, kw)
+
+            _signature(create, [*self._path_params(False),
+                                inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY,
+                                                  annotation=self.create_schema), conn])
+            self.add_api_route("", create, methods=["POST"], response_model=self.read_schema,
+                               status_code=status.HTTP_201_CREATED, name=f"create_{self.collection}",
+                               summary=f"Create a {name}", dependencies=deps["create"],
+                               responses={409: {"description": "Unique violation"}})
+
+        if "update" in self.route_names:
+            async def update(request: Request, **kw: Any) -> Any:
+                return await self._update(request, kw)
+
+            _signature(update, [*self._path_params(True),
+                                inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY,
+                                                  annotation=self.update_schema), conn])
+            self.add_api_route("/{pk}", update, methods=["PATCH"], response_model=self.read_schema,
+                               name=f"update_{self.collection}", summary=f"Update a {name} (partial)",
+                               dependencies=deps["update"], responses={404: {"description": "Not found"}})
+
+        if "delete" in self.route_names:
+            async def delete(request: Request, **kw: Any) -> Any:
+                return await self._delete(request, kw)
+
+            _signature(delete, [*self._path_params(True), conn])
+            self.add_api_route("/{pk}", delete, methods=["DELETE"], status_code=status.HTTP_204_NO_CONTENT,
+                               response_class=Response, name=f"delete_{self.collection}",
+                               summary=f"Delete a {name}", dependencies=deps["delete"],
+                               responses={404: {"description": "Not found"}})
+
+    # -- route bodies ------------------------------------------------------------------------------
+    async def _list(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        fields = self.selected_fields(kw.get("fields"), kw.get("omit"))
+        qs = await self.get_queryset(request, kw)
+        try:
+            filters = self.filters(request)
+            if filters:
+                qs = qs.filter(**filters)
+            if kw.get("sort"):
+                qs = qs.order_by(*[t.strip() for t in str(kw["sort"]).split(",") if t.strip()])
+        except (FieldError, UnsupportedLookup, ValueError) as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                                detail={"message": str(exc), "code": "INVALID_QUERY"}) from None
+        if kw.get("search"):
+            qs = qs.search(str(kw["search"]))
+        limit = int(kw.get("limit") or self.page_size)
+        page = kw.get("page")
+        if page is not None and kw.get("offset") is not None:
+            raise bad_request("give either page or offset, not both", "INVALID_QUERY")
+        offset = (int(page) - 1) * limit if page is not None else int(kw.get("offset") or 0)
+        count = await qs.count()
+        window = qs[offset:offset + limit]
+        if fields is None:
+            results: list[dict[str, Any]] = [self.dump(obj) for obj in await window]
+        else:
+            results = await self.fetch_sparse(window, fields)
+        # Returned as a Response: sparse rows are not validated against the read schema (nested paths
+        # such as author.name come back as objects); response_model documents the shape.
+        return JSONResponse({"count": count, "limit": limit, "offset": offset, "page": page,
+                             "results": results})
+
+    async def _retrieve(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        fields = self.selected_fields(kw.get("fields"), kw.get("omit"))
+        if fields is None:
+            return JSONResponse(self.dump(await self.get_object(request, kw)))
+        qs = (await self.get_queryset(request, kw)).filter(**{self.pk_name: kw["pk"]})
+        rows = await self.fetch_sparse(qs[:1], fields)
+        if not rows:
+            raise HTTPException(status.HTTP_404_NOT_FOUND,
+                                detail=f"{self.model.__name__} {kw['pk']!r} not found")
+        return JSONResponse(rows[0])
+
+    async def _create(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        body: BaseModel = kw["body"]
+        values = body.model_dump(exclude_unset=True)
+        if self.parent is not None:
+            await self.get_queryset(request, kw)  # the parent must be visible
+            values[self.parent[1]] = kw[f"{self.parent[1]}_id"]
+        try:
+            obj = self.model(**values)
+        except ValidationError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                                detail=exc.errors(include_url=False, include_input=False)) from None
+        await obj.save()
+        return JSONResponse(self.dump(obj), status_code=status.HTTP_201_CREATED)
+
+    async def _update(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        obj = await self.get_object(request, kw)
+        body: BaseModel = kw["body"]
+        changes = body.model_dump(exclude_unset=True)
+        try:
+            for key, value in changes.items():
+                setattr(obj, key, value)
+        except ValidationError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                                detail=exc.errors(include_url=False, include_input=False)) from None
+        if changes:
+            await obj.save(update_fields=list(changes))
+        return JSONResponse(self.dump(obj))
+
+    async def _delete(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        obj = await self.get_object(request, kw)
+        await obj.delete()
+        return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,104 @@
+"""The FastAPI integration, end to end, in-process. Needs DIRECTUS_URL and DIRECTUS_TOKEN (an admin token).
+
+    python3 -m devtools.directus run        # in another terminal; it prints the two variables
+    .venv/bin/python docs/examples/fastapi_app.py
+"""
+
+import asyncio
+import contextlib
+import os
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, FastAPI
+
+import directus_orm
+from directus_orm import Directus, DirectusModel
+from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, install_exception_handlers
+from directus_orm.exceptions import APIError
+
+URL = os.environ["DIRECTUS_URL"]
+TOKEN = os.environ["DIRECTUS_TOKEN"]
+COLLECTION = "docs_fastapi_planets"
+
+
+class Planet(DirectusModel):
+    id: int | None = None
+    name: str
+    moons: int = 0
+    rocky: bool | None = None
+
+    class Meta:
+        collection = COLLECTION
+        ordering = ["name"]
+
+
+directus = DirectusDependency()                     # Bearer header or directus_session_token cookie
+app = FastAPI(lifespan=directus.lifespan)
+install_exception_handlers(app)                     # 403 stays 403, unique -> 409, validation -> 422
+app.include_router(DirectusRouter(
+    Planet, directus=directus,
+    dependencies_for={"delete": [directus.require_permission(COLLECTION, "delete")]},
+))
+
+
+@app.get("/moons")
+async def moons(conn: Annotated[Directus, Depends(directus)]) -> dict[str, Any]:
+    # ORM calls run as the caller; the connection is there for explicit use too.
+    total = sum(p.moons for p in await Planet.objects.filter(moons__gt=0))
+    return {"total": total, "asked_by": (await conn.me(fields="email"))["email"]}
+
+
+async def create_schema(admin: Directus) -> None:
+    with contextlib.suppress(APIError):
+        await admin.delete(f"/collections/{COLLECTION}")
+    await admin.post("/collections", json={"collection": COLLECTION, "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "name", "type": "string", "schema": {"is_unique": True, "is_nullable": False}},
+        {"field": "moons", "type": "integer", "schema": {"default_value": 0}},
+        {"field": "rocky", "type": "boolean", "schema": {}},
+    ]})
+    await admin.post(f"/items/{COLLECTION}", json=[
+        {"name": "Mercury", "moons": 0, "rocky": True}, {"name": "Earth", "moons": 1, "rocky": True},
+        {"name": "Mars", "moons": 2, "rocky": True}, {"name": "Jupiter", "moons": 95, "rocky": False},
+        {"name": "Saturn", "moons": 146, "rocky": False},
+    ])
+
+
+async def main() -> None:
+    directus_orm.configure({"default": {"url": URL, "token": TOKEN}})  # URL + service connection
+    async with Directus(URL, token=TOKEN) as admin:
+        await create_schema(admin)
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://example"
+        ) as http:
+            r = await http.get(f"/{COLLECTION}")
+            print("no credentials:", r.status_code, r.headers["www-authenticate"], r.json()["code"])
+
+            r = await http.get(f"/{COLLECTION}", headers=auth,
+                               params={"rocky": "true", "sort": "-moons", "fields": "name,moons"})
+            print("rocky planets by moons:", r.json()["count"], r.json()["results"])
+
+            r = await http.get(f"/{COLLECTION}", headers=auth, params={"limit": 2, "page": 2})
+            print("page 2, two per page:", [p["name"] for p in r.json()["results"]], "of", r.json()["count"])
+
+            r = await http.get(f"/{COLLECTION}", headers=auth, params={"fields": "name,mass"})
+            print("unknown field:", r.status_code, r.json()["detail"], "valid:", r.json()["valid"])
+
+            r = await http.post(f"/{COLLECTION}", headers=auth, json={"name": "Venus", "moons": 1})
+            print("created:", r.status_code, r.json())
+            venus = r.json()["id"]
+            r = await http.post(f"/{COLLECTION}", headers=auth, json={"name": "Venus"})
+            print("again:", r.status_code, r.json()["code"])
+            r = await http.patch(f"/{COLLECTION}/{venus}", headers=auth, json={"moons": 0})
+            print("patched:", r.status_code, r.json())
+            r = await http.delete(f"/{COLLECTION}/{venus}", headers=auth)
+            print("deleted:", r.status_code)
+
+            print("hand-written endpoint:", (await http.get("/moons", headers=auth)).json())
+        await admin.delete(f"/collections/{COLLECTION}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
