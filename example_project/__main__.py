@@ -61,7 +61,14 @@ def main() -> int:
             has_app = False
         if args.no_serve or not has_app:
             return 0
+        import signal
+        import sys
+
         import uvicorn
+
+        # uvicorn re-raises SIGTERM after its own shutdown; turn it into SystemExit so the `with` above
+        # still stops the Directus child (which runs in its own session and would be left behind).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
         print(f"\nServing example_project.app on http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
         uvicorn.run(f"{app_module}:app", host="127.0.0.1", port=args.port, log_level="info")
