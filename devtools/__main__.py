@@ -3,7 +3,7 @@
     python3 -m devtools test [pytest args]   ruff + mypy + the whole test suite against a real Directus
     python3 -m devtools demo                 start Directus, seed it, run example_project against it
     python3 -m devtools record [pytest args] re-record the offline cassettes from a real Directus
-    python3 -m devtools bench                the benchmark suite (see bench/README.md)
+    python3 -m devtools bench [--quick ...]  the benchmark suite, in its own .venv-bench (bench/README.md)
 
 A virtualenv is made in ``.venv/`` (ignored by git) and the project installed into it in editable mode
 with its dev extras; it is re-synced whenever pyproject.toml changes.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -81,9 +82,54 @@ def cmd_demo(extra: list[str]) -> int:
     return _in_venv(["-m", "example_project", *extra])
 
 
+BENCH_VENV = ROOT / ".venv-bench"
+BENCH_PY = BENCH_VENV / "bin" / "python"
+BENCH_REQUIREMENTS = ROOT / "bench" / "requirements.txt"
+
+
+def _libmagic_missing() -> bool:
+    """python-magic (a py-directus dependency) loads the system libmagic1 when imported."""
+    probe = subprocess.run([str(BENCH_PY), "-c", "import magic"], capture_output=True, text=True)
+    return probe.returncode != 0 and "libmagic" in probe.stderr
+
+
+def ensure_bench_venv() -> Path:
+    """Create .venv-bench: the project (``pip install -e .``) plus bench/requirements.txt (py-directus,
+    pyinstrument), which never enter .venv. Re-synced when pyproject.toml or the requirements change."""
+    stamp = BENCH_VENV / ".bench.sha256"
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + BENCH_REQUIREMENTS.read_bytes()
+    ).hexdigest()
+    if not (BENCH_PY.exists() and stamp.exists() and stamp.read_text() == digest):
+        if not BENCH_PY.exists():
+            _say(f"creating virtualenv in {BENCH_VENV}")
+            venv.EnvBuilder(with_pip=True).create(BENCH_VENV)
+        _say("installing directus-orm and bench/requirements.txt into .venv-bench")
+        pip = [str(BENCH_PY), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "-e", str(ROOT), "-r", str(BENCH_REQUIREMENTS)], check=True)
+        stamp.write_text(digest)
+    if _libmagic_missing():
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            _say("py-directus needs the system library libmagic1: apt-get install -y libmagic1")
+            subprocess.run(["apt-get", "install", "-y", "-q", "libmagic1"], check=True)
+        else:
+            raise SystemExit(
+                "py-directus (benchmark contender) imports python-magic, which needs the system library "
+                "libmagic1. Install it (Debian/Ubuntu: sudo apt-get install libmagic1) and rerun."
+            )
+    return BENCH_PY
+
+
 def cmd_bench(extra: list[str]) -> int:
-    ensure_venv()
-    return _in_venv(["-m", "bench", *extra])
+    """The benchmark suite (bench/README.md): Directus is provisioned first so its install output is
+    not mixed into the report."""
+    py = ensure_bench_venv()
+    from devtools.directus import provision
+
+    if not any(arg.startswith("--url") for arg in extra):
+        provision()
+    return subprocess.run([str(py), "-m", "bench", *extra], cwd=ROOT).returncode
 
 
 COMMANDS = {"test": cmd_test, "demo": cmd_demo, "record": cmd_record, "bench": cmd_bench}

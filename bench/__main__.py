@@ -1,0 +1,157 @@
+"""The benchmark suite: ``python3 -m devtools bench`` (which runs ``python -m bench`` in .venv-bench).
+
+Starts a local Directus 12.4.0 (SQLite, loopback), seeds it through the API, runs every case with the
+contenders interleaved and repeated, and prints a markdown table of medians and ratios measured in this
+run. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import orm_side
+from .raw_side import LIMITS, TIMEOUT, Raw
+from .report import details, machine, table
+from .seed import SERVER_ENV, seed
+from .suite import (
+    QUICK,
+    CaseResult,
+    Contenders,
+    Sizes,
+    case_bulk,
+    case_compile,
+    case_concurrent,
+    case_pk,
+    case_rows,
+    case_stream,
+    parity,
+)
+
+CASES = ("pk", "rows", "concurrent", "stream", "bulk", "compile")
+
+
+def _say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def _pool_defaults_agree() -> None:
+    """Raw httpx must use the same pool limits and timeout as directus-orm's ConnectionPool."""
+    from directus_orm import ConnectionPool
+
+    pool = ConnectionPool()
+    limits, timeout = getattr(pool, "_limits", None), getattr(pool, "_timeout", None)
+    if limits != LIMITS or timeout != TIMEOUT:
+        raise SystemExit(f"bench/raw_side.py LIMITS/TIMEOUT ({LIMITS}, {TIMEOUT}) no longer match "
+                         f"directus-orm's ConnectionPool defaults ({limits}, {timeout}): update them")
+
+
+def _pyd() -> Any:
+    try:
+        from .pyd_side import PyD
+    except ImportError as exc:
+        _say(f"py-directus is not importable ({exc}); its column stays empty. It is installed in "
+             ".venv-bench by `python3 -m devtools bench`.")
+        return None
+    return PyD()
+
+
+async def _server_cases(url: str, token: str, sizes: Sizes, cases: list[str]) -> tuple[list[CaseResult],
+                                                                                        list[str]]:
+    orm_side.configure(url, token)
+    raw = Raw(url, token)
+    pyd = _pyd()
+    if pyd is not None:
+        await pyd.connect(url, token)
+    contenders = Contenders(url, token, raw, pyd)
+    results: list[CaseResult] = []
+    try:
+        _say("request parity check (ORM vs raw httpx)")
+        checks = await parity(url, token, sizes)
+        for line in checks:
+            _say("  " + line)
+        runners = {"pk": case_pk, "rows": case_rows, "concurrent": case_concurrent, "bulk": case_bulk}
+        for key in cases:
+            if key in runners:
+                _say(f"case {key}")
+                started = time.perf_counter()
+                results.append(await runners[key](contenders, sizes))
+                _say(f"case {key} done in {time.perf_counter() - started:.1f} s")
+    finally:
+        await raw.aclose()
+        if pyd is not None:
+            await pyd.aclose()
+        await orm_side.aclose()
+    return results, checks
+
+
+def run(url: str, token: str, sizes: Sizes, cases: list[str], seed_rows: bool) -> list[str]:
+    out = machine()
+    out.append(f"server: Directus at {url} (SQLite)")
+    if seed_rows:
+        _say(f"seeding {sizes.stream_rows:,} rows through the API")
+        seconds = asyncio.run(seed(url, token, sizes.stream_rows))
+        out.append(f"seeding {sizes.stream_rows:,} rows (not counted): {seconds:.1f} s")
+    results, checks = asyncio.run(_server_cases(url, token, sizes, cases))
+    if "stream" in cases:
+        _say("case stream (child processes)")
+        results.append(case_stream(url, token, sizes))
+    if "compile" in cases:
+        _say("case compile")
+        results.append(case_compile())
+    order = {key: i for i, key in enumerate(CASES)}
+    results.sort(key=lambda r: order[r.key])
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    out += [f"load average at end: {load}", "", table(results), "", "request parity (ORM vs raw httpx):"]
+    out += [f"- {line}" for line in checks]
+    out += ["", "samples:"] + [f"- {line}" for line in details(results)]
+    return out
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (harness smoke run)")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {CASES}")
+    parser.add_argument("--url", default=os.environ.get("BENCH_URL"),
+                        help="use this running Directus (throw-away: bench_* collections are replaced)")
+    parser.add_argument("--token", default=os.environ.get("BENCH_TOKEN"), help="its admin static token")
+    parser.add_argument("--no-seed", action="store_true", help="with --url: the collections are seeded")
+    parser.add_argument("--output", type=Path, help="also write the report to this file")
+    args = parser.parse_args(argv)
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = set(cases) - set(CASES)
+    if unknown:
+        parser.error(f"unknown case(s) {sorted(unknown)}; known: {', '.join(CASES)}")
+    sizes = QUICK if args.quick else Sizes()
+    _pool_defaults_agree()
+    server = None
+    if args.url:
+        if not args.token:
+            parser.error("--url needs --token (or BENCH_TOKEN)")
+        url, token = args.url.rstrip("/"), args.token
+    else:
+        from devtools.directus import DirectusServer
+
+        _say("starting a local Directus")
+        server = DirectusServer(extra_env=SERVER_ENV).start()
+        url, token = server.url, server.admin_token
+    try:
+        lines = run(url, token, sizes, cases, seed_rows=not args.no_seed)
+    finally:
+        if server is not None:
+            server.stop()
+    report = "\n".join(lines)
+    print(report)
+    if args.output:
+        args.output.write_text(report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,107 @@
+"""The directus-orm contender: models on the bench collections, used through the registry exactly as an
+application would (``directus_orm.configure(...)``, ``Model.objects``)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from typing import Any
+
+import directus_orm
+from directus_orm import DirectusModel, Q
+
+from .rows import BULK, ITEMS, concurrent_filter
+
+
+class Item(DirectusModel):
+    id: int | None = None
+    name: str
+    category: str
+    score: int
+    price: float
+    active: bool
+    created_at: datetime.datetime
+
+    class Meta:
+        collection = ITEMS
+
+
+class BulkItem(DirectusModel):
+    id: int | None = None
+    name: str
+    category: str
+    score: int
+    price: float
+    active: bool
+    created_at: datetime.datetime
+
+    class Meta:
+        collection = BULK
+
+
+def configure(url: str, token: str) -> None:
+    directus_orm.configure({"default": {"url": url, "token": token}})
+
+
+async def aclose() -> None:
+    await directus_orm.connections.aclose_all()
+
+
+async def read_pks(pks: list[int]) -> int:
+    for pk in pks:
+        await Item.objects.get(pk=pk)
+    return len(pks)
+
+
+async def read_rows(n: int) -> int:
+    return len(await Item.objects.all()[:n])
+
+
+async def concurrent_reads(n: int, limit: int) -> int:
+    async def one(i: int) -> list[Item]:
+        category, low = concurrent_filter(i)
+        return await Item.objects.filter(category=category, score__gte=low)[:limit]
+
+    pages = await asyncio.gather(*(one(i) for i in range(n)))
+    return sum(len(p) for p in pages)
+
+
+async def stream() -> int:
+    count = 0
+    async for _ in Item.objects.all():
+        count += 1
+    return count
+
+
+async def stream_first(n: int) -> int:
+    """The first ``n`` rows of the stream (request-parity check)."""
+    count = 0
+    async for _ in Item.objects.all():
+        count += 1
+        if count == n:
+            break
+    return count
+
+
+def bulk_objects(rows: list[dict[str, Any]]) -> list[BulkItem]:
+    """Built before the clock starts: bulk_create takes instances, as in Django."""
+    return [BulkItem(**r) for r in rows]
+
+
+async def bulk_create(objs: list[BulkItem], batch_size: int) -> int:
+    return len(await BulkItem.objects.bulk_create(objs, batch_size=batch_size))
+
+
+SINCE = datetime.datetime(2024, 2, 1, tzinfo=datetime.timezone.utc)
+
+
+def compile_query() -> dict[str, Any]:
+    """Build a QuerySet with a 6-condition Q tree, ordering and a slice, and compile it."""
+    qs = Item.objects.filter(
+        (Q(category="c1") | Q(category="c2"))
+        & Q(score__gte=100)
+        & ~Q(name__contains="draft")
+        & Q(price__lt=500.0)
+        & Q(created_at__gte=SINCE),
+    ).order_by("-score", "name")[10:60]
+    return qs.query.params()

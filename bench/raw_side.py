@@ -1,0 +1,106 @@
+"""The raw httpx contender: one ``httpx.AsyncClient`` with directus-orm's pool limits and timeout, sending
+the requests directus-orm sends (same path, same query parameters in the same order), and parsing the
+answers into the plain pydantic :class:`~bench.rows.Row` so that both sides hand back the same thing.
+
+No directus_orm import here: the streaming child process for raw httpx must not carry the ORM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from pydantic import TypeAdapter
+
+from .rows import BULK, ITEMS, Row, concurrent_filter, dumps
+
+#: directus_orm.connection.pool.ConnectionPool's defaults (bench/__main__ checks they still agree).
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+ROWS: TypeAdapter[list[Row]] = TypeAdapter(list[Row])
+
+
+class Raw:
+    """Hand-written httpx calls returning what the ORM returns."""
+
+    def __init__(self, url: str, token: str, event_hooks: dict[str, list[Any]] | None = None) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=LIMITS, timeout=TIMEOUT,
+            event_hooks=event_hooks,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def _data(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        response = await self.client.get(path, params=params)
+        response.raise_for_status()
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data
+
+    async def get_by_pk(self, pk: int) -> Row:
+        """What ``Item.objects.get(pk=pk)`` sends: a filtered list read of at most 21 rows."""
+        params = {"filter": dumps({"id": {"_eq": pk}}), "sort": "id", "limit": "21"}
+        rows = await self._data(f"/items/{ITEMS}", params)
+        if len(rows) != 1:
+            raise LookupError(f"expected one row for id={pk}, got {len(rows)}")
+        return Row.model_validate(rows[0])
+
+    async def get_by_pk_item_endpoint(self, pk: int) -> Row:
+        """For reference only: ``GET /items/<c>/<pk>``, the endpoint py-directus uses."""
+        response = await self.client.get(f"/items/{ITEMS}/{pk}")
+        response.raise_for_status()
+        return Row.model_validate(response.json()["data"])
+
+    async def read_pks(self, pks: list[int]) -> int:
+        for pk in pks:
+            await self.get_by_pk(pk)
+        return len(pks)
+
+    async def read_pks_item_endpoint(self, pks: list[int]) -> int:
+        for pk in pks:
+            await self.get_by_pk_item_endpoint(pk)
+        return len(pks)
+
+    async def read_rows(self, n: int) -> int:
+        """``TypeAdapter(list[Row])`` over one ``GET ?sort=id&limit=n``."""
+        rows = ROWS.validate_python(await self._data(f"/items/{ITEMS}", {"sort": "id", "limit": str(n)}))
+        return len(rows)
+
+    async def filtered(self, i: int, limit: int) -> list[Row]:
+        category, low = concurrent_filter(i)
+        flt = {"_and": [{"category": {"_eq": category}}, {"score": {"_gte": low}}]}
+        params = {"filter": dumps(flt), "sort": "id", "limit": str(limit)}
+        return ROWS.validate_python(await self._data(f"/items/{ITEMS}", params))
+
+    async def concurrent_reads(self, n: int, limit: int) -> int:
+        pages = await asyncio.gather(*(self.filtered(i, limit) for i in range(n)))
+        return sum(len(p) for p in pages)
+
+    async def stream(self, page_size: int, stop_after: int | None = None) -> int:
+        """Offset paging sorted by pk until a short page, one page in memory at a time (``stop_after``:
+        the first rows only, for the request-parity check)."""
+        count = offset = 0
+        while True:
+            params = {"sort": "id", "limit": str(page_size)}
+            if offset:
+                params["offset"] = str(offset)
+            page = ROWS.validate_python(await self._data(f"/items/{ITEMS}", params))
+            for _ in page:
+                count += 1
+                if count == stop_after:
+                    return count
+            if len(page) < page_size:
+                return count
+            offset += len(page)
+
+    async def bulk_insert(self, rows: list[dict[str, Any]], batch_size: int) -> int:
+        """One POST of a JSON array per batch (as bulk_create sends), reading the created rows back."""
+        created = 0
+        for start in range(0, len(rows), batch_size):
+            response = await self.client.post(f"/items/{BULK}", json=rows[start:start + batch_size])
+            response.raise_for_status()
+            created += len(response.json()["data"])
+        return created

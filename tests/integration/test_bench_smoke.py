@@ -1,0 +1,37 @@
+"""Keeps the benchmark harness (bench/) from rotting: every case at a tiny size against the test server.
+
+Nothing here looks at times: ratios are only meaningful from ``python3 -m devtools bench`` at full size.
+py-directus is not installed in .venv, so its column is simply empty here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bench.__main__ import CASES, run
+from bench.suite import QUICK
+from directus_orm import connections
+from tests.conftest import ServerInfo
+
+pytestmark = [pytest.mark.integration, pytest.mark.live_only]
+
+
+@pytest.fixture
+def reset_registry() -> Iterator[None]:
+    yield
+    connections.reset()  # the bench configures the registry itself
+
+
+def test_every_case_runs_and_raw_httpx_sends_the_orm_requests(
+    directus_server: ServerInfo, reset_registry: None
+) -> None:
+    report = "\n".join(run(directus_server.url, directus_server.token, QUICK, list(CASES), seed_rows=True))
+    lines = report.splitlines()
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| case")]
+    assert len(rows) == 1 + len(CASES), report  # the separator row and one row per case
+    parity = [line for line in lines if line.startswith("- ") and "requests" in line]
+    assert len(parity) == 5, report
+    # Fairness: raw httpx must send exactly what the ORM sends (bench/raw_side.py follows the ORM).
+    assert all("identical requests" in line for line in parity), report
