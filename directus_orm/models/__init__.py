@@ -1,9 +1,11 @@
-"""Models: ``DirectusModel``, its metaclass and ``Meta`` options, managers."""
+"""Models: ``DirectusModel``, its metaclass and ``Meta`` options, managers, relations."""
 
-from .base import DirectusModel, ModelBase, get_model, registered_models
+from .base import DeferredFieldError, DirectusModel, ModelBase, get_model, registered_models
 from .manager import BaseManager, Manager
 from .options import Options
+from .relations import ManyToMany, ManyToOne, OneToMany
 
 __all__ = [
-    "BaseManager", "DirectusModel", "Manager", "ModelBase", "Options", "get_model", "registered_models",
+    "BaseManager", "DeferredFieldError", "DirectusModel", "Manager", "ManyToMany", "ManyToOne", "ModelBase",
+    "OneToMany", "Options", "get_model", "registered_models",
 ]

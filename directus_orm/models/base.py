@@ -20,15 +20,24 @@ from typing_extensions import Self
 
 from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
-from ..exceptions import FieldError, ImproperlyConfigured, MultipleObjectsReturned, ObjectDoesNotExist
+from ..exceptions import (
+    DirectusError,
+    FieldError,
+    ImproperlyConfigured,
+    MultipleObjectsReturned,
+    ObjectDoesNotExist,
+)
 from ..query.adapter import RowAdapter
 from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import Options
+from .relations import Analysed, ManyToMany
 
 if TYPE_CHECKING:
     from ..sync import SyncProxy
 
-__all__ = ["DirectusModel", "ModelAdapter", "ModelBase", "get_model", "registered_models"]
+__all__ = [
+    "DeferredFieldError", "DirectusModel", "ModelAdapter", "ModelBase", "get_model", "registered_models",
+]
 
 M = TypeVar("M", bound="DirectusModel")
 
@@ -107,6 +116,30 @@ class DirectusModel(BaseModel, metaclass=ModelBase):
     _loaded: dict[str, Any] | None = PrivateAttr(default=None)  # JSON snapshot; None: not stored yet
     _extra: dict[str, Any] = PrivateAttr(default_factory=dict)
     _using: str | None = PrivateAttr(default=None)
+    _deferred: frozenset[str] = PrivateAttr(default=frozenset())  # fields not loaded (only()/defer())
+
+    if not TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any:
+            try:
+                return super().__getattr__(name)
+            except AttributeError:
+                private = object.__getattribute__(self, "__pydantic_private__") or {}
+                if name in (private.get("_deferred") or ()):
+                    raise DeferredFieldError(
+                        f"{type(self).__name__}.{name} was not loaded (only()/defer()); load it with "
+                        f"`await obj.refresh_from_db(fields=[{name!r}])`"
+                    ) from None
+                extra = private.get("_extra") or {}
+                if name in extra and not name.startswith("_"):
+                    return extra[name]  # annotate(n=...) values, keys the model does not declare
+                raise
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            super().__setattr__(name, value)
+            private = self.__pydantic_private__
+            deferred = private.get("_deferred") if private else None
+            if deferred and name in deferred:
+                private["_deferred"] = deferred - {name}  # assigned: loaded locally
 
     # -- state --------------------------------------------------------------------------------------
     @property
@@ -135,20 +168,69 @@ class DirectusModel(BaseModel, metaclass=ModelBase):
 
         return SyncProxy(self)
 
+    @property
+    def deferred_fields(self) -> frozenset[str]:
+        """Fields not loaded (``only()`` / ``defer()``); reading one raises ``DeferredFieldError``."""
+        return self._deferred
+
     def _snapshot(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The JSON form of every loaded field; a relation as its key(s) (an unsaved related instance:
+        None), so a loaded ``Author`` and its key compare equal."""
+        relations = self._meta.relations
+        if not relations:
+            return self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude=set(relations))
+        for name in relations:
+            if name in self.__dict__:
+                data[name] = _keys(self.__dict__[name])
+        return data
+
+    def _relation_dirty(self, name: str) -> bool:
+        """A related instance in ``name`` is unsaved or has unsaved changes (nested save sends it)."""
+        value = self.__dict__.get(name)
+        items = value if isinstance(value, list) else [value]
+        return any(isinstance(v, DirectusModel) and (not v.is_stored or bool(v.get_changed_fields()))
+                   for v in items)
+
+    def _changed(self, current: dict[str, Any]) -> list[str]:
+        loaded = self._loaded or {}
+        return [f for f, v in current.items()
+                if loaded.get(f) != v or (f in self._meta.relations and self._relation_dirty(f))]
+
+    def _payload(self, names: Iterable[str], current: dict[str, Any]) -> dict[str, Any]:
+        """The JSON body for ``names``: related instances nested (created or updated by Directus)."""
+        relations = self._meta.relations
+        out: dict[str, Any] = {}
+        for name in names:
+            rel = relations.get(name)
+            out[name] = current[name] if rel is None else _nested(self.__dict__.get(name), rel)
+        return out
 
     def get_changed_fields(self) -> list[str]:
         """Fields whose value differs from what was loaded (all set fields when not stored)."""
         current = self._snapshot()
         if self._loaded is None:
             return [f for f in current if f in self._insert_payload()]
-        return [f for f, v in current.items() if self._loaded.get(f) != v]
+        return self._changed(current)
 
     @classmethod
     def _from_db(cls, row: Mapping[str, Any], alias: str | None = None) -> Self:
+        """A server row -> a stored instance. Related rows become stored instances too; fields the row
+        does not have are *deferred* (reading them raises), never silently defaulted."""
         fields = cls.model_fields
-        obj = cls.model_validate({k: v for k, v in row.items() if k in fields})
+        relations = cls._meta.relations
+        data = {k: (_load_related(relations[k], v, alias) if k in relations else v)
+                for k, v in row.items() if k in fields}
+        obj: Self
+        if len(data) == len(fields):
+            obj = cls.model_validate(data)
+        else:
+            obj = cast("Self", cls.model_construct())
+            obj.__dict__.clear()
+            obj.__pydantic_fields_set__ = set()
+            for name, value in data.items():
+                cls.__pydantic_validator__.validate_assignment(obj, name, value)
+            obj._deferred = frozenset(f for f in fields if f not in data)
         obj._extra = {k: v for k, v in row.items() if k not in fields}
         obj._loaded = obj._snapshot()
         obj._using = alias
@@ -160,14 +242,18 @@ class DirectusModel(BaseModel, metaclass=ModelBase):
         """Take the server's values for ``only`` (default: every field in ``row``). Validates first,
         so an invalid answer changes nothing."""
         fields = type(self).model_fields
+        relations = self._meta.relations
         take = [f for f in row if f in fields and (only is None or f in only)]
-        merged = {**{f: getattr(self, f) for f in fields}, **{f: row[f] for f in take}}
-        new = type(self).model_validate(merged)
+        incoming = {f: (_attach(self.__dict__.get(f), relations[f], row[f], alias) if f in relations
+                        else row[f]) for f in take}
+        present = {f: self.__dict__[f] for f in fields if f in self.__dict__}
+        new = type(self)._from_db({**present, **incoming}, alias)
         snap = new._snapshot()
         self._loaded = {**(self._loaded or snap), **{f: snap[f] for f in take}}
         for f in take:
             self.__dict__[f] = new.__dict__[f]
         self.__pydantic_fields_set__.update(take)
+        self._deferred = self._deferred - set(take)
         self._extra.update({k: v for k, v in row.items() if k not in fields})
         self._using = alias
 
@@ -181,11 +267,14 @@ class DirectusModel(BaseModel, metaclass=ModelBase):
             # Bulk inserts are read back in key order, not input order: choose the keys ourselves.
             setattr(self, pk, uuid.uuid4())
             data = self._snapshot()
-        return {
-            f: v for f, v in data.items()
-            if (f in self.model_fields_set or fields[f].default is not None or fields[f].default_factory)
+        relations = meta.relations
+        names = [
+            f for f, v in data.items()
+            if (f in self.model_fields_set
+                or (f not in relations and (fields[f].default is not None or fields[f].default_factory)))
             and not (f == pk and v is None)
-        }
+        ]
+        return self._payload(names, data)
 
     # -- persistence --------------------------------------------------------------------------------
     def _conn(self, using: str | None) -> tuple[str, Directus]:
@@ -210,7 +299,9 @@ class DirectusModel(BaseModel, metaclass=ModelBase):
         alias, conn = self._conn(using)
         meta = self._meta
         if force_insert or self._loaded is None:
-            body = await conn.post(collection_path(meta.collection), json=self._insert_payload())
+            payload = self._insert_payload()
+            body = await conn.post(collection_path(meta.collection), json=payload,
+                                   params=self._read_back_params(payload))
             row = (body or {}).get("data")
             if row:
                 self._apply_row(row, alias)
@@ -226,10 +317,11 @@ class DirectusModel(BaseModel, metaclass=ModelBase):
                     f"{type(self).__name__} has no field(s) {unknown}; fields: {', '.join(current)}"
                 )
         else:
-            names = [f for f, v in current.items() if self._loaded.get(f) != v]
+            names = self._changed(current)
         if not names:
             return  # nothing changed: no request
-        body = await conn.patch(self._item_path(), json={f: current[f] for f in names})
+        payload = self._payload(names, current)
+        body = await conn.patch(self._item_path(), json=payload, params=self._read_back_params(payload))
         row = (body or {}).get("data")
         if row:
             # Fields changed locally but not saved (update_fields) stay as they are, and stay changed.
@@ -254,18 +346,133 @@ class DirectusModel(BaseModel, metaclass=ModelBase):
             if unknown:
                 raise FieldError(f"{type(self).__name__} has no field(s) {unknown}")
         key = (self._loaded or {}).get(meta.pk_name, self.pk)
-        params: dict[str, Any] = {"filter": {meta.pk_name: {"_eq": key}}, "limit": 1}
-        if fields is not None:
-            params["fields"] = list(fields)
+        params: dict[str, Any] = {"filter": {meta.pk_name: {"_eq": key}}, "limit": 1,
+                                  **_read_params(meta, fields)}
         body = await conn.get(collection_path(meta.collection), params=params)
         rows = (body or {}).get("data") or []
         if not rows:
             raise self.DoesNotExist(f"{type(self).__name__} with pk {key!r} no longer exists")
         self._apply_row(rows[0], alias, only=fields)
 
+    def _read_back_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """``fields`` / ``deep`` for a write's answer: related rows sent nested come back whole (their
+        new keys and server values are read into the instances)."""
+        nested = []
+        for name in self._meta.relations:
+            value = payload.get(name)
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, dict) for v in values):
+                nested.append(name)
+        return _read_params(self._meta, None, nested)
+
     def __repr__(self) -> str:
         fields = " ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
         return f"<{type(self).__name__} {fields}>"
+
+
+class DeferredFieldError(DirectusError, AttributeError):
+    """A field left out by ``only()`` / ``defer()`` was read."""
+
+
+def _keys(value: Any) -> Any:
+    """A relation's value as key(s): instances -> their pk (JSON form), unsaved -> None."""
+    if isinstance(value, list):
+        return [_keys(v) for v in value]
+    if isinstance(value, DirectusModel):
+        from pydantic_core import to_jsonable_python
+
+        return to_jsonable_python(value.pk)
+    return value
+
+
+def _nested(value: Any, rel: Analysed) -> Any:
+    """A relation's value in a write: keys as they are; an unsaved instance as its fields (Directus
+    creates it); a stored one with changes as ``{pk, changes}`` (Directus updates it); many-to-many
+    items wrapped in their junction row (``{"tags_id": ...}``)."""
+    if isinstance(value, list):
+        items = [_nested(v, Analysed("m2o", rel.model, rel.key_types, None)) for v in value]
+        if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany):
+            return [{rel.marker.target: item} for item in items]
+        return items
+    if isinstance(value, DirectusModel):
+        if not value.is_stored:
+            return value._insert_payload()
+        current = value._snapshot()
+        changed = value._changed(current)
+        key = current.get(value._meta.pk_name)
+        if not changed:
+            return key
+        return {value._meta.pk_name: key, **value._payload(changed, current)}
+    if isinstance(value, (dict, list)):
+        return value
+    from pydantic_core import to_jsonable_python
+
+    return to_jsonable_python(value)
+
+
+def _load_related(rel: Analysed, value: Any, alias: str | None) -> Any:
+    """Related rows in an answer -> stored instances; keys stay keys; junction rows are unwrapped."""
+    if isinstance(value, list):
+        target = rel.marker.target if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
+        out = []
+        for item in value:
+            if target is not None and isinstance(item, Mapping):
+                item = item.get(target)
+            out.append(rel.model._from_db(item, alias) if isinstance(item, Mapping) else item)
+        return out
+    if isinstance(value, Mapping):
+        return rel.model._from_db(value, alias)
+    return value
+
+
+def _attach(current: Any, rel: Analysed, value: Any, alias: str | None) -> Any:
+    """The server's answer for a relation we wrote: the instances we sent take the answered rows (new
+    keys, server values) and stay the same objects; keys stay keys."""
+    if not isinstance(value, list):
+        if isinstance(current, DirectusModel) and isinstance(value, Mapping):
+            current._apply_row(value, alias)
+            return current
+        return _load_related(rel, value, alias)
+    if not (isinstance(current, list) and any(isinstance(c, DirectusModel) for c in current)):
+        return _load_related(rel, value, alias)
+    target = rel.marker.target if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
+    rows = [v.get(target) if target is not None and isinstance(v, Mapping) else v for v in value]
+    pk = rel.model._meta.pk_name
+    dict_rows = [r for r in rows if isinstance(r, Mapping)]
+    known = {str(c.pk) if isinstance(c, DirectusModel) else str(c) for c in current
+             if not isinstance(c, DirectusModel) or c.is_stored}
+    by_key = {str(r.get(pk)): r for r in dict_rows}
+    # Directus creates nested rows in the order sent: new keys ascend in that order.
+    fresh = sorted((r for r in dict_rows if str(r.get(pk)) not in known),
+                   key=lambda r: (isinstance(r.get(pk), str), r.get(pk)))
+    for item in current:
+        if isinstance(item, DirectusModel):
+            match = by_key.get(str(item.pk)) if item.is_stored else (fresh.pop(0) if fresh else None)
+            if match is not None:
+                item._apply_row(match, alias)
+    return list(current)
+
+
+def _read_params(meta: Options, fields: Sequence[str] | None, nested: Sequence[str] = ()) -> dict[str, Any]:
+    from ..query.compiler import Query
+
+    query = Query(meta)
+    if fields is not None:
+        query = query._replace(only=tuple(fields))
+    related = []
+    for name in nested:
+        rel = meta.relations[name]
+        path = (name, rel.marker.target) if isinstance(rel.marker, ManyToMany) else (name,)
+        related.append((path, rel.model._meta))
+    query = query._replace(related=tuple(related))
+    out: dict[str, Any] = {}
+    selected = query.fields()
+    if selected is not None:
+        out["fields"] = selected
+    deep = query.deep_param()
+    if deep is not None:
+        out["deep"] = deep
+    return out
 
 
 class ModelAdapter(RowAdapter[M]):
@@ -325,6 +532,9 @@ class ModelAdapter(RowAdapter[M]):
             if info is None:
                 raise FieldError(f"{context}: {meta.label} has no field {name!r}; fields: "
                                  f"{', '.join(meta.field_names())}")
+            if info.relation is not None and info.relation.many:
+                raise FieldError(f"{context}: {meta.label}.{info.name} is a to-many relation; set it on an "
+                                 "instance and save() it (Directus writes the related rows)")
             if value is None:
                 if not info.nullable:
                     raise FieldError(f"{context}: {meta.label}.{info.name} is not nullable")

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
 from typing_extensions import Self
 
+from ..query.aggregates import Aggregate
 from ..query.q import Q
-from ..query.queryset import QuerySet
+from ..query.queryset import Page, Prefetch, QuerySet
 
 if TYPE_CHECKING:
     from ..sync import SyncProxy
@@ -118,6 +119,36 @@ class BaseManager(ManagerDescriptor, Generic[M]):
 
     def using(self, alias: str) -> QuerySet[M]:
         return self.get_queryset().using(alias)
+
+    def select_related(self, *fields: str | None) -> QuerySet[M]:
+        return self.get_queryset().select_related(*fields)
+
+    def prefetch_related(self, *lookups: str | Prefetch | None) -> QuerySet[M]:
+        return self.get_queryset().prefetch_related(*lookups)
+
+    def only(self, *fields: str) -> QuerySet[M]:
+        return self.get_queryset().only(*fields)
+
+    def defer(self, *fields: str | None) -> QuerySet[M]:
+        return self.get_queryset().defer(*fields)
+
+    def values(self, *fields: str, **expressions: str) -> QuerySet[dict[str, Any]]:
+        return self.get_queryset().values(*fields, **expressions)
+
+    def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> QuerySet[Any]:
+        return self.get_queryset().values_list(*fields, flat=flat, named=named)
+
+    def annotate(self, *args: Aggregate, **kwargs: Aggregate) -> QuerySet[M]:
+        return self.get_queryset().annotate(*args, **kwargs)
+
+    def distinct(self, *fields: str) -> QuerySet[M]:
+        return self.get_queryset().distinct(*fields)
+
+    async def aggregate(self, *args: Aggregate, **kwargs: Aggregate) -> dict[str, Any]:
+        return await self.get_queryset().aggregate(*args, **kwargs)
+
+    async def with_meta(self) -> Page[M]:
+        return await self.get_queryset().with_meta()
 
     def iterator(self, chunk_size: int | None = None) -> AsyncIterator[M]:
         return self.get_queryset().iterator(chunk_size)

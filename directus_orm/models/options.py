@@ -9,14 +9,15 @@ import enum
 import types
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ForwardRef, Literal, Union, get_args, get_origin
 
 from pydantic import TypeAdapter
 
 from ..connection.registry import DEFAULT_ALIAS
 from ..exceptions import ImproperlyConfigured
 from ..query.lookups import KINDS
-from ..query.schema import FieldInfo
+from ..query.schema import FieldInfo, Relation
+from .relations import Analysed, ManyToMany, analyse
 
 if TYPE_CHECKING:
     from .base import DirectusModel
@@ -79,6 +80,40 @@ def _validator(annotation: Any) -> Callable[[Any], Any]:
     return validate
 
 
+def _relation_field(name: str, rel: Analysed) -> FieldInfo:
+    """A relational field as queries see it: the kind and validator of the related key; a model
+    instance stands for its key."""
+    from .base import DirectusModel
+
+    key_types = [k for k in rel.key_types if k is not Any]
+    key_type: Any = key_types[0] if len(key_types) == 1 else Any
+    check = _validator(key_type)
+    target = rel.model
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, DirectusModel):
+            if value.pk is None:
+                raise ValueError(f"unsaved {type(value).__name__} has no key")
+            value = value.pk
+        return check(value)
+
+    marker = rel.marker
+    relation = Relation(
+        rel.kind,  # type: ignore[arg-type]
+        lambda: target._meta,
+        junction_field=marker.target if isinstance(marker, ManyToMany) else None,
+        through=marker.through if isinstance(marker, ManyToMany) else None,
+        source=marker.source if isinstance(marker, ManyToMany) else None,
+    )
+    return FieldInfo(name, kind_of(key_type), True, validate, relation)
+
+
+def _parser(annotation: Any) -> Callable[[Any], Any]:
+    """Server value -> Python value of the field's type (aggregates, ``values()``)."""
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    return adapter.validate_python
+
+
 class Options:
     """A model's options. Implements the query :class:`~directus_orm.query.schema.Schema` protocol."""
 
@@ -110,24 +145,84 @@ class Options:
                     f"{model.__name__}.Meta.field_kinds[{name!r}]: unknown kind {kind!r}; "
                     f"known: {', '.join(KINDS)}"
                 )
-        self.fields: dict[str, FieldInfo] = {}
-        for name, finfo in model.model_fields.items():
-            inner, nullable = _unwrap(finfo.annotation)
-            kind = kinds_override.get(name) or kind_of(inner)
-            self.fields[name] = FieldInfo(name, kind, nullable, _validator(inner))
+        self._kinds_override = kinds_override
+        self._fields: dict[str, FieldInfo] = {}
+        self._complete = False
+        self._relations: dict[str, Analysed] = {}
+        self._build_fields()
         pk = get("pk")
+        names = list(model.model_fields)
         if pk is None:
-            pk = "id" if "id" in self.fields else next(iter(self.fields), None)
-        if not self.abstract and (pk is None or pk not in self.fields):
+            pk = "id" if "id" in names else next(iter(names), None)
+        if not self.abstract and (pk is None or pk not in names):
             raise ImproperlyConfigured(
-                f"{model.__name__}: primary key {pk!r} is not a field; fields: {', '.join(self.fields)}"
+                f"{model.__name__}: primary key {pk!r} is not a field; fields: {', '.join(names)}"
             )
         self.pk_name: str = pk or ""
-        if self.pk_name in self.fields:  # the pk is never NULL: negations need no NULL branch
-            self.fields[self.pk_name] = FieldInfo(self.pk_name, self.fields[self.pk_name].kind, False,
-                                                  self.fields[self.pk_name].validate)
+        self._build_fields()
         self.managers: dict[str, BaseManager[Any]] = {}
         self.default_manager_name: str | None = None
+
+    # -- fields (completed lazily: a relation may name a model declared later) -------------------------
+    def _build_fields(self) -> None:
+        model = self.model
+        complete = bool(getattr(model, "__pydantic_complete__", True))
+        fields: dict[str, FieldInfo] = {}
+        relations: dict[str, Analysed] = {}
+        pk_name = getattr(self, "pk_name", None)
+        for name, finfo in model.model_fields.items():
+            annotation = finfo.annotation
+            if isinstance(annotation, (str, ForwardRef)):
+                complete = False
+                fields[name] = FieldInfo(name)
+                continue
+            rel = analyse(annotation, list(finfo.metadata), model.__name__, name)
+            if rel is not None:
+                relations[name] = rel
+                fields[name] = _relation_field(name, rel)
+                continue
+            inner, nullable = _unwrap(annotation)
+            kind = self._kinds_override.get(name) or kind_of(inner)
+            # the pk is never NULL: negations need no NULL branch
+            fields[name] = FieldInfo(name, kind, nullable and name != pk_name, _validator(inner),
+                                     parse=_parser(inner))
+        self._fields, self._relations, self._complete = fields, relations, complete
+
+    def _ensure_complete(self) -> None:
+        if self._complete:
+            return
+        import sys
+
+        from .base import registered_models
+
+        module = sys.modules.get(self.model.__module__)
+        # The model's own module wins over same-named models elsewhere; the registry finds the rest
+        # (models declared inside functions).
+        namespace = {m.__name__: m for m in registered_models().values()}
+        namespace.update(vars(module) if module else {})
+        try:
+            self.model.model_rebuild(raise_errors=False, _types_namespace=namespace)
+        except Exception:
+            return
+        self._build_fields()
+
+    @property
+    def fields(self) -> dict[str, FieldInfo]:
+        self._ensure_complete()
+        return self._fields
+
+    @property
+    def relations(self) -> dict[str, Analysed]:
+        """Relational fields: name -> what the annotation declares (related model, kind, marker)."""
+        self._ensure_complete()
+        return self._relations
+
+    def m2m_default_fields(self) -> list[str]:
+        """``tags.tags_id`` for each many-to-many field: unloaded, it holds the related keys (a bare
+        ``*`` would give the junction rows' keys)."""
+        self._ensure_complete()
+        return [f"{name}.{rel.marker.target}" for name, rel in self._relations.items()
+                if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany)]
 
     # -- Schema protocol ----------------------------------------------------------------------------
     @property
@@ -136,6 +231,7 @@ class Options:
 
     def get_field(self, name: str) -> FieldInfo | None:
         return self.fields.get(name)
+
 
     def field_names(self) -> list[str]:
         return list(self.fields)

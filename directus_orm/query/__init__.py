@@ -1,8 +1,15 @@
-"""Queries: ``Q``, lookups, the pure compiler, ``QuerySet`` and dict collections."""
+"""Queries: ``Q``, lookups, the pure compiler, ``QuerySet``, aggregates, dict collections."""
 
+from .aggregates import Aggregate, Avg, Count, Max, Min, Sum
 from .collection import collection
 from .compiler import EVERYTHING, NOTHING, Query
+from .dynamic import CurrentPolicies, CurrentRole, CurrentRoles, CurrentUser, DynamicVariable, Now
 from .q import Q
-from .queryset import QuerySet
+from .queryset import Page, Prefetch, QuerySet
 
-__all__ = ["EVERYTHING", "NOTHING", "Q", "Query", "QuerySet", "collection"]
+__all__ = [
+    "EVERYTHING", "NOTHING", "Aggregate", "Avg", "Count", "CurrentPolicies", "CurrentRole", "CurrentRoles",
+    "CurrentUser", "DynamicVariable", "Max", "Min", "Now", "Page", "Prefetch", "Q", "Query", "QuerySet",
+    "Sum",
+    "collection",
+]

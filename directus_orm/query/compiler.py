@@ -13,14 +13,26 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 from ..exceptions import FieldError, UnsupportedLookup
-from .lookups import NEGATED, NULL_AWARE, OPERATORS_BY_KIND, lookups_for_kind
+from .dynamic import DynamicVariable
+from .lookups import LOOKUPS, NEGATED, NULL_AWARE, OPERATORS_BY_KIND, lookups_for_kind
+from .projection import Column
 from .q import Q
-from .schema import FieldInfo, ResolvedKey, Schema, resolve_filter_key, resolve_sort_term
+from .schema import (
+    LOOKUP_SEP,
+    FieldInfo,
+    FieldPath,
+    ResolvedKey,
+    Schema,
+    ToManySplit,
+    resolve_filter_key,
+    resolve_sort_term,
+    split_to_many,
+)
 
 __all__ = ["EVERYTHING", "NOTHING", "Filter", "Query", "combine", "compile_q"]
 
@@ -62,17 +74,130 @@ def combine(connector: str, parts: Iterable[Filter]) -> Filter:
     return out[0] if len(out) == 1 else {key: out}
 
 
+def _flatten(q: Q) -> list[Q | tuple[str, Any]]:
+    """Children of ``q``, with un-negated sub-Qs of the same connector inlined: ``Q(a) & Q(b)`` is one
+    group of conditions, as ``Q(a, b)`` (what matters for conditions on the same to-many relation)."""
+    out: list[Q | tuple[str, Any]] = []
+    for child in q.children:
+        if isinstance(child, Q) and not child.negated and child.connector == q.connector and child.children:
+            out.extend(_flatten(child))
+        else:
+            out.append(child)
+    return out
+
+
 def compile_q(q: Q, schema: Schema, negated: bool = False) -> Filter:
-    """A ``Q`` tree -> a Directus filter (or a constant). Raises before any request on bad input."""
+    """A ``Q`` tree -> a Directus filter (or a constant). Raises before any request on bad input.
+
+    Conditions AND-ed in one ``Q`` (one ``filter()`` call) on the same to-many relation must hold for
+    the *same* related row, as in Django: ``filter(books__title="X", books__pages__gt=100)``.
+    """
     if not q.children:
         return EVERYTHING
     neg = negated != q.negated
     connector = q.connector if not neg else ("OR" if q.connector == "AND" else "AND")
-    parts = [
-        compile_q(child, schema, neg) if isinstance(child, Q) else compile_condition(schema, *child, neg)
-        for child in q.children
-    ]
+    parts: list[Filter] = []
+    groups: dict[tuple[str, ...], list[tuple[str, Any, ToManySplit]]] = {}
+    slots: list[tuple[str, ...] | Filter] = []
+    for child in _flatten(q):
+        if isinstance(child, Q):
+            slots.append(compile_q(child, schema, neg))
+            continue
+        key, value = child
+        split = split_to_many(schema, key)
+        if split is None:
+            slots.append(compile_condition(schema, key, value, neg))
+        elif q.connector == "AND" and split.quantifier is None and split.rest != "isnull":
+            if split.prefix not in groups:
+                groups[split.prefix] = []
+                slots.append(split.prefix)
+            groups[split.prefix].append((key, value, split))
+        else:
+            slots.append(_to_many(schema, [(key, value, split)], neg))
+    for slot in slots:
+        if isinstance(slot, tuple):
+            parts.append(_to_many(schema, groups[slot], neg))
+        else:
+            parts.append(slot)
     return combine(connector, parts)
+
+
+def _simple(node: Any) -> bool:
+    """True when ``node`` is one chain of fields ending in one operator: the only shape Directus
+    12.4 evaluates inside ``_some`` / ``_none`` (it silently drops the whole condition otherwise)."""
+    while isinstance(node, dict):
+        if len(node) != 1:
+            return False
+        key, node = next(iter(node.items()))
+        if key in ("_and", "_or"):
+            return False
+        if key.startswith("_") and key not in ("_some", "_none"):
+            return True
+    return False
+
+
+def _related_q(key: str, value: Any, split: ToManySplit, related: Schema) -> tuple[Q, bool]:
+    """The condition on the related collection, and whether it is inverted (``books__isnull=True``:
+    no related row at all)."""
+    rest = split.rest
+    if split.quantifier is not None and not rest:
+        if isinstance(value, Q):
+            return value, False
+        if isinstance(value, Mapping):
+            return Q(**value), False
+        raise FieldError(f"{key!r} takes a Q object (or a dict of conditions) on the related rows")
+    if not rest:
+        return Q(pk=value), False
+    if LOOKUP_SEP not in rest and related.get_field(rest) is None and rest != "pk" and rest in LOOKUPS:
+        if rest == "isnull":
+            if not isinstance(value, bool):
+                raise FieldError(f"{key!r} takes True or False, got {value!r}")
+            return Q(pk__isnull=False), value
+        return Q(**{f"pk__{rest}": value}), False
+    return Q(**{rest: value}), False
+
+
+def _to_many(schema: Schema, members: list[tuple[str, Any, ToManySplit]], negated: bool) -> Filter:
+    """Conditions on one to-many relation -> ``{rel: {"_some"|"_none": ...}}`` (the related rows'
+    filter, through the junction field for many-to-many)."""
+    split = members[0][2]
+    rel = split.relation
+    related = rel.schema()
+    none = split.quantifier == "none"
+    qs: list[Q] = []
+    for key, value, sp in members:
+        q, inverted = _related_q(key, value, sp, related)
+        none = none != inverted
+        qs.append(q)
+    if negated:
+        none = not none
+    inner = compile_q(Q(*qs) if len(qs) > 1 else qs[0], related)
+    keys = ", ".join(repr(k) for k, _, _ in members)
+    if inner is NOTHING:
+        return EVERYTHING if none else NOTHING
+    if inner is EVERYTHING:
+        inner = {related.pk_name: {"_nnull": True}}
+    assert isinstance(inner, dict)
+    if rel.kind == "m2m" and rel.junction_field:
+        inner = {rel.junction_field: inner}
+    quantifier = "_none" if none else "_some"
+    if split.top_level and _simple(inner):
+        return {split.prefix[0]: {quantifier: inner}}
+    if not none:
+        # Directus ignores _some around a compound condition and refuses it behind a many-to-one;
+        # the plain relational form joins the related rows once, so every condition on this relation
+        # in the filter holds for the same related row.
+        return _nest(split.prefix, inner)
+    if not split.top_level:
+        raise UnsupportedLookup(
+            f"{keys}: Directus allows _none only on a to-many field of the filtered collection itself, "
+            f"not behind the many-to-one {'.'.join(split.prefix[:-1])!r}; filter from the other side"
+        )
+    raise UnsupportedLookup(
+        f"{keys}: Directus 12 ignores _none around a compound condition (several conditions, OR, or a "
+        "negation needing a NULL branch) and would silently match every row; exclude one condition at a "
+        "time, or express it as a single condition"
+    )
 
 
 def _nest(path: Sequence[str], condition: dict[str, Any]) -> dict[str, Any]:
@@ -95,12 +220,14 @@ def _atom(key: str, rk: ResolvedKey, operator: str, value: Any, negated: bool) -
                 f"lookups for {kind} fields: {', '.join(lookups_for_kind(kind))}"
             )
     node = _nest(rk.path, {f"_{sent}": value})
-    if negated and operator not in NULL_AWARE and rk.field.nullable:
+    if negated and operator not in NULL_AWARE and rk.nullable:
         return {"_or": [node, _nest(rk.path, {"_null": True})]}
     return node
 
 
 def _value(key: str, info: FieldInfo, value: Any) -> Any:
+    if isinstance(value, DynamicVariable):
+        return value.value  # resolved by the server ($NOW, $CURRENT_USER ...)
     if value is None:
         raise FieldError(
             f"{key!r}: None is only valid with exact/isnull (use {key.split('__')[0]}__isnull=True)"
@@ -139,6 +266,8 @@ def compile_condition(schema: Schema, key: str, value: Any, negated: bool = Fals
     if lk.name in _STRING_PREFIX_LOOKUPS and value == "":
         # Every non-NULL string contains / starts with "".
         return _atom(key, rk, "nnull", True, negated)
+    if lk.shape == "list" and isinstance(value, DynamicVariable):
+        return _atom(key, rk, lk.operator, [value.value], negated)  # e.g. role__in=CurrentRoles()
     if lk.shape == "list":
         if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
             raise FieldError(f"{key!r} takes a list of values, got {value!r}")
@@ -164,6 +293,41 @@ def compile_condition(schema: Schema, key: str, value: Any, negated: bool = Fals
 
 
 # --- the query -------------------------------------------------------------------------------------
+def _to_many_names(schema: Schema) -> list[str]:
+    out = []
+    for name in schema.field_names():
+        info = schema.get_field(name)
+        if info is not None and info.relation is not None and info.relation.many:
+            out.append(name)
+    return out
+
+
+def _at(tree: dict[str, Any], path: Sequence[str]) -> dict[str, Any]:
+    node = tree
+    for segment in path:
+        node = node.setdefault(segment, {})
+    return node
+
+
+def _prune(tree: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and not key.startswith("_"):
+            value = _prune(value)
+            if not value:
+                continue
+        out[key] = value
+    return out
+
+
+def _column_field(path: FieldPath) -> str:
+    """The Directus field a column reads: a many-to-many field's keys live on its junction rows."""
+    rel = path.field.relation
+    if path.relation_end and rel is not None and rel.kind == "m2m" and rel.junction_field:
+        return f"{path.directus}.{rel.junction_field}"
+    return path.directus
+
+
 def _flip(term: str) -> str:
     return term[1:] if term.startswith("-") else f"-{term}"
 
@@ -180,6 +344,14 @@ class Query:
     low: int = 0
     high: int | None = None
     search: str | None = None
+    # -- what comes back (issue 4) --
+    related: tuple[tuple[tuple[str, ...], Schema], ...] = ()  # (path, its schema) loaded whole
+    deep: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = ()  # Prefetch querysets: deep[path]
+    only: tuple[str, ...] | None = None  # Directus field paths (only())
+    defer: tuple[str, ...] = ()  # field names (defer())
+    columns: tuple[Column, ...] | None = None  # values() / values_list()
+    group_by: tuple[str, ...] | None = None  # values(...).annotate(<aggregate>) / distinct()
+    annotations: tuple[Column, ...] = ()  # annotate(n=Count("books")) on rows: function fields
 
     # -- building -----------------------------------------------------------------------------------
     def _replace(self, **changes: Any) -> Query:
@@ -228,12 +400,100 @@ class Query:
         return bool(self.ordering if self.ordering is not None else self.default_ordering)
 
     def sort(self) -> list[str]:
-        """The sort sent: the ordering, then the primary key so that pages never overlap."""
+        """The sort sent: the ordering, then the primary key so that pages never overlap. Grouped
+        queries sort by their group fields (anything else is not a column of the answer)."""
         terms = list(self.ordering if self.ordering is not None else self.default_ordering)
-        pk = self.schema.pk_name
-        if not any(t.lstrip("-") == pk for t in terms):
-            terms.append(pk)
+        if self.group_by is not None:
+            terms = [t for t in self.ordering or () if t.lstrip("-") in self.group_by]
+            terms += [g for g in self.group_by if g not in {t.lstrip("-") for t in terms}]
+        else:
+            pk = self.schema.pk_name
+            if not any(t.lstrip("-") == pk for t in terms):
+                terms.append(pk)
         return terms if self.standard_ordering else [_flip(t) for t in terms]
+
+    def fields(self) -> list[str] | None:
+        """Directus's ``fields``; None when ``*`` says it all."""
+        if self.columns is not None:
+            out: list[str] = []
+            for col in self.columns:
+                if col.path is not None:
+                    out.append(_column_field(col.path))
+                elif col.function_key:
+                    out.append(col.agg_field)
+            return list(dict.fromkeys(out))
+        loaded = list(dict.fromkeys(".".join(p) for p, _ in self.related))
+        if self.only is not None:
+            base = list(dict.fromkeys([self.schema.pk_name, *self.only]))
+        elif self.defer:
+            base = [f for f in self.schema.field_names() if f not in self.defer]
+        else:
+            base = ["*"]
+        defaults = getattr(self.schema, "m2m_default_fields", None)
+        for extra in defaults() if defaults is not None else ():
+            name, _, _ = extra.partition(".")
+            if ("*" in base or name in base) and extra not in loaded:
+                base = [f for f in base if f != name]
+                base.append(extra)
+        base += [f"{p}.*" for p in loaded]
+        base += [col.agg_field for col in self.annotations]
+        return None if base == ["*"] else base
+
+    def deep_param(self) -> dict[str, Any] | None:
+        """``deep``: the Prefetch querysets' filters, and ``_limit: -1`` on every to-many field that
+        comes back (Directus cuts nested lists at 100 rows otherwise, silently)."""
+        out: dict[str, Any] = {}
+        fields = self.fields() or ["*"]
+        if self.columns is None and self.group_by is None:
+            for name in _to_many_names(self.schema):
+                if "*" in fields or any(f == name or f.startswith(f"{name}.") for f in fields):
+                    out.setdefault(name, {})["_limit"] = -1
+            for path, schema in self.related:
+                node = _at(out, path)
+                for name in _to_many_names(schema):
+                    node.setdefault(name, {})["_limit"] = -1
+                for i in range(len(path)):
+                    if self._walk_many(path[:i + 1]):
+                        _at(out, path[:i + 1]).setdefault("_limit", -1)
+        elif self.columns is not None:
+            for col in self.columns:
+                if col.path is not None:
+                    for i in col.path.many_at:
+                        _at(out, col.path.keys[:i + 1])["_limit"] = -1
+                    if col.path.relation_end and col.path.field.relation and col.path.field.relation.many:
+                        _at(out, col.path.keys)["_limit"] = -1
+        for path, sub in self.deep:
+            node = out
+            for segment in path:
+                node = node.setdefault(segment, {})
+            node.update(sub)
+        return _prune(out) or None
+
+    def _walk_many(self, path: tuple[str, ...]) -> bool:
+        """Whether the last field of ``path`` is a to-many relation."""
+        schema: Schema = self.schema
+        info: FieldInfo | None = None
+        skip = None
+        for segment in path:
+            if segment == skip:
+                skip = None
+                continue
+            info = schema.get_field(segment)
+            if info is None or info.relation is None:
+                return False
+            skip = info.relation.junction_field
+            schema = info.relation.schema()
+        return bool(info is not None and info.relation is not None and info.relation.many
+                    and path[-1] == info.name)
+
+    def aggregate_param(self, columns: Sequence[Column]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for col in columns:
+            if col.aggregate is not None:
+                fields = out.setdefault(col.aggregate.operation, [])
+                if col.agg_field not in fields:
+                    fields.append(col.agg_field)
+        return out
 
     def filter_params(self) -> dict[str, Any]:
         """``filter`` and ``search``: what selects the rows (also used by update/delete/count)."""
@@ -245,8 +505,20 @@ class Query:
         return out
 
     def params(self) -> dict[str, Any]:
-        """The read parameters: filter, search, sort, and the slice as offset/limit."""
+        """The read parameters: filter, search, fields, deep, groupBy/aggregate, sort, and the slice as
+        offset/limit."""
         out = self.filter_params()
+        fields = self.fields()
+        if fields is not None and self.group_by is None:
+            out["fields"] = fields
+        deep = self.deep_param()
+        if deep is not None:
+            out["deep"] = deep
+        if self.group_by is not None:
+            out["groupBy"] = list(self.group_by)
+            aggregate = self.aggregate_param(self.columns or ())
+            if aggregate:
+                out["aggregate"] = aggregate
         out["sort"] = self.sort()
         if self.low:
             out["offset"] = self.low

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "DATE_PARTS",
     "KINDS",
     "LOOKUPS",
     "NEGATED",
@@ -115,6 +116,14 @@ LOOKUPS: dict[str, Lookup] = {lk.name: lk for lk in [
     Lookup("nintersects_bbox", "nintersects_bbox", "geojson"),
 ]}
 
+#: Date-part transforms: Django name -> Directus function (``published__year`` -> ``year(published)``).
+#: ``week`` and ``weekday`` are computed by the database (``%W`` / ``%w`` on SQLite, ``EXTRACT(WEEK|DOW)``
+#: on Postgres, ``WEEK()`` / ``DAYOFWEEK()`` on MySQL), so their numbering differs between databases.
+DATE_PARTS: dict[str, str] = {
+    "year": "year", "month": "month", "week": "week", "day": "day", "weekday": "weekday",
+    "hour": "hour", "minute": "minute", "second": "second",
+}
+
 #: Django lookups Directus cannot evaluate, with the reason given to the user.
 UNSUPPORTED_LOOKUPS: dict[str, str] = {
     "iexact": "Directus 12 refuses the _ieq operator for every field type (INVALID_QUERY); "
@@ -122,14 +131,12 @@ UNSUPPORTED_LOOKUPS: dict[str, str] = {
     "regex": "Directus has no regular-expression filter operator",
     "iregex": "Directus has no regular-expression filter operator",
     "search": "use QuerySet.search(term) for Directus's full-text search",
-    "year": "date-part transforms (year, month, day, ...) are not supported yet",
-    "month": "date-part transforms (year, month, day, ...) are not supported yet",
-    "day": "date-part transforms (year, month, day, ...) are not supported yet",
-    "week_day": "date-part transforms (year, month, day, ...) are not supported yet",
-    "hour": "date-part transforms (year, month, day, ...) are not supported yet",
-    "minute": "date-part transforms (year, month, day, ...) are not supported yet",
-    "second": "date-part transforms (year, month, day, ...) are not supported yet",
-    "date": "date-part transforms (year, month, day, ...) are not supported yet",
+    "week_day": "Directus's weekday() numbers days differently per database (0 = Sunday on SQLite and "
+                "Postgres, 1 = Sunday on MySQL): use the weekday transform, which passes Directus's value on",
+    "iso_week_day": "Directus has no ISO weekday function; use weekday (database-dependent numbering)",
+    "iso_year": "Directus has no ISO year function",
+    "quarter": "Directus has no quarter function; use month__in=[...] or month__range=(...)",
+    "date": "Directus has no date() function; use a range on the datetime field",
 }
 
 

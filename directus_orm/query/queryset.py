@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from typing_extensions import Self
 
@@ -18,13 +21,16 @@ from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
 from ..exceptions import DirectusError, FieldError, RecordNotUnique
 from .adapter import RowAdapter
+from .aggregates import Aggregate, Count
 from .compiler import NOTHING, Query
+from .projection import Column, explode
 from .q import Q
+from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
 
 if TYPE_CHECKING:
     from ..sync import SyncProxy
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "QuerySet"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch", "QuerySet"]
 
 T = TypeVar("T")
 
@@ -36,6 +42,92 @@ MAX_SLICE_REQUEST = 10_000
 MAX_GET_RESULTS = 21
 
 
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("a count is an integer")
+    return int(value)
+
+
+@lru_cache(maxsize=256)
+def _row_factory(names: tuple[str, ...]) -> Any:
+    return namedtuple("Row", names, rename=True)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+@dataclass
+class Page(Generic[T]):
+    """``await qs[20:30].with_meta()``: the results, plus Directus's ``total_count`` (rows in the
+    collection) and ``filter_count`` (rows matching the filter, before the slice)."""
+
+    results: list[T]
+    total_count: int
+    filter_count: int
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __getitem__(self, index: int) -> T:
+        return self.results[index]
+
+
+class Prefetch:
+    """``prefetch_related(Prefetch("books", queryset=Book.objects.filter(pages__gt=100)
+    .order_by("-pages")[:3]))`` -> ``deep[books][_filter|_sort|_limit|_offset]``: the related rows
+    are filtered, sorted and cut by the server, in the same request."""
+
+    def __init__(self, lookup: str, queryset: QuerySet[Any] | None = None) -> None:
+        self.lookup = lookup
+        self.queryset = queryset
+
+    def __repr__(self) -> str:
+        return f"<Prefetch {self.lookup!r}{' with a queryset' if self.queryset is not None else ''}>"
+
+
+RelatedPath = tuple[tuple[str, ...], Any, "str | None"]  # Directus path, related schema, m2m junction field
+
+
+def _deep_entry(prefetch: Prefetch, related: RelatedPath) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """A Prefetch queryset -> its ``deep`` entry. For many-to-many, the junction rows are what Directus
+    filters and sorts: conditions and sort go through the junction field (``tags_id.name``)."""
+    path, schema, junction = related
+    qs = prefetch.queryset
+    assert qs is not None
+    query = qs.query
+    if query.schema.collection != schema.collection:
+        raise FieldError(f"Prefetch({prefetch.lookup!r}): the queryset is on {query.schema.collection!r}, "
+                         f"the relation leads to {schema.collection!r}")
+    deep_path = path[:-1] if junction else path
+    if query.filter is NOTHING:
+        raise FieldError(f"Prefetch({prefetch.lookup!r}): the queryset matches nothing (none()): leave the "
+                         "relation out instead")
+    sub: dict[str, Any] = {}
+    if isinstance(query.filter, dict):
+        sub["_filter"] = {junction: query.filter} if junction else query.filter
+    if query.search is not None:
+        sub["_search"] = query.search
+    if query.is_ordered:
+        sort = query.sort()
+        sub["_sort"] = [_prefix_sort(t, junction) for t in sort] if junction else sort
+    sub["_limit"] = -1 if query.high is None else query.high - query.low
+    if query.low:
+        sub["_offset"] = query.low
+    return deep_path, sub
+
+
+def _prefix_sort(term: str, junction: str) -> str:
+    return f"-{junction}.{term[1:]}" if term.startswith("-") else f"{junction}.{term}"
+
+
 class QuerySet(Generic[T]):
     """A lazy Directus query returning ``T`` (a model, or ``dict`` for :func:`~directus_orm.collection`)."""
 
@@ -45,6 +137,8 @@ class QuerySet(Generic[T]):
             adapter.default_ordering
         )
         self._using = using
+        self._shape: tuple[list[str], str] | None = None  # values_list(): (names, "tuple"|"flat"|"named")
+        self._client_distinct = False  # distinct() over to-many columns: de-duplicated here
 
     # -- cloning ------------------------------------------------------------------------------------
     def _clone(self, **query_changes: Any) -> Self:
@@ -146,6 +240,295 @@ class QuerySet(Generic[T]):
             raise IndexError(f"QuerySet index {k} out of range")
         return rows[0]
 
+    # -- relations, projection, aggregation ----------------------------------------------------------
+    def _relation_paths(self, name: str, method: str, to_many: bool) -> list[RelatedPath]:
+        """``author__books`` -> the Directus path of each relation along it, with its schema:
+        ``("author",)`` then ``("author", "books")``; a many-to-many hop ends in its junction field."""
+        schema = self._query.schema
+        parts = name.split(LOOKUP_SEP) if isinstance(name, str) else []
+        if not parts or not all(parts):
+            raise FieldError(f"{method}(): invalid relation path {name!r}")
+        out: list[RelatedPath] = []
+        for i in range(1, len(parts) + 1):
+            fp = resolve_field_path(schema, LOOKUP_SEP.join(parts[:i]), f"{method}({name!r})",
+                                    date_parts=False)
+            rel = fp.field.relation
+            if not fp.relation_end or rel is None:
+                raise FieldError(f"{method}({name!r}): {parts[i - 1]!r} is not a relation")
+            if rel.many and not to_many:
+                raise FieldError(
+                    f"select_related({name!r}): {parts[i - 1]!r} is a to-many relation; "
+                    "use prefetch_related()"
+                )
+            path = tuple(fp.directus.split("."))
+            junction = rel.junction_field if rel.kind == "m2m" else None
+            if junction:
+                path = (*path, junction)
+            out.append((path, rel.schema(), junction))
+        return out
+
+    def _add_related(self, paths: Iterable[RelatedPath]) -> Self:
+        related = list(self._query.related)
+        known = {p for p, _ in related}
+        for path, schema, _ in paths:
+            if path not in known:
+                related.append((path, schema))
+                known.add(path)
+        return self._clone(related=tuple(related))
+
+    def select_related(self, *fields: str | None) -> Self:
+        """Load many-to-one relations (chains too: ``"author__publisher"``) in the same request
+        (``fields=*,author.*``). ``select_related(None)`` clears the list."""
+        if fields == (None,):
+            return self._clone(related=())
+        paths = [p for f in fields for p in self._relation_paths(str(f), "select_related", False)]
+        return self._add_related(paths)
+
+    def prefetch_related(self, *lookups: str | Prefetch | None) -> Self:
+        """Load relations of any kind in the same request (``fields=*,books.*``); a :class:`Prefetch`
+        with a queryset filters, sorts and slices the related rows (``deep[books][_filter|_sort|_limit]``).
+        ``prefetch_related(None)`` clears the list."""
+        if lookups == (None,):
+            return self._clone(related=(), deep=())
+        clone = self
+        deep = list(self._query.deep)
+        for lookup in lookups:
+            prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(str(lookup))
+            paths = self._relation_paths(prefetch.lookup, "prefetch_related", True)
+            clone = clone._add_related(paths)
+            if prefetch.queryset is not None:
+                last = paths[-1]
+                deep.append(_deep_entry(prefetch, last))
+                clone = clone._add_related(
+                    [((*last[0], *inner), s, None) for inner, s in prefetch.queryset.query.related]
+                )
+        return clone._clone(deep=tuple(deep))
+
+    def only(self, *fields: str) -> Self:
+        """Read only these fields (and the primary key); ``author__name`` reads one field of a relation.
+        Reading a field that was not loaded raises ``DeferredFieldError`` (never a silent None)."""
+        if not fields:
+            raise FieldError("only() needs field names")
+        paths = []
+        for name in fields:
+            parts = name.split(LOOKUP_SEP)
+            for i in range(1, len(parts)):  # related rows read partly still carry their key
+                hop = resolve_field_path(self._query.schema, LOOKUP_SEP.join(parts[:i]), f"only({name!r})",
+                                         date_parts=False)
+                hop_rel = hop.field.relation
+                if hop.relation_end and hop_rel is not None:
+                    m2m = hop_rel.kind == "m2m" and hop_rel.junction_field
+                    through = f"{hop_rel.junction_field}." if m2m else ""
+                    paths.append(f"{hop.directus}.{through}{hop_rel.schema().pk_name}")
+            fp = resolve_field_path(self._query.schema, name, f"only({name!r})", date_parts=False)
+            rel = fp.field.relation
+            if fp.relation_end and rel is not None and rel.kind == "m2m" and rel.junction_field:
+                paths.append(f"{fp.directus}.{rel.junction_field}")
+            else:
+                paths.append(fp.directus)
+        return self._clone(only=tuple(dict.fromkeys(paths)), defer=())
+
+    def defer(self, *fields: str | None) -> Self:
+        """Read every field but these (``defer(None)`` clears); see :meth:`only`."""
+        if fields == (None,):
+            return self._clone(defer=(), only=None)
+        schema = self._query.schema
+        if not schema.field_names():
+            raise FieldError("defer() needs a model (the list of fields); use only() on a collection")
+        names = []
+        for name in fields:
+            info = schema.get_field(schema.pk_name if name == "pk" else str(name))
+            if info is None:
+                raise FieldError(f"defer({name!r}): {schema.label} has no field {name!r}; "
+                                 f"fields: {', '.join(schema.field_names())}")
+            if info.name == schema.pk_name:
+                raise FieldError("defer(): the primary key is always loaded")
+            names.append(info.name)
+        return self._clone(defer=tuple(dict.fromkeys([*self._query.defer, *names])), only=None)
+
+    def _columns(self, fields: Sequence[str], expressions: Mapping[str, Any], method: str) -> list[Column]:
+        schema = self._query.schema
+        known = {c.name: c for c in self._query.annotations}
+        columns: list[Column] = []
+        names = list(fields)
+        if not names and not expressions:
+            for n in schema.field_names():
+                info = schema.get_field(n)
+                if not (info is not None and info.relation is not None and info.relation.many):
+                    names.append(n)
+            names += list(known)
+        for name in names:
+            if name in known:
+                columns.append(known[name])
+                continue
+            columns.append(Column(name, path=resolve_field_path(schema, name, f"{method}({name!r})")))
+        for alias, expression in expressions.items():
+            if not isinstance(expression, str):
+                raise FieldError(f"{method}({alias}=...): takes a field path (a string); aggregates go in "
+                                 "annotate()")
+            path = resolve_field_path(schema, expression, f"{method}({alias}=...)")
+            columns.append(Column(alias, path=path))
+        if len({c.name for c in columns}) != len(columns):
+            raise FieldError(f"{method}(): a name appears twice")
+        return columns
+
+    def values(self, *fields: str, **expressions: str) -> QuerySet[dict[str, Any]]:
+        """Results as dicts of these fields; ``rel__field`` paths reach into relations (a to-many path
+        gives one dict per related row), ``published__year`` date parts, ``n="path"`` names a path."""
+        columns = self._columns(fields, expressions, "values")
+        clone = self._clone(columns=tuple(columns), group_by=None)
+        clone._shape = None
+        clone._client_distinct = False
+        return cast("QuerySet[dict[str, Any]]", clone)
+
+    def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> QuerySet[Any]:
+        """Results as tuples (``flat=True``: the single field's values; ``named=True``: namedtuples)."""
+        if flat and named:
+            raise TypeError("'flat' and 'named' can't be used together.")
+        if flat and len(fields) > 1:
+            raise TypeError("'flat' is not valid when values_list is called with more than one field.")
+        columns = self._columns(fields, {}, "values_list")
+        clone = self._clone(columns=tuple(columns), group_by=None)
+        clone._shape = ([c.name for c in columns], "flat" if flat else "named" if named else "tuple")
+        clone._client_distinct = False
+        return cast("QuerySet[Any]", clone)
+
+    def _aggregate_column(self, alias: str, agg: Aggregate, method: str) -> Column:
+        if not isinstance(agg, Aggregate):
+            raise FieldError(f"{method}({alias}=...): expected Sum/Avg/Min/Max/Count, got {agg!r}")
+        schema = self._query.schema
+        if agg.field == "*":
+            if not isinstance(agg, Count) or agg.distinct:
+                raise FieldError(f"{method}(): only Count takes '*' (without distinct)")
+            # Count("*") counts the primary key: Directus answers count: ["*"] under the same key as
+            # count: ["id"] ({"count": {"id": 8}}), so the two together would lose the row count.
+            return Column(alias, aggregate=agg, agg_field=schema.pk_name)
+        fp = resolve_field_path(schema, agg.field, f"{method}({agg!r})", date_parts=False)
+        if len(fp.keys) > 1 or (fp.field.relation is not None and fp.field.relation.many):
+            raise FieldError(
+                f"{method}({agg!r}): Directus aggregates only the collection's own fields, not "
+                f"{agg.field!r} across a relation (annotate(n=Count('<to-many field>')) counts related rows)"
+            )
+        return Column(alias, aggregate=agg, agg_field=fp.directus, agg_info=fp.field)
+
+    @staticmethod
+    def _named(
+        args: Sequence[Aggregate], kwargs: Mapping[str, Aggregate], method: str
+    ) -> dict[str, Aggregate]:
+        named: dict[str, Aggregate] = {}
+        for agg in args:
+            if not isinstance(agg, Aggregate):
+                raise TypeError(f"{method}() positional arguments must be aggregates, got {agg!r}")
+            named[agg.default_alias] = agg
+        for alias, agg in kwargs.items():
+            if alias in named:
+                raise FieldError(f"{method}(): the name {alias!r} is given twice")
+            named[alias] = agg
+        return named
+
+    def annotate(self, *args: Aggregate, **kwargs: Aggregate) -> Self:
+        """On rows: ``annotate(n=Count("books"))`` counts each row's related rows (Directus's
+        ``count(books)``; filter and order by ``n``; read it as ``obj.n``). After ``values(...)``: group
+        by those fields and aggregate each group (``groupBy`` + ``aggregate``)."""
+        named = self._named(args, kwargs, "annotate")
+        query = self._query
+        if query.columns is not None:
+            columns = list(query.columns)
+            for c in columns:
+                if c.aggregate is None and c.path is not None and (c.many or len(c.path.keys) > 1):
+                    raise FieldError(f"annotate(): Directus groups only by the collection's own fields, "
+                                     f"not by {c.name!r} across a relation")
+                if c.function_key:
+                    raise FieldError(f"annotate(): cannot group by the annotation {c.name!r}")
+            taken = {c.name for c in columns}
+            for alias, agg in named.items():
+                if alias in taken:
+                    raise FieldError(f"annotate(): {alias!r} conflicts with a field of values()")
+                columns.append(self._aggregate_column(alias, agg, "annotate"))
+            group = tuple(c.path.directus for c in columns if c.path is not None)
+            if not group:
+                raise FieldError("annotate() after values() needs at least one field to group by")
+            return self._clone(columns=tuple(columns), group_by=group)
+        schema = query.schema
+        extra: dict[str, FieldInfo] = {}
+        annotations = list(query.annotations)
+        for alias, agg in named.items():
+            info = schema.get_field(agg.field) if isinstance(agg, Count) else None
+            if (
+                not isinstance(agg, Count) or agg.distinct or info is None or info.relation is None
+                or not info.relation.many
+            ):
+                raise FieldError(
+                    f"annotate({alias}={agg!r}): on rows Directus can only count a to-many relation of the "
+                    "collection (Count('<o2m or m2m field>')); for grouped aggregates use "
+                    "values(...).annotate(...), for totals aggregate()"
+                )
+            if alias in schema.field_names():
+                raise FieldError(f"annotate(): {alias!r} conflicts with a field of {schema.label}")
+            function = f"count({info.name})"
+            extra[alias] = FieldInfo(function, "integer", False, _int)
+            annotations.append(Column(alias, function_key=f"{info.name}_count", agg_field=function))
+        new_query = query._replace(schema=AnnotatedSchema(schema, extra), annotations=tuple(annotations))
+        return self._with_query(new_query)
+
+    def distinct(self, *fields: str) -> Self:
+        """Distinct results of ``values()`` / ``values_list()`` (Directus ``groupBy``). Model rows are
+        never repeated by Directus, so on them it changes nothing."""
+        if fields:
+            raise FieldError("distinct(*fields) (DISTINCT ON) is not supported by Directus")
+        query = self._query
+        if query.columns is None or query.group_by is not None:
+            return self._clone()
+        if any(c.path is None or c.many or len(c.path.keys) > 1 or (c.path.relation_end and
+               c.path.field.relation is not None and c.path.field.relation.many) for c in query.columns):
+            clone = self._clone()
+            clone._client_distinct = True  # Directus cannot group by relation paths: de-duplicate here
+            return clone
+        return self._clone(group_by=tuple(c.path.directus for c in query.columns if c.path is not None))
+
+    async def aggregate(self, *args: Aggregate, **kwargs: Aggregate) -> dict[str, Any]:
+        """``{"price__sum": ..., "n": ...}`` over the filtered rows, in one request
+        (``aggregate={"sum": ["price"], ...}``). Numbers come back as numbers."""
+        named = self._named(args, kwargs, "aggregate")
+        if not named:
+            raise TypeError("aggregate() needs at least one aggregate")
+        query = self._query
+        if query.is_sliced:
+            raise TypeError(
+                "aggregate() over a slice is not supported: Directus aggregates every matching row"
+            )
+        if query.group_by is not None:
+            raise FieldError("aggregate() over annotate()d groups is not supported by Directus")
+        columns = tuple(self._aggregate_column(alias, agg, "aggregate") for alias, agg in named.items())
+        if query.is_empty:
+            return {c.name: 0 if isinstance(c.aggregate, Count) else None for c in columns}
+        params = {**query.filter_params(), "aggregate": query.aggregate_param(columns)}
+        body = await self._conn().get(self._path, params=params)
+        rows = (body or {}).get("data") or [{}]
+        return explode(rows[0], columns)[0]
+
+    async def with_meta(self) -> Page[T]:
+        """The results in one request (the slice, or every row when unsliced) with Directus's
+        ``total_count`` (rows in the collection) and ``filter_count`` (rows matching) for pagination."""
+        query = self._query
+        if query.is_empty:
+            pk = self._adapter.schema.pk_name
+            params: dict[str, Any] = {"meta": "total_count", "limit": 0, "fields": [pk]}
+        else:
+            params = query.params()
+            params["meta"] = "total_count,filter_count"
+            if query.high is None:
+                params["limit"] = -1
+        body = await self._conn().get(self._path, params=params)
+        meta = (body or {}).get("meta") or {}
+        alias = self.db
+        results: list[Any] = []
+        if not query.is_empty:
+            for row in (body or {}).get("data") or []:
+                results.extend(self._results(row, alias))
+        filtered = 0 if query.is_empty else int(meta.get("filter_count") or 0)
+        return Page(results, int(meta.get("total_count") or 0), filtered)
+
     # -- running ------------------------------------------------------------------------------------
     def _conn(self) -> Directus:
         return connections[self.db]
@@ -168,8 +551,9 @@ class QuerySet(Generic[T]):
         if size < 1:
             raise ValueError(f"page size must be positive, got {size}")
         conn = self._conn()
-        base = query.filter_params()
-        base["sort"] = query.sort()
+        base = query.params()
+        base.pop("offset", None)
+        base.pop("limit", None)
         if fields is not None:
             base["fields"] = list(fields)
         offset = query.low
@@ -189,25 +573,53 @@ class QuerySet(Generic[T]):
             if remaining is not None:
                 remaining -= len(rows)
 
-    async def _fetch_all(self) -> list[T]:
+    def _results(self, row: dict[str, Any], alias: str) -> list[Any]:
+        """One answered row -> the results it stands for (several for values() across to-many)."""
+        query = self._query
+        if query.columns is None:
+            for col in query.annotations:
+                row[col.name] = int(row.pop(col.function_key, 0) or 0)
+            return [self._adapter.load(row, alias)]
+        dicts = explode(row, query.columns)
+        shape = self._shape
+        if shape is None:
+            return dicts
+        names, kind = shape
+        if kind == "flat":
+            return [d[names[0]] for d in dicts]
+        if kind == "named":
+            factory = _row_factory(tuple(names))
+            return [factory(*(d[n] for n in names)) for d in dicts]
+        return [tuple(d[n] for n in names) for d in dicts]
+
+    async def _stream(self, chunk_size: int | None = None) -> AsyncIterator[Any]:
         alias = self.db
+        seen: set[Any] | None = set() if self._client_distinct else None
+        async for row in self._rows(chunk_size):
+            for result in self._results(row, alias):
+                if seen is not None:
+                    marker = _hashable(result)
+                    if marker in seen:
+                        continue
+                    seen.add(marker)
+                yield result
+
+    async def _fetch_all(self) -> list[T]:
         query = self._query
         chunk = None if query.high is None else min(query.high - query.low, MAX_SLICE_REQUEST)
-        return [self._adapter.load(row, alias) async for row in self._rows(chunk)]
+        return [result async for result in self._stream(chunk)]
 
     def __await__(self) -> Generator[Any, None, list[T]]:
         return self._fetch_all().__await__()
 
     async def __aiter__(self) -> AsyncIterator[T]:
-        alias = self.db
-        async for row in self._rows():
-            yield self._adapter.load(row, alias)
+        async for result in self._stream():
+            yield result
 
     async def iterator(self, chunk_size: int | None = None) -> AsyncIterator[T]:
         """Stream results, ``chunk_size`` rows per request (default: the alias's ``page_size``)."""
-        alias = self.db
-        async for row in self._rows(chunk_size):
-            yield self._adapter.load(row, alias)
+        async for result in self._stream(chunk_size):
+            yield result
 
     def __iter__(self) -> Iterator[T]:
         """Sync iteration (``for x in qs``, ``list(qs)``), derived from ``async for``."""
@@ -270,6 +682,8 @@ class QuerySet(Generic[T]):
         query = self._query
         if query.is_empty:
             return 0
+        if query.group_by is not None or self._client_distinct or any(c.many for c in query.columns or ()):
+            return len(await self._fetch_all())  # groups, or rows fanned out over a to-many relation
         params = {**query.filter_params(), "aggregate": {"count": "*"}}
         body = await self._conn().get(self._path, params=params)
         data = (body or {}).get("data") or [{}]
@@ -278,6 +692,10 @@ class QuerySet(Generic[T]):
         return total if query.high is None else min(total, query.high - query.low)
 
     async def exists(self) -> bool:
+        if self._query.group_by is not None:
+            async for _ in self[:1]._rows():
+                return True
+            return False
         async for _ in self[:1]._rows(fields=[self._adapter.schema.pk_name]):
             return True
         return False

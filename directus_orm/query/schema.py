@@ -1,32 +1,76 @@
 """What a query knows about its collection's fields, and the one place paths are resolved.
 
 Models describe their fields (``Options`` implements :class:`Schema`); dict collections use
-:class:`OpenSchema`, which accepts any field name. Relation support plugs in by resolving the segments
-after the first one in :func:`resolve_filter_key` / :func:`resolve_sort_term`.
+:class:`OpenSchema`, which accepts any field name. A field may carry a :class:`Relation`; resolving a
+Django path (``author__name``, ``books__title``, ``tags__name``, ``published__year``) walks the related
+schemas segment by segment, so an unknown name fails here, before any request.
+
+Directus paths: a many-to-one or one-to-many field is followed by the related collection's field
+(``author.name``); a many-to-many field goes through its junction collection (``tags.tags_id.name``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from ..exceptions import FieldError, UnsupportedLookup
-from .lookups import LOOKUPS, UNSUPPORTED_LOOKUPS, Lookup, lookups_for_kind
+from .lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS, Lookup, lookups_for_kind
 
-__all__ = ["FieldInfo", "OpenSchema", "ResolvedKey", "Schema", "resolve_filter_key", "resolve_sort_term"]
+__all__ = [
+    "FieldInfo",
+    "FieldPath",
+    "OpenSchema",
+    "Relation",
+    "ResolvedKey",
+    "Schema",
+    "ToManySplit",
+    "resolve_field_path",
+    "resolve_filter_key",
+    "resolve_sort_term",
+    "split_to_many",
+]
 
 LOOKUP_SEP = "__"
+QUANTIFIERS = ("some", "none")
+
+RelationKind = Literal["m2o", "o2m", "m2m"]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relational field. ``schema()`` gives the related collection's schema (resolved lazily: the
+    related model may be declared after this one). For many-to-many, ``junction_field`` is the
+    junction collection's field pointing at the related collection (``tags_id``)."""
+
+    kind: RelationKind
+    schema: Callable[[], Schema] = field(compare=False)
+    junction_field: str | None = None
+    through: str | None = None
+    source: str | None = None
+
+    @property
+    def many(self) -> bool:
+        return self.kind != "m2o"
+
+    def hop(self, name: str) -> tuple[str, ...]:
+        """The Directus path segments that lead from the owning collection into the related one."""
+        return (name, self.junction_field) if self.kind == "m2m" and self.junction_field else (name,)
 
 
 @dataclass(frozen=True)
 class FieldInfo:
     """One field: its Directus kind, whether it may be null, and how to check/serialise values
-    (``validate`` returns the JSON-ready value or raises ``ValueError``; None: pass through)."""
+    (``validate`` returns the JSON-ready value or raises ``ValueError``; None: pass through). A
+    relational field's kind and validator are those of the related key."""
 
     name: str
     kind: str = "any"
     nullable: bool = True
     validate: Any = field(default=None, compare=False)
+    relation: Relation | None = None
+    parse: Any = field(default=None, compare=False)  # server value -> Python value (None: as is)
 
 
 class Schema(Protocol):
@@ -69,11 +113,31 @@ class OpenSchema:
 @dataclass(frozen=True)
 class ResolvedKey:
     """``author__name__icontains`` -> path ``("author", "name")``, the field info of the last segment
-    as far as known, and the lookup."""
+    as far as known, and the lookup. ``path[-1]`` is a Directus function (``year(published)``) when
+    the key used a date part; ``nullable`` is true when any step of the path may be NULL."""
 
     path: tuple[str, ...]
     field: FieldInfo
     lookup: Lookup
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class ToManySplit:
+    """A filter keyword crossing a to-many relation: ``prefix`` is the Directus path up to and
+    including the to-many field (m2o steps before it included), ``relation`` the to-many relation,
+    ``rest`` the keyword relative to the related collection ("" when the key ends at the relation),
+    ``quantifier`` "some" / "none" when written explicitly (``books__none__title``)."""
+
+    prefix: tuple[str, ...]
+    relation: Relation
+    rest: str
+    quantifier: str | None
+
+    @property
+    def top_level(self) -> bool:
+        """Directus allows ``_some`` / ``_none`` only on a to-many field of the filtered collection."""
+        return len(self.prefix) == 1
 
 
 def _first_field(schema: Schema, name: str, context: str) -> FieldInfo:
@@ -87,33 +151,30 @@ def _first_field(schema: Schema, name: str, context: str) -> FieldInfo:
     return info
 
 
-def resolve_filter_key(schema: Schema, key: str) -> ResolvedKey:
-    """Split a ``filter()`` keyword into a field path and a lookup, validating both."""
+def split_to_many(schema: Schema, key: str) -> ToManySplit | None:
+    """If ``key`` crosses a to-many relation (through m2o steps only), where; else None."""
     parts = key.split(LOOKUP_SEP)
     if not all(parts):
         raise FieldError(f"malformed filter keyword {key!r}")
-    info = _first_field(schema, parts[0], f"filter keyword {key!r}")
-    path = [info.name]
-    rest = parts[1:]
-    if info.kind == "any":
-        # Unknown or relational field: leading segments are a path, the last may be a lookup.
-        if rest and (rest[-1] in LOOKUPS or rest[-1] in UNSUPPORTED_LOOKUPS):
-            path.extend(rest[:-1])
-            lookup_name = rest[-1]
-        else:
-            path.extend(rest)
-            lookup_name = "exact"
-        if len(path) > 1:
-            info = FieldInfo(path[-1])
-    elif not rest:
-        lookup_name = "exact"
-    elif len(rest) == 1:
-        lookup_name = rest[0]
-    else:
-        raise FieldError(
-            f"{key!r}: {info.name!r} is a {info.kind} field, not a relation; it takes one lookup, "
-            f"got {LOOKUP_SEP.join(rest)!r}"
-        )
+    prefix: list[str] = []
+    current = schema
+    for i, part in enumerate(parts):
+        info = current.get_field(current.pk_name if part == "pk" else part)
+        if info is None or info.relation is None:
+            return None  # a lookup, a date part, a plain field, or unknown (resolve_filter_key says so)
+        rel = info.relation
+        if rel.many:
+            rest = parts[i + 1:]
+            quantifier = None
+            if rest and rest[0] in QUANTIFIERS:
+                quantifier, rest = rest[0], rest[1:]
+            return ToManySplit((*prefix, info.name), rel, LOOKUP_SEP.join(rest), quantifier)
+        prefix.append(info.name)
+        current = rel.schema()
+    return None
+
+
+def _lookup(key: str, lookup_name: str, info: FieldInfo) -> Lookup:
     reason = UNSUPPORTED_LOOKUPS.get(lookup_name)
     if reason is not None:
         raise UnsupportedLookup(f"{key!r}: lookup {lookup_name!r} is not supported: {reason}")
@@ -123,11 +184,130 @@ def resolve_filter_key(schema: Schema, key: str) -> ResolvedKey:
             f"{key!r}: unknown lookup {lookup_name!r} for {info.kind} field {info.name!r}; "
             f"valid lookups: {', '.join(lookups_for_kind(info.kind))}"
         )
-    return ResolvedKey(tuple(path), info, lookup)
+    return lookup
+
+
+def _int_validate(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("a date part is an integer")
+    return int(value)
+
+
+def _date_part(key: str, info: FieldInfo, part: str) -> FieldInfo:
+    if info.kind not in ("date", "datetime", "time", "any") or info.relation is not None:
+        raise FieldError(
+            f"{key!r}: {part!r} applies to date/datetime fields; {info.name!r} is a {info.kind} field"
+        )
+    return FieldInfo(f"{DATE_PARTS[part]}({info.name})", "integer", info.nullable, _int_validate)
+
+
+def resolve_filter_key(schema: Schema, key: str) -> ResolvedKey:
+    """Split a ``filter()`` keyword (not crossing a to-many relation: see :func:`split_to_many`) into
+    a Directus path and a lookup, validating each segment against its collection."""
+    parts = key.split(LOOKUP_SEP)
+    if not all(parts):
+        raise FieldError(f"malformed filter keyword {key!r}")
+    info = _first_field(schema, parts[0], f"filter keyword {key!r}")
+    path = [info.name]
+    nullable = info.nullable
+    rest = parts[1:]
+    current = schema
+    while True:
+        if info.relation is not None and rest and not (rest[0] in LOOKUPS or rest[0] in UNSUPPORTED_LOOKUPS):
+            if info.relation.many:
+                raise FieldError(f"{key!r}: {info.name!r} is a to-many relation")  # split_to_many's job
+            current = info.relation.schema()
+            info = _first_field(current, rest[0], f"filter keyword {key!r}")
+            path.append(info.name)
+            nullable = nullable or info.nullable
+            rest = rest[1:]
+            continue
+        break
+    if rest and rest[0] in DATE_PARTS:
+        info = _date_part(key, info, rest[0])
+        path[-1] = info.name
+        rest = rest[1:]
+    if info.kind == "any" and info.relation is None:
+        # Unknown or untyped field: leading segments are a path, the last may be a lookup.
+        if rest and (rest[-1] in LOOKUPS or rest[-1] in UNSUPPORTED_LOOKUPS):
+            extra, lookup_name = rest[:-1], rest[-1]
+        else:
+            extra, lookup_name = rest, "exact"
+        path.extend(extra)
+        if extra:
+            info = FieldInfo(path[-1])
+            nullable = True
+    elif not rest:
+        lookup_name = "exact"
+    elif len(rest) == 1:
+        lookup_name = rest[0]
+    else:
+        what = "a relation" if info.relation is not None else f"a {info.kind} field, not a relation"
+        raise FieldError(
+            f"{key!r}: {info.name!r} is {what}; it takes one lookup, got {LOOKUP_SEP.join(rest)!r}"
+        )
+    return ResolvedKey(tuple(path), info, _lookup(key, lookup_name, info), nullable)
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """A ``values()`` / ``only()`` path resolved: the Directus field path (``author.name``,
+    ``year(published)``), the key path in the answer (``("author", "name")``, ``("published_year",)``),
+    the index of each to-many step in it, and the last field's info."""
+
+    directus: str
+    keys: tuple[str, ...]
+    many_at: tuple[int, ...]
+    field: FieldInfo
+    relation_end: bool = False  # the path ends on a relational field (its key(s))
+
+
+def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: bool = True) -> FieldPath:
+    """``author__name`` -> ``author.name``; ``tags__name`` -> ``tags.tags_id.name``;
+    ``published__year`` -> ``year(published)`` (answered as ``published_year``)."""
+    parts = name.split(LOOKUP_SEP)
+    if not all(parts):
+        raise FieldError(f"malformed field path {name!r} in {context}")
+    segments: list[str] = []
+    many_at: list[int] = []
+    current = schema
+    info: FieldInfo | None = None
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if info is not None and part in DATE_PARTS and date_parts:
+            info = _date_part(name, info, part)
+            if i != len(parts) - 1:
+                raise FieldError(f"{context}: {part!r} must be the last segment of {name!r}")
+            base = segments.pop()
+            segments.append(info.name)
+            return FieldPath(".".join(segments), (*segments[:-1], f"{base}_{DATE_PARTS[part]}"),
+                             tuple(many_at), info)
+        if info is not None:
+            if info.relation is None and info.kind != "any":
+                raise FieldError(
+                    f"{context}: {info.name!r} in {name!r} is a {info.kind} field, not a relation"
+                )
+            if info.relation is not None:
+                if info.relation.many:
+                    many_at.append(len(segments) - 1)
+                if info.relation.kind == "m2m" and info.relation.junction_field:
+                    segments.append(info.relation.junction_field)
+                current = info.relation.schema()
+            elif info.kind == "any":
+                segments.extend(parts[i:])
+                return FieldPath(".".join(segments), tuple(segments), tuple(many_at), FieldInfo(parts[-1]))
+        info = _first_field(current, part, context)
+        segments.append(info.name)
+        i += 1
+    assert info is not None
+    return FieldPath(".".join(segments), tuple(segments), tuple(many_at), info,
+                     relation_end=info.relation is not None)
 
 
 def resolve_sort_term(schema: Schema, term: str) -> str:
-    """``-author__name`` -> ``-author.name`` (Directus's sort syntax), validating the first segment."""
+    """``-author__name`` -> ``-author.name`` (Directus's sort syntax), validating each segment;
+    ``published__year`` -> ``year(published)``. To-many paths cannot be sorted by."""
     if not isinstance(term, str) or not term or term in ("-", "?"):
         raise FieldError(f"invalid order_by term {term!r} (random ordering is not supported by Directus)")
     desc = term.startswith("-")
@@ -135,7 +315,40 @@ def resolve_sort_term(schema: Schema, term: str) -> str:
     parts = name.split(LOOKUP_SEP)
     if not all(parts):
         raise FieldError(f"malformed order_by term {term!r}")
-    info = _first_field(schema, parts[0], f"order_by({term!r})")
-    if len(parts) > 1 and info.kind != "any":
-        raise FieldError(f"order_by({term!r}): {info.name!r} is a {info.kind} field, not a relation")
-    return ("-" if desc else "") + ".".join([info.name, *parts[1:]])
+    fp = resolve_field_path(schema, name, f"order_by({term!r})")
+    if fp.many_at:
+        raise FieldError(f"order_by({term!r}): cannot sort by a to-many relation")
+    if fp.relation_end and fp.field.relation is not None and fp.field.relation.many:
+        raise FieldError(f"order_by({term!r}): cannot sort by a to-many relation")
+    return ("-" if desc else "") + fp.directus
+
+
+class AnnotatedSchema:
+    """A schema plus row annotations (``annotate(n=Count("books"))``): filters and ordering may name
+    them (``n__gte=2`` -> ``{"count(books)": {"_gte": 2}}``)."""
+
+    def __init__(self, base: Schema, extra: dict[str, FieldInfo]) -> None:
+        self.base: Schema = base.base if isinstance(base, AnnotatedSchema) else base
+        previous: dict[str, FieldInfo] = base.extra if isinstance(base, AnnotatedSchema) else {}
+        self.extra: dict[str, FieldInfo] = {**previous, **extra}
+
+    @property
+    def collection(self) -> str:
+        return self.base.collection
+
+    @property
+    def pk_name(self) -> str:
+        return self.base.pk_name
+
+    @property
+    def label(self) -> str:
+        return self.base.label
+
+    def get_field(self, name: str) -> FieldInfo | None:
+        return self.extra.get(name) or self.base.get_field(name)
+
+    def field_names(self) -> list[str]:
+        return self.base.field_names()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.base, name)

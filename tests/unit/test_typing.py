@@ -8,9 +8,29 @@ import textwrap
 from pathlib import Path
 
 SNIPPET = '''
-from typing import Any
+from typing import Annotated, Any
 from typing_extensions import assert_type
-from directus_orm import DirectusModel, Manager, Q, QuerySet, collection
+from directus_orm import (
+    Count, DirectusModel, Manager, ManyToMany, Page, Prefetch, Q, QuerySet, Sum, collection,
+)
+
+
+class Author(DirectusModel):
+    id: int | None = None
+    name: str
+    books: "list[Novel | int]" = []
+
+
+class Tag(DirectusModel):
+    id: int | None = None
+    name: str
+
+
+class Novel(DirectusModel):
+    id: int | None = None
+    title: str
+    author: Author | int | None = None
+    tags: Annotated[list[Tag | int], ManyToMany(through="novels_tags", target="tags_id")] = []
 
 
 class Language(DirectusModel):
@@ -56,6 +76,23 @@ async def main() -> None:
     except Language.DoesNotExist:
         pass
     Language.objects.filter(code="el").sync.get()
+    novel = await Novel.objects.select_related("author").prefetch_related(
+        "tags", Prefetch("author__books", queryset=Novel.objects.filter(title__icontains="x"))).get(pk=1)
+    assert_type(novel.author, Author | int | None)
+    assert_type(novel.tags, list[Tag | int])
+    if isinstance(novel.author, Author):
+        assert_type(novel.author.books, list[Novel | int])
+    novel.author = Author(name="new")  # nested save
+    novel.author = 3
+    novel.tags = [1, Tag(name="t")]
+    assert_type(Novel.objects.only("title").defer("tags"), QuerySet[Novel])
+    assert_type(await Novel.objects.values("title", "author__name"), list[dict[str, Any]])
+    assert_type(Novel.objects.values_list("id", flat=True), QuerySet[Any])
+    assert_type(await Novel.objects.aggregate(Sum("id"), n=Count("*")), dict[str, Any])
+    assert_type(Author.objects.annotate(n=Count("books")), QuerySet[Author])
+    assert_type(Novel.objects.values("author").annotate(n=Count("id")), QuerySet[dict[str, Any]])
+    assert_type(await Novel.objects.all()[:10].with_meta(), Page[Novel])
+    assert_type(Novel.objects.filter(title="x").values("id").distinct(), QuerySet[dict[str, Any]])
 '''
 
 
@@ -75,6 +112,19 @@ def test_mypy_catches_a_wrong_type(tmp_path: Path) -> None:
     path = tmp_path / "wrong.py"
     path.write_text(SNIPPET.replace("assert_type(await Language.objects.get(code=\"el\"), Language)",
                                     "assert_type(await Language.objects.get(code=\"el\"), Book)"))
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / ".mypy"),
+         str(path)],
+        capture_output=True, text=True, cwd=Path(__file__).parents[2],
+    )
+    assert result.returncode == 1 and "assert-type" in result.stdout
+
+
+def test_mypy_sees_the_key_in_an_unloaded_relation(tmp_path: Path) -> None:
+    """A relation is typed as model-or-key: treating it as always loaded is an error."""
+    path = tmp_path / "wrong_relation.py"
+    path.write_text(SNIPPET.replace("assert_type(novel.author, Author | int | None)",
+                                    "assert_type(novel.author, Author)"))
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / ".mypy"),
          str(path)],

@@ -1,0 +1,125 @@
+"""Aggregates: ``Sum``, ``Avg``, ``Min``, ``Max``, ``Count`` -> Directus's ``aggregate`` parameter.
+
+``aggregate(Sum("price"))`` sends ``aggregate={"sum": ["price"]}`` and answers ``{"price__sum": ...}``;
+``values("country").annotate(n=Count("id"))`` adds ``groupBy=["country"]``; on rows,
+``annotate(n=Count("books"))`` (a to-many relation) becomes the ``count(books)`` function field.
+
+Numbers come back as numbers: Postgres and MySQL answer sums, averages and counts as strings, SQLite
+as numbers; results are converted with the field's type (``Decimal`` for decimal fields, ``int`` for
+counts, ``float`` for averages of other fields).
+"""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any, ClassVar
+
+from ..exceptions import FieldError
+from .schema import FieldInfo
+
+__all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum"]
+
+
+def _number(value: Any) -> Any:
+    """A string from the database -> int or Decimal; numbers unchanged."""
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return decimal.Decimal(value)
+            except decimal.InvalidOperation:
+                return value
+    return value
+
+
+class Aggregate:
+    """``function`` is Django's name; ``operation`` Directus's (``countDistinct``, ``sumDistinct``...)."""
+
+    function: ClassVar[str] = ""
+    allows_distinct: ClassVar[bool] = False
+
+    def __init__(self, field: str, *, distinct: bool = False) -> None:
+        if not isinstance(field, str) or not field:
+            raise FieldError(f"{type(self).__name__}() takes a field name, got {field!r}")
+        if distinct and not self.allows_distinct:
+            raise FieldError(f"{type(self).__name__} does not take distinct=True")
+        self.field = field
+        self.distinct = distinct
+
+    @property
+    def operation(self) -> str:
+        return self.function + ("Distinct" if self.distinct else "")
+
+    @property
+    def default_alias(self) -> str:
+        return f"{self.field}__{self.function}"
+
+    def convert(self, value: Any, info: FieldInfo | None) -> Any:
+        """The server's value -> a Python value of the field's type."""
+        if value is None:
+            return None
+        if isinstance(value, float):
+            # SQLite sums decimals as doubles (11.00 + 9.99 = 20.990000000000002): 15 significant
+            # digits are what a double holds exactly.
+            value = float(format(value, ".15g"))
+        parse = info.parse if info is not None else None
+        if parse is not None:
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+        return _number(value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Aggregate) and type(other) is type(self) and (
+            (other.field, other.distinct) == (self.field, self.distinct))
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.field, self.distinct))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.field!r}{', distinct=True' if self.distinct else ''})"
+
+
+class Sum(Aggregate):
+    function = "sum"
+    allows_distinct = True
+
+
+class Avg(Aggregate):
+    function = "avg"
+    allows_distinct = True
+
+    def convert(self, value: Any, info: FieldInfo | None) -> Any:
+        converted = super().convert(value, info)
+        if converted is None or (isinstance(converted, decimal.Decimal) and info is not None and info.parse):
+            return converted  # a decimal field's average stays a Decimal, as in Django
+        try:
+            return float(converted)
+        except (TypeError, ValueError):
+            return converted
+
+
+class Min(Aggregate):
+    function = "min"
+
+
+class Max(Aggregate):
+    function = "max"
+
+
+class Count(Aggregate):
+    """``Count("id")`` counts non-NULL values, ``Count("*")`` rows, ``Count("x", distinct=True)`` distinct
+    values; ``Count("books")`` in ``annotate()`` counts each row's related rows."""
+
+    function = "count"
+    allows_distinct = True
+
+    @property
+    def default_alias(self) -> str:
+        return "count" if self.field == "*" else f"{self.field}__count"
+
+
+    def convert(self, value: Any, info: FieldInfo | None) -> Any:
+        return int(value or 0)

@@ -1,0 +1,120 @@
+"""``values()`` / ``values_list()`` / grouped ``annotate()``: which Directus fields to ask for, and how to
+turn each answered row back into the names the user asked for.
+
+A path through a to-many relation (``values("name", "books__title")``) gives one result per related row,
+as Django's join does (and one with ``None`` when there is none, as its LEFT JOIN does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .aggregates import Aggregate
+from .schema import FieldInfo, FieldPath
+
+__all__ = ["Column", "explode"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: ``name`` as the user wrote it; either a field path, or an aggregate over
+    ``path`` (grouped queries: answered as ``row[operation][field]`` or ``row[operation]`` for ``*``),
+    or a row function field such as ``count(books)`` (answered as ``books_count``)."""
+
+    name: str
+    path: FieldPath | None = None
+    aggregate: Aggregate | None = None
+    agg_field: str = ""  # the Directus field the aggregate reads ("*" for Count("*"))
+    agg_info: FieldInfo | None = None
+    function_key: str = ""  # annotate(n=Count("books")) on rows: the answer key (books_count)
+
+    @property
+    def many(self) -> bool:
+        return bool(self.path is not None and self.path.many_at)
+
+
+def _convert(value: Any, info: FieldInfo | None) -> Any:
+    if value is None or info is None:
+        return value
+    if info.relation is not None:
+        if isinstance(value, Mapping):  # a nested row where a key was expected
+            return value
+        value = info.validate(value) if info.validate is not None else value
+        return value
+    if info.parse is None:
+        return value
+    try:
+        return info.parse(value)
+    except ValueError:
+        return value
+
+
+def _leaf(node: Any, info: FieldInfo, relation_end: bool) -> list[Any]:
+    """A path's final value -> result value(s): keys of a to-many relation fan out."""
+    rel = info.relation
+    values = node if relation_end and rel is not None and rel.many and isinstance(node, list) else [node]
+    out = []
+    for v in values or [None]:
+        if rel is not None and rel.junction_field and isinstance(v, Mapping):
+            v = v.get(rel.junction_field)
+        if rel is not None and isinstance(v, Mapping):
+            v = v.get(rel.schema().pk_name)
+        out.append(_convert(v, info))
+    return out
+
+
+def _get(node: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+Spec = tuple[str, tuple[str, ...], tuple[int, ...], FieldInfo, bool]  # name, keys, many_at, info, rel end
+
+
+def _explode(node: Any, specs: list[Spec]) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = [{}]
+    groups: dict[tuple[str, ...], list[Spec]] = {}
+    for spec in specs:
+        name, keys, many_at, info, rel_end = spec
+        fan = [i for i in many_at if i < len(keys) - 1]
+        if not fan:
+            values = _leaf(_get(node, keys), info, rel_end)
+            results = [{**r, name: v} for r in results for v in values]
+        else:
+            groups.setdefault(keys[:fan[0] + 1], []).append(spec)
+    for prefix, members in groups.items():
+        cut = len(prefix)
+        inner = [(n, k[cut:], tuple(i - cut for i in m if i >= cut), info, e) for n, k, m, info, e in members]
+        items = _get(node, prefix)
+        if isinstance(items, list) and items:
+            rows = [r for item in items for r in _explode(item, inner)]
+        else:
+            rows = [{n: None for n, *_ in members}]
+        results = [{**r, **x} for r in results for x in rows]
+    return results
+
+
+def explode(row: Mapping[str, Any], columns: tuple[Column, ...]) -> list[dict[str, Any]]:
+    """One answered row -> the result dicts (several when a to-many path fans out; columns through
+    the same relation pair up on the same related row, as a join does). Keys are in column order."""
+    fixed: dict[str, Any] = {}
+    specs: list[Spec] = []
+    for column in columns:
+        if column.aggregate is not None:
+            raw = row.get(column.aggregate.operation)
+            if isinstance(raw, Mapping):
+                raw = raw.get(column.agg_field)
+            fixed[column.name] = column.aggregate.convert(raw, column.agg_info)
+        elif column.function_key:
+            fixed[column.name] = int(row.get(column.function_key) or 0)
+        else:
+            path = column.path
+            assert path is not None
+            specs.append((column.name, path.keys, path.many_at, path.field, path.relation_end))
+    order = [c.name for c in columns]
+    return [{name: {**fixed, **r}[name] for name in order} for r in _explode(row, specs)]

@@ -1,0 +1,94 @@
+"""Models: fields, Meta options, managers, saving, per-model exceptions, abstract models, dict
+collections and system collections. Needs DIRECTUS_URL and DIRECTUS_TOKEN (admin): creates its own
+docs_models_* collection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import os
+
+import directus_orm
+from directus_orm import Directus, DirectusModel, Manager, QuerySet, collection, connections
+from directus_orm.exceptions import APIError
+
+URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
+COLLECTION = "docs_models_articles"
+
+
+class Timestamped(DirectusModel):
+    """Abstract: no collection, no manager; its fields and Meta are inherited."""
+
+    created: datetime.date | None = None
+
+    class Meta:
+        abstract = True
+        get_latest_by = "created"
+
+
+class PublishedManager(Manager["Article"]):
+    def get_queryset(self) -> QuerySet[Article]:
+        return super().get_queryset().filter(status="published")
+
+
+class Article(Timestamped):
+    id: int | None = None
+    title: str
+    status: str = "draft"
+    views: int | None = None
+
+    objects = Manager["Article"]()  # the first manager is the default one
+    published = PublishedManager()
+
+    class Meta:
+        collection = COLLECTION
+        ordering = ["-created", "title"]
+
+
+async def create_schema(conn: Directus) -> None:
+    with contextlib.suppress(APIError):
+        await conn.delete(f"/collections/{COLLECTION}")
+    await conn.post("/collections", json={"collection": COLLECTION, "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "title", "type": "string", "schema": {"is_nullable": False}},
+        {"field": "status", "type": "string", "schema": {"default_value": "draft"}},
+        {"field": "views", "type": "integer", "schema": {}},
+        {"field": "created", "type": "date", "schema": {}},
+    ]})
+
+
+async def main() -> None:
+    async with Directus(URL, token=TOKEN) as admin:
+        await create_schema(admin)
+    directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
+
+    a = Article(title="Hello", created=datetime.date(2024, 1, 2))
+    await a.save()                                   # POST; the server's id is read back
+    print("saved", a.id, "stored:", a.is_stored)
+    a.views = 10
+    print("changed:", a.get_changed_fields())
+    await a.save()                                   # PATCH {"views": 10}: changed fields only
+    b = await Article.objects.create(title="World", status="published", created=datetime.date(2024, 3, 4))
+    print("published:", [x.title for x in await Article.published.all()])
+    print("latest:", (await Article.objects.latest()).title)
+
+    try:
+        await Article.objects.get(title="missing")
+    except Article.DoesNotExist as exc:
+        print("DoesNotExist:", type(exc).__qualname__)
+
+    await b.refresh_from_db()
+    await b.delete()
+    print("after delete, stored:", b.is_stored)
+
+    # No model: plain dicts, same QuerySet API. System collections too.
+    rows = await collection(COLLECTION).filter(views__gte=5).values("title", "views")
+    print("dicts:", rows)
+    me = await collection("directus_users").filter(email__icontains="@").values_list("email", flat=True)
+    print("users:", len(me))
+    await connections.aclose_all()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,77 @@
+"""Queries: lookups, Q objects, exclude(), ordering, slicing, streaming, terminal methods, bulk
+operations. Needs DIRECTUS_URL and DIRECTUS_TOKEN (admin): creates its own docs_queries_* collection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+
+import directus_orm
+from directus_orm import Directus, DirectusModel, Q, UnsupportedLookup, connections
+from directus_orm.exceptions import APIError
+
+URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
+COLLECTION = "docs_queries_languages"
+
+
+class Language(DirectusModel):
+    id: int | None = None
+    code: str
+    name: str | None = None
+    speakers: int | None = None
+    family: str | None = None
+
+    class Meta:
+        collection = COLLECTION
+        ordering = ["code"]
+
+
+async def create_schema(conn: Directus) -> None:
+    with contextlib.suppress(APIError):
+        await conn.delete(f"/collections/{COLLECTION}")
+    await conn.post("/collections", json={"collection": COLLECTION, "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "code", "type": "string", "schema": {"is_nullable": False, "is_unique": True}},
+        {"field": "name", "type": "string", "schema": {}},
+        {"field": "speakers", "type": "bigInteger", "schema": {}},
+        {"field": "family", "type": "string", "schema": {}},
+    ]})
+
+
+async def main() -> None:
+    async with Directus(URL, token=TOKEN) as admin:
+        await create_schema(admin)
+    # tiny pages, to see the streaming
+    directus_orm.configure({"default": {"url": URL, "token": TOKEN, "page_size": 2}})
+    await Language.objects.bulk_create([
+        Language(code="en", name="English", speakers=1_500_000_000, family="Indo-European"),
+        Language(code="el", name="Greek", speakers=13_000_000, family="Indo-European"),
+        Language(code="fi", name="Finnish", speakers=5_800_000, family="Uralic"),
+        Language(code="eu", name="Basque", speakers=750_000),
+        Language(code="xx", name=None, speakers=None),
+    ])
+
+    qs = Language.objects.filter(Q(family="Uralic") | Q(speakers__gte=10**8)).exclude(name__istartswith="x")
+    print(qs.query)                                        # the Directus query; nothing sent yet
+    print("Q:", [x.code for x in await qs])
+    print("exclude keeps NULLs:", [x.code for x in await Language.objects.exclude(family="Uralic")])
+    print("slice:", [x.code for x in await Language.objects.order_by("-speakers")[1:3]])
+    async for lang in Language.objects.all():              # streamed, page_size rows per request
+        print("  streamed", lang.code)
+    print("count:", await Language.objects.filter(speakers__isnull=True).count())
+    print("exists:", await Language.objects.filter(code="el").exists())
+    print("in_bulk:", sorted(await Language.objects.in_bulk(["el", "fi"], field_name="code")))
+    print("updated:", await Language.objects.filter(family="Uralic").update(family="Finno-Ugric"))
+    lang, created = await Language.objects.get_or_create(code="la", defaults={"name": "Latin"})
+    print("get_or_create:", lang.name, created)
+    try:
+        Language.objects.filter(name__iexact="greek")
+    except UnsupportedLookup as exc:
+        print("refused before any request:", str(exc)[:60], "...")
+    print("deleted:", await Language.objects.filter(speakers__lt=1_000_000).delete())
+    await connections.aclose_all()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
