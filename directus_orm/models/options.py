@@ -146,6 +146,7 @@ class Options:
                     f"known: {', '.join(KINDS)}"
                 )
         self._kinds_override = kinds_override
+        self._load_plan: tuple[dict[str, Analysed], tuple[str, ...]] | None = None
         self._fields: dict[str, FieldInfo] = {}
         self._complete = False
         self._relations: dict[str, Analysed] = {}
@@ -187,6 +188,11 @@ class Options:
             fields[name] = FieldInfo(name, kind, nullable and name != pk_name, _validator(inner),
                                      parse=_parser(inner))
         self._fields, self._relations, self._complete = fields, relations, complete
+        # Values of these may be mutable containers; scalar kinds (str, int, dates, uuid ...) never are.
+        self._container_fields = tuple(
+            name for name, info in fields.items()
+            if name in relations or info.kind in ("json", "geometry", "any")
+        )
 
     def _ensure_complete(self) -> None:
         if self._complete:
@@ -216,6 +222,23 @@ class Options:
         """Relational fields: name -> what the annotation declares (related model, kind, marker)."""
         self._ensure_complete()
         return self._relations
+
+    @property
+    def container_fields(self) -> tuple[str, ...]:
+        """Fields whose values may be lists or dicts (copied when a loaded row is remembered)."""
+        self._ensure_complete()
+        return self._container_fields
+
+    def load_plan(self) -> tuple[dict[str, Analysed], tuple[str, ...]]:
+        """``(relations, container_fields)`` for loading rows: read once per row, so cached as soon
+        as the model is complete (both are fixed from then on)."""
+        plan = self._load_plan
+        if plan is None:
+            self._ensure_complete()
+            plan = (self._relations, self._container_fields)
+            if self._complete:
+                self._load_plan = plan
+        return plan
 
     def m2m_default_fields(self) -> list[str]:
         """``tags.tags_id`` for each many-to-many field: unloaded, it holds the related keys (a bare
