@@ -1,6 +1,6 @@
 """The project's commands. Each one sets up what it needs first (virtualenv, Directus) and is safe to rerun.
 
-    python3 -m devtools test [pytest args]   ruff + mypy + the whole test suite against a real Directus
+    python3 -m devtools test [pytest args]   ruff, mypy, mkdocs --strict, the whole suite on a real Directus
     python3 -m devtools demo                 start Directus, seed it, run example_project against it
     python3 -m devtools record [pytest args] re-record the offline cassettes from a real Directus
     python3 -m devtools bench [--quick ...]  the benchmark suite, in its own .venv-bench (bench/README.md)
@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -63,6 +64,10 @@ def cmd_test(extra: list[str]) -> int:
     _say("mypy --strict directus_orm")
     if _in_venv(["-m", "mypy", "directus_orm"]):
         return 1
+    _say("mkdocs build --strict (broken links or nav entries fail the run)")
+    with tempfile.TemporaryDirectory() as site:
+        if _in_venv(["-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site]):
+            return 1
     _say("pytest" + (" (offline: replaying cassettes)" if offline else " (live Directus)"))
     if not offline and not any(not arg.startswith("-") for arg in extra):
         # The whole suite: integration tests must run, never skip quietly (a subset may be unit-only).
