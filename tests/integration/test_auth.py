@@ -333,13 +333,19 @@ async def test_reactive_refresh_on_token_expired(short_server: ServerInfo, traff
 async def test_session_refreshed_before_its_cookie_expires(short_server: ServerInfo,
                                                            traffic: Traffic) -> None:
     # Unlike a json refresh token, an expired session cookie cannot be refreshed (see the next test), so
-    # the requests come inside the refresh window: after 3 - 1 (iat rounding) - 0.6 (a fifth) = 1.4 s,
+    # the requests come inside the refresh window: from 3 - 1 (iat rounding) - 0.6 (a fifth) = 1.4 s,
     # before the cookie's JWT expires (2 to 3 s after login, iat being rounded down to the second).
-    # Three rounds keep the session alive well past the first cookie's lifetime.
+    # Waiting for the auth to turn stale (not a fixed sleep) puts each request at the start of that
+    # window however loaded the machine is. Three rounds outlive the first cookie.
     async with Directus(short_server.url, pool=traffic.pool()) as conn:
         await conn.login(short_server.email, short_server.password, mode="session")
+        auth = conn.auth
+        assert isinstance(auth, SessionAuth)
         for _ in range(3):
-            await asyncio.sleep(TTL * 0.55)
+            deadline = time.monotonic() + TTL
+            while not auth._stale():
+                assert time.monotonic() < deadline, "the session never became due for a refresh"
+                await asyncio.sleep(0.02)
             traffic.clear()
             assert (await conn.me())["email"] == short_server.email
             assert traffic.responses == [("/auth/refresh", 200), ("/users/me", 200)]
