@@ -20,6 +20,7 @@ from directus_orm.exceptions import APIError
 URL = os.environ["DIRECTUS_URL"]
 TOKEN = os.environ["DIRECTUS_TOKEN"]
 COLLECTION = "docs_fastapi_planets"
+MOONS = "docs_fastapi_moons"
 
 
 class Planet(DirectusModel):
@@ -33,6 +34,16 @@ class Planet(DirectusModel):
         ordering = ["name"]
 
 
+class Moon(DirectusModel):
+    id: int | None = None
+    name: str
+    planet: Planet | int | None = None          # many-to-one: ?fields=planet.name, ?planet__rocky=true
+
+    class Meta:
+        collection = MOONS
+        ordering = ["name"]
+
+
 directus = DirectusDependency()                     # Bearer header or directus_session_token cookie
 app = FastAPI(lifespan=directus.lifespan)
 install_exception_handlers(app)                     # 403 stays 403, unique -> 409, validation -> 422
@@ -40,6 +51,8 @@ app.include_router(DirectusRouter(
     Planet, directus=directus,
     dependencies_for={"delete": [directus.require_permission(COLLECTION, "delete")]},
 ))
+app.include_router(DirectusRouter(Moon, directus=directus, routes=("list", "retrieve"),
+                                  filter_fields=["name", "planet", "planet__name", "planet__rocky"]))
 
 
 @app.get("/moons")
@@ -50,8 +63,9 @@ async def moons(conn: Annotated[Directus, Depends(directus)]) -> dict[str, Any]:
 
 
 async def create_schema(admin: Directus) -> None:
-    with contextlib.suppress(APIError):
-        await admin.delete(f"/collections/{COLLECTION}")
+    for name in (MOONS, COLLECTION):
+        with contextlib.suppress(APIError):
+            await admin.delete(f"/collections/{name}")
     await admin.post("/collections", json={"collection": COLLECTION, "schema": {}, "meta": {}, "fields": [
         {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
         {"field": "name", "type": "string", "schema": {"is_unique": True, "is_nullable": False}},
@@ -62,6 +76,19 @@ async def create_schema(admin: Directus) -> None:
         {"name": "Mercury", "moons": 0, "rocky": True}, {"name": "Earth", "moons": 1, "rocky": True},
         {"name": "Mars", "moons": 2, "rocky": True}, {"name": "Jupiter", "moons": 95, "rocky": False},
         {"name": "Saturn", "moons": 146, "rocky": False},
+    ])
+    await admin.post("/collections", json={"collection": MOONS, "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "name", "type": "string", "schema": {"is_nullable": False}},
+        {"field": "planet", "type": "integer", "schema": {}},
+    ]})
+    await admin.post("/relations", json={"collection": MOONS, "field": "planet",
+                                         "related_collection": COLLECTION})
+    planets = {p["name"]: p["id"] for p in (await admin.get(f"/items/{COLLECTION}"))["data"]}
+    await admin.post(f"/items/{MOONS}", json=[
+        {"name": "Moon", "planet": planets["Earth"]}, {"name": "Phobos", "planet": planets["Mars"]},
+        {"name": "Deimos", "planet": planets["Mars"]}, {"name": "Io", "planet": planets["Jupiter"]},
+        {"name": "Titan", "planet": planets["Saturn"]},
     ])
 
 
@@ -86,6 +113,16 @@ async def main() -> None:
             r = await http.get(f"/{COLLECTION}", headers=auth, params={"fields": "name,mass"})
             print("unknown field:", r.status_code, r.json()["detail"], "valid:", r.json()["valid"])
 
+            r = await http.get(f"/{MOONS}", headers=auth,
+                               params={"planet__rocky": "true", "fields": "name,planet.name"})
+            print("moons of rocky planets:", r.json()["results"])
+
+            r = await http.get(f"/{MOONS}", headers=auth, params={"fields": "name,planet.mass"})
+            print("unknown nested field:", r.status_code, r.json()["detail"], "valid:", r.json()["valid"])
+
+            r = await http.get(f"/{MOONS}", headers=auth, params={"planet__moons__gt": "2"})
+            print("filter not allowed:", r.status_code, r.json()["code"], "allowed:", r.json()["valid"])
+
             r = await http.post(f"/{COLLECTION}", headers=auth, json={"name": "Venus", "moons": 1})
             print("created:", r.status_code, r.json())
             venus = r.json()["id"]
@@ -97,7 +134,8 @@ async def main() -> None:
             print("deleted:", r.status_code)
 
             print("hand-written endpoint:", (await http.get("/moons", headers=auth)).json())
-        await admin.delete(f"/collections/{COLLECTION}")
+        for name in (MOONS, COLLECTION):
+            await admin.delete(f"/collections/{name}")
 
 
 if __name__ == "__main__":

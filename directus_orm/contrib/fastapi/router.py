@@ -11,34 +11,38 @@ Every route runs as the caller (through the :class:`DirectusDependency`), so Dir
 apply; ``objects_filter(request) -> Q | None`` (sync or async) narrows every read, update and delete
 further (rows outside it answer 404).
 
-List query parameters: Django-style filters on model fields (``?name__icontains=en&speakers__gte=10``;
-``__in``/``__range`` take comma-separated values, ``__isnull`` true/false), ``?sort=-name,code``,
+List query parameters: Django-style filters (``?name__icontains=en&speakers__gte=10``, across relations
+``?author__name__icontains=le`` / ``?books__title=X`` when ``filter_fields`` names the path;
+``__in``/``__range`` take comma-separated values, ``__isnull`` true/false), ``?sort=-name,author.name``,
 ``?search=``, ``?limit=&offset=`` or ``?page=`` (1-based, ``limit`` per page); the answer carries the
-total ``count``. Sparse fieldsets: ``?fields=id,name,author.name`` / ``?omit=family`` are sent to
-Directus as its ``fields`` so only those columns travel; an unknown field answers 400 with the valid
-names. Nested children: ``companies.nested(Department, fk="company")`` serves
-``/companies/{company_id}/departments``.
+``count`` of matching rows. Sparse fieldsets: ``?fields=id,title,author.name`` / ``?omit=price`` become
+a ``values()`` / ``only()`` query, so only those columns travel, and nested paths come back nested
+(``{"id": 1, "title": ..., "author": {"name": ...}}``); every segment is checked through the model's
+relations, an unknown one answers 400 with the valid names at its level. Nested children:
+``companies.nested(Department, fk="company")`` serves ``/companies/{company_id}/departments``.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, Union, get_args
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, params, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import to_jsonable_python
 
-from ...connection.client import collection_path
-from ...connection.registry import connections
 from ...exceptions import FieldError, UnsupportedLookup
 from ...models import DirectusModel
 from ...query import Q, QuerySet
+from ...query.lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS
+from ...query.schema import LOOKUP_SEP, QUANTIFIERS, FieldPath, resolve_field_path
 from .dependency import DirectusDependency
 from .guards import get_directus
 
-__all__ = ["ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "derive_schema"]
+__all__ = ["ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "Selection", "derive_schema", "pick"]
 
 RouteName = Literal["list", "retrieve", "create", "update", "delete"]
 ROUTE_NAMES: tuple[RouteName, ...] = ("list", "retrieve", "create", "update", "delete")
@@ -51,6 +55,8 @@ BOOL_LOOKUPS = frozenset({"isnull", "empty", "null", "nnull", "nempty"})
 M = TypeVar("M", bound=DirectusModel)
 T = TypeVar("T")
 ObjectsFilter = Callable[[Request], "Q | Awaitable[Q | None] | None"]
+#: A ``?fields=`` selection as a tree: ``{"id": {}, "author": {"name": {}}}`` (``{}``: a leaf).
+FieldTree = dict[str, "FieldTree"]
 
 
 class Page(BaseModel, Generic[T]):
@@ -96,6 +102,51 @@ def _signature(func: Callable[..., Any], extra: Sequence[inspect.Parameter]) -> 
     func.__signature__ = inspect.Signature([*own, *extra])  # type: ignore[attr-defined]
 
 
+def _names(raw: str | None) -> list[str]:
+    return [f.strip() for f in (raw or "").split(",") if f.strip()]
+
+
+def _segments(name: str) -> tuple[str, ...]:
+    """``author.name`` (or ``author__name``) -> ``("author", "name")``."""
+    return tuple(name.replace(".", LOOKUP_SEP).split(LOOKUP_SEP))
+
+
+def pick(value: Any, tree: FieldTree) -> Any:
+    """The JSON form of the ``tree`` part of ``value`` (a model instance, a ``values()`` dict, a list of
+    them, or a leaf value); a relation without a related row stays ``None``."""
+    if not tree or value is None:
+        return to_jsonable_python(value)
+    if isinstance(value, list):
+        return [pick(item, tree) for item in value]
+    if isinstance(value, Mapping):
+        return {name: pick(value.get(name), sub) for name, sub in tree.items()}
+    if isinstance(value, DirectusModel):
+        return {name: pick(getattr(value, name), sub) for name, sub in tree.items()}
+    return to_jsonable_python(value)  # a key where a related row was asked for
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A checked ``?fields=`` / ``?omit=`` selection: Django paths (``author__name``), their tree, and
+    whether it is flat (no path reads through a relation, no to-many field).
+
+    Flat selections run as ``values(*names)``: Directus's ``fields`` are exactly the names. Others run
+    as ``only(*names)``, which also reads the primary key and the key of each related row read through
+    (``id,title,author.id,author.name``): those tell "no related row" (``"author": null``) from a
+    related row with null fields, and keep to-many rows apart (``values()`` fans them out)."""
+
+    names: tuple[str, ...]
+    tree: FieldTree
+    flat: bool
+
+    def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.values(*self.names) if self.flat else qs.only(*self.names)
+
+    def render(self, row: Any) -> dict[str, Any]:
+        out: dict[str, Any] = pick(row, self.tree)
+        return out
+
+
 class DirectusRouter(APIRouter, Generic[M]):
     """An ``APIRouter`` with generated CRUD routes for ``model``.
 
@@ -106,7 +157,8 @@ class DirectusRouter(APIRouter, Generic[M]):
     * ``dependencies_for``: extra dependencies (guards, ``Security(...)`` with scopes) per route name;
       router-wide ones go in ``dependencies=`` as for any ``APIRouter``;
     * ``objects_filter(request) -> Q | None``: row-level rule applied to every query;
-    * ``filter_fields``: the fields list filters may name (default: every model field);
+    * ``filter_fields``: the field paths list filters may name (default: every model field; relation
+      paths such as ``"author__name"`` or ``"books__title"`` when listed);
     * ``page_size`` / ``max_page_size``: the default and the largest ``limit``.
     """
 
@@ -139,7 +191,14 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.max_page_size = max_page_size
         self.parent = parent
         self.field_names: list[str] = list(model.model_fields)
-        self.filter_fields = set(filter_fields) if filter_fields is not None else set(self.field_names)
+        #: paths list filters may name (``author__name``); checked through the relations now
+        self.filter_fields: set[str] = set(self.field_names)
+        if filter_fields is not None:
+            self.filter_fields = set()
+            for entry in filter_fields:
+                path = entry.replace(".", LOOKUP_SEP)
+                resolve_field_path(meta, path, f"filter_fields ({entry!r})", date_parts=False)
+                self.filter_fields.add(meta.pk_name if path == "pk" else path)
         unknown = sorted(set(routes) - set(ROUTE_NAMES))
         if unknown:
             raise ValueError(f"unknown route name(s) {unknown}; known: {', '.join(ROUTE_NAMES)}")
@@ -215,37 +274,103 @@ class DirectusRouter(APIRouter, Generic[M]):
                                 detail=f"{self.model.__name__} {path_params['pk']!r} not found") from None
 
     # -- query parameters --------------------------------------------------------------------------
-    def selected_fields(self, fields: str | None, omit: str | None) -> list[str] | None:
-        """The Directus ``fields`` for ``?fields=``/``?omit=`` (None: the whole read schema)."""
+    def _resolve_selected(self, segments: tuple[str, ...], param: str) -> FieldPath:
+        """Check a ``?fields=``/``?omit=`` path segment by segment: the first against the read schema,
+        the others against the related model (the model layer resolves the path); 400 names the valid
+        fields at the level where it went wrong."""
+        dotted = ".".join(segments)
+        valid: list[str] = self.read_fields
+        fp: FieldPath | None = None
+        for i, segment in enumerate(segments):
+            at = ".".join(segments[:i])
+            if i and fp is not None and fp.field.relation is None:
+                raise bad_request(f"unknown field {dotted!r} in ?{param}=: {segments[i - 1]!r} is not a "
+                                  f"relation of the model ({fp.field.kind} field)", "UNKNOWN_FIELD",
+                                  valid=valid, at=".".join(segments[:i - 1]))
+            if segment not in valid:
+                where = f"{at!r} ({fp.field.relation.schema().label})" if fp is not None and \
+                    fp.field.relation is not None else self.model.__name__
+                raise bad_request(f"unknown field {dotted!r} in ?{param}=: {where} has no field {segment!r}",
+                                  "UNKNOWN_FIELD", valid=valid, at=at)
+            try:
+                fp = resolve_field_path(self.model._meta, LOOKUP_SEP.join(segments[:i + 1]), f"?{param}=",
+                                        date_parts=False)
+            except FieldError as exc:  # a read_schema field the model does not have
+                raise bad_request(str(exc), "UNKNOWN_FIELD", valid=valid, at=at) from None
+            if fp.field.relation is not None:
+                valid = fp.field.relation.schema().field_names()
+        assert fp is not None
+        return fp
+
+    def selected_fields(self, fields: str | None, omit: str | None) -> Selection | None:
+        """What ``?fields=``/``?omit=`` select (None: the whole read schema). Dotted paths
+        (``author.name``; ``author__name`` also works) reach through the model's relations."""
         if not fields and not omit:
             return None
-        valid = self.read_fields
-        wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else list(valid)
-        omitted = [f.strip() for f in (omit or "").split(",") if f.strip()]
-        unknown = [f for f in [*wanted, *omitted] if f.split(".", 1)[0] not in valid]
-        if unknown:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail={
-                "message": f"unknown field(s) {', '.join(unknown)}", "code": "UNKNOWN_FIELD",
-                "valid": valid})
-        selected = [f for f in wanted if f not in omitted and f.split(".", 1)[0] not in omitted]
+        wanted = [_segments(f) for f in _names(fields)] if fields else [(f,) for f in self.read_fields]
+        omitted = [_segments(f) for f in _names(omit)]
+        resolved = {path: self._resolve_selected(path, "fields") for path in wanted}
+        for path in omitted:
+            self._resolve_selected(path, "omit")
+        selected = [p for p in dict.fromkeys(wanted)
+                    if not any(p[:len(o)] == o for o in omitted)]
+        # author and author.name together: the deeper path says what to read of the relation
+        selected = [p for p in selected if not any(len(q) > len(p) and q[:len(p)] == p for q in selected)]
         if not selected:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST,
-                                detail={"message": "no field left to return", "code": "UNKNOWN_FIELD",
-                                        "valid": valid})
-        return list(dict.fromkeys(selected))
+            raise bad_request("no field left to return", "UNKNOWN_FIELD", valid=self.read_fields)
+        relations = [resolved[p].field.relation for p in selected]
+        flat = all(len(p) == 1 for p in selected) and not any(r is not None and r.many for r in relations)
+        tree: FieldTree = {}
+        for path in selected:
+            node = tree
+            for segment in path:
+                node = node.setdefault(segment, {})
+        return Selection(tuple(LOOKUP_SEP.join(p) for p in selected), tree, flat)
+
+    def filter_path(self, key: str) -> tuple[str, bool]:
+        """The field path a filter keyword names (``author__name__icontains`` -> ``author__name``,
+        ``books__none__title`` -> ``books__title``), resolved through the model's relations; and
+        whether it stopped at a name that is neither a field nor a lookup (unknown)."""
+        schema = self.model._meta
+        parts = key.split(LOOKUP_SEP)
+        if parts[0] == "pk":
+            parts[0] = schema.pk_name
+        path: list[str] = []
+        many = False
+        for part in parts:
+            if path and (part in LOOKUPS or part in UNSUPPORTED_LOOKUPS or part in DATE_PARTS):
+                return LOOKUP_SEP.join(path), False
+            if path and many and part in QUANTIFIERS:
+                continue
+            try:
+                fp = resolve_field_path(schema, LOOKUP_SEP.join([*path, part]), f"filter {key!r}",
+                                        date_parts=False)
+            except FieldError:
+                return LOOKUP_SEP.join(path), True
+            path.append(part)
+            rel = fp.field.relation
+            if rel is None:
+                break  # a plain field: what follows is its lookup, which filter() checks
+            many = rel.many
+        return LOOKUP_SEP.join(path), False
 
     def filters(self, request: Request) -> dict[str, Any]:
-        """``field__lookup=value`` from the query string (everything but the reserved parameters)."""
+        """``path__lookup=value`` from the query string (everything but the reserved parameters); the
+        path must be one of ``filter_fields``. All go into one ``filter()`` call, so conditions on the
+        same to-many relation hold for the same related row (Django's meaning)."""
         out: dict[str, Any] = {}
         for key, raw in request.query_params.multi_items():
             if key in RESERVED:
                 continue
-            field_name, _, lookup = key.partition("__")
-            if field_name not in self.filter_fields:
+            if key in out:
+                raise bad_request(f"{key!r} is given more than once (use __in for several values)",
+                                  "INVALID_FILTER")
+            path, unknown = self.filter_path(key)
+            if unknown or path not in self.filter_fields:
                 raise HTTPException(status.HTTP_400_BAD_REQUEST, detail={
                     "message": f"cannot filter on {key!r}", "code": "UNKNOWN_FILTER",
                     "valid": sorted(self.filter_fields)})
-            last = lookup.rsplit("__", 1)[-1] if lookup else ""
+            last = key.rsplit(LOOKUP_SEP, 1)[-1] if LOOKUP_SEP in key else ""
             value: Any = raw
             if last in LIST_LOOKUPS:
                 value = [v for v in raw.split(",") if v != ""]
@@ -260,20 +385,6 @@ class DirectusRouter(APIRouter, Generic[M]):
     def dump(self, obj: M) -> dict[str, Any]:
         data = {k: v for k, v in obj.model_dump().items() if k in self.read_schema.model_fields}
         return self.read_schema.model_validate(data).model_dump(mode="json")
-
-    async def fetch_sparse(self, qs: QuerySet[M], fields: list[str]) -> list[dict[str, Any]]:
-        """Rows of ``qs`` (already sliced) with only ``fields``, as Directus returns them.
-
-        Uses the compiled query (``qs.query.params()``) plus Directus's ``fields``: the model layer has
-        no ``only()``/``values()`` yet; when it has, this becomes ``await qs.values(*fields)``.
-        """
-        query = qs.query
-        if query.is_empty:
-            return []
-        body = await connections[qs.db].get(collection_path(self.collection),
-                                            params={**query.params(), "fields": fields})
-        rows = (body or {}).get("data") or []
-        return [dict(row) for row in rows]
 
     # -- routes ------------------------------------------------------------------------------------
     def _path_params(self, with_pk: bool) -> list[inspect.Parameter]:
@@ -298,9 +409,11 @@ class DirectusRouter(APIRouter, Generic[M]):
         fields_q = inspect.Parameter(
             "fields", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
             default=Query(None, description="Comma-separated fields to return; dotted paths reach into "
-                                            f"relations. Valid: {', '.join(self.read_fields)}"))
+                                            "relations (author.name). Valid at the top level: "
+                                            f"{', '.join(self.read_fields)}"))
         omit_q = inspect.Parameter("omit", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-                                   default=Query(None, description="Comma-separated fields to leave out"))
+                                   default=Query(None, description="Comma-separated fields (or dotted paths) "
+                                                                   "to leave out"))
 
         if "list" in self.route_names:
             async def list_items(request: Request, **kw: Any) -> Any:
@@ -323,7 +436,7 @@ class DirectusRouter(APIRouter, Generic[M]):
             self.add_api_route(
                 "", list_items, methods=["GET"], response_model=Page[self.read_schema],  # type: ignore[name-defined]
                 name=f"list_{self.collection}", summary=f"List {name} rows", dependencies=deps["list"],
-                description="Filters: any `field__lookup=value` on "
+                description="Filters: `path__lookup=value` for the paths "
                             f"{', '.join(sorted(self.filter_fields))} (e.g. `?name__icontains=en`).",
             )
 
@@ -371,14 +484,15 @@ class DirectusRouter(APIRouter, Generic[M]):
 
     # -- route bodies ------------------------------------------------------------------------------
     async def _list(self, request: Request, kw: Mapping[str, Any]) -> Any:
-        fields = self.selected_fields(kw.get("fields"), kw.get("omit"))
+        selection = self.selected_fields(kw.get("fields"), kw.get("omit"))
         qs = await self.get_queryset(request, kw)
         try:
             filters = self.filters(request)
             if filters:
                 qs = qs.filter(**filters)
             if kw.get("sort"):
-                qs = qs.order_by(*[t.strip() for t in str(kw["sort"]).split(",") if t.strip()])
+                qs = qs.order_by(*[t.strip().replace(".", LOOKUP_SEP)
+                                   for t in str(kw["sort"]).split(",") if t.strip()])
         except (FieldError, UnsupportedLookup, ValueError) as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST,
                                 detail={"message": str(exc), "code": "INVALID_QUERY"}) from None
@@ -389,27 +503,28 @@ class DirectusRouter(APIRouter, Generic[M]):
         if page is not None and kw.get("offset") is not None:
             raise bad_request("give either page or offset, not both", "INVALID_QUERY")
         offset = (int(page) - 1) * limit if page is not None else int(kw.get("offset") or 0)
-        count = await qs.count()
-        window = qs[offset:offset + limit]
-        if fields is None:
-            results: list[dict[str, Any]] = [self.dump(obj) for obj in await window]
+        # One request: the rows and Directus's filter_count (rows matching filter + search).
+        if selection is None:
+            found = await qs[offset:offset + limit].with_meta()
+            results = [self.dump(obj) for obj in found]
         else:
-            results = await self.fetch_sparse(window, fields)
+            sparse = await selection.apply(qs)[offset:offset + limit].with_meta()
+            found, results = sparse, [selection.render(row) for row in sparse]
         # Returned as a Response: sparse rows are not validated against the read schema (nested paths
         # such as author.name come back as objects); response_model documents the shape.
-        return JSONResponse({"count": count, "limit": limit, "offset": offset, "page": page,
+        return JSONResponse({"count": found.filter_count, "limit": limit, "offset": offset, "page": page,
                              "results": results})
 
     async def _retrieve(self, request: Request, kw: Mapping[str, Any]) -> Any:
-        fields = self.selected_fields(kw.get("fields"), kw.get("omit"))
-        if fields is None:
+        selection = self.selected_fields(kw.get("fields"), kw.get("omit"))
+        if selection is None:
             return JSONResponse(self.dump(await self.get_object(request, kw)))
         qs = (await self.get_queryset(request, kw)).filter(**{self.pk_name: kw["pk"]})
-        rows = await self.fetch_sparse(qs[:1], fields)
+        rows = await selection.apply(qs)[:1]
         if not rows:
             raise HTTPException(status.HTTP_404_NOT_FOUND,
                                 detail=f"{self.model.__name__} {kw['pk']!r} not found")
-        return JSONResponse(rows[0])
+        return JSONResponse(selection.render(rows[0]))
 
     async def _create(self, request: Request, kw: Mapping[str, Any]) -> Any:
         body: BaseModel = kw["body"]
