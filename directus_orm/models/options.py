@@ -249,11 +249,20 @@ class Options:
 
     # -- Schema protocol ----------------------------------------------------------------------------
     @property
+    def resolution_is_final(self) -> bool:
+        """Once complete, resolving a field path against this model always gives the same answer
+        (``query.schema`` memoises it)."""
+        self._ensure_complete()
+        return self._complete
+
+    @property
     def label(self) -> str:
         return self.model.__name__
 
     def get_field(self, name: str) -> FieldInfo | None:
-        return self.fields.get(name)
+        if not self._complete:
+            self._ensure_complete()
+        return self._fields.get(name)
 
 
     def field_names(self) -> list[str]:

@@ -11,9 +11,10 @@ Directus paths: a many-to-one or one-to-many field is followed by the related co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from ..exceptions import FieldError, UnsupportedLookup
 from .lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS, Lookup, lookups_for_kind
@@ -151,6 +152,35 @@ def _first_field(schema: Schema, name: str, context: str) -> FieldInfo:
     return info
 
 
+R = TypeVar("R")
+
+#: How many (schema, keyword) resolutions each memo keeps (beyond that, resolve without storing).
+_MEMO_SIZE = 4096
+
+
+def _memoised(fn: Callable[[Schema, str], R]) -> Callable[[Schema, str], R]:
+    """Resolving a keyword is a pure function of (schema, keyword) once the schema is complete (a
+    model whose related models are all declared), and applications repeat the same keywords in every
+    query: remember the answers (errors are not remembered). Schemas that cannot say they are
+    complete (``OpenSchema`` for dict collections) are resolved every time."""
+    memo: dict[tuple[Schema, str], R] = {}
+
+    @functools.wraps(fn)
+    def resolve(schema: Schema, key: str) -> R:
+        try:
+            return memo[schema, key]  # only final schemas are ever stored
+        except TypeError:  # an unhashable schema: nothing to remember it by
+            return fn(schema, key)
+        except KeyError:
+            found = fn(schema, key)
+            if len(memo) < _MEMO_SIZE and getattr(schema, "resolution_is_final", False):
+                memo[schema, key] = found
+            return found
+
+    return resolve
+
+
+@_memoised
 def split_to_many(schema: Schema, key: str) -> ToManySplit | None:
     """If ``key`` crosses a to-many relation (through m2o steps only), where; else None."""
     parts = key.split(LOOKUP_SEP)
@@ -201,6 +231,7 @@ def _date_part(key: str, info: FieldInfo, part: str) -> FieldInfo:
     return FieldInfo(f"{DATE_PARTS[part]}({info.name})", "integer", info.nullable, _int_validate)
 
 
+@_memoised
 def resolve_filter_key(schema: Schema, key: str) -> ResolvedKey:
     """Split a ``filter()`` keyword (not crossing a to-many relation: see :func:`split_to_many`) into
     a Directus path and a lookup, validating each segment against its collection."""
@@ -305,6 +336,7 @@ def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: b
                      relation_end=info.relation is not None)
 
 
+@_memoised
 def resolve_sort_term(schema: Schema, term: str) -> str:
     """``-author__name`` -> ``-author.name`` (Directus's sort syntax), validating each segment;
     ``published__year`` -> ``year(published)``. To-many paths cannot be sorted by."""
