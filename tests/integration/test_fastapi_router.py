@@ -19,22 +19,14 @@ from pydantic import BaseModel
 
 from directus_orm import ConnectionPool, Directus, DirectusModel, Q, connections
 from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, install_exception_handlers
+from example_project.seed import LANGUAGES
 from tests.conftest import ServerInfo, create_collection
 from tests.integration.test_fastapi import _delete_where, bearer, make_role, make_user
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # tokens are minted per run
 
 LANGS, COMPANIES, DEPARTMENTS = "fr_langs", "fr_companies", "fr_departments"
-ROWS: list[dict[str, Any]] = [
-    {"code": "en", "name": "English", "speakers": 1_500_000_000, "family": "Indo-European"},
-    {"code": "el", "name": "Greek", "speakers": 13_500_000, "family": "Indo-European"},
-    {"code": "fr", "name": "French", "speakers": 310_000_000, "family": "Indo-European"},
-    {"code": "fi", "name": "Finnish", "speakers": 5_800_000, "family": "Uralic"},
-    {"code": "hu", "name": "Hungarian", "speakers": 17_000_000, "family": "Uralic"},
-    {"code": "ja", "name": "Japanese", "speakers": 125_000_000, "family": "Japonic"},
-    {"code": "sw", "name": "Swahili", "speakers": 200_000_000, "family": "Niger-Congo"},
-    {"code": "eo", "name": "Esperanto", "speakers": None, "family": None},
-]
+ROWS: list[dict[str, Any]] = LANGUAGES  # the example project's seed rows
 
 
 class FrLang(DirectusModel):
