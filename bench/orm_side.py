@@ -13,7 +13,9 @@ from directus_orm import DirectusModel, Q
 from .rows import BULK, ITEMS, concurrent_filter
 
 
-class Item(DirectusModel):
+class _Fields(DirectusModel):
+    """The bench collections' fields (both collections have the same shape)."""
+
     id: int | None = None
     name: str
     category: str
@@ -23,18 +25,15 @@ class Item(DirectusModel):
     created_at: datetime.datetime
 
     class Meta:
+        abstract = True
+
+
+class Item(_Fields):
+    class Meta:
         collection = ITEMS
 
 
-class BulkItem(DirectusModel):
-    id: int | None = None
-    name: str
-    category: str
-    score: int
-    price: float
-    active: bool
-    created_at: datetime.datetime
-
+class BulkItem(_Fields):
     class Meta:
         collection = BULK
 
