@@ -96,38 +96,32 @@ async def main() -> None:
 '''
 
 
-def test_mypy_infers_model_types(tmp_path: Path) -> None:
-    path = tmp_path / "snippet.py"
-    path.write_text(textwrap.dedent(SNIPPET))
-    result = subprocess.run(
+def run_mypy(tmp_path: Path, name: str, source: str) -> subprocess.CompletedProcess[str]:
+    """mypy --strict on ``source`` (a file in tmp_path), from the repository root."""
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / ".mypy"),
          str(path)],
         capture_output=True, text=True, cwd=Path(__file__).parents[2],
     )
+
+
+def test_mypy_infers_model_types(tmp_path: Path) -> None:
+    result = run_mypy(tmp_path, "snippet.py", SNIPPET)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_catches_a_wrong_type(tmp_path: Path) -> None:
     """The check above can fail: a wrong assertion is reported."""
-    path = tmp_path / "wrong.py"
-    path.write_text(SNIPPET.replace("assert_type(await Language.objects.get(code=\"el\"), Language)",
-                                    "assert_type(await Language.objects.get(code=\"el\"), Book)"))
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / ".mypy"),
-         str(path)],
-        capture_output=True, text=True, cwd=Path(__file__).parents[2],
-    )
+    result = run_mypy(tmp_path, "wrong.py", SNIPPET.replace(
+        "assert_type(await Language.objects.get(code=\"el\"), Language)",
+        "assert_type(await Language.objects.get(code=\"el\"), Book)"))
     assert result.returncode == 1 and "assert-type" in result.stdout
 
 
 def test_mypy_sees_the_key_in_an_unloaded_relation(tmp_path: Path) -> None:
     """A relation is typed as model-or-key: treating it as always loaded is an error."""
-    path = tmp_path / "wrong_relation.py"
-    path.write_text(SNIPPET.replace("assert_type(novel.author, Author | int | None)",
-                                    "assert_type(novel.author, Author)"))
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / ".mypy"),
-         str(path)],
-        capture_output=True, text=True, cwd=Path(__file__).parents[2],
-    )
+    result = run_mypy(tmp_path, "wrong_relation.py", SNIPPET.replace(
+        "assert_type(novel.author, Author | int | None)", "assert_type(novel.author, Author)"))
     assert result.returncode == 1 and "assert-type" in result.stdout
