@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar
 
 from .exceptions import DirectusError
 
-__all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "run", "sync_proxy"]
+__all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "run"]
 
 T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
@@ -67,15 +67,12 @@ class _Portal:
     def submit(self, coro: Coroutine[Any, Any, T]) -> T:
         loop = self.loop()
         ctx = contextvars.copy_context()
-        done: asyncio.Future[T] | None = None
         result: list[Any] = []
         finished = threading.Event()
 
         def start() -> None:
-            nonlocal done
             # The task copies the context current at creation: the caller's.
-            done = ctx.run(loop.create_task, coro)
-            done.add_done_callback(on_done)
+            ctx.run(loop.create_task, coro).add_done_callback(on_done)
 
         def on_done(fut: asyncio.Future[T]) -> None:
             result.append(fut)
@@ -184,10 +181,6 @@ class SyncProxy(Generic[O]):
 
     def __repr__(self) -> str:
         return f"<sync {self._target!r}>"
-
-
-def sync_proxy(obj: O) -> SyncProxy[O]:
-    return SyncProxy(obj)
 
 
 S = TypeVar("S")

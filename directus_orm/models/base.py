@@ -29,12 +29,10 @@ from ..exceptions import (
     ObjectDoesNotExist,
 )
 from ..query.adapter import RowAdapter
+from ..sync import SyncFace
 from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import Options
 from .relations import Analysed, ManyToMany
-
-if TYPE_CHECKING:
-    from ..sync import SyncProxy
 
 __all__ = [
     "DeferredFieldError", "DirectusModel", "ModelAdapter", "ModelBase", "get_model", "registered_models",
@@ -167,7 +165,7 @@ def _copy_values(values: dict[str, Any], containers: Sequence[str]) -> dict[str,
     return out
 
 
-class DirectusModel(BaseModel, metaclass=ModelBase):
+class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
     """Base class of Directus models. Declare fields as pydantic fields and a ``class Meta`` with
     ``collection``, optionally ``pk``, ``ordering``, ``get_latest_by``, ``connection`` (alias),
     ``abstract`` and ``field_kinds`` (``{"geo": "geometry"}`` where the annotation cannot tell)."""
@@ -297,12 +295,6 @@ class DirectusModel(BaseModel, metaclass=ModelBase):
         state = _state_of(self)
         return state.loaded is not None or state.source is not None
 
-    @property
-    def sync(self) -> SyncProxy[Self]:
-        """Blocking forms of save / delete / refresh_from_db: ``obj.sync.save()``."""
-        from ..sync import SyncProxy
-
-        return SyncProxy(self)
 
     @property
     def deferred_fields(self) -> frozenset[str]:

@@ -11,9 +11,9 @@ from typing_extensions import Self
 from ..query.aggregates import Aggregate
 from ..query.q import Q
 from ..query.queryset import Page, Prefetch, QuerySet
+from ..sync import SyncFace
 
 if TYPE_CHECKING:
-    from ..sync import SyncProxy
     from .base import DirectusModel
 
 __all__ = ["BaseManager", "Manager", "ManagerDescriptor"]
@@ -39,7 +39,7 @@ class ManagerDescriptor:
         return meta.default_manager
 
 
-class BaseManager(ManagerDescriptor, Generic[M]):
+class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
     """Hands out QuerySets of ``_queryset_class`` for one model. Subclass it (or use
     :meth:`from_queryset`) for custom managers; override :meth:`get_queryset` to pre-filter."""
 
@@ -85,11 +85,6 @@ class BaseManager(ManagerDescriptor, Generic[M]):
 
         return self._queryset_class(ModelAdapter.for_model(self.model))
 
-    @property
-    def sync(self) -> SyncProxy[Self]:
-        from ..sync import SyncProxy
-
-        return SyncProxy(self)
 
     def __repr__(self) -> str:
         model = self.model.__name__ if self.model is not None else "unbound"

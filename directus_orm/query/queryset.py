@@ -13,22 +13,20 @@ from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 from typing_extensions import Self
 
 from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
 from ..exceptions import DirectusError, FieldError, RecordNotUnique
+from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
 from .compiler import NOTHING, Query
 from .projection import Column, explode
 from .q import Q
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
-
-if TYPE_CHECKING:
-    from ..sync import SyncProxy
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch", "QuerySet"]
 
@@ -128,7 +126,7 @@ def _prefix_sort(term: str, junction: str) -> str:
     return f"-{junction}.{term[1:]}" if term.startswith("-") else f"{junction}.{term}"
 
 
-class QuerySet(Generic[T]):
+class QuerySet(SyncFace, Generic[T]):
     """A lazy Directus query returning ``T`` (a model, or ``dict`` for :func:`~directus_orm.collection`)."""
 
     def __init__(self, adapter: RowAdapter[T], query: Query | None = None, using: str | None = None) -> None:
@@ -627,12 +625,6 @@ class QuerySet(Generic[T]):
 
         return iterate(self.__aiter__, name=type(self).__name__)
 
-    @property
-    def sync(self) -> SyncProxy[Self]:
-        """Blocking forms of the terminal methods: ``qs.sync.get(code="el")``."""
-        from ..sync import SyncProxy
-
-        return SyncProxy(self)
 
     # -- terminal: reading --------------------------------------------------------------------------
     async def get(self, *args: Q, **kwargs: Any) -> T:
