@@ -93,22 +93,9 @@ class ConnectionPool(SyncFace):
                 # from this one would dead-lock when both are driven by the same thread.
                 asyncio.run_coroutine_threadsafe(client.aclose(), owner)
 
-    async def aclose_loop_client(self) -> None:
-        """Close only the running loop's client (used when that loop is about to end)."""
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            client = self._clients.pop(loop, None)
-        if client is not None:
-            await client.aclose()
-
     @property
     def closed(self) -> bool:
         return self._closed
-
-    def reopen(self) -> None:
-        """Allow use again after :meth:`aclose` (a registry may outlive one ``async with``)."""
-        with self._lock:
-            self._closed = False
 
     def __repr__(self) -> str:
         return f"<ConnectionPool loops={len(self._clients)} closed={self._closed}>"
