@@ -1,7 +1,7 @@
 """Connections: transport (pool), authentication, the ``Directus`` client and the registry."""
 
 from .auth import DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
-from .client import Directus, collection_path
+from .client import Directus, collection_path, item_path
 from .pool import ConnectionPool
 from .registry import DEFAULT_ALIAS, ConnectionHandler, configure, connections
 
@@ -18,4 +18,5 @@ __all__ = [
     "collection_path",
     "configure",
     "connections",
+    "item_path",
 ]

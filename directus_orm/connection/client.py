@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 
@@ -63,6 +64,11 @@ def collection_path(collection: str) -> str:
     if collection.startswith("directus_"):
         raise ImproperlyConfigured(f"{collection!r} is not a system collection directus-orm knows")
     return f"/items/{collection}"
+
+
+def item_path(collection: str, key: Any) -> str:
+    """``/items/<collection>/<key>`` (the key URL-quoted), or the system endpoint's item path."""
+    return f"{collection_path(collection)}/{quote(str(key), safe='')}"
 
 
 def encode_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:

@@ -13,13 +13,12 @@ import copy
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
-from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic._internal._model_construction import ModelMetaclass
 from typing_extensions import Self
 
-from ..connection.client import Directus, collection_path
+from ..connection.client import Directus, collection_path, item_path
 from ..connection.registry import connections
 from ..exceptions import (
     DirectusError,
@@ -31,7 +30,7 @@ from ..exceptions import (
 from ..query.adapter import RowAdapter
 from ..sync import SyncFace
 from .manager import BaseManager, Manager, ManagerDescriptor
-from .options import Options
+from .options import LoadPlan, Options
 from .relations import Analysed, ManyToMany
 
 __all__ = [
@@ -107,9 +106,11 @@ class ModelState:
     every private attribute of every instance it validates, and rows are loaded by the thousand
     (bench: that, plus the eager snapshot below, was most of the 7.6 us a row took to load).
 
-    ``loaded`` is the JSON snapshot of the stored values. Rows read from the server keep a copy of
-    their values in ``source`` instead and take the snapshot only when first needed (on a save or a
-    diff), which most rows never are. Neither: not stored.
+    ``loaded`` is the JSON snapshot of the stored values. Rows read from the server keep their values
+    in ``source`` instead and take the snapshot only when first needed (on a save or a diff), which
+    most rows never are. Neither: not stored. ``source`` may be the instance's own ``__dict__`` when
+    ``LoadPlan.share_values`` says nothing changes that dict in place. ``extra`` None: no undeclared
+    keys. (Allocations per row are measured: the garbage collector's work grows with them.)
     """
 
     __slots__ = ("deferred", "extra", "loaded", "source", "using")
@@ -123,7 +124,7 @@ class ModelState:
         source: dict[str, Any] | None = None,
     ) -> None:
         self.loaded = loaded
-        self.extra: dict[str, Any] = {} if extra is None else extra
+        self.extra = extra
         self.using = using
         self.deferred = deferred
         self.source = source
@@ -133,7 +134,8 @@ class ModelState:
 
     def __copy__(self) -> ModelState:
         # ``source`` is never mutated (the snapshot replaces it), so copies may share it.
-        return ModelState(self.loaded, dict(self.extra), self.using, self.deferred, self.source)
+        extra = None if self.extra is None else dict(self.extra)
+        return ModelState(self.loaded, extra, self.using, self.deferred, self.source)
 
 
 def _peek_state(obj: object) -> ModelState | None:
@@ -165,6 +167,11 @@ def _copy_values(values: dict[str, Any], containers: Sequence[str]) -> dict[str,
     return out
 
 
+def _remember(obj: BaseModel, plan: LoadPlan) -> dict[str, Any]:
+    """The values a just-loaded instance keeps as its stored ones (``ModelState.source``)."""
+    return obj.__dict__ if plan.share_values else _copy_values(obj.__dict__, plan.containers)
+
+
 class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
     """Base class of Directus models. Declare fields as pydantic fields and a ``class Meta`` with
     ``collection``, optionally ``pk``, ``ordering``, ``get_latest_by``, ``connection`` (alias),
@@ -192,7 +199,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
                         f"{type(self).__name__}.{name} was not loaded (only()/defer()); load it with "
                         f"`await obj.refresh_from_db(fields=[{name!r}])`"
                     ) from None
-                if name in state.extra and not name.startswith("_"):
+                if state.extra and name in state.extra and not name.startswith("_"):
                     return state.extra[name]  # annotate(n=...) values, keys the model does not declare
                 raise
 
@@ -218,10 +225,13 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
 
     @property
     def _extra(self) -> dict[str, Any]:
-        return _state_of(self).extra
+        state = _state_of(self)
+        if state.extra is None:
+            state.extra = {}
+        return state.extra
 
     @_extra.setter
-    def _extra(self, value: dict[str, Any]) -> None:
+    def _extra(self, value: dict[str, Any] | None) -> None:
         _state_of(self).extra = value
 
     @property
@@ -305,9 +315,11 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         """The JSON form of every loaded field; a relation as its key(s) (an unsaved related instance:
         None), so a loaded ``Author`` and its key compare equal."""
         relations = self._meta.relations
+        # The serializer itself: model_dump's wrapper costs a third of the call (bench: bulk_create).
+        dump = type(self).__pydantic_serializer__.to_python
         if not relations:
-            return self.model_dump(mode="json")
-        data = self.model_dump(mode="json", exclude=set(relations))
+            return cast("dict[str, Any]", dump(self, mode="json"))
+        data: dict[str, Any] = dump(self, mode="json", exclude=set(relations))
         for name in relations:
             if name in self.__dict__:
                 data[name] = _keys(self.__dict__[name])
@@ -346,7 +358,8 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         """A server row -> a stored instance. Related rows become stored instances too; fields the row
         does not have are *deferred* (reading them raises), never silently defaulted."""
         fields = cls.__pydantic_fields__  # model_fields without the class-property overhead
-        relations, containers = cls._meta.load_plan()
+        plan = cls._meta.load_plan()
+        relations = plan.relations
         if relations:
             data = {k: (_load_related(relations[k], v, alias) if k in relations else v)
                     for k, v in row.items() if k in fields}
@@ -365,23 +378,58 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             for name, value in data.items():
                 cls.__pydantic_validator__.validate_assignment(obj, name, value)
             deferred = frozenset(f for f in fields if f not in data)
-        extra = {k: v for k, v in row.items() if k not in fields} if len(data) != len(row) else {}
-        state = ModelState(None, extra, alias, deferred, _copy_values(obj.__dict__, containers))
-        object.__setattr__(obj, "_dstate", state)
+        extra = {k: v for k, v in row.items() if k not in fields} if len(data) != len(row) else None
+        object.__setattr__(obj, "_dstate", ModelState(None, extra, alias, deferred, _remember(obj, plan)))
         return obj
+
+    @classmethod
+    def _from_db_page(cls, rows: Sequence[Mapping[str, Any]], alias: str | None = None) -> list[Self]:
+        """``_from_db`` for each row of one answer. Complete rows of a model without relations (the
+        usual page) are validated in one pydantic call: per-row Python work was most of the client's
+        share of a read (bench/RESULTS.md)."""
+        plan = cls._meta.load_plan()
+        page, width = plan.page, len(cls.__pydantic_fields__)
+        # With extra="forbid" (``page`` requires it), a row of ``width`` keys that validates holds
+        # exactly the declared fields: nothing is defaulted that should be deferred.
+        if page is not None and all(len(row) == width for row in rows):
+            try:
+                objs: list[Self] = page.validate_python(rows)
+            except ValidationError:
+                pass  # an undeclared key or a bad value: the row-by-row path deals with it
+            else:
+                none: frozenset[str] = frozenset()
+                for obj in objs:
+                    state = ModelState(None, None, alias, none, _remember(obj, plan))
+                    object.__setattr__(obj, "_dstate", state)
+                return objs
+        return [cls._from_db(row, alias) for row in rows]
+
+    def _adopt(self, new: Self) -> None:
+        """Take every value and the state of ``new``, a complete instance just loaded from the server's
+        answer for this object (one validation instead of ``_apply_row``'s merge and revalidation)."""
+        object.__setattr__(self, "__dict__", new.__dict__)
+        self.__pydantic_fields_set__.update(new.__pydantic_fields_set__)
+        state, old = _state_of(new), _peek_state(self)
+        if old is not None and old.extra:
+            state.extra = {**old.extra, **(state.extra or {})}
+        object.__setattr__(self, "_dstate", state)
 
     def _apply_row(
         self, row: Mapping[str, Any], alias: str | None, only: Collection[str] | None = None
     ) -> None:
         """Take the server's values for ``only`` (default: every field in ``row``). Validates first,
         so an invalid answer changes nothing."""
-        fields = type(self).model_fields
+        cls = type(self)
+        fields = cls.__pydantic_fields__
         relations = self._meta.relations
+        if only is None and not relations and row.keys() >= fields.keys():
+            self._adopt(cls._from_db(row, alias))
+            return
         take = [f for f in row if f in fields and (only is None or f in only)]
         incoming = {f: (_attach(self.__dict__.get(f), relations[f], row[f], alias) if f in relations
                         else row[f]) for f in take}
         present = {f: self.__dict__[f] for f in fields if f in self.__dict__}
-        new = type(self)._from_db({**present, **incoming}, alias)
+        new = cls._from_db({**present, **incoming}, alias)
         snap = new._snapshot()
         self._loaded = {**(self._loaded or snap), **{f: snap[f] for f in take}}
         for f in take:
@@ -391,24 +439,33 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         self._extra.update({k: v for k, v in row.items() if k not in fields})
         self._using = alias
 
+    @classmethod
+    def _apply_rows(cls, objs: Sequence[Self], rows: Sequence[Mapping[str, Any]], alias: str | None) -> None:
+        """``obj._apply_row(row, alias)`` for each pair of one answer (``bulk_create``), complete rows
+        validated together."""
+        if cls._meta.relations:  # related instances we sent must stay the same objects
+            for obj, row in zip(objs, rows, strict=True):
+                obj._apply_row(row, alias)
+            return
+        for obj, row, new in zip(objs, rows, cls._from_db_page(rows, alias), strict=True):
+            if new._deferred:
+                obj._apply_row(row, alias)
+            else:
+                obj._adopt(new)
+
     def _insert_payload(self, generate_pk: bool = False) -> dict[str, Any]:
         """Fields sent on insert: everything set or with a non-None default (a None default leaves the
         value to the server's default); the pk only when it has a value."""
         meta, data = self._meta, self._snapshot()
-        fields = type(self).model_fields
         pk = meta.pk_name
         if data.get(pk) is None and generate_pk and meta.fields[pk].kind == "uuid":
             # Bulk inserts are read back in key order, not input order: choose the keys ourselves.
             setattr(self, pk, uuid.uuid4())
             data = self._snapshot()
-        relations = meta.relations
-        names = [
-            f for f, v in data.items()
-            if (f in self.model_fields_set
-                or (f not in relations and (fields[f].default is not None or fields[f].default_factory)))
-            and not (f == pk and v is None)
-        ]
-        return self._payload(names, data)
+        plan = meta.load_plan()
+        relations, sent = plan.relations, self.__pydantic_fields_set__ | plan.insert_defaults
+        names = [f for f, v in data.items() if f in sent and not (f == pk and v is None)]
+        return self._payload(names, data) if relations else {f: data[f] for f in names}
 
     # -- persistence --------------------------------------------------------------------------------
     def _conn(self, using: str | None) -> tuple[str, Directus]:
@@ -419,7 +476,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         key = (self._loaded or {}).get(self._meta.pk_name, self.pk)
         if key is None:
             raise FieldError(f"{type(self).__name__} has no primary key value")
-        return f"{collection_path(self._meta.collection)}/{quote(str(key), safe='')}"
+        return item_path(self._meta.collection, key)
 
     async def save(
         self,
@@ -635,6 +692,9 @@ class ModelAdapter(RowAdapter[M]):
     def load(self, row: Mapping[str, Any], alias: str) -> M:
         return self.model._from_db(row, alias)
 
+    def load_page(self, rows: Sequence[Mapping[str, Any]], alias: str) -> list[M]:
+        return self.model._from_db_page(rows, alias)
+
     def build(self, values: Mapping[str, Any]) -> M:
         return self.model(**values)
 
@@ -654,6 +714,10 @@ class ModelAdapter(RowAdapter[M]):
     def after_insert(self, obj: M, row: Mapping[str, Any], alias: str) -> M:
         obj._apply_row(row, alias)
         return obj
+
+    def after_insert_page(self, objs: Sequence[M], rows: Sequence[Mapping[str, Any]], alias: str) -> list[M]:
+        self.model._apply_rows(objs, rows, alias)
+        return list(objs)
 
     def value_of(self, obj: M, field: str) -> Any:
         return getattr(obj, field)

@@ -9,7 +9,7 @@ import enum
 import types
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ForwardRef, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ForwardRef, Literal, NamedTuple, Union, get_args, get_origin
 
 from pydantic import TypeAdapter
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .base import DirectusModel
     from .manager import BaseManager
 
-__all__ = ["META_ATTRIBUTES", "Options", "kind_of"]
+__all__ = ["META_ATTRIBUTES", "LoadPlan", "Options", "kind_of"]
 
 #: Attributes a model's ``class Meta`` may set.
 META_ATTRIBUTES = frozenset({"collection", "pk", "ordering", "get_latest_by", "connection", "abstract",
@@ -114,6 +114,23 @@ def _parser(annotation: Any) -> Callable[[Any], Any]:
     return adapter.validate_python
 
 
+class LoadPlan(NamedTuple):
+    """What loading and inserting rows need from the model, fixed once it is complete."""
+
+    relations: dict[str, Analysed]
+    #: Fields whose values may be lists or dicts (copied when a loaded row is remembered).
+    containers: tuple[str, ...]
+    #: A loaded instance may remember its own ``__dict__`` as its stored values: with
+    #: validate_assignment an assignment replaces that dict, and no value is a container that could
+    #: change in place. Otherwise it remembers a copy.
+    share_values: bool
+    #: Validates a page of complete rows in one call; None when pages must go row by row (the model
+    #: has relations, or its ``extra`` setting would let an undeclared key stand in for a missing one).
+    page: TypeAdapter[list[Any]] | None
+    #: Non-relational fields sent on insert even when not set: those with a non-None default.
+    insert_defaults: frozenset[str]
+
+
 class Options:
     """A model's options. Implements the query :class:`~directus_orm.query.schema.Schema` protocol."""
 
@@ -146,7 +163,7 @@ class Options:
                     f"known: {', '.join(KINDS)}"
                 )
         self._kinds_override = kinds_override
-        self._load_plan: tuple[dict[str, Analysed], tuple[str, ...]] | None = None
+        self._load_plan: LoadPlan | None = None
         self._fields: dict[str, FieldInfo] = {}
         self._complete = False
         self._relations: dict[str, Analysed] = {}
@@ -229,13 +246,21 @@ class Options:
         self._ensure_complete()
         return self._container_fields
 
-    def load_plan(self) -> tuple[dict[str, Analysed], tuple[str, ...]]:
-        """``(relations, container_fields)`` for loading rows: read once per row, so cached as soon
-        as the model is complete (both are fixed from then on)."""
+    def load_plan(self) -> LoadPlan:
+        """Read for every loaded row, so cached as soon as the model is complete."""
         plan = self._load_plan
         if plan is None:
             self._ensure_complete()
-            plan = (self._relations, self._container_fields)
+            model, relations = self.model, self._relations
+            page = None
+            if self._complete and not relations and model.model_config.get("extra") == "forbid":
+                page = TypeAdapter(list[model])  # type: ignore[valid-type]
+            defaults = frozenset(
+                name for name, f in model.__pydantic_fields__.items()
+                if name not in relations and (f.default is not None or f.default_factory is not None)
+            )
+            share = bool(model.model_config.get("validate_assignment")) and not self._container_fields
+            plan = LoadPlan(relations, self._container_fields, share, page, defaults)
             if self._complete:
                 self._load_plan = plan
         return plan

@@ -32,6 +32,10 @@ class RowAdapter(Generic[T]):
         """A server row -> a result."""
         raise NotImplementedError
 
+    def load_page(self, rows: Sequence[Mapping[str, Any]], alias: str) -> list[T]:
+        """The rows of one answer -> results (adapters may load them together)."""
+        return [self.load(row, alias) for row in rows]
+
     def build(self, values: Mapping[str, Any]) -> T:
         """A new, unsaved result from keyword arguments (``create()``)."""
         raise NotImplementedError
@@ -51,6 +55,10 @@ class RowAdapter(Generic[T]):
     def after_insert(self, obj: T, row: Mapping[str, Any], alias: str) -> T:
         """``obj`` was stored as ``row``: the result to hand back."""
         raise NotImplementedError
+
+    def after_insert_page(self, objs: Sequence[T], rows: Sequence[Mapping[str, Any]], alias: str) -> list[T]:
+        """``after_insert`` for each object of one insert and the row stored for it."""
+        return [self.after_insert(obj, row, alias) for obj, row in zip(objs, rows, strict=True)]
 
     def value_of(self, obj: T, field: str) -> Any:
         raise NotImplementedError

@@ -519,11 +519,7 @@ class QuerySet(SyncFace, Generic[T]):
                 params["limit"] = -1
         body = await self._conn().get(self._path, params=params)
         meta = (body or {}).get("meta") or {}
-        alias = self.db
-        results: list[Any] = []
-        if not query.is_empty:
-            for row in (body or {}).get("data") or []:
-                results.extend(self._results(row, alias))
+        results: list[Any] = [] if query.is_empty else self._results((body or {}).get("data") or [], self.db)
         filtered = 0 if query.is_empty else int(meta.get("filter_count") or 0)
         return Page(results, int(meta.get("total_count") or 0), filtered)
 
@@ -538,10 +534,10 @@ class QuerySet(SyncFace, Generic[T]):
     def _page_size(self) -> int:
         return int(connections.option(self.db, "page_size", DEFAULT_PAGE_SIZE) or DEFAULT_PAGE_SIZE)
 
-    async def _rows(
+    async def _pages(
         self, chunk_size: int | None = None, fields: Sequence[str] | None = None
-    ) -> AsyncIterator[dict[str, Any]]:
-        """Raw rows, one page-sized request at a time."""
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Raw rows, one page-sized request at a time (a page is loaded as one batch)."""
         query = self._query
         if query.is_empty:
             return
@@ -563,22 +559,24 @@ class QuerySet(SyncFace, Generic[T]):
                 params["offset"] = offset
             body = await conn.get(self._path, params=params)
             rows: list[dict[str, Any]] = (body or {}).get("data") or []
-            for row in rows:
-                yield row
+            if rows:
+                yield rows
             if len(rows) < limit:
                 return
             offset += len(rows)
             if remaining is not None:
                 remaining -= len(rows)
 
-    def _results(self, row: dict[str, Any], alias: str) -> list[Any]:
-        """One answered row -> the results it stands for (several for values() across to-many)."""
+    def _results(self, rows: list[dict[str, Any]], alias: str) -> list[Any]:
+        """The rows of one answer -> the results they stand for (several per row for values() across
+        to-many)."""
         query = self._query
         if query.columns is None:
             for col in query.annotations:
-                row[col.name] = int(row.pop(col.function_key, 0) or 0)
-            return [self._adapter.load(row, alias)]
-        dicts = explode(row, query.columns)
+                for row in rows:
+                    row[col.name] = int(row.pop(col.function_key, 0) or 0)
+            return self._adapter.load_page(rows, alias)
+        dicts = [d for row in rows for d in explode(row, query.columns)]
         shape = self._shape
         if shape is None:
             return dicts
@@ -593,8 +591,8 @@ class QuerySet(SyncFace, Generic[T]):
     async def _stream(self, chunk_size: int | None = None) -> AsyncIterator[Any]:
         alias = self.db
         seen: set[Any] | None = set() if self._client_distinct else None
-        async for row in self._rows(chunk_size):
-            for result in self._results(row, alias):
+        async for rows in self._pages(chunk_size):
+            for result in self._results(rows, alias):
                 if seen is not None:
                     marker = _hashable(result)
                     if marker in seen:
@@ -610,9 +608,8 @@ class QuerySet(SyncFace, Generic[T]):
     def __await__(self) -> Generator[Any, None, list[T]]:
         return self._fetch_all().__await__()
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for result in self._stream():
-            yield result
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._stream()  # not a generator re-yielding it: each level costs per row
 
     async def iterator(self, chunk_size: int | None = None) -> AsyncIterator[T]:
         """Stream results, ``chunk_size`` rows per request (default: the alias's ``page_size``)."""
@@ -685,10 +682,10 @@ class QuerySet(SyncFace, Generic[T]):
 
     async def exists(self) -> bool:
         if self._query.group_by is not None:
-            async for _ in self[:1]._rows():
+            async for _ in self[:1]._pages():
                 return True
             return False
-        async for _ in self[:1]._rows(fields=[self._adapter.schema.pk_name]):
+        async for _ in self[:1]._pages(fields=[self._adapter.schema.pk_name]):
             return True
         return False
 
@@ -786,8 +783,7 @@ class QuerySet(SyncFace, Generic[T]):
             payloads = [adapter.insert_payload(obj) for obj in batch]
             body = await self._conn().post(self._path, json=payloads)
             rows: list[dict[str, Any]] = (body or {}).get("data") or []
-            out.extend(adapter.after_insert(obj, row, alias) for obj, row in
-                       zip(batch, _match_rows(payloads, rows, pk), strict=True))
+            out.extend(adapter.after_insert_page(batch, _match_rows(payloads, rows, pk), alias))
         return out
 
     async def bulk_update(
