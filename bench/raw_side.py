@@ -41,15 +41,7 @@ class Raw:
         return data
 
     async def get_by_pk(self, pk: int) -> Row:
-        """What ``Item.objects.get(pk=pk)`` sends: a filtered list read of at most 21 rows."""
-        params = {"filter": dumps({"id": {"_eq": pk}}), "sort": "id", "limit": "21"}
-        rows = await self._data(f"/items/{ITEMS}", params)
-        if len(rows) != 1:
-            raise LookupError(f"expected one row for id={pk}, got {len(rows)}")
-        return Row.model_validate(rows[0])
-
-    async def get_by_pk_item_endpoint(self, pk: int) -> Row:
-        """For reference only: ``GET /items/<c>/<pk>``, the endpoint py-directus uses."""
+        """What ``Item.objects.get(pk=pk)`` and py-directus's ``read(pk)`` send: ``GET /items/<c>/<pk>``."""
         response = await self.client.get(f"/items/{ITEMS}/{pk}")
         response.raise_for_status()
         return Row.model_validate(response.json()["data"])
@@ -57,11 +49,6 @@ class Raw:
     async def read_pks(self, pks: list[int]) -> int:
         for pk in pks:
             await self.get_by_pk(pk)
-        return len(pks)
-
-    async def read_pks_item_endpoint(self, pks: list[int]) -> int:
-        for pk in pks:
-            await self.get_by_pk_item_endpoint(pk)
         return len(pks)
 
     async def read_rows(self, n: int) -> int:

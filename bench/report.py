@@ -7,7 +7,7 @@ import os
 import platform
 from pathlib import Path
 
-from .suite import ORM, PYD, RAW, RAW_ITEM, CaseResult
+from .suite import ORM, PYD, RAW, CaseResult
 
 
 def _time(seconds: float | None, per_call: bool = False) -> str:
@@ -71,9 +71,6 @@ def details(results: list[CaseResult]) -> list[str]:
         for name, values in t.samples.items():
             shown = ", ".join(_time(v, r.per_call) for v in values)
             out.append(f"{r.key} / {name}: n={len(values)} [{shown}]")
-        if RAW_ITEM in t.samples:
-            out.append(f"{r.key}: reference {RAW_ITEM}: {_time(t.median(RAW_ITEM))} "
-                       f"(ORM/this = {_ratio(t.median(ORM), t.median(RAW_ITEM))})")
         for name, kb in t.peak_rss_kb.items():
             out.append(f"{r.key}: peak RSS of the {name} child process: {kb / 1024:.1f} MB")
         out.extend(f"{r.key}: {note}" for note in r.notes)

@@ -17,7 +17,6 @@ from .seed import clear_bulk
 
 ORM, RAW, PYD = "directus-orm", "raw httpx", "py-directus"
 #: Reference contender shown under the table (not a target).
-RAW_ITEM = "raw httpx GET /items/<c>/<pk>"
 
 SERVER_BOUND_TARGET = 1.10
 COMPILE_TARGET_S = 50e-6
@@ -83,7 +82,6 @@ async def case_pk(c: Contenders, s: Sizes) -> CaseResult:
     contenders: dict[str, Prepare] = {
         ORM: _ready(lambda: orm_side.read_pks(pks)),
         RAW: _ready(lambda: c.raw.read_pks(pks)),
-        RAW_ITEM: _ready(lambda: c.raw.read_pks_item_endpoint(pks)),
     }
     if c.pyd is not None:
         contenders[PYD] = _ready(lambda: c.pyd.read_pks(pks))

@@ -495,6 +495,21 @@ class Query:
                     fields.append(col.agg_field)
         return out
 
+    def single_key(self) -> Any:
+        """The key when this query selects one row by primary key and nothing else (``pk=5``: no
+        other condition, search, slice, values() or annotations), so the item endpoint can answer it;
+        else None."""
+        if (not isinstance(self.filter, dict) or len(self.filter) != 1 or self.search is not None
+                or self.is_sliced or self.columns is not None or self.group_by is not None
+                or self.annotations):
+            return None
+        condition = self.filter.get(self.schema.pk_name)
+        if not isinstance(condition, dict) or list(condition) != ["_eq"]:
+            return None
+        key = condition["_eq"]
+        # "$CURRENT_USER" and the like are filter variables, not keys the item endpoint knows.
+        return None if isinstance(key, str) and key.startswith("$") else key
+
     def filter_params(self) -> dict[str, Any]:
         """``filter`` and ``search``: what selects the rows (also used by update/delete/count)."""
         out: dict[str, Any] = {}

@@ -22,6 +22,7 @@ from directus_orm import (
     collection,
     connections,
 )
+from directus_orm.exceptions import Forbidden
 from tests.conftest import ServerInfo, create_collection
 
 pytestmark = pytest.mark.integration
@@ -311,6 +312,39 @@ async def test_get_and_its_errors(seeded: None) -> None:
     assert isinstance(missing.value, directus_orm.ObjectDoesNotExist)
     with pytest.raises(Language.MultipleObjectsReturned, match="it returned 3!"):
         await Language.objects.get(official=True)
+
+
+async def test_get_by_key_alone_reads_the_item_endpoint(many: str, recorded: list[httpx.Request]) -> None:
+    first = await Number.objects.get(n=7)
+    recorded.clear()
+    assert (await Number.objects.get(pk=first.pk)).n == 7
+    assert (await Number.objects.only("n").get(id=first.pk)).n == 7
+    assert [(r.url.path, params_of(r)) for r in recorded] == [
+        (f"/items/{many}/{first.pk}", {}), (f"/items/{many}/{first.pk}", {"fields": "id,n"}),
+    ]
+    recorded.clear()
+    # Directus answers 403 for a missing item, as for a forbidden one: the filtered read tells which.
+    with pytest.raises(Number.DoesNotExist):
+        await Number.objects.get(pk=10_000)
+    assert [r.url.path for r in recorded] == [f"/items/{many}/10000", f"/items/{many}"]
+    recorded.clear()
+    # Another condition, or a slice, is not "by key alone": the filtered read, as before.
+    assert (await Number.objects.filter(n=7).get(pk=first.pk)).pk == first.pk
+    assert (await Number.objects.filter(pk=first.pk)[:5].get()).pk == first.pk
+    assert [r.url.path for r in recorded] == [f"/items/{many}"] * 2
+
+
+async def test_get_by_key_without_permission_is_forbidden(many: str, admin: Directus,
+                                                          directus_server: ServerInfo) -> None:
+    email, token = "qs-no-role@example.com", "qs-no-role-static-token-1"
+    found = await admin.get("/users", params={"filter": {"email": {"_eq": email}}, "fields": ["id"]})
+    for row in found["data"]:
+        await admin.delete(f"/users/{row['id']}")
+    await admin.post("/users", json={"email": email, "password": "pw-no-role-1", "status": "active",
+                                     "token": token})
+    async with Directus(directus_server.url, token=token) as user:
+        with connections.override(user), pytest.raises(Forbidden):
+            await Number.objects.get(pk=1)  # not DoesNotExist: the row exists, the role may not read
 
 
 async def test_count_exists_in_bulk(seeded: None) -> None:

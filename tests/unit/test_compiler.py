@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from directus_orm import DirectusModel, FieldError, Q, UnsupportedLookup, collection
+from directus_orm import CurrentUser, DirectusModel, FieldError, Q, UnsupportedLookup, collection
 from directus_orm.query.compiler import EVERYTHING, NOTHING
 
 
@@ -297,3 +297,21 @@ def test_unknown_field_error_lists_the_fields_and_unknown_lookup_lists_valid_one
 def test_queryset_has_no_truth_value() -> None:
     with pytest.raises(TypeError, match="exists"):
         bool(L.all())
+
+
+@pytest.mark.parametrize(("qs", "key"), [
+    (lambda: L.filter(pk=5), 5),
+    (lambda: L.filter(id=5).order_by("code").only("code"), 5),  # ordering and fields do not select
+    (lambda: L.filter(pk=5, code="el"), None),
+    (lambda: L.filter(pk__in=[5]), None),
+    (lambda: L.exclude(pk=5), None),
+    (lambda: L.filter(pk=5)[:1], None),
+    (lambda: L.filter(pk=5).search("x"), None),
+    (lambda: L.filter(pk=5).values("code"), None),
+    (lambda: L.filter(code="el"), None),
+    (lambda: L.all(), None),
+    (lambda: collection("cmp_users", pk="id").filter(id=CurrentUser()), None),  # a filter variable
+])
+def test_single_key_is_only_a_primary_key_condition_alone(qs: Any, key: Any) -> None:
+    """``get()`` sends these to the item endpoint (``GET /items/<c>/<key>``)."""
+    assert qs().query.single_key() == key
