@@ -16,7 +16,6 @@ from .rows import row
 from .seed import clear_bulk
 
 ORM, RAW, PYD = "directus-orm", "raw httpx", "py-directus"
-#: Reference contender shown under the table (not a target).
 
 SERVER_BOUND_TARGET = 1.10
 COMPILE_TARGET_S = 50e-6

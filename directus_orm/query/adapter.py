@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from ..exceptions import MultipleObjectsReturned, ObjectDoesNotExist
+from .compiler import Query
 from .schema import Schema
 
 __all__ = ["RowAdapter"]
@@ -23,6 +24,18 @@ class RowAdapter(Generic[T]):
     get_latest_by: Sequence[str] = ()
     does_not_exist: type[ObjectDoesNotExist] = ObjectDoesNotExist
     multiple_objects_returned: type[MultipleObjectsReturned] = MultipleObjectsReturned
+
+    _base_query: Query | None = None
+
+    def base_query(self) -> Query:
+        """A query with the default ordering, what every QuerySet starts from: built once when the
+        schema can no longer change (a Query is immutable)."""
+        query = self._base_query
+        if query is None:
+            query = Query(self.schema).with_default_ordering(self.default_ordering)
+            if getattr(self.schema, "resolution_is_final", False):
+                self._base_query = query
+        return query
 
     @property
     def label(self) -> str:
