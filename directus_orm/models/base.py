@@ -383,36 +383,43 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         return obj
 
     @classmethod
-    def _from_db_page(cls, rows: Sequence[Mapping[str, Any]], alias: str | None = None) -> list[Self]:
-        """``_from_db`` for each row of one answer. Complete rows of a model without relations (the
-        usual page) are validated in one pydantic call: per-row Python work was most of the client's
-        share of a read (bench/RESULTS.md)."""
-        plan = cls._meta.load_plan()
-        page, width = plan.page, len(cls.__pydantic_fields__)
+    def _validate_page(cls, rows: Sequence[Mapping[str, Any]]) -> list[Self] | None:
+        """Complete rows of a model without relations (the usual page), validated in one pydantic call
+        (per-row Python work was most of the client's share of a read: bench/RESULTS.md); None when
+        the rows must go one by one. The instances have no state yet."""
+        page = cls._meta.load_plan().page
+        width = len(cls.__pydantic_fields__)
         # With extra="forbid" (``page`` requires it), a row of ``width`` keys that validates holds
         # exactly the declared fields: nothing is defaulted that should be deferred.
-        if page is not None and all(len(row) == width for row in rows):
-            try:
-                objs: list[Self] = page.validate_python(rows)
-            except ValidationError:
-                pass  # an undeclared key or a bad value: the row-by-row path deals with it
-            else:
-                none: frozenset[str] = frozenset()
-                for obj in objs:
-                    state = ModelState(None, None, alias, none, _remember(obj, plan))
-                    object.__setattr__(obj, "_dstate", state)
-                return objs
-        return [cls._from_db(row, alias) for row in rows]
+        if page is None or not all(len(row) == width for row in rows):
+            return None
+        try:
+            return cast("list[Self]", page.validate_python(rows))
+        except ValidationError:
+            return None  # an undeclared key or a bad value: the row-by-row path deals with it
 
-    def _adopt(self, new: Self) -> None:
-        """Take every value and the state of ``new``, a complete instance just loaded from the server's
-        answer for this object (one validation instead of ``_apply_row``'s merge and revalidation)."""
+    @classmethod
+    def _from_db_page(cls, rows: Sequence[Mapping[str, Any]], alias: str | None = None) -> list[Self]:
+        """``_from_db`` for each row of one answer."""
+        objs = cls._validate_page(rows)
+        if objs is None:
+            return [cls._from_db(row, alias) for row in rows]
+        plan, none = cls._meta.load_plan(), frozenset[str]()
+        for obj in objs:
+            object.__setattr__(obj, "_dstate", ModelState(None, None, alias, none, _remember(obj, plan)))
+        return objs
+
+    def _adopt(self, new: Self, alias: str | None, extra: dict[str, Any] | None = None) -> None:
+        """Take every value of ``new``, a complete instance just validated from the server's answer for
+        this object (one validation instead of ``_apply_row``'s merge and revalidation); ``extra``: the
+        answer's undeclared keys."""
         object.__setattr__(self, "__dict__", new.__dict__)
-        self.__pydantic_fields_set__.update(new.__pydantic_fields_set__)
-        state, old = _state_of(new), _peek_state(self)
+        self.__pydantic_fields_set__.update(new.__dict__)
+        old = _peek_state(self)
         if old is not None and old.extra:
-            state.extra = {**old.extra, **(state.extra or {})}
-        object.__setattr__(self, "_dstate", state)
+            extra = {**old.extra, **(extra or {})}
+        plan = self._meta.load_plan()
+        object.__setattr__(self, "_dstate", ModelState(None, extra, alias, frozenset(), _remember(new, plan)))
 
     def _apply_row(
         self, row: Mapping[str, Any], alias: str | None, only: Collection[str] | None = None
@@ -423,7 +430,8 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         fields = cls.__pydantic_fields__
         relations = self._meta.relations
         if only is None and not relations and row.keys() >= fields.keys():
-            self._adopt(cls._from_db(row, alias))
+            new = cls._from_db(row, alias)
+            self._adopt(new, alias, _state_of(new).extra)
             return
         take = [f for f in row if f in fields and (only is None or f in only)]
         incoming = {f: (_attach(self.__dict__.get(f), relations[f], row[f], alias) if f in relations
@@ -443,29 +451,30 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
     def _apply_rows(cls, objs: Sequence[Self], rows: Sequence[Mapping[str, Any]], alias: str | None) -> None:
         """``obj._apply_row(row, alias)`` for each pair of one answer (``bulk_create``), complete rows
         validated together."""
-        if cls._meta.relations:  # related instances we sent must stay the same objects
+        # With relations, the related instances we sent must stay the same objects: row by row.
+        answered = None if cls._meta.relations else cls._validate_page(rows)
+        if answered is None:
             for obj, row in zip(objs, rows, strict=True):
                 obj._apply_row(row, alias)
             return
-        for obj, row, new in zip(objs, rows, cls._from_db_page(rows, alias), strict=True):
-            if new._deferred:
-                obj._apply_row(row, alias)
-            else:
-                obj._adopt(new)
+        for obj, new in zip(objs, answered, strict=True):
+            obj._adopt(new, alias)
 
     def _insert_payload(self, generate_pk: bool = False) -> dict[str, Any]:
         """Fields sent on insert: everything set or with a non-None default (a None default leaves the
         value to the server's default); the pk only when it has a value."""
-        meta, data = self._meta, self._snapshot()
+        meta = self._meta
         pk = meta.pk_name
-        if data.get(pk) is None and generate_pk and meta.fields[pk].kind == "uuid":
+        if generate_pk and self.__dict__.get(pk) is None and meta.fields[pk].kind == "uuid":
             # Bulk inserts are read back in key order, not input order: choose the keys ourselves.
             setattr(self, pk, uuid.uuid4())
-            data = self._snapshot()
-        plan = meta.load_plan()
-        relations, sent = plan.relations, self.__pydantic_fields_set__ | plan.insert_defaults
-        names = [f for f, v in data.items() if f in sent and not (f == pk and v is None)]
-        return self._payload(names, data) if relations else {f: data[f] for f in names}
+        data, plan, given = self._snapshot(), meta.load_plan(), self.__pydantic_fields_set__
+        for name in plan.sent_only_if_set:
+            if name not in given:
+                data.pop(name, None)
+        if pk in data and data[pk] is None:
+            del data[pk]
+        return self._payload(list(data), data) if plan.relations else data
 
     # -- persistence --------------------------------------------------------------------------------
     def _conn(self, using: str | None) -> tuple[str, Directus]:

@@ -127,8 +127,9 @@ class LoadPlan(NamedTuple):
     #: Validates a page of complete rows in one call; None when pages must go row by row (the model
     #: has relations, or its ``extra`` setting would let an undeclared key stand in for a missing one).
     page: TypeAdapter[list[Any]] | None
-    #: Non-relational fields sent on insert even when not set: those with a non-None default.
-    insert_defaults: frozenset[str]
+    #: Fields an insert sends only when set: those with a None default (the server's default applies
+    #: instead) and relations.
+    sent_only_if_set: tuple[str, ...]
 
 
 class Options:
@@ -255,12 +256,12 @@ class Options:
             page = None
             if self._complete and not relations and model.model_config.get("extra") == "forbid":
                 page = TypeAdapter(list[model])  # type: ignore[valid-type]
-            defaults = frozenset(
+            only_if_set = tuple(
                 name for name, f in model.__pydantic_fields__.items()
-                if name not in relations and (f.default is not None or f.default_factory is not None)
+                if name in relations or (f.default is None and f.default_factory is None)
             )
             share = bool(model.model_config.get("validate_assignment")) and not self._container_fields
-            plan = LoadPlan(relations, self._container_fields, share, page, defaults)
+            plan = LoadPlan(relations, self._container_fields, share, page, only_if_set)
             if self._complete:
                 self._load_plan = plan
         return plan
