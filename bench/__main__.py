@@ -15,11 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from . import orm_side
 from .raw_side import LIMITS, TIMEOUT, Raw
-from .report import details, machine, table
+from .replay import URL as REPLAY_URL
+from .replay import capture
+from .report import client_table, details, machine, table
 from .seed import SERVER_ENV, seed
 from .suite import (
+    CLIENT_SIDE_CASES,
     QUICK,
     CaseResult,
     Contenders,
@@ -30,6 +35,7 @@ from .suite import (
     case_pk,
     case_rows,
     case_stream,
+    client_side,
     parity,
 )
 
@@ -51,14 +57,15 @@ def _pool_defaults_agree() -> None:
                          f"directus-orm's ConnectionPool defaults ({limits}, {timeout}): update them")
 
 
-def _pyd() -> Any:
+def _pyd(transport: httpx.AsyncBaseTransport | None = None) -> Any:
     try:
         from .pyd_side import PyD
     except ImportError as exc:
-        _say(f"py-directus is not importable ({exc}); its column stays empty. It is installed in "
-             ".venv-bench by `python3 -m devtools bench`.")
+        if transport is None:  # said once
+            _say(f"py-directus is not importable ({exc}); its column stays empty. It is installed in "
+                 ".venv-bench by `python3 -m devtools bench`.")
         return None
-    return PyD()
+    return PyD(transport)
 
 
 async def _server_cases(url: str, token: str, sizes: Sizes, cases: list[str]) -> tuple[list[CaseResult],
@@ -90,6 +97,24 @@ async def _server_cases(url: str, token: str, sizes: Sizes, cases: list[str]) ->
     return results, checks
 
 
+async def _client_side(url: str, token: str, sizes: Sizes, cases: list[str]) -> list[CaseResult]:
+    wanted = [c for c in CLIENT_SIDE_CASES if c in cases]
+    if not wanted:
+        return []
+    pks = Contenders(url, token, Raw(url, token)).pks(sizes.pk_reads, sizes.stream_rows)
+    _say("capturing the server's answers for the client-side cases")
+    replay = await capture(url, token, pks, sizes.list_rows, sizes.bulk_rows, sizes.bulk_batch)
+    pyd = _pyd(replay.transport())
+    if pyd is not None:
+        await pyd.connect(REPLAY_URL, "replayed")
+    try:
+        _say(f"client side alone (answers replayed from memory): {', '.join(wanted)}")
+        return await client_side(replay, pks, sizes, pyd, wanted)
+    finally:
+        if pyd is not None:
+            await pyd.aclose()
+
+
 def run(url: str, token: str, sizes: Sizes, cases: list[str], seed_rows: bool) -> list[str]:
     out = machine()
     out.append(f"server: Directus at {url} (SQLite)")
@@ -104,10 +129,12 @@ def run(url: str, token: str, sizes: Sizes, cases: list[str], seed_rows: bool) -
     if "compile" in cases:
         _say("case compile")
         results.append(case_compile())
+    results += asyncio.run(_client_side(url, token, sizes, cases))
     order = {key: i for i, key in enumerate(CASES)}
     results.sort(key=lambda r: order[r.key])
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    out += [f"load average at end: {load}", "", table(results), "", "request parity (ORM vs raw httpx):"]
+    out += [f"load average at end: {load}", "", table(results), "", client_table(results), "",
+            "request parity (ORM vs raw httpx):"]
     out += [f"- {line}" for line in checks]
     out += ["", "samples:"] + [f"- {line}" for line in details(results)]
     return out

@@ -37,6 +37,12 @@ class Timings:
         values = self.samples.get(name)
         return statistics.median(values) if values else None
 
+    def paired(self, a: str, b: str) -> list[float]:
+        """``a``'s time over ``b``'s, round by round: the contenders of a round ran back to back, so
+        each ratio compares them under the same conditions (the server's state, the machine's load)."""
+        mine, theirs = self.samples.get(a), self.samples.get(b)
+        return [x / y for x, y in zip(mine, theirs, strict=True)] if mine and theirs else []
+
 
 def rotated(names: list[str], shift: int) -> list[str]:
     """Interleave contenders: each repeat starts with the next one, so no one always goes first."""

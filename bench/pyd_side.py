@@ -41,8 +41,8 @@ class PdBulk(PdItem):
 
 
 class PyD:
-    def __init__(self) -> None:
-        self.client = httpx.AsyncClient(limits=LIMITS, timeout=TIMEOUT)
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.client = httpx.AsyncClient(limits=LIMITS, timeout=TIMEOUT, transport=transport)
         self.directus: Any = None
 
     async def connect(self, url: str, token: str) -> PyD:

@@ -25,10 +25,11 @@ ROWS: TypeAdapter[list[Row]] = TypeAdapter(list[Row])
 class Raw:
     """Hand-written httpx calls returning what the ORM returns."""
 
-    def __init__(self, url: str, token: str, event_hooks: dict[str, list[Any]] | None = None) -> None:
+    def __init__(self, url: str, token: str, event_hooks: dict[str, list[Any]] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.client = httpx.AsyncClient(
             base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=LIMITS, timeout=TIMEOUT,
-            event_hooks=event_hooks,
+            event_hooks=event_hooks, transport=transport,
         )
 
     async def aclose(self) -> None:

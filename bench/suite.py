@@ -12,6 +12,8 @@ import httpx
 from . import orm_side
 from .measure import Prepare, Thunk, Timings, child_run, interleaved, per_call
 from .raw_side import Raw
+from .replay import URL as REPLAY_URL
+from .replay import Replay
 from .rows import row
 from .seed import clear_bulk
 
@@ -33,11 +35,11 @@ class Sizes:
     bulk_rows: int = 10_000
     bulk_batch: int = 1_000
     # repeats (each timed sample is one whole case; medians are reported)
-    pk_repeats: int = 7
+    pk_repeats: int = 11
     list_repeats: int = 21
     concurrent_repeats: int = 9
-    stream_repeats: int = 5
-    bulk_repeats: int = 5
+    stream_repeats: int = 7
+    bulk_repeats: int = 7
 
 
 QUICK = Sizes(pk_reads=5, list_rows=50, concurrent=10, concurrent_limit=5, stream_rows=1_200, page_size=500,
@@ -55,6 +57,7 @@ class CaseResult:
     target_seconds: float | None = None
     rss_limit_mb: float | None = None
     notes: list[str] = field(default_factory=list)
+    client_side: bool = False  # answered by bench/replay.py: no server in the times
 
 
 @dataclass
@@ -162,6 +165,64 @@ def case_compile() -> CaseResult:
         timings.add(ORM, seconds)
     return CaseResult("compile", "compile a 6-condition Q tree with ordering and slicing", timings,
                       per_call=True, target_raw=None, target_seconds=COMPILE_TARGET_S)
+
+
+# --- client side alone ----------------------------------------------------------------------------------
+#: The cases that are timed a second time, answered from memory.
+CLIENT_SIDE_CASES = ("pk", "rows", "bulk")
+
+
+async def client_side(
+    replay: Replay, pks: list[int], s: Sizes, pyd: Any, cases: list[str]
+) -> list[CaseResult]:
+    """The pk, rows and bulk cases again, every contender answered from memory by ``replay`` (the live
+    server's captured answers): the time each library itself takes. ``pyd``: a PyD on the replay
+    transport, or None."""
+    from directus_orm import ConnectionPool, Directus, connections
+
+    conn = Directus(REPLAY_URL, token="replayed", pool=ConnectionPool(transport=replay.transport))
+    raw = Raw(REPLAY_URL, "replayed", transport=replay.transport())
+    rows = [row(i) for i in range(s.bulk_rows)]
+    batch, n = s.bulk_batch, s.list_rows
+
+    def rewound(run: Callable[[], Awaitable[int]]) -> Prepare:
+        async def prepare() -> Thunk:
+            replay.rewind()
+            return run
+
+        return prepare
+
+    async def orm_bulk() -> Thunk:
+        replay.rewind()
+        built = orm_side.bulk_objects(rows)  # before the clock, as in the live case
+        return lambda: orm_side.bulk_create(built, batch)
+
+    plans: list[tuple[str, str, dict[str, Prepare], int, int]] = [
+        ("pk", f"read 1 item by pk, {s.pk_reads} times", {
+            ORM: _ready(lambda: orm_side.read_pks(pks)), RAW: _ready(lambda: raw.read_pks(pks)),
+            **({PYD: _ready(lambda: pyd.read_pks(pks))} if pyd is not None else {}),
+        }, s.pk_repeats, len(pks)),
+        ("rows", f"read {n:,} rows, parsed to models", {
+            ORM: _ready(lambda: orm_side.read_rows(n)), RAW: _ready(lambda: raw.read_rows(n)),
+            **({PYD: _ready(lambda: pyd.read_rows(n))} if pyd is not None else {}),
+        }, s.list_repeats, n),
+        ("bulk", f"bulk_create {s.bulk_rows:,} rows (batches of {batch:,})", {
+            ORM: orm_bulk, RAW: rewound(lambda: raw.bulk_insert(rows, batch)),
+            **({PYD: rewound(lambda: pyd.bulk_insert(rows, batch))} if pyd is not None else {}),
+        }, s.bulk_repeats, len(rows)),
+    ]
+    results: list[CaseResult] = []
+    try:
+        async with connections.override(conn):
+            for key, title, contenders, repeats, expected in plans:
+                if key not in cases:
+                    continue
+                timings = await interleaved(contenders, repeats, expected=expected)
+                results.append(CaseResult(key, title, timings, target_raw=None, client_side=True))
+    finally:
+        await raw.aclose()
+        await conn.aclose()
+    return results
 
 
 # --- request parity -----------------------------------------------------------------------------------

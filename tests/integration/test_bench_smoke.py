@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bench.__main__ import CASES, run
-from bench.suite import QUICK
+from bench.suite import CLIENT_SIDE_CASES, QUICK
 from directus_orm import connections
 from tests.conftest import ServerInfo
 
@@ -30,7 +30,9 @@ def test_every_case_runs_and_raw_httpx_sends_the_orm_requests(
     report = "\n".join(run(directus_server.url, directus_server.token, QUICK, list(CASES), seed_rows=True))
     lines = report.splitlines()
     rows = [line for line in lines if line.startswith("| ") and not line.startswith("| case")]
-    assert len(rows) == 1 + len(CASES), report  # the separator row and one row per case
+    # Each table: a separator row and one row per case (the client-side one: pk, rows, bulk).
+    assert len(rows) == 1 + len(CASES) + 1 + len(CLIENT_SIDE_CASES), report
+    assert sum(line.startswith("| case (no server)") for line in lines) == 1, report
     parity = [line for line in lines if line.startswith("- ") and "requests" in line]
     assert len(parity) == 5, report
     # Fairness: raw httpx must send exactly what the ORM sends (bench/raw_side.py follows the ORM).
