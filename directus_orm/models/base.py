@@ -391,7 +391,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         width = len(cls.__pydantic_fields__)
         # With extra="forbid" (``page`` requires it), a row of ``width`` keys that validates holds
         # exactly the declared fields: nothing is defaulted that should be deferred.
-        if page is None or not all(len(row) == width for row in rows):
+        if page is None or set(map(len, rows)) != {width}:
             return None
         try:
             return cast("list[Self]", page.validate_python(rows))

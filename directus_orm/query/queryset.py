@@ -586,22 +586,34 @@ class QuerySet(SyncFace, Generic[T]):
             return [factory(*(d[n] for n in names)) for d in dicts]
         return [tuple(d[n] for n in names) for d in dicts]
 
-    async def _stream(self, chunk_size: int | None = None) -> AsyncIterator[Any]:
+    async def _batches(self, chunk_size: int | None = None) -> AsyncIterator[list[Any]]:
+        """The results of each answered page (distinct() over to-many columns: de-duplicated here)."""
         alias = self.db
         seen: set[Any] | None = set() if self._client_distinct else None
         async for rows in self._pages(chunk_size):
-            for result in self._results(rows, alias):
-                if seen is not None:
+            results = self._results(rows, alias)
+            if seen is not None:
+                fresh = []
+                for result in results:
                     marker = _hashable(result)
-                    if marker in seen:
-                        continue
-                    seen.add(marker)
+                    if marker not in seen:
+                        seen.add(marker)
+                        fresh.append(result)
+                results = fresh
+            yield results
+
+    async def _stream(self, chunk_size: int | None = None) -> AsyncIterator[Any]:
+        async for results in self._batches(chunk_size):
+            for result in results:
                 yield result
 
     async def _fetch_all(self) -> list[T]:
         query = self._query
         chunk = None if query.high is None else min(query.high - query.low, MAX_SLICE_REQUEST)
-        return [result async for result in self._stream(chunk)]
+        out: list[T] = []
+        async for results in self._batches(chunk):  # a list per page: no per-row generator step
+            out.extend(results)
+        return out
 
     def __await__(self) -> Generator[Any, None, list[T]]:
         return self._fetch_all().__await__()
