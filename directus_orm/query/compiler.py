@@ -519,16 +519,21 @@ class Query:
             out["search"] = self.search
         return out
 
-    def params(self) -> dict[str, Any]:
-        """The read parameters: filter, search, fields, deep, groupBy/aggregate, sort, and the slice as
-        offset/limit."""
-        out = self.filter_params()
+    def shape_params(self) -> dict[str, Any]:
+        """``fields`` and ``deep``: what comes back for each row (also the item endpoint's query)."""
+        out: dict[str, Any] = {}
         fields = self.fields()
         if fields is not None and self.group_by is None:
             out["fields"] = fields
         deep = self.deep_param()
         if deep is not None:
             out["deep"] = deep
+        return out
+
+    def params(self) -> dict[str, Any]:
+        """The read parameters: filter, search, fields, deep, groupBy/aggregate, sort, and the slice as
+        offset/limit."""
+        out = {**self.filter_params(), **self.shape_params()}
         if self.group_by is not None:
             out["groupBy"] = list(self.group_by)
             aggregate = self.aggregate_param(self.columns or ())

@@ -639,9 +639,9 @@ class QuerySet(SyncFace, Generic[T]):
         key = qs._query.single_key()
         if key is not None:
             # By key alone: the item endpoint, which Directus answers faster than a filtered list.
-            params = {k: v for k, v in qs._query.params().items() if k in ("fields", "deep")}
+            path = item_path(qs._adapter.schema.collection, key)
             try:
-                body = await qs._conn().get(item_path(qs._adapter.schema.collection, key), params=params)
+                body = await qs._conn().get(path, params=qs._query.shape_params())
             except Forbidden:
                 pass  # a missing row answers 403 like a forbidden one: the filtered read tells which
             else:
