@@ -138,6 +138,16 @@ class ModelState:
         return ModelState(self.loaded, extra, self.using, self.deferred, self.source)
 
 
+class PageState(ModelState):
+    """One state for all the rows of an answered page whose stored values are their own ``__dict__``
+    (``LoadPlan.share_values``): loading then allocates nothing per row beyond pydantic's instance,
+    which the garbage collector charges for (bench: the stream case). ``_state_of`` gives an instance
+    its own ``ModelState`` - the ``__dict__`` it has then as ``source`` - before anything replaces that
+    dict: our ``__setattr__`` asks for it first, every other state change goes through ``_state_of``."""
+
+    __slots__ = ()
+
+
 def _peek_state(obj: object) -> ModelState | None:
     try:
         return cast(ModelState, object.__getattribute__(obj, "_dstate"))
@@ -150,6 +160,9 @@ def _state_of(obj: object) -> ModelState:
     state = _peek_state(obj)
     if state is None:
         state = ModelState()
+        object.__setattr__(obj, "_dstate", state)
+    elif type(state) is PageState:
+        state = ModelState(None, None, state.using, state.deferred, obj.__dict__)
         object.__setattr__(obj, "_dstate", state)
     return state
 
@@ -204,8 +217,10 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
                 raise
 
         def __setattr__(self, name: str, value: Any) -> None:
-            super().__setattr__(name, value)
             state = _peek_state(self)
+            if type(state) is PageState:
+                state = _state_of(self)  # its own state, remembering the __dict__ the assignment replaces
+            super().__setattr__(name, value)
             if state is not None and state.deferred and name in state.deferred:
                 state.deferred = state.deferred - {name}  # assigned: loaded locally
 
@@ -405,8 +420,13 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         if objs is None:
             return [cls._from_db(row, alias) for row in rows]
         plan, none = cls._meta.load_plan(), frozenset[str]()
-        for obj in objs:
-            object.__setattr__(obj, "_dstate", ModelState(None, None, alias, none, _remember(obj, plan)))
+        if plan.share_values:
+            shared = PageState(None, None, alias, none)
+            for obj in objs:
+                object.__setattr__(obj, "_dstate", shared)
+        else:
+            for obj in objs:
+                object.__setattr__(obj, "_dstate", ModelState(None, None, alias, none, _remember(obj, plan)))
         return objs
 
     def _adopt(self, new: Self, alias: str | None, extra: dict[str, Any] | None = None) -> None:

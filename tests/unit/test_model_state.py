@@ -11,7 +11,7 @@ import pytest
 from pydantic import ConfigDict, ValidationError
 
 from directus_orm import DirectusModel
-from directus_orm.models.base import DeferredFieldError
+from directus_orm.models.base import DeferredFieldError, ModelState
 
 
 class Doc(DirectusModel):
@@ -163,3 +163,18 @@ def test_assignments_after_loading_are_detected(model: type[Flat]) -> None:
         old = obj.title
         obj.title = "changed"
         assert obj.get_changed_fields() == ["title"] and obj._loaded == {"id": obj.pk, "title": old}
+
+
+@pytest.mark.parametrize("clone", [copy.copy, copy.deepcopy, lambda d: pickle.loads(pickle.dumps(d)),
+                                   lambda d: d.model_copy(update={"title": "copied"})])
+def test_rows_of_one_page_share_nothing_that_changes(clone: Any) -> None:
+    first, second = Flat._from_db_page([{"id": 1, "title": "T"}, {"id": 2, "title": "U"}], "other")
+    assert type(first._dstate) is type(second._dstate) is not ModelState  # type: ignore[attr-defined]
+    twin = clone(first)
+    twin.title = "twin"
+    first.title = "changed"
+    assert first.get_changed_fields() == ["title"] and first._loaded == {"id": 1, "title": "T"}
+    assert twin.get_changed_fields() == ["title"] and twin._loaded == {"id": 1, "title": "T"}
+    assert second.get_changed_fields() == [] and second._loaded == {"id": 2, "title": "U"}
+    assert (first._using, twin._using, second._using) == ("other",) * 3
+    assert all(obj.is_stored for obj in (first, second, twin))
