@@ -37,6 +37,7 @@ from .suite import (
     case_stream,
     client_side,
     parity,
+    spread_pks,
 )
 
 CASES = ("pk", "rows", "concurrent", "stream", "bulk", "compile")
@@ -101,7 +102,7 @@ async def _client_side(url: str, token: str, sizes: Sizes, cases: list[str]) -> 
     wanted = [c for c in CLIENT_SIDE_CASES if c in cases]
     if not wanted:
         return []
-    pks = Contenders(url, token, Raw(url, token)).pks(sizes.pk_reads, sizes.stream_rows)
+    pks = spread_pks(sizes.pk_reads, sizes.stream_rows)
     _say("capturing the server's answers for the client-side cases")
     replay = await capture(url, token, pks, sizes.list_rows, sizes.bulk_rows, sizes.bulk_batch)
     pyd = _pyd(replay.transport())

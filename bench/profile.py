@@ -18,11 +18,11 @@ from pathlib import Path
 from . import orm_side
 from .rows import row
 from .seed import SERVER_ENV, clear_bulk, seed
-from .suite import Sizes
+from .suite import Sizes, spread_pks
 
 
 def _runner(case: str, url: str, token: str, s: Sizes) -> Callable[[], Awaitable[object]]:
-    pks = [1 + (i * 7919) % s.stream_rows for i in range(s.pk_reads)]
+    pks = spread_pks(s.pk_reads, s.stream_rows)
     rows = [row(i) for i in range(s.bulk_rows)]
 
     async def bulk() -> int:

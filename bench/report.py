@@ -21,10 +21,6 @@ def _time(seconds: float | None, per_call: bool = False) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.2f} s"
 
 
-def _ratio(a: float | None, b: float | None) -> str:
-    return "-" if a is None or b is None else f"{a / b:.2f}x"
-
-
 def paired_ratio(r: CaseResult, other: str) -> tuple[float, float, float] | None:
     """The ORM's time over ``other``'s: the median of the per-round ratios, with their quartiles."""
     ratios = r.timings.paired(ORM, other)

@@ -67,9 +67,10 @@ class Contenders:
     raw: Raw
     pyd: Any = None  # bench.pyd_side.PyD when py-directus is installed
 
-    def pks(self, n: int, rows: int) -> list[int]:
-        """n primary keys spread over the seeded rows (same list for everyone)."""
-        return [1 + (i * 7919) % rows for i in range(n)]
+
+def spread_pks(n: int, rows: int) -> list[int]:
+    """n primary keys spread over the seeded rows (the same list for every contender)."""
+    return [1 + (i * 7919) % rows for i in range(n)]
 
 
 def _ready(run: Callable[[], Awaitable[int]]) -> Prepare:
@@ -80,7 +81,7 @@ def _ready(run: Callable[[], Awaitable[int]]) -> Prepare:
 
 
 async def case_pk(c: Contenders, s: Sizes) -> CaseResult:
-    pks = c.pks(s.pk_reads, s.stream_rows)
+    pks = spread_pks(s.pk_reads, s.stream_rows)
     contenders: dict[str, Prepare] = {
         ORM: _ready(lambda: orm_side.read_pks(pks)),
         RAW: _ready(lambda: c.raw.read_pks(pks)),
