@@ -44,6 +44,7 @@ from .query import (
     Prefetch,
     Q,
     QuerySet,
+    ResultStream,
     Sum,
     collection,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "Prefetch",
     "Q",
     "QuerySet",
+    "ResultStream",
     "SessionAuth",
     "StaticToken",
     "Sum",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
 from typing_extensions import Self
 
 from ..query.aggregates import Aggregate
 from ..query.q import Q
-from ..query.queryset import Page, Prefetch, QuerySet
+from ..query.queryset import Page, Prefetch, QuerySet, ResultStream
 from ..sync import SyncFace
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
     async def with_meta(self) -> Page[M]:
         return await self.get_queryset().with_meta()
 
-    def iterator(self, chunk_size: int | None = None) -> AsyncIterator[M]:
+    def iterator(self, chunk_size: int | None = None) -> ResultStream[M]:
         return self.get_queryset().iterator(chunk_size)
 
     async def get(self, *args: Q, **kwargs: Any) -> M:

@@ -5,11 +5,11 @@ from .collection import collection
 from .compiler import EVERYTHING, NOTHING, Query
 from .dynamic import CurrentPolicies, CurrentRole, CurrentRoles, CurrentUser, DynamicVariable, Now
 from .q import Q
-from .queryset import Page, Prefetch, QuerySet
+from .queryset import Page, Prefetch, QuerySet, ResultStream
 
 __all__ = [
     "EVERYTHING", "NOTHING", "Aggregate", "Avg", "Count", "CurrentPolicies", "CurrentRole", "CurrentRoles",
     "CurrentUser", "DynamicVariable", "Max", "Min", "Now", "Page", "Prefetch", "Q", "Query", "QuerySet",
-    "Sum",
+    "ResultStream", "Sum",
     "collection",
 ]

@@ -26,7 +26,10 @@ from .projection import Column, explode
 from .q import Q
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch", "QuerySet"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch", "QuerySet",
+    "ResultStream",
+]
 
 T = TypeVar("T")
 
@@ -621,16 +624,14 @@ class QuerySet(SyncFace, Generic[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         return self._stream()  # not a generator re-yielding it: each level costs per row
 
-    async def iterator(self, chunk_size: int | None = None) -> AsyncIterator[T]:
-        """Stream results, ``chunk_size`` rows per request (default: the alias's ``page_size``)."""
-        async for result in self._stream(chunk_size):
-            yield result
+    def iterator(self, chunk_size: int | None = None) -> ResultStream[T]:
+        """Stream results, ``chunk_size`` rows per request (default: the alias's ``page_size``), with
+        ``async for`` or plain ``for``."""
+        return ResultStream(self, chunk_size)
 
     def __iter__(self) -> Iterator[T]:
         """Sync iteration (``for x in qs``, ``list(qs)``), derived from ``async for``."""
-        from ..sync import iterate
-
-        return iterate(self.__aiter__, name=type(self).__name__)
+        return iter(ResultStream(self, None))
 
 
     # -- terminal: reading --------------------------------------------------------------------------
@@ -837,6 +838,26 @@ class QuerySet(SyncFace, Generic[T]):
             for obj in batch:
                 adapter.after_update(obj, fields, self.db)
         return updated
+
+
+class ResultStream(Generic[T]):
+    """``qs.iterator(chunk_size)``: a QuerySet's results, one request per ``chunk_size`` rows, for
+    ``async for`` or plain ``for``. The plain form crosses to the sync face's portal loop once per page,
+    not once per row (a crossing costs ~70 us: 20,000 rows took 1.4 s that way instead of 0.05 s)."""
+
+    __slots__ = ("_chunk_size", "_queryset")
+
+    def __init__(self, queryset: QuerySet[T], chunk_size: int | None) -> None:
+        self._queryset, self._chunk_size = queryset, chunk_size
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._queryset._stream(self._chunk_size)
+
+    def __iter__(self) -> Iterator[T]:
+        from ..sync import iterate_batches
+
+        qs = self._queryset
+        return iterate_batches(lambda: qs._batches(self._chunk_size), name=type(qs).__name__)
 
 
 def _match_rows(payloads: list[dict[str, Any]], rows: list[dict[str, Any]], pk: str) -> list[dict[str, Any]]:

@@ -42,6 +42,8 @@ def main() -> None:
                                    City(name="Tampere", population=255_050)])
     for city in City.objects.filter(population__gte=500_000):       # plain iteration
         print("big city:", city.name)
+    for city in City.objects.order_by("name").iterator(chunk_size=2):  # 2 rows per request
+        print("city:", city.name)
 
     tampere = City.objects.sync.get(name="Tampere")
     tampere.population = 260_000

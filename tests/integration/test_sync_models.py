@@ -85,9 +85,9 @@ def test_whole_scenario_in_sync_code(configured: None) -> None:
 
 
 def test_sync_iteration_streams_pages(configured: None) -> None:
-    codes = [lang.code for lang in directus_orm.sync.iterate(
-        SyncLang.objects.order_by("code").iterator(chunk_size=1), name="iterator")]
-    assert codes == ["el", "en", "fi", "fr"]
+    assert [lang.code for lang in SyncLang.objects.order_by("code").iterator(chunk_size=1)] == [
+        "el", "en", "fi", "fr"]
+    assert [lang.code for lang in SyncLang.objects.sync.iterator(chunk_size=3)] == ["el", "en", "fi", "fr"]
 
 
 def test_1000_sequential_sync_gets_keep_sockets_bounded(
