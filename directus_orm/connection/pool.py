@@ -9,6 +9,7 @@ touching another loop's sockets. Clients of loops that have been closed are drop
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 import weakref
 from http.cookiejar import CookieJar
@@ -58,6 +59,9 @@ class ConnectionPool(SyncFace):
         )
         self._lock = threading.Lock()  # guards the dict; threads may each run a loop
         self._closed = False
+        # Built once and shared by the pool's clients: httpx would build one per client (17 ms each,
+        # even for http://), i.e. per event loop - per call for code that runs asyncio.run() each time.
+        self._ssl_context: ssl.SSLContext | None = None
 
     def client(self) -> httpx.AsyncClient:
         """The client for the running event loop (created on first use)."""
@@ -71,6 +75,11 @@ class ConnectionPool(SyncFace):
                 factory = kwargs.pop("transport", None)
                 if factory is not None:
                     kwargs["transport"] = factory()
+                elif "verify" not in kwargs and "cert" not in kwargs:
+                    if self._ssl_context is None:
+                        # httpx's own default (it reads SSL_CERT_FILE / SSL_CERT_DIR unless trust_env=False)
+                        self._ssl_context = httpx.create_ssl_context(trust_env=kwargs.get("trust_env", True))
+                    kwargs["verify"] = self._ssl_context
                 client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits, **kwargs)
                 # Not ``cookies=httpx.Cookies(_NoCookies())``: the client copies what it is given into
                 # a plain CookieJar, which would keep (and share) every Set-Cookie it sees.
