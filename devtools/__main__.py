@@ -4,6 +4,7 @@
     python3 -m devtools demo                 start Directus, seed it, run example_project against it
     python3 -m devtools record [pytest args] re-record the offline cassettes from a real Directus
     python3 -m devtools bench [--quick ...]  the benchmark suite, in its own .venv-bench (bench/README.md)
+    python3 -m devtools gen-sync             regenerate directus_orm/sync_faces.py (the typed sync faces)
 
 A virtualenv is made in ``.venv/`` (ignored by git) and the project installed into it in editable mode
 with its dev extras; it is re-synced whenever pyproject.toml changes.
@@ -137,7 +138,16 @@ def cmd_bench(extra: list[str]) -> int:
     return subprocess.run([str(py), "-m", "bench", *extra], cwd=ROOT).returncode
 
 
-COMMANDS = {"test": cmd_test, "demo": cmd_demo, "record": cmd_record, "bench": cmd_bench}
+def cmd_gen_sync(extra: list[str]) -> int:
+    """Rewrite directus_orm/sync_faces.py from the async classes (devtools/gensync.py); run it after
+    adding or changing a public method of a class with a ``.sync``."""
+    ensure_venv()
+    return _in_venv(["-m", "devtools.gensync", *extra])
+
+
+COMMANDS = {
+    "test": cmd_test, "demo": cmd_demo, "record": cmd_record, "bench": cmd_bench, "gen-sync": cmd_gen_sync,
+}
 
 
 def main(argv: list[str]) -> int:

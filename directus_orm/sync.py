@@ -27,9 +27,12 @@ import functools
 import inspect
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .exceptions import DirectusError
+
+if TYPE_CHECKING:
+    from .sync_faces import SyncAccessor
 
 __all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "iterate_batches", "run"]
 
@@ -185,6 +188,14 @@ class SyncProxy(Generic[O]):
             return blocking_iter
         return attr
 
+    def __getitem__(self, key: Any) -> Any:
+        """``obj.sync[k]`` is ``await obj[k]`` when ``obj[k]`` is awaitable (``qs.sync[3]`` is one row,
+        ``qs.sync[:10]`` a list), else ``obj[k]`` itself."""
+        item = self._target[key]
+        if inspect.isawaitable(item):
+            return run(item, name=f"{type(self._target).__name__}.sync[...]")
+        return item
+
     def __dir__(self) -> list[str]:
         return dir(self._target)
 
@@ -192,15 +203,18 @@ class SyncProxy(Generic[O]):
         return f"<sync {self._target!r}>"
 
 
-S = TypeVar("S")
-
-
 class SyncFace:
     """Mixin: ``obj.sync`` gives the blocking forms of ``obj``'s coroutine methods."""
 
     __slots__ = ()
 
-    @property
-    def sync(self: S) -> SyncProxy[S]:
-        """Blocking forms of this object's coroutine methods (``obj.sync.method(...)``)."""
-        return SyncProxy(self)
+    if TYPE_CHECKING:
+        # Type checkers see each class's generated face (directus_orm/sync_faces.py); at run time it
+        # is the SyncProxy below, which those faces describe.
+        sync: SyncAccessor
+    else:
+
+        @property
+        def sync(self):
+            """Blocking forms of this object's coroutine methods (``obj.sync.method(...)``)."""
+            return SyncProxy(self)

@@ -56,6 +56,17 @@ def configured(schema: None, directus_server: ServerInfo) -> Iterator[None]:
     connections.reset()
 
 
+def test_indexing_in_sync_code(configured: None) -> None:
+    """``qs.sync[n]`` is ``await qs[n]`` (one row), ``qs.sync[a:b]`` is ``await qs[a:b]`` (a list)."""
+    qs = SyncLang.objects.all()
+    assert qs.sync[1].code == "en"
+    assert [x.code for x in qs.sync[1:3]] == ["en", "fi"]
+    assert [x.code for x in SyncLang.objects.filter(code__startswith="f").sync[:5]] == ["fi", "fr"]
+    with pytest.raises(IndexError, match="out of range"):
+        qs.sync[len(SEED) + 10]
+    assert qs[1:3].sync.count() == 2  # a slice stays lazy outside .sync
+
+
 def test_whole_scenario_in_sync_code(configured: None) -> None:
     # filter + plain iteration
     names = [lang.name for lang in SyncLang.objects.filter(code__startswith="f")]

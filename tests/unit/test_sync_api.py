@@ -92,3 +92,23 @@ async def test_sync_form_inside_a_loop_names_the_async_form() -> None:
     proxy = SyncProxy(directus_orm.Directus("http://127.0.0.1:9"))
     with pytest.raises(SyncUsageError, match=r"use the async form instead: await Directus\.me\(\.\.\.\)"):
         proxy.me()
+
+
+async def test_sync_indexing_inside_a_loop_is_refused_before_any_request() -> None:
+    qs = directus_orm.collection("sync_anything").all()
+    with pytest.raises(SyncUsageError, match=r"QuerySet\.sync\[\.\.\.\] is the sync form"):
+        qs.sync[0]
+
+
+def test_sync_indexing_passes_plain_values_through() -> None:
+    """``obj.sync[k]`` awaits only what is awaitable (``connections.sync["default"]`` is a connection)."""
+    assert SyncProxy({"a": [1]})["a"] == [1]
+    with pytest.raises(TypeError):
+        SyncProxy(object())[0]
+
+
+def test_sync_indexing_awaits_what_is_awaitable() -> None:
+    async def row() -> str:
+        return "row"
+
+    assert SyncProxy({"k": row()})["k"] == "row"

@@ -7,11 +7,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 SNIPPET = '''
 from typing import Annotated, Any
 from typing_extensions import assert_type
 from directus_orm import (
-    Count, DirectusModel, Manager, ManyToMany, Page, Prefetch, Q, QuerySet, Sum, collection,
+    Count, Directus, DirectusModel, Manager, ManyToMany, Page, Prefetch, Q, QuerySet, ResultStream, Sum,
+    collection, connections,
 )
 
 
@@ -75,7 +78,7 @@ async def main() -> None:
         await el.refresh_from_db()
     except Language.DoesNotExist:
         pass
-    Language.objects.filter(code="el").sync.get()
+    assert_type(Language.objects.filter(code="el").sync.get(), Language)
     novel = await Novel.objects.select_related("author").prefetch_related(
         "tags", Prefetch("author__books", queryset=Novel.objects.filter(title__icontains="x"))).get(pk=1)
     assert_type(novel.author, Author | int | None)
@@ -93,6 +96,30 @@ async def main() -> None:
     assert_type(Novel.objects.values("author").annotate(n=Count("id")), QuerySet[dict[str, Any]])
     assert_type(await Novel.objects.all()[:10].with_meta(), Page[Novel])
     assert_type(Novel.objects.filter(title="x").values("id").distinct(), QuerySet[dict[str, Any]])
+
+
+def sync_code(el: Language) -> None:
+    """The sync face (obj.sync): each coroutine method as a blocking one, same parameters."""
+    assert_type(Language.objects.sync.get(pk=1), Language)
+    assert_type(Language.objects.filter(code="el").sync.first(), Language | None)
+    assert_type(Language.objects.sync.get_or_create(code="x"), tuple[Language, bool])
+    assert_type(Language.objects.sync.bulk_create([el], batch_size=10), list[Language])
+    assert_type(Language.objects.all().sync[0], Language)
+    assert_type(Language.objects.all().sync[:3], list[Language])
+    assert_type(Language.objects.sync.filter(code="el"), QuerySet[Language])  # not a coroutine: as is
+    assert_type(Language.objects.sync.iterator(100), ResultStream[Language])
+    assert_type(Language.objects.all().sync.count(), int)
+    assert_type(Book.objects.sync.count(), int)
+    assert_type(collection("things").sync.get(pk=1), dict[str, Any])
+    assert_type(Novel.objects.values("title").sync.first(), dict[str, Any] | None)
+    assert_type(el.sync.save(update_fields=["name"]), None)
+    assert_type(el.sync.delete(), tuple[int, dict[str, int]])
+    assert_type(el.sync.is_stored, bool)
+    conn = Directus("http://127.0.0.1:8055", token="t")
+    assert_type(conn.sync.me(), dict[str, Any])
+    assert_type(conn.sync.login("a@b.c", "pw"), None)
+    assert_type(connections.sync.aclose_all(), None)
+    assert_type(connections.sync["default"], Directus)
 '''
 
 
@@ -118,6 +145,31 @@ def test_mypy_catches_a_wrong_type(tmp_path: Path) -> None:
         "assert_type(await Language.objects.get(code=\"el\"), Language)",
         "assert_type(await Language.objects.get(code=\"el\"), Book)"))
     assert result.returncode == 1 and "assert-type" in result.stdout
+
+
+def test_mypy_sees_the_sync_face(tmp_path: Path) -> None:
+    """``reveal_type`` of a sync call is the model, not Any."""
+    result = run_mypy(tmp_path, "reveal.py", SNIPPET + textwrap.dedent('''
+        reveal_type(Language.objects.sync.get(pk=1))
+        reveal_type(Language.objects.all().sync.first())
+        reveal_type(Language(code="el").sync.save())
+    '''))
+    notes = [line.split("Revealed type is ", 1)[1] for line in result.stdout.splitlines()
+             if "Revealed type is" in line]
+    assert notes == ['"reveal.Language"', '"reveal.Language | None"', '"None"'], result.stdout
+
+
+@pytest.mark.parametrize("typo", [
+    "Language.objects.sync.gett(pk=1)",
+    "Language.objects.all().sync.frist()",
+    "Language(code=\"el\").sync.savee()",
+    "Directus(\"http://127.0.0.1\").sync.mee()",
+    "Language.objects.sync.get(pk=1).nme",
+    "Language.objects.sync.count().upper()",
+])
+def test_mypy_catches_a_typo_on_the_sync_face(tmp_path: Path, typo: str) -> None:
+    result = run_mypy(tmp_path, "typo.py", SNIPPET + f"\n{typo}\n")
+    assert result.returncode == 1 and "attr-defined" in result.stdout, result.stdout
 
 
 def test_mypy_sees_the_key_in_an_unloaded_relation(tmp_path: Path) -> None:
