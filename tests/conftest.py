@@ -17,32 +17,18 @@ Tests marked ``live_only`` (timing, concurrency, second servers) are skipped off
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from directus_orm import Directus, connections
-from directus_orm.exceptions import APIError
+from tests.support import ServerInfo, create_collection, create_user
 
-
-@dataclass(frozen=True)
-class ServerInfo:
-    url: str
-    token: str
-    email: str
-    password: str
-    server: Any = None  # the DirectusServer when we started it
-
-    def start_another(self, **extra_env: str) -> Any:
-        """A second, separately configured server (e.g. a short ACCESS_TOKEN_TTL)."""
-        from devtools.directus import DirectusServer
-
-        return DirectusServer(extra_env=extra_env).start()
+# Re-exported: tests import these from here too (``from tests.conftest import create_collection``).
+__all__ = ["ServerInfo", "create_collection", "create_user"]
 
 
 OFFLINE = os.environ.get("DIRECTUS_ORM_OFFLINE") == "1"
@@ -177,38 +163,3 @@ def registry(directus_server: ServerInfo) -> Iterator[None]:
     connections.configure({"default": {"url": directus_server.url, "token": directus_server.token}})
     yield
     connections.reset()
-
-
-async def create_collection(
-    conn: Directus,
-    name: str,
-    fields: list[dict[str, Any]],
-    *,
-    pk: dict[str, Any] | None = None,
-    replace: bool = True,
-) -> None:
-    """Create a collection through the API (dropping an older one of that name first).
-
-    ``pk`` defaults to an auto-increment integer ``id``. Each field is a Directus field object
-    (``{"field": "name", "type": "string", "schema": {...}}``).
-    """
-    if replace:
-        with contextlib.suppress(APIError):
-            await conn.delete(f"/collections/{name}")
-    primary = pk or {
-        "field": "id", "type": "integer",
-        "schema": {"is_primary_key": True, "has_auto_increment": True}, "meta": {"hidden": True},
-    }
-    await conn.post(
-        "/collections",
-        json={"collection": name, "schema": {}, "meta": {"icon": "box"}, "fields": [primary, *fields]},
-    )
-
-
-async def create_user(
-    conn: Directus, email: str, password: str, *, role: str | None = None, **extra: Any
-) -> dict[str, Any]:
-    """Create a user (admin connection); returns the user row."""
-    body = await conn.post("/users", json={"email": email, "password": password, "role": role,
-                                          "status": "active", **extra})
-    return dict(body["data"])
