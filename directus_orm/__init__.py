@@ -49,7 +49,7 @@ from .query import (
     collection,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place: pyproject.toml reads it (hatch's dynamic version)
 
 __all__ = [
     "DEFAULT_ALIAS",

@@ -212,6 +212,8 @@ class FailedValidation(InvalidPayload):
 
 
 class InvalidInvite(InvalidPayload):
+    """A user invitation could not be accepted (unknown, used or expired invite token)."""
+
     codes = ("INVALID_INVITE",)
 
 
@@ -242,6 +244,8 @@ class RangeNotSatisfiable(APIError):
 
 
 class IllegalAssetTransformation(APIError):
+    """An asset transformation (``/assets/<id>?...``) that the server's settings do not allow."""
+
     codes = ("ILLEGAL_ASSET_TRANSFORMATION",)
 
 

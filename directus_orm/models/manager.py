@@ -163,6 +163,9 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
     async def latest(self, *fields: str) -> M:
         return await self.get_queryset().latest(*fields)
 
+    async def get_first(self) -> M:
+        return await self.get_queryset().get_first()
+
     async def count(self) -> int:
         return await self.get_queryset().count()
 
