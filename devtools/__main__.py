@@ -1,13 +1,15 @@
 """The project's commands. Each one sets up what it needs first (virtualenv, Directus) and is safe to rerun.
 
-    python3 -m devtools test [pytest args]   ruff, mypy, mkdocs --strict, the whole suite on a real Directus
+    python3 -m devtools test [pytest args]   the checks below, then the whole suite on a real Directus
+    python3 -m devtools check                ruff, mypy --strict, mkdocs --strict (no server)
     python3 -m devtools demo                 start Directus, seed it, run example_project against it
     python3 -m devtools record [pytest args] re-record the offline cassettes from a real Directus
     python3 -m devtools bench [--quick ...]  the benchmark suite, in its own .venv-bench (bench/README.md)
     python3 -m devtools gen-sync             regenerate directus_orm/sync_faces.py (the typed sync faces)
 
 A virtualenv is made in ``.venv/`` (ignored by git) and the project installed into it in editable mode
-with its dev extras; it is re-synced whenever pyproject.toml changes.
+with its dev extras; it is re-synced whenever pyproject.toml changes. ``DEVTOOLS_PYTHON=<interpreter>``
+runs the commands in another environment instead (tox sets it to its own: tox.ini runs ``test``).
 """
 
 from __future__ import annotations
@@ -46,12 +48,39 @@ def ensure_venv() -> Path:
     return PY
 
 
+def _python() -> Path:
+    """The interpreter the checks run in: ``DEVTOOLS_PYTHON`` when set (tox sets its environment's),
+    else .venv (created or synced first)."""
+    chosen = os.environ.get("DEVTOOLS_PYTHON")
+    return Path(chosen) if chosen else ensure_venv()
+
+
 def _in_venv(args: list[str], env: dict[str, str] | None = None) -> int:
-    return subprocess.run([str(PY), *args], cwd=ROOT, env=env).returncode
+    return subprocess.run([str(_python()), *args], cwd=ROOT, env=env).returncode
+
+
+#: The static checks, in order: ``check`` runs them, ``test`` runs them and then pytest, tox runs
+#: ``test``. ``{site}`` is a temporary directory.
+CHECKS: list[tuple[str, list[str]]] = [
+    ("ruff", ["-m", "ruff", "check", "directus_orm", "tests", "devtools", "example_project", "bench"]),
+    ("mypy --strict directus_orm", ["-m", "mypy", "directus_orm"]),
+    ("mkdocs build --strict (broken links or nav entries fail the run)",
+     ["-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", "{site}"]),
+]
+
+
+def cmd_check(extra: list[str]) -> int:
+    """The static checks alone (no Directus, no pytest)."""
+    with tempfile.TemporaryDirectory() as site:
+        for label, args in CHECKS:
+            _say(label)
+            if _in_venv([arg.replace("{site}", site) for arg in args]):
+                return 1
+    return 0
 
 
 def cmd_test(extra: list[str]) -> int:
-    ensure_venv()
+    _python()
     env = dict(os.environ)
     offline = env.get("DIRECTUS_ORM_OFFLINE") == "1"
     if not offline and not env.get("DIRECTUS_TEST_URL"):
@@ -59,16 +88,8 @@ def cmd_test(extra: list[str]) -> int:
         from devtools.directus import provision
 
         provision()
-    _say("ruff")
-    if _in_venv(["-m", "ruff", "check", "directus_orm", "tests", "devtools", "example_project", "bench"]):
+    if cmd_check([]):
         return 1
-    _say("mypy --strict directus_orm")
-    if _in_venv(["-m", "mypy", "directus_orm"]):
-        return 1
-    _say("mkdocs build --strict (broken links or nav entries fail the run)")
-    with tempfile.TemporaryDirectory() as site:
-        if _in_venv(["-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site]):
-            return 1
     _say("pytest" + (" (offline: replaying cassettes)" if offline else " (live Directus)"))
     if not offline and not any(not arg.startswith("-") for arg in extra):
         # The whole suite: integration tests must run, never skip quietly (a subset may be unit-only).
@@ -77,14 +98,14 @@ def cmd_test(extra: list[str]) -> int:
 
 
 def cmd_record(extra: list[str]) -> int:
-    ensure_venv()
+    _python()
     env = dict(os.environ, DIRECTUS_ORM_RECORD="1", DIRECTUS_ORM_REQUIRE_SERVER="1")
     env.pop("DIRECTUS_ORM_OFFLINE", None)
     return _in_venv(["-m", "pytest", "-m", "not live_only", *extra], env=env)
 
 
 def cmd_demo(extra: list[str]) -> int:
-    ensure_venv()
+    _python()
     return _in_venv(["-m", "example_project", *extra])
 
 
@@ -141,12 +162,12 @@ def cmd_bench(extra: list[str]) -> int:
 def cmd_gen_sync(extra: list[str]) -> int:
     """Rewrite directus_orm/sync_faces.py from the async classes (devtools/gensync.py); run it after
     adding or changing a public method of a class with a ``.sync``."""
-    ensure_venv()
     return _in_venv(["-m", "devtools.gensync", *extra])
 
 
 COMMANDS = {
-    "test": cmd_test, "demo": cmd_demo, "record": cmd_record, "bench": cmd_bench, "gen-sync": cmd_gen_sync,
+    "check": cmd_check, "test": cmd_test, "demo": cmd_demo, "record": cmd_record, "bench": cmd_bench,
+    "gen-sync": cmd_gen_sync,
 }
 
 
