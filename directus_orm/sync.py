@@ -148,7 +148,7 @@ def iterate_batches(
     abatches: AsyncIterator[list[T]] | Callable[[], AsyncIterator[list[T]]], *, name: str = "the iterable"
 ) -> Iterator[T]:
     """``iterate`` for a source of pages (lists): one round trip to the portal loop per page, the items
-    handed out here. Each round trip costs tens of microseconds: per row, that is most of a read."""
+    handed out here (a round trip per row would cost more than the read itself)."""
     for batch in iterate(abatches, name=name):
         yield from batch
 

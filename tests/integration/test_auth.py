@@ -1,4 +1,4 @@
-"""Authentication against the real server (issue 2): every mode, refresh, single-flight, logout, secrets.
+"""Authentication against the real server: every mode, refresh, single-flight, logout, secrets.
 
 Cassettes match request bodies, so tests whose bodies carry values issued at run time (refresh tokens,
 OTPs) or that need the short-TTL second server are ``live_only``, like those that depend on timing.

@@ -1,4 +1,4 @@
-"""Error mapping (issue 2), each error produced by a real request to the real server.
+"""Error mapping, each error produced by a real request to the real server.
 
 TOKEN_EXPIRED and INVALID_OTP need the short-TTL server and a two-factor user: they are produced (and
 checked) in test_auth.py. VALUE_TOO_LONG cannot be produced on SQLite, which does not enforce

@@ -1,4 +1,4 @@
-"""FastAPI integration (issue 6), part 1: the per-request connection, guards and error mapping, driven
+"""FastAPI integration, part 1: the per-request connection, guards and error mapping, driven
 over HTTP (httpx ASGI transport) against the real server with two users whose policies differ:
 
 * ``fa-editor`` (role "FA Editor", policy "FA Editor policy"): creates, reads, updates and deletes

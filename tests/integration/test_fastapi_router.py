@@ -1,4 +1,4 @@
-"""FastAPI integration (issue 6), part 2: ``DirectusRouter``'s generated routes over HTTP against the real
+"""FastAPI integration, part 2: ``DirectusRouter``'s generated routes over HTTP against the real
 server, as two users: ``fr-editor`` (CRUD on the three collections) and ``fr-viewer`` (read only), plus an
 app-side row rule (``objects_filter``) that shows the viewer only the Uralic languages.
 

@@ -318,7 +318,7 @@ def test_sync_iteration_crosses_to_the_portal_once_per_page(
                                        "page_size": 100}})
     try:
         assert [n.n for n in Number.objects.all()] == list(range(260))
-        assert crossings <= 5  # three pages, the end, the close (a crossing per row cost ~70 us)
+        assert crossings <= 5  # three pages, the end, the close (not one per row)
         crossings = 0
         assert len([n for n in Number.objects.iterator(chunk_size=50)]) == 260
         assert crossings <= 8

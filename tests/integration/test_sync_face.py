@@ -1,4 +1,4 @@
-"""The sync face (issue 5): derived from the async API, loop- and thread-safe, sockets bounded."""
+"""The sync face: derived from the async API, loop- and thread-safe, sockets bounded."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 5's scenario, entirely in sync code against the real server: configure, filter, create, save,
+"""A whole scenario, entirely in sync code against the real server: configure, filter, create, save,
 delete, aggregate, iterate; then the socket and thread checks through the model layer."""
 
 from __future__ import annotations

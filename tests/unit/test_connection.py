@@ -120,7 +120,7 @@ def test_repr_hides_a_password_in_the_url() -> None:
 
 
 def test_the_clients_of_a_pool_share_one_ssl_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx builds an SSL context per client (17 ms, even for http://); a pool's clients, one per event
+    """httpx builds an SSL context per client (costly, even for http://); a pool's clients, one per event
     loop, share the pool's."""
     import ssl
 
