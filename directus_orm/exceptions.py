@@ -7,6 +7,54 @@ status); network failures are :class:`NetworkError`; mistakes caught before any 
 
 No message, repr or attribute here ever holds a token, password or cookie value: only the method, the
 path (without its query string, which may carry ``access_token``) and what Directus said.
+
+The hierarchy (with the Directus error codes each class stands for)::
+
+    DirectusError
+    ├── ImproperlyConfigured
+    ├── FieldError
+    ├── UnsupportedLookup
+    ├── ObjectDoesNotExist                  each model's Model.DoesNotExist
+    ├── MultipleObjectsReturned             each model's own subclass
+    ├── SyncUsageError                      also a RuntimeError
+    ├── DeferredFieldError                  also an AttributeError; directus_orm.models
+    ├── NetworkError
+    │   └── RequestTimeout
+    └── APIError
+        ├── AuthenticationError
+        │   ├── InvalidCredentials          INVALID_CREDENTIALS
+        │   ├── InvalidToken                INVALID_TOKEN
+        │   ├── TokenExpired                TOKEN_EXPIRED
+        │   ├── InvalidOTP                  INVALID_OTP
+        │   ├── UserSuspended               USER_SUSPENDED
+        │   ├── InvalidIP                   INVALID_IP
+        │   └── InvalidProvider             INVALID_PROVIDER
+        ├── Forbidden                       FORBIDDEN, RESOURCE_RESTRICTED ...
+        │   └── LimitExceeded               LIMIT_EXCEEDED
+        ├── InvalidQuery                    INVALID_QUERY
+        ├── InvalidPayload                  INVALID_PAYLOAD
+        │   ├── FailedValidation            FAILED_VALIDATION
+        │   └── InvalidInvite               INVALID_INVITE
+        ├── InvalidPathParameter            INVALID_PATH_PARAMETER
+        ├── UnprocessableContent            UNPROCESSABLE_CONTENT, IMPORT_CYCLICAL_RELATION
+        │   └── VersionHashMismatch         VERSION_HASH_MISMATCH
+        ├── UnsupportedMediaType            UNSUPPORTED_MEDIA_TYPE
+        ├── ContentTooLarge                 CONTENT_TOO_LARGE
+        ├── RangeNotSatisfiable             RANGE_NOT_SATISFIABLE
+        ├── IllegalAssetTransformation      ILLEGAL_ASSET_TRANSFORMATION
+        ├── MethodNotAllowed                METHOD_NOT_ALLOWED
+        ├── RouteNotFound                   ROUTE_NOT_FOUND
+        ├── IntegrityError
+        │   ├── RecordNotUnique             RECORD_NOT_UNIQUE
+        │   ├── NotNullViolation            NOT_NULL_VIOLATION
+        │   ├── InvalidForeignKey           INVALID_FOREIGN_KEY
+        │   ├── ContainsNullValues          CONTAINS_NULL_VALUES
+        │   ├── ValueTooLong                VALUE_TOO_LONG
+        │   └── ValueOutOfRange             VALUE_OUT_OF_RANGE
+        ├── RequestsExceeded                REQUESTS_EXCEEDED, EMAIL_LIMIT_EXCEEDED
+        ├── ServiceUnavailable              SERVICE_UNAVAILABLE, OUT_OF_DATE ...
+        ├── OutOfTime                       OUT_OF_TIME
+        └── InternalServerError             INTERNAL_SERVER_ERROR
 """
 
 from __future__ import annotations
@@ -50,6 +98,7 @@ __all__ = [
     "RequestsExceeded",
     "RouteNotFound",
     "ServiceUnavailable",
+    "SyncUsageError",
     "TokenExpired",
     "UnprocessableContent",
     "UnsupportedLookup",
@@ -84,6 +133,10 @@ class ObjectDoesNotExist(DirectusError):
 
 class MultipleObjectsReturned(DirectusError):
     """``get()`` found more than one row. Each model has its own subclass."""
+
+
+class SyncUsageError(DirectusError, RuntimeError):
+    """A sync form was called from inside a running event loop (it would block that loop)."""
 
 
 class NetworkError(DirectusError):

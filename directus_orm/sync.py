@@ -29,19 +29,16 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .exceptions import DirectusError
+from .exceptions import SyncUsageError
 
 if TYPE_CHECKING:
     from .sync_faces import SyncAccessor
 
+# SyncUsageError lives in exceptions (with the rest of the hierarchy) and is importable from here too.
 __all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "iterate_batches", "run"]
 
 T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
-
-
-class SyncUsageError(DirectusError, RuntimeError):
-    """A sync form was called from inside a running event loop (it would block that loop)."""
 
 
 class _Portal:
