@@ -79,10 +79,19 @@ def _faced_classes() -> list[type]:
             importlib.import_module(info.name)
     from directus_orm.sync import SyncFace
 
-    found: list[type] = []
-    for cls in SyncFace.__subclasses__():
-        if cls.__module__.startswith(PACKAGE) and not cls.__name__.startswith("_"):
-            found.append(cls)
+    def declared(cls: type) -> bool:  # not a class made at run time (Manager.from_queryset)
+        module = sys.modules.get(cls.__module__)
+        return cls.__module__.startswith(PACKAGE) and getattr(module, cls.__name__, None) is cls
+
+    found = [cls for cls in SyncFace.__subclasses__() if declared(cls) and not cls.__name__.startswith("_")]
+    stack = [sub for cls in found for sub in cls.__subclasses__()]
+    while stack:  # a subclass shares its base's face: it must not add public members
+        sub = stack.pop()
+        stack.extend(sub.__subclasses__())
+        added = [name for name in vars(sub) if not name.startswith("_")]
+        if declared(sub) and added:
+            raise ValueError(f"{sub.__qualname__} adds {added} to its base's sync face, which "
+                             "would not list them: teach this generator subclass faces")
     return sorted(found, key=lambda c: (c.__module__, c.__name__))
 
 
@@ -399,8 +408,10 @@ def generate() -> str:
             variance = _variance(face, var)
             suffix = {"co": "_co", "contra": "_contra", "": ""}[variance]
             pname = f"{var.__name__}{suffix}"
-            typevars.setdefault(pname, _typevar(pname, var, variance))
-            typevars.setdefault(var.__name__, _typevar(var.__name__, var, ""))
+            for tv_name, definition in ((pname, _typevar(pname, var, variance)),
+                                        (var.__name__, _typevar(var.__name__, var, ""))):
+                if typevars.setdefault(tv_name, definition) != definition:
+                    raise ValueError(f"two classes define the type variable {tv_name} differently")
             protocol_params.append(pname)
         if face.self_var:
             typevars.setdefault(face.self_var, f'{face.self_var} = TypeVar("{face.self_var}", '
