@@ -55,6 +55,8 @@ BOOL_LOOKUPS = frozenset({"isnull", "empty", "null", "nnull", "nempty"})
 M = TypeVar("M", bound=DirectusModel)
 T = TypeVar("T")
 ObjectsFilter = Callable[[Request], "Q | Awaitable[Q | None] | None"]
+#: 422 by number: Starlette renamed its constant (``HTTP_422_UNPROCESSABLE_CONTENT``), warns on the old one.
+UNPROCESSABLE = 422
 #: A ``?fields=`` selection as a tree: ``{"id": {}, "author": {"name": {}}}`` (``{}``: a leaf).
 FieldTree = dict[str, "FieldTree"]
 
@@ -75,6 +77,7 @@ def derive_schema(model: type[BaseModel], name: str, *, exclude: Iterable[str] =
     field optional with a default of None (partial updates, sparse reads)."""
     fields: dict[str, Any] = {}
     skip = set(exclude)
+    _complete(model)
     for field_name, info in model.model_fields.items():
         if field_name in skip:
             continue
@@ -85,8 +88,18 @@ def derive_schema(model: type[BaseModel], name: str, *, exclude: Iterable[str] =
             fields[field_name] = (annotation, Field(None, description=info.description))
         else:
             fields[field_name] = (annotation, info)
-    schema: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    # Created in the model's module: an annotation naming a model declared later there (``list[Book]`` on
+    # Author) is resolved from that module when pydantic rebuilds the schema at first use (OpenAPI too).
+    schema: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"),
+                                           __module__=model.__module__, **fields)
     return schema
+
+
+def _complete(model: type[BaseModel]) -> None:
+    """Resolve ``model``'s forward references now if the models they name exist (a DirectusModel does it
+    on first use of its field table), so derived schemas carry real types rather than names."""
+    if issubclass(model, DirectusModel) and not model.__pydantic_complete__:
+        _ = model._meta.fields
 
 
 def bad_request(message: str, code: str, **extra: Any) -> HTTPException:
@@ -535,7 +548,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         try:
             obj = self.model(**values)
         except ValidationError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+            raise HTTPException(UNPROCESSABLE,
                                 detail=exc.errors(include_url=False, include_input=False)) from None
         await obj.save()
         return JSONResponse(self.dump(obj), status_code=status.HTTP_201_CREATED)
@@ -548,7 +561,7 @@ class DirectusRouter(APIRouter, Generic[M]):
             for key, value in changes.items():
                 setattr(obj, key, value)
         except ValidationError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+            raise HTTPException(UNPROCESSABLE,
                                 detail=exc.errors(include_url=False, include_input=False)) from None
         if changes:
             await obj.save(update_fields=list(changes))
