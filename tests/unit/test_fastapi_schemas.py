@@ -61,3 +61,10 @@ async def test_openapi_with_a_router_built_before_the_later_model() -> None:
     components = schema["components"]["schemas"]  # type: ignore[index]
     assert set(components["SchemaAuthorCreate"]["properties"]) == {"name", "books"}
     assert "/early-authors/{pk}" in schema["paths"]  # type: ignore[operator]
+
+
+async def test_server_values_are_left_out_of_the_derived_schemas() -> None:
+    router = DirectusRouter(SchemaBook, server_values={"author": lambda request: 1})
+    components = (await openapi(router))["components"]["schemas"]  # type: ignore[index]
+    assert set(components["SchemaBookCreate"]["properties"]) == {"title"}
+    assert set(components["SchemaBookUpdate"]["properties"]) == {"title"}
