@@ -10,10 +10,10 @@ import os
 from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 
 import directus_orm
-from directus_orm import Directus, DirectusModel
+from directus_orm import Directus, DirectusModel, Q
 from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, install_exception_handlers
 from directus_orm.exceptions import APIError
 
@@ -53,6 +53,16 @@ app.include_router(DirectusRouter(
 ))
 app.include_router(DirectusRouter(Moon, directus=directus, routes=("list", "retrieve"),
                                   filter_fields=["name", "planet", "planet__name", "planet__rocky"]))
+
+
+def giants_only(request: Request) -> Q:
+    # The row rule: reads see only these rows, and writes may not put a row outside them.
+    return Q(rocky=False, moons__gte=1)
+
+
+# /gas-giants: the same collection under a row rule; "rocky" is set by the server, never by the client.
+app.include_router(DirectusRouter(Planet, directus=directus, prefix="/gas-giants", objects_filter=giants_only,
+                                  server_values={"rocky": lambda request: False}))
 
 
 @app.get("/moons")
@@ -134,6 +144,24 @@ async def main() -> None:
             print("deleted:", r.status_code)
 
             print("hand-written endpoint:", (await http.get("/moons", headers=auth)).json())
+
+            r = await http.get("/gas-giants", headers=auth, params={"fields": "name"})
+            print("gas giants:", [p["name"] for p in r.json()["results"]])
+            r = await http.post("/gas-giants", headers=auth, json={"name": "Neptune", "moons": 16})
+            print("created under the rule:", r.status_code, r.json())   # rocky forced to False
+            neptune = r.json()["id"]
+            r = await http.post("/gas-giants", headers=auth, json={"name": "Pluto", "moons": 0})
+            print("outside the rule:", r.status_code, r.json()["code"])  # refused before any write
+            r = await http.post("/gas-giants", headers=auth, json={"name": "Ceres", "rocky": True})
+            print("server-set field sent:", r.status_code)               # not in the schema: 422
+            r = await http.patch(f"/gas-giants/{neptune}", headers=auth, json={"moons": 0})
+            print("patch out of the rule:", r.status_code, r.json()["code"])
+            earth = (await http.get(f"/{COLLECTION}", headers=auth, params={"name": "Earth"})).json()
+            r = await http.get(f"/gas-giants/{earth['results'][0]['id']}", headers=auth)
+            print("a row outside the rule:", r.status_code)
+            stored = (await admin.get(f"/items/{COLLECTION}", params={"filter": {"name": {"_in": [
+                "Neptune", "Pluto"]}}, "fields": ["name", "moons", "rocky"]}))["data"]
+            print("stored:", stored)
         for name in (MOONS, COLLECTION):
             await admin.delete(f"/collections/{name}")
 

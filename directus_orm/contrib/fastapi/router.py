@@ -9,7 +9,10 @@
 
 Every route runs as the caller (through the :class:`DirectusDependency`), so Directus's permissions
 apply; ``objects_filter(request) -> Q | None`` (sync or async) narrows every read, update and delete
-further (rows outside it answer 404).
+further (rows outside it answer 404) and bounds every write: a create or update whose row would fall
+outside it answers 403 (``OUTSIDE_OBJECTS_FILTER``), decided in Python before the write when the rule
+allows (:mod:`.rowrule`), else checked after it and undone. ``server_values={"tenant": fn}`` forces
+fields onto creates and updates from ``fn(request)``; clients cannot set them.
 
 List query parameters: Django-style filters (``?name__icontains=en&speakers__gte=10``, across relations
 ``?author__name__icontains=le`` / ``?books__title=X`` when ``filter_fields`` names the path;
@@ -25,6 +28,7 @@ relations, an unknown one answers 400 with the valid names at its level. Nested 
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, Union, get_args
@@ -34,13 +38,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import to_jsonable_python
 
-from ...exceptions import FieldError, UnsupportedLookup
+from ...exceptions import DirectusError, FieldError, UnsupportedLookup
 from ...models import DirectusModel
 from ...query import Q, QuerySet
 from ...query.lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS
 from ...query.schema import LOOKUP_SEP, QUANTIFIERS, FieldPath, resolve_field_path
 from .dependency import DirectusDependency
 from .guards import get_directus
+from .rowrule import decide
 
 __all__ = ["ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "Selection", "derive_schema", "pick"]
 
@@ -55,6 +60,11 @@ BOOL_LOOKUPS = frozenset({"isnull", "empty", "null", "nnull", "nempty"})
 M = TypeVar("M", bound=DirectusModel)
 T = TypeVar("T")
 ObjectsFilter = Callable[[Request], "Q | Awaitable[Q | None] | None"]
+#: A server-set field's value for this request (sync, or async returning it).
+ServerValue = Callable[[Request], Any]
+#: 422 by number: Starlette renamed its constant (``HTTP_422_UNPROCESSABLE_CONTENT``), warns on the old one.
+UNPROCESSABLE = 422
+logger = logging.getLogger("directus_orm.fastapi")
 #: A ``?fields=`` selection as a tree: ``{"id": {}, "author": {"name": {}}}`` (``{}``: a leaf).
 FieldTree = dict[str, "FieldTree"]
 
@@ -75,6 +85,7 @@ def derive_schema(model: type[BaseModel], name: str, *, exclude: Iterable[str] =
     field optional with a default of None (partial updates, sparse reads)."""
     fields: dict[str, Any] = {}
     skip = set(exclude)
+    _complete(model)
     for field_name, info in model.model_fields.items():
         if field_name in skip:
             continue
@@ -85,8 +96,18 @@ def derive_schema(model: type[BaseModel], name: str, *, exclude: Iterable[str] =
             fields[field_name] = (annotation, Field(None, description=info.description))
         else:
             fields[field_name] = (annotation, info)
-    schema: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    # Created in the model's module: an annotation naming a model declared later there (``list[Book]`` on
+    # Author) is resolved from that module when pydantic rebuilds the schema at first use (OpenAPI too).
+    schema: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"),
+                                           __module__=model.__module__, **fields)
     return schema
+
+
+def _complete(model: type[BaseModel]) -> None:
+    """Resolve ``model``'s forward references now if the models they name exist (a DirectusModel does it
+    on first use of its field table), so derived schemas carry real types rather than names."""
+    if issubclass(model, DirectusModel) and not model.__pydantic_complete__:
+        _ = model._meta.fields
 
 
 def bad_request(message: str, code: str, **extra: Any) -> HTTPException:
@@ -156,7 +177,11 @@ class DirectusRouter(APIRouter, Generic[M]):
     * ``routes``: which routes to generate (default all of :data:`ROUTE_NAMES`);
     * ``dependencies_for``: extra dependencies (guards, ``Security(...)`` with scopes) per route name;
       router-wide ones go in ``dependencies=`` as for any ``APIRouter``;
-    * ``objects_filter(request) -> Q | None``: row-level rule applied to every query;
+    * ``objects_filter(request) -> Q | None``: the row-level rule: every query is narrowed by it, and a
+      create or update whose row would fall outside it is refused (403 ``OUTSIDE_OBJECTS_FILTER``);
+    * ``server_values``: ``{field: fn(request)}`` (sync or async) forced onto creates and updates (a
+      tenant, an owner); left out of the derived create/update schemas, and a client value that differs
+      answers 403 ``SERVER_SET_FIELD``;
     * ``filter_fields``: the field paths list filters may name (default: every model field; relation
       paths such as ``"author__name"`` or ``"books__title"`` when listed);
     * ``page_size`` / ``max_page_size``: the default and the largest ``limit``.
@@ -175,6 +200,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         routes: Iterable[RouteName] = ROUTE_NAMES,
         dependencies_for: Mapping[RouteName, Sequence[params.Depends]] | None = None,
         objects_filter: ObjectsFilter | None = None,
+        server_values: Mapping[str, ServerValue] | None = None,
         filter_fields: Iterable[str] | None = None,
         page_size: int = 50,
         max_page_size: int = 500,
@@ -187,6 +213,11 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.pk_name = meta.pk_name
         self.directus = directus or get_directus
         self.objects_filter = objects_filter
+        self.server_values: dict[str, ServerValue] = dict(server_values or {})
+        unknown_forced = sorted(set(self.server_values) - set(model.model_fields))
+        if unknown_forced or self.pk_name in self.server_values:
+            raise FieldError(f"server_values: {model.__name__} has no settable field(s) "
+                             f"{unknown_forced or [self.pk_name]} (fields: {', '.join(model.model_fields)})")
         self.page_size = page_size
         self.max_page_size = max_page_size
         self.parent = parent
@@ -212,10 +243,11 @@ class DirectusRouter(APIRouter, Generic[M]):
         #: what ?fields= may name: the read schema's fields (a field it leaves out is never served)
         self.read_fields: list[str] = list(self.read_schema.model_fields)
         pk_optional = not pk_field.is_required()
+        server_set = [*self.server_values, *([fk] if fk else [])]
         self.create_schema = create_schema or derive_schema(
-            model, f"{name}Create", exclude=[*([self.pk_name] if pk_optional else []), *([fk] if fk else [])])
+            model, f"{name}Create", exclude=[*([self.pk_name] if pk_optional else []), *server_set])
         self.update_schema = update_schema or derive_schema(
-            model, f"{name}Update", exclude=[self.pk_name, *([fk] if fk else [])], optional=True)
+            model, f"{name}Update", exclude=[self.pk_name, *server_set], optional=True)
         if prefix is None:
             prefix = f"/{self.collection}"
         super().__init__(prefix=prefix, tags=tags if tags is not None else [name], **router_kwargs)
@@ -249,12 +281,9 @@ class DirectusRouter(APIRouter, Generic[M]):
         """``model.objects.all()``, narrowed by ``objects_filter`` and, for a nested router, by the
         parent (which must exist for the caller). Override to customise."""
         qs: QuerySet[M] = self.model.objects.all()
-        if self.objects_filter is not None:
-            q = self.objects_filter(request)
-            if inspect.isawaitable(q):
-                q = await q
-            if q is not None:
-                qs = qs.filter(q)
+        q = await self.row_rule(request)
+        if q is not None:
+            qs = qs.filter(q)
         if self.parent is not None:
             parent, fk = self.parent
             parent_pk = path_params[f"{fk}_id"]
@@ -264,6 +293,18 @@ class DirectusRouter(APIRouter, Generic[M]):
                                     detail=f"{parent.model.__name__} {parent_pk!r} not found")
             qs = qs.filter(**{fk: parent_pk})
         return qs
+
+    async def row_rule(self, request: Request) -> Q | None:
+        """``objects_filter(request)``, asked once per request and router."""
+        if self.objects_filter is None:
+            return None
+        memo: dict[int, Q | None] | None = getattr(request.state, "directus_row_rules", None)
+        if memo is None:
+            memo = request.state.directus_row_rules = {}
+        if id(self) not in memo:
+            q = self.objects_filter(request)
+            memo[id(self)] = (await q) if inspect.isawaitable(q) else q
+        return memo[id(self)]
 
     async def get_object(self, request: Request, path_params: Mapping[str, Any]) -> M:
         qs = await self.get_queryset(request, path_params)
@@ -529,30 +570,108 @@ class DirectusRouter(APIRouter, Generic[M]):
     async def _create(self, request: Request, kw: Mapping[str, Any]) -> Any:
         body: BaseModel = kw["body"]
         values = body.model_dump(exclude_unset=True)
+        values.update(await self._server_set(request, values))
         if self.parent is not None:
             await self.get_queryset(request, kw)  # the parent must be visible
             values[self.parent[1]] = kw[f"{self.parent[1]}_id"]
         try:
             obj = self.model(**values)
         except ValidationError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+            raise HTTPException(UNPROCESSABLE,
                                 detail=exc.errors(include_url=False, include_input=False)) from None
+        rule = await self.row_rule(request)
+        if rule is not None and decide(rule, self.model._meta, self._known_row(obj)) is False:
+            raise self._outside_rule()
         await obj.save()
+        if rule is not None:
+            await self._check_written(request, kw, rule, obj, undo=obj.delete)
         return JSONResponse(self.dump(obj), status_code=status.HTTP_201_CREATED)
 
     async def _update(self, request: Request, kw: Mapping[str, Any]) -> Any:
-        obj = await self.get_object(request, kw)
+        obj = await self.get_object(request, kw)  # inside the rule before the change (else 404)
         body: BaseModel = kw["body"]
         changes = body.model_dump(exclude_unset=True)
+        forced = await self._server_set(request, changes)
+        before = {name: obj.__dict__.get(name) for name in {**changes, **forced}}
         try:
             for key, value in changes.items():
                 setattr(obj, key, value)
+            for key, value in forced.items():
+                setattr(obj, key, value)
         except ValidationError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+            raise HTTPException(UNPROCESSABLE,
                                 detail=exc.errors(include_url=False, include_input=False)) from None
-        if changes:
-            await obj.save(update_fields=list(changes))
+        # A server-set field is sent only when it changes the row (a write sends what changed).
+        names = [*changes, *(f for f in forced if f not in changes
+                             and self._wire(f, obj.__dict__.get(f)) != self._wire(f, before[f]))]
+        rule = await self.row_rule(request)
+        if rule is not None and names and decide(rule, self.model._meta, self._known_row(obj)) is False:
+            raise self._outside_rule()
+        if names:
+            await obj.save(update_fields=names)
+
+            async def undo() -> None:
+                for key in names:
+                    setattr(obj, key, before[key])
+                await obj.save(update_fields=names)
+
+            if rule is not None:
+                await self._check_written(request, kw, rule, obj, undo=undo)
         return JSONResponse(self.dump(obj))
+
+    # -- the row rule on writes --------------------------------------------------------------------
+    async def _server_set(self, request: Request, sent: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``server_values`` for this request; 403 when the client sent one with another value."""
+        forced: dict[str, Any] = {}
+        for name, compute in self.server_values.items():
+            value = compute(request)
+            forced[name] = (await value) if inspect.isawaitable(value) else value
+            if name in sent and self._wire(name, sent[name]) != self._wire(name, forced[name]):
+                raise HTTPException(status.HTTP_403_FORBIDDEN, detail={
+                    "message": f"{name!r} is set by the server", "code": "SERVER_SET_FIELD", "field": name})
+        return forced
+
+    def _wire(self, name: str, value: Any) -> Any:
+        """``value`` as Directus would store it in field ``name`` (a related row as its key)."""
+        info = self.model._meta.fields.get(name)
+        if value is None or info is None or info.validate is None:
+            return to_jsonable_python(value)
+        try:
+            return info.validate(value)
+        except ValueError:
+            return to_jsonable_python(value)
+
+    def _known_row(self, obj: M) -> dict[str, Any]:
+        """The values ``obj``'s row holds as far as known here: every field read from Directus or set,
+        plus the non-None defaults an insert sends (a field left to the server's default is unknown)."""
+        left_to_server = set(self.model._meta.load_plan().sent_only_if_set) - obj.model_fields_set
+        return {name: value for name, value in obj.__dict__.items()
+                if name in self.model.model_fields and name not in left_to_server}
+
+    def _outside_rule(self) -> HTTPException:
+        return HTTPException(status.HTTP_403_FORBIDDEN, detail={
+            "message": f"the {self.model.__name__} would be outside the rows this request may write "
+                       "(objects_filter)", "code": "OUTSIDE_OBJECTS_FILTER"})
+
+    async def _check_written(self, request: Request, kw: Mapping[str, Any], rule: Q, obj: M,
+                             undo: Callable[[], Awaitable[Any]]) -> None:
+        """After a write: the row as Directus answered it must match the rule (in Python when that is
+        exact, else by asking Directus); otherwise the write is undone and the request answers 403."""
+        inside = decide(rule, self.model._meta, self._known_row(obj))
+        if inside is None:
+            qs = await self.get_queryset(request, kw)
+            inside = await qs.filter(**{self.pk_name: obj.pk}).exists()
+        if inside:
+            return
+        try:
+            await undo()
+        except DirectusError as exc:
+            logger.error("%s %r was written outside objects_filter and could not be undone: %s",
+                         self.model.__name__, obj.pk, type(exc).__name__)
+            raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, detail={
+                "message": f"the {self.model.__name__} {obj.pk!r} was written outside objects_filter "
+                           "and could not be undone", "code": "OUTSIDE_OBJECTS_FILTER_NOT_UNDONE"}) from None
+        raise self._outside_rule()
 
     async def _delete(self, request: Request, kw: Mapping[str, Any]) -> Any:
         obj = await self.get_object(request, kw)
