@@ -409,3 +409,27 @@ async def test_no_primary_key_is_a_clear_error() -> None:
 
     with pytest.raises(UnsupportedLookup, match="no primary key"):
         compile_condition(OpenSchema("lit_x", ""), "name__icontains", "x", negated=True)
+
+
+async def test_fastapi_router_filters_are_literal(db: None, directus_server: Any) -> None:
+    """The router's ``?name__contains=%`` goes through QuerySet.filter: literal, emulated alike."""
+    import httpx
+    from fastapi import FastAPI
+
+    from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, install_exception_handlers
+
+    directus = DirectusDependency()
+    api = FastAPI(lifespan=directus.lifespan)
+    install_exception_handlers(api)
+    api.include_router(DirectusRouter(LitItem, directus=directus, routes=("list",)))
+    headers = {"Authorization": f"Bearer {directus_server.token}"}
+    async with api.router.lifespan_context(api), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api), base_url="http://testserver"
+    ) as http:
+        for query, q in [({"name__contains": "%"}, Q(name__contains="%")),
+                         ({"sku__startswith": "TMP_"}, Q(sku__startswith="TMP_")),
+                         ({"name__iexact": "a_B"}, Q(name__iexact="a_B"))]:
+            response = await http.get(f"/{ITEMS}", params=query, headers=headers)
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert ([r["id"] for r in page["results"]], page["count"]) == (expected(q), len(expected(q)))
