@@ -24,6 +24,7 @@ from typing import Any, Union
 from ..exceptions import DirectusError, FieldError, UnsupportedLookup
 from .dynamic import DynamicVariable
 from .keysets import Deferred, KeySet, Pending, has_nodes, has_wildcard, literal_keyset, regex_keyset
+from .keysets import nest as _nest
 from .lookups import LOOKUPS, NEGATED, NULL_AWARE, OPERATORS_BY_KIND, lookups_for_kind
 from .projection import Column
 from .q import Q
@@ -208,13 +209,6 @@ def _wrap_to_many(schema: Schema, split: ToManySplit, related: Schema, none: boo
         return joined
     return KeySet(schema.collection, _pk(schema, "a negated to-many condition"), joined, True,
                   f"no related {'.'.join(split.prefix)} row matches")
-
-
-def _nest(path: Sequence[str], condition: dict[str, Any]) -> dict[str, Any]:
-    node: dict[str, Any] = condition
-    for segment in reversed(path):
-        node = {segment: node}
-    return node
 
 
 def _atom(key: str, rk: ResolvedKey, operator: str, value: Any, negated: bool) -> Filter:

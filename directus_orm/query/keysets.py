@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import FieldError
 
 __all__ = ["WILDCARDS", "Deferred", "KeySet", "Pending", "first_pk_of", "has_nodes", "has_wildcard",
-           "literal_keyset", "regex_keyset", "values_at"]
+           "literal_keyset", "nest", "regex_keyset", "values_at"]
 
 #: Characters SQL ``LIKE`` may treat specially: ``%`` and ``_`` everywhere, ``\\`` as the default escape
 #: character on Postgres and MySQL (SQLite has none unless asked).
@@ -123,7 +123,8 @@ def values_at(row: Any, path: tuple[str, ...]) -> Iterator[Any]:
 
 
 # --- building the nodes --------------------------------------------------------------------------------
-def _nest(path: tuple[str, ...], condition: dict[str, Any]) -> dict[str, Any]:
+def nest(path: Sequence[str], condition: dict[str, Any]) -> dict[str, Any]:
+    """``("author", "name"), {"_eq": 1}`` -> ``{"author": {"name": {"_eq": 1}}}``."""
     node: dict[str, Any] = condition
     for segment in reversed(path):
         node = {segment: node}
@@ -149,11 +150,11 @@ def broad_filter(path: tuple[str, ...], operator: str, value: str) -> dict[str, 
         if i == last and base in ("ends_with", "eq"):
             ops.append("ends_with")
         for op in ops or ["contains"]:
-            condition = _nest(path, {f"_{prefix}{op}": fragment})
+            condition = nest(path, {f"_{prefix}{op}": fragment})
             if condition not in conditions:
                 conditions.append(condition)
     if not conditions:
-        return _nest(path, {"_nnull": True})
+        return nest(path, {"_nnull": True})
     return conditions[0] if len(conditions) == 1 else {"_and": conditions}
 
 
@@ -184,7 +185,7 @@ def literal_keyset(collection: str, pk: str, path: tuple[str, ...], operator: st
     dynamic variable), as Directus's own operator takes it (only its negation was missing)."""
     name = ".".join(path)
     if not literal or not isinstance(value, str):
-        return KeySet(collection, pk, _nest(path, {f"_{operator}": value}), exclude,
+        return KeySet(collection, pk, nest(path, {f"_{operator}": value}), exclude,
                       f"{'NOT ' if exclude else ''}{name} {_WORDS[operator]} {value!r}")
     what = f"{'NOT ' if exclude else ''}{name} {_WORDS[operator]} {value!r} (checked literally in Python)"
     return KeySet(collection, pk, broad_filter(path, operator, value), exclude, what, path,
@@ -203,5 +204,5 @@ def regex_keyset(collection: str, pk: str, path: tuple[str, ...], key: str, patt
         raise FieldError(f"{key!r}: invalid regular expression {pattern!r}: {exc}") from None
     name = ".".join(path)
     what = f"{'NOT ' if exclude else ''}{name} {'iregex' if insensitive else 'regex'} {pattern!r} (Python re)"
-    return KeySet(collection, pk, _nest(path, {"_nnull": True}), exclude, what, path,
+    return KeySet(collection, pk, nest(path, {"_nnull": True}), exclude, what, path,
                   lambda s: isinstance(s, str) and compiled.search(s) is not None)
