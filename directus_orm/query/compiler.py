@@ -411,6 +411,7 @@ class Query:
     columns: tuple[Column, ...] | None = None  # values() / values_list()
     group_by: tuple[str, ...] | None = None  # values(...).annotate(<aggregate>) / distinct()
     annotations: tuple[Column, ...] = ()  # annotate(n=Count("books")) on rows: function fields
+    emulated: bool = False  # the filter holds emulated conditions (set by where(), cleared by emulate())
 
     # -- building -----------------------------------------------------------------------------------
     def _replace(self, **changes: Any) -> Query:
@@ -422,7 +423,8 @@ class Query:
 
     def where(self, q: Q, negated: bool = False) -> Query:
         compiled = compile_q(q, self.schema, negated)
-        return self._replace(filter=combine("AND", [self.filter, compiled]))
+        return self._replace(filter=combine("AND", [self.filter, compiled]),
+                             emulated=self.emulated or has_nodes(compiled))
 
     def order_by(self, *terms: str) -> Query:
         return self._replace(ordering=tuple(resolve_sort_term(self.schema, t) for t in terms),
@@ -458,7 +460,9 @@ class Query:
     def needs_emulation(self) -> bool:
         """True when conditions Directus cannot evaluate must first be read as key lists
         (:func:`directus_orm.query.emulation.emulate`)."""
-        return has_nodes(self.filter) or any(has_nodes(sub.get("_filter")) for _, sub in self.deep)
+        if self.emulated:
+            return True
+        return bool(self.deep) and any(has_nodes(sub.get("_filter")) for _, sub in self.deep)
 
     @property
     def is_ordered(self) -> bool:

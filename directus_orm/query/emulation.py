@@ -39,7 +39,7 @@ async def emulate(query: Query, conn: Directus) -> Query:
             else:
                 sub["_filter"] = found
         deep.append((path, sub))
-    return query._replace(filter=resolved, deep=tuple(deep))
+    return query._replace(filter=resolved, deep=tuple(deep), emulated=False)
 
 
 def _false(original: Any) -> dict[str, Any]:

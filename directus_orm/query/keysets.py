@@ -106,7 +106,17 @@ def _nodes(node: Any) -> Iterator[Deferred]:
 
 
 def has_nodes(node: Any) -> bool:
-    return next(_nodes(node), None) is not None
+    """Whether a filter tree holds nodes (checked before every request: kept a plain recursion)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "_and" or key == "_or":
+                for part in value:
+                    if has_nodes(part):
+                        return True
+            elif (key[:1] != "_" or key == "_some" or key == "_none") and has_nodes(value):
+                return True
+        return False
+    return isinstance(node, Deferred)
 
 
 def values_at(row: Any, path: tuple[str, ...]) -> Iterator[Any]:

@@ -154,3 +154,11 @@ def test_dynamic_variables_are_not_wildcards() -> None:
 def test_a_collection_without_primary_key_cannot_emulate() -> None:
     with pytest.raises(UnsupportedLookup, match="no primary key"):
         collection("t", pk="").filter(name__iexact="x")
+
+
+def test_resolved_queries_need_nothing_more_and_none_sends_nothing() -> None:
+    conn = FakeConn({"/items/cmp_languages": LANGS})
+    resolved = asyncio.run(emulate(L.filter(name__contains="0%").query, conn))  # type: ignore[arg-type]
+    assert not resolved.needs_emulation and resolved.params()["filter"] == {"id": {"_in": [1]}}
+    empty = asyncio.run(emulate(L.filter(name__contains="0%").none().query, conn))  # type: ignore[arg-type]
+    assert empty.is_empty and len(conn.sent) == 1
