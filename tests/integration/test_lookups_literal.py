@@ -433,3 +433,23 @@ async def test_fastapi_router_filters_are_literal(db: None, directus_server: Any
             assert response.status_code == 200, response.text
             page = response.json()
             assert ([r["id"] for r in page["results"]], page["count"]) == (expected(q), len(expected(q)))
+
+
+async def test_negations_across_relations_inside_and_or_trees(db: None) -> None:
+    def items_of(owner: int) -> list[dict[str, Any]]:
+        return [r for r in ITEM_ROWS if r["owner"] == owner]
+
+    got_owners = await owner_ids(LitOwner.objects.filter(
+        Q(name__isnull=True) | ~Q(items__name__iexact="AB") & Q(name__icontains="_")))
+    assert got_owners == [o["id"] for o in OWNER_ROWS if o["name"] is None or (
+        not any((r["name"] or "").lower() == "ab" for r in items_of(o["id"])) and "_" in o["name"])]
+
+    def labels(item: dict[str, Any]) -> list[str]:
+        return [TAGS_BY_ID[j["tags_id"]]["label"] for j in JUNCTION_ROWS if j["items_id"] == item["id"]]
+
+    got_items = [i.id for i in await LitItem.objects.filter(
+        ~Q(owner__name__icontains="SHOP") | (Q(tags__label__contains="_") & ~Q(name__regex="^1")))]
+    assert got_items == [r["id"] for r in ITEM_ROWS if not (
+        r["owner"] is not None and "shop" in (OWNERS_BY_ID[r["owner"]]["name"] or "").lower()
+    ) or (any("_" in s for s in labels(r)) and not re.search("^1", r["name"] or "\0"))]
+    assert await LitItem.objects.filter(name__startswith="100%").exists() is True
