@@ -211,18 +211,21 @@ def _wrap_to_many(schema: Schema, split: ToManySplit, related: Schema, none: boo
                   f"no related {'.'.join(split.prefix)} row matches")
 
 
+def _check_allowed(key: str, rk: ResolvedKey, operator: str, why: str = "") -> None:
+    kind = rk.field.kind
+    if operator not in OPERATORS_BY_KIND[kind]:
+        raise UnsupportedLookup(
+            f"{key!r}: Directus does not allow _{operator}{why} on {kind} field {rk.field.name!r}; "
+            f"lookups for {kind} fields: {', '.join(lookups_for_kind(kind))}"
+        )
+
+
 def _atom(key: str, rk: ResolvedKey, operator: str, value: Any, negated: bool) -> Filter:
     """One operator on one field, negated if asked (with the NULL branch Django semantics need)."""
-    kind = rk.field.kind
     sent = NEGATED[operator] if negated else operator
-    allowed = OPERATORS_BY_KIND[kind]
     for op in dict.fromkeys((operator, sent)):
-        if op not in allowed:
-            why = "" if op == operator else f" (the complement of _{operator}, needed to negate {key!r})"
-            raise UnsupportedLookup(
-                f"{key!r}: Directus does not allow _{op}{why} on {kind} field {rk.field.name!r}; "
-                f"lookups for {kind} fields: {', '.join(lookups_for_kind(kind))}"
-            )
+        _check_allowed(key, rk, op, "" if op == operator else
+                       f" (the complement of _{operator}, needed to negate {key!r})")
     node = _nest(rk.path, {f"_{sent}": value})
     if negated and operator not in NULL_AWARE and rk.nullable:
         return {"_or": [node, _nest(rk.path, {"_null": True})]}
@@ -235,15 +238,6 @@ def _pk(schema: Schema, why: str) -> str:
         raise UnsupportedLookup(f"{schema.label} has no primary key, which {why} needs (its matching keys "
                                 "are read with a sub-query)")
     return schema.pk_name
-
-
-def _check_allowed(key: str, rk: ResolvedKey, operator: str) -> None:
-    kind = rk.field.kind
-    if operator not in OPERATORS_BY_KIND[kind]:
-        raise UnsupportedLookup(
-            f"{key!r}: Directus does not allow _{operator} on {kind} field {rk.field.name!r}; "
-            f"lookups for {kind} fields: {', '.join(lookups_for_kind(kind))}"
-        )
 
 
 def _emulated(schema: Schema, key: str, rk: ResolvedKey, operator: str, value: Any, raw: Any,
