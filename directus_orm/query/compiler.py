@@ -7,6 +7,10 @@ never true for NULL, so a negated comparison on a nullable field also matches NU
 
 Two constants stand for filters that need no server: ``NOTHING`` (e.g. ``in=[]``, or ``none()``) and
 ``EVERYTHING`` (no condition).
+
+What Directus cannot evaluate (a LIKE wildcard in a value, ``exclude(name__icontains=...)``, ``iexact``,
+``regex``, ``_none`` around a compound condition or behind a many-to-one) compiles to a node of
+:mod:`.keysets` instead; :mod:`.emulation` turns the nodes into key lists right before the query is sent.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-from ..exceptions import FieldError, UnsupportedLookup
+from ..exceptions import DirectusError, FieldError, UnsupportedLookup
 from .dynamic import DynamicVariable
+from .keysets import Deferred, KeySet, Pending, has_nodes, has_wildcard, literal_keyset, regex_keyset
+from .keysets import nest as _nest
 from .lookups import LOOKUPS, NEGATED, NULL_AWARE, OPERATORS_BY_KIND, lookups_for_kind
 from .projection import Column
 from .q import Q
@@ -48,10 +54,12 @@ class _Const(enum.Enum):
 NOTHING = _Const.NOTHING
 EVERYTHING = _Const.EVERYTHING
 
-Filter = Union[dict[str, Any], _Const]  # noqa: UP007 (a runtime alias on 3.10)
+Filter = Union[dict[str, Any], _Const, Deferred]  # noqa: UP007 (a runtime alias on 3.10)
 
 _STRING_PREFIX_LOOKUPS = frozenset({"contains", "icontains", "startswith", "istartswith", "endswith",
                                     "iendswith"})
+#: Directus's LIKE operators, by their positive form.
+_PATTERNS = frozenset({"contains", "icontains", "starts_with", "istarts_with", "ends_with", "iends_with"})
 
 
 # --- filters ---------------------------------------------------------------------------------------
@@ -59,13 +67,13 @@ def combine(connector: str, parts: Iterable[Filter]) -> Filter:
     """AND / OR filters, flattening nested groups of the same kind and folding the constants."""
     key, absorbing, neutral = ("_and", NOTHING, EVERYTHING) if connector == "AND" else ("_or", EVERYTHING,
                                                                                           NOTHING)
-    out: list[dict[str, Any]] = []
+    out: list[Any] = []  # dicts and emulated nodes
     for part in parts:
         if part is absorbing:
             return absorbing
         if part is neutral or isinstance(part, _Const):
             continue
-        if len(part) == 1 and key in part:
+        if isinstance(part, dict) and len(part) == 1 and key in part:
             out.extend(part[key])
         else:
             out.append(part)
@@ -90,7 +98,9 @@ def compile_q(q: Q, schema: Schema, negated: bool = False) -> Filter:
     """A ``Q`` tree -> a Directus filter (or a constant). Raises before any request on bad input.
 
     Conditions AND-ed in one ``Q`` (one ``filter()`` call) on the same to-many relation must hold for
-    the *same* related row, as in Django: ``filter(books__title="X", books__pages__gt=100)``.
+    the *same* related row, as in Django: ``filter(books__title="X", books__pages__gt=100)``. Negated,
+    each condition is its own (Django's ``exclude(books__title="X", books__pages=1)``: "no book titled X,
+    or no book of 1 page").
     """
     if not q.children:
         return EVERYTHING
@@ -107,7 +117,7 @@ def compile_q(q: Q, schema: Schema, negated: bool = False) -> Filter:
         split = split_to_many(schema, key)
         if split is None:
             slots.append(compile_condition(schema, key, value, neg))
-        elif q.connector == "AND" and split.quantifier is None and split.rest != "isnull":
+        elif q.connector == "AND" and not neg and split.quantifier is None and split.rest != "isnull":
             if split.prefix not in groups:
                 groups[split.prefix] = []
                 slots.append(split.prefix)
@@ -161,8 +171,7 @@ def _to_many(schema: Schema, members: list[tuple[str, Any, ToManySplit]], negate
     """Conditions on one to-many relation -> ``{rel: {"_some"|"_none": ...}}`` (the related rows'
     filter, through the junction field for many-to-many)."""
     split = members[0][2]
-    rel = split.relation
-    related = rel.schema()
+    related = split.relation.schema()
     none = split.quantifier == "none"
     qs: list[Q] = []
     for key, value, sp in members:
@@ -172,7 +181,16 @@ def _to_many(schema: Schema, members: list[tuple[str, Any, ToManySplit]], negate
     if negated:
         none = not none
     inner = compile_q(Q(*qs) if len(qs) > 1 else qs[0], related)
-    keys = ", ".join(repr(k) for k, _, _ in members)
+    if has_nodes(inner):
+        return Pending(inner, lambda resolved: _wrap_to_many(schema, split, related, none, resolved))
+    return _wrap_to_many(schema, split, related, none, inner)
+
+
+def _wrap_to_many(schema: Schema, split: ToManySplit, related: Schema, none: bool, inner: Filter) -> Filter:
+    """The related rows' filter -> the condition on ours: ``_some`` / ``_none`` where Directus evaluates
+    it, the plain join form for a compound "some", the keys of the rows having one (``_nin``) for a
+    "none" Directus would ignore or refuses."""
+    rel = split.relation
     if inner is NOTHING:
         return EVERYTHING if none else NOTHING
     if inner is EVERYTHING:
@@ -183,44 +201,64 @@ def _to_many(schema: Schema, members: list[tuple[str, Any, ToManySplit]], negate
     quantifier = "_none" if none else "_some"
     if split.top_level and _simple(inner):
         return {split.prefix[0]: {quantifier: inner}}
+    # Directus ignores _some / _none around a compound condition and refuses them behind a many-to-one;
+    # the plain relational form joins the related rows once, so every condition on this relation in
+    # the filter holds for the same related row. "None" is its complement: the keys having one, _nin.
+    joined = _nest(split.prefix, inner)
     if not none:
-        # Directus ignores _some around a compound condition and refuses it behind a many-to-one;
-        # the plain relational form joins the related rows once, so every condition on this relation
-        # in the filter holds for the same related row.
-        return _nest(split.prefix, inner)
-    if not split.top_level:
+        return joined
+    return KeySet(schema.collection, _pk(schema, "a negated to-many condition"), joined, True,
+                  f"no related {'.'.join(split.prefix)} row matches")
+
+
+def _check_allowed(key: str, rk: ResolvedKey, operator: str, why: str = "") -> None:
+    kind = rk.field.kind
+    if operator not in OPERATORS_BY_KIND[kind]:
         raise UnsupportedLookup(
-            f"{keys}: Directus allows _none only on a to-many field of the filtered collection itself, "
-            f"not behind the many-to-one {'.'.join(split.prefix[:-1])!r}; filter from the other side"
+            f"{key!r}: Directus does not allow _{operator}{why} on {kind} field {rk.field.name!r}; "
+            f"lookups for {kind} fields: {', '.join(lookups_for_kind(kind))}"
         )
-    raise UnsupportedLookup(
-        f"{keys}: Directus 12 ignores _none around a compound condition (several conditions, OR, or a "
-        "negation needing a NULL branch) and would silently match every row; exclude one condition at a "
-        "time, or express it as a single condition"
-    )
-
-
-def _nest(path: Sequence[str], condition: dict[str, Any]) -> dict[str, Any]:
-    node: dict[str, Any] = condition
-    for segment in reversed(path):
-        node = {segment: node}
-    return node
 
 
 def _atom(key: str, rk: ResolvedKey, operator: str, value: Any, negated: bool) -> Filter:
     """One operator on one field, negated if asked (with the NULL branch Django semantics need)."""
-    kind = rk.field.kind
     sent = NEGATED[operator] if negated else operator
-    allowed = OPERATORS_BY_KIND[kind]
     for op in dict.fromkeys((operator, sent)):
-        if op not in allowed:
-            why = "" if op == operator else f" (the complement of _{operator}, needed to negate {key!r})"
-            raise UnsupportedLookup(
-                f"{key!r}: Directus does not allow _{op}{why} on {kind} field {rk.field.name!r}; "
-                f"lookups for {kind} fields: {', '.join(lookups_for_kind(kind))}"
-            )
+        _check_allowed(key, rk, op, "" if op == operator else
+                       f" (the complement of _{operator}, needed to negate {key!r})")
     node = _nest(rk.path, {f"_{sent}": value})
     if negated and operator not in NULL_AWARE and rk.nullable:
+        return {"_or": [node, _nest(rk.path, {"_null": True})]}
+    return node
+
+
+def _pk(schema: Schema, why: str) -> str:
+    """The primary key a key list is read by (Directus collections have exactly one)."""
+    if not schema.pk_name:
+        raise UnsupportedLookup(f"{schema.label} has no primary key, which {why} needs (its matching keys "
+                                "are read with a sub-query)")
+    return schema.pk_name
+
+
+def _emulated(schema: Schema, key: str, rk: ResolvedKey, operator: str, value: Any, raw: Any,
+              negated: bool) -> Filter | None:
+    """A LIKE operator Directus would get wrong (a wildcard in the value) or cannot negate
+    (``_nicontains``), as a key set; None when the operator can be sent as it is."""
+    sent = NEGATED[operator] if negated else operator
+    positive = sent if sent in _PATTERNS else NEGATED.get(sent, "")
+    if positive not in _PATTERNS:
+        return None
+    literal = has_wildcard(value) and not isinstance(raw, DynamicVariable)
+    if not literal and sent in OPERATORS_BY_KIND[rk.field.kind]:
+        return None
+    _check_allowed(key, rk, positive)
+    pk = _pk(schema, f"{key!r}")
+    node = literal_keyset(schema.collection, pk, rk.path, positive, value, exclude=sent != positive,
+                          literal=literal)
+    if sent != positive and not negated:
+        # A Directus negation written as such (ncontains): SQL's NOT LIKE drops NULL rows, so do we.
+        return combine("AND", [node, _nest(rk.path, {"_nnull": True})])
+    if sent == positive and negated and rk.nullable:
         return {"_or": [node, _nest(rk.path, {"_null": True})]}
     return node
 
@@ -256,10 +294,10 @@ def compile_condition(schema: Schema, key: str, value: Any, negated: bool = Fals
         if not isinstance(value, bool):
             raise FieldError(f"{key!r} takes True or False, got {value!r}")
         return _atom(key, rk, lk.operator if value else NEGATED[lk.operator], True, negated)
-    if lk.name in ("exact", "eq", "neq") and value is None:
+    if lk.name in ("exact", "eq", "neq", "iexact") and value is None:
         # exact=None means IS NULL, as in Django (Directus would also accept _eq: null).
         return _atom(key, rk, "null" if lk.name != "neq" else "nnull", True, negated)
-    if lk.name in ("exact", "eq") and value == "":
+    if lk.name in ("exact", "eq", "iexact") and value == "":
         # Directus refuses "" in filters; "= ''" is "empty (NULL or '') and not NULL".
         parts = [_atom(key, rk, "empty", True, negated), _atom(key, rk, "nnull", True, negated)]
         return combine("OR" if negated else "AND", parts)
@@ -289,7 +327,22 @@ def compile_condition(schema: Schema, key: str, value: Any, negated: bool = Fals
         if not isinstance(value, dict):
             raise FieldError(f"{key!r} takes a GeoJSON object (dict), got {value!r}")
         return _atom(key, rk, lk.operator, value, negated)
-    return _atom(key, rk, lk.operator, _value(key, rk.field, value), negated)
+    if lk.operator in ("regex", "iregex"):
+        if rk.field.kind not in ("string", "any"):
+            raise UnsupportedLookup(f"{key!r}: {lk.name} applies to string fields; {rk.field.name!r} is a "
+                                    f"{rk.field.kind} field")
+        return regex_keyset(schema.collection, _pk(schema, f"{key!r}"), rk.path, key, value,
+                            lk.operator == "iregex", negated)
+    sent = _value(key, rk.field, value)
+    if lk.operator == "ieq":
+        if rk.field.kind not in ("string", "any") or not isinstance(sent, str):
+            return _atom(key, rk, "eq", sent, negated)  # no case to ignore: Django's iexact is exact here
+        return literal_keyset(schema.collection, _pk(schema, f"{key!r}"), rk.path, "ieq", sent, negated,
+                              literal=True)
+    emulated = _emulated(schema, key, rk, lk.operator, sent, value, negated)
+    if emulated is not None:
+        return emulated
+    return _atom(key, rk, lk.operator, sent, negated)
 
 
 # --- the query -------------------------------------------------------------------------------------
@@ -352,6 +405,7 @@ class Query:
     columns: tuple[Column, ...] | None = None  # values() / values_list()
     group_by: tuple[str, ...] | None = None  # values(...).annotate(<aggregate>) / distinct()
     annotations: tuple[Column, ...] = ()  # annotate(n=Count("books")) on rows: function fields
+    emulated: bool = False  # the filter holds emulated conditions (set by where(), cleared by emulate())
 
     # -- building -----------------------------------------------------------------------------------
     def _replace(self, **changes: Any) -> Query:
@@ -363,7 +417,8 @@ class Query:
 
     def where(self, q: Q, negated: bool = False) -> Query:
         compiled = compile_q(q, self.schema, negated)
-        return self._replace(filter=combine("AND", [self.filter, compiled]))
+        return self._replace(filter=combine("AND", [self.filter, compiled]),
+                             emulated=self.emulated or has_nodes(compiled))
 
     def order_by(self, *terms: str) -> Query:
         return self._replace(ordering=tuple(resolve_sort_term(self.schema, t) for t in terms),
@@ -394,6 +449,14 @@ class Query:
     def is_empty(self) -> bool:
         """True when no row can match (no request is needed)."""
         return self.filter is NOTHING or (self.high is not None and self.high <= self.low)
+
+    @property
+    def needs_emulation(self) -> bool:
+        """True when conditions Directus cannot evaluate must first be read as key lists
+        (:func:`directus_orm.query.emulation.emulate`)."""
+        if self.emulated:
+            return True
+        return bool(self.deep) and any(has_nodes(sub.get("_filter")) for _, sub in self.deep)
 
     @property
     def is_ordered(self) -> bool:
@@ -512,15 +575,23 @@ class Query:
 
     def filter_params(self) -> dict[str, Any]:
         """``filter`` and ``search``: what selects the rows (also used by update/delete/count)."""
+        if self.needs_emulation:
+            raise DirectusError(f"internal error: the query on {self.schema.collection} was about to be sent "
+                                "before its emulated conditions were resolved")
+        return self._filter_params()
+
+    def _filter_params(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if isinstance(self.filter, dict):
+        if not isinstance(self.filter, _Const):
             out["filter"] = self.filter
         if self.search is not None:
             out["search"] = self.search
         return out
 
-    def shape_params(self) -> dict[str, Any]:
+    def shape_params(self, *, shown: bool = False) -> dict[str, Any]:
         """``fields`` and ``deep``: what comes back for each row (also the item endpoint's query)."""
+        if not shown and self.needs_emulation:
+            self.filter_params()  # raises
         out: dict[str, Any] = {}
         fields = self.fields()
         if fields is not None and self.group_by is None:
@@ -530,10 +601,10 @@ class Query:
             out["deep"] = deep
         return out
 
-    def params(self) -> dict[str, Any]:
+    def params(self, *, shown: bool = False) -> dict[str, Any]:
         """The read parameters: filter, search, fields, deep, groupBy/aggregate, sort, and the slice as
-        offset/limit."""
-        out = {**self.filter_params(), **self.shape_params()}
+        offset/limit (``shown``: emulated conditions left in, described, as ``print(qs.query)`` shows)."""
+        out = {**(self._filter_params() if shown else self.filter_params()), **self.shape_params(shown=shown)}
         if self.group_by is not None:
             out["groupBy"] = list(self.group_by)
             aggregate = self.aggregate_param(self.columns or ())
@@ -549,4 +620,8 @@ class Query:
     def __str__(self) -> str:
         if self.is_empty:
             return f"<empty query on {self.schema.collection}: matches nothing, no request is sent>"
-        return f"{self.schema.collection} {json.dumps(self.params(), default=str, sort_keys=True)}"
+        text = f"{self.schema.collection} {json.dumps(self.params(shown=True), default=str, sort_keys=True)}"
+        if self.needs_emulation:
+            text += (" -- emulated conditions are read as key lists first, one request each, right before "
+                     "the query is sent (not atomic with it)")
+        return text

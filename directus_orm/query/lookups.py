@@ -12,6 +12,7 @@ from typing import Literal
 
 __all__ = [
     "DATE_PARTS",
+    "EMULATED",
     "KINDS",
     "LOOKUPS",
     "NEGATED",
@@ -55,7 +56,8 @@ OPERATORS_BY_KIND: dict[str, frozenset[str]] = {
 }
 
 #: Operator -> its complement. ``~Q`` pushes negation down to the leaves with these (Directus has no
-#: ``_not``). ``nicontains`` is the complement of ``icontains`` but Directus 12 refuses it everywhere.
+#: ``_not``). ``nicontains`` is the complement of ``icontains`` but Directus 12 refuses it everywhere:
+#: the compiler emulates it (see ``keysets.py``).
 NEGATED: dict[str, str] = {}
 for _a, _b in [
     ("eq", "neq"), ("in", "nin"), ("contains", "ncontains"), ("icontains", "nicontains"),
@@ -68,6 +70,10 @@ for _a, _b in [
 
 #: Operators that already decide NULL rows themselves: negating them needs no ``OR field IS NULL``.
 NULL_AWARE = frozenset({"null", "nnull", "empty", "nempty"})
+
+#: Lookups no Directus operator evaluates: the compiler reads the matching keys with a sub-query
+#: (``keysets.py``), on string fields (and fields of unknown kind).
+EMULATED = frozenset({"ieq", "regex", "iregex"})
 
 Shape = Literal["scalar", "list", "pair", "bool", "geojson"]
 
@@ -99,6 +105,10 @@ LOOKUPS: dict[str, Lookup] = {lk.name: lk for lk in [
     Lookup("lte", "lte"),
     Lookup("range", "between", "pair"),
     Lookup("isnull", "null", "bool"),
+    # emulated (Directus has no such operator: see keysets.py)
+    Lookup("iexact", "ieq"),
+    Lookup("regex", "regex"),
+    Lookup("iregex", "iregex"),
     # Directus's own
     Lookup("eq", "eq"),
     Lookup("neq", "neq"),
@@ -126,10 +136,6 @@ DATE_PARTS: dict[str, str] = {
 
 #: Django lookups Directus cannot evaluate, with the reason given to the user.
 UNSUPPORTED_LOOKUPS: dict[str, str] = {
-    "iexact": "Directus 12 refuses the _ieq operator for every field type (INVALID_QUERY); "
-              "use exact, or istartswith/iendswith/icontains",
-    "regex": "Directus has no regular-expression filter operator",
-    "iregex": "Directus has no regular-expression filter operator",
     "search": "use QuerySet.search(term) for Directus's full-text search",
     "week_day": "Directus's weekday() numbers days differently per database (0 = Sunday on SQLite and "
                 "Postgres, 1 = Sunday on MySQL): use the weekday transform, which passes Directus's value on",
@@ -145,6 +151,10 @@ def lookups_for_kind(kind: str) -> list[str]:
     allowed = OPERATORS_BY_KIND[kind]
     names = []
     for lk in LOOKUPS.values():
+        if lk.operator in EMULATED:
+            if kind in ("string", "any"):
+                names.append(lk.name)
+            continue
         ops = {lk.operator, NEGATED[lk.operator]} if lk.shape == "bool" else {lk.operator}
         if ops <= allowed:
             names.append(lk.name)

@@ -21,7 +21,8 @@ from ..exceptions import DirectusError, FieldError, Forbidden, RecordNotUnique
 from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
-from .compiler import NOTHING, Query
+from .compiler import EVERYTHING, NOTHING, Query
+from .emulation import emulate
 from .projection import Column, explode
 from .q import Q
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
@@ -110,7 +111,7 @@ def _deep_entry(prefetch: Prefetch, related: RelatedPath) -> tuple[tuple[str, ..
         raise FieldError(f"Prefetch({prefetch.lookup!r}): the queryset matches nothing (none()): leave the "
                          "relation out instead")
     sub: dict[str, Any] = {}
-    if isinstance(query.filter, dict):
+    if query.filter is not EVERYTHING:  # a dict, or an emulated condition (resolved before sending)
         sub["_filter"] = {junction: query.filter} if junction else query.filter
     if query.search is not None:
         sub["_search"] = query.search
@@ -499,6 +500,7 @@ class QuerySet(SyncFace, Generic[T]):
         if query.group_by is not None:
             raise FieldError("aggregate() over annotate()d groups is not supported by Directus")
         columns = tuple(self._aggregate_column(alias, agg, "aggregate") for alias, agg in named.items())
+        query = await self._sendable()
         if query.is_empty:
             return {c.name: 0 if isinstance(c.aggregate, Count) else None for c in columns}
         params = {**query.filter_params(), "aggregate": query.aggregate_param(columns)}
@@ -509,7 +511,7 @@ class QuerySet(SyncFace, Generic[T]):
     async def with_meta(self) -> Page[T]:
         """The results in one request (the slice, or every row when unsliced) with Directus's
         ``total_count`` (rows in the collection) and ``filter_count`` (rows matching) for pagination."""
-        query = self._query
+        query = await self._sendable()
         if query.is_empty:
             pk = self._adapter.schema.pk_name
             params: dict[str, Any] = {"meta": "total_count", "limit": 0, "fields": [pk]}
@@ -528,6 +530,11 @@ class QuerySet(SyncFace, Generic[T]):
     def _conn(self) -> Directus:
         return connections[self.db]
 
+    async def _sendable(self) -> Query:
+        """The query as it is sent: the one hook before every request. Conditions Directus cannot
+        evaluate are read as key lists now (``emulation.py``); otherwise the query itself, no request."""
+        return await emulate(self._query, self._conn())
+
     @property
     def _path(self) -> str:
         return collection_path(self._adapter.schema.collection)
@@ -539,7 +546,7 @@ class QuerySet(SyncFace, Generic[T]):
         self, chunk_size: int | None = None, fields: Sequence[str] | None = None
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Raw rows, one page-sized request at a time (a page is loaded as one batch)."""
-        query = self._query
+        query = await self._sendable()
         if query.is_empty:
             return
         size = chunk_size or self._page_size()
@@ -637,6 +644,7 @@ class QuerySet(SyncFace, Generic[T]):
     # -- terminal: reading --------------------------------------------------------------------------
     async def get(self, *args: Q, **kwargs: Any) -> T:
         qs = self.filter(*args, **kwargs) if args or kwargs else self
+        qs = qs._with_query(await qs._sendable())
         key = qs._query.single_key()
         if key is not None:
             # By key alone: the item endpoint, which Directus answers faster than a filtered list.
@@ -691,11 +699,12 @@ class QuerySet(SyncFace, Generic[T]):
         return obj
 
     async def count(self) -> int:
-        query = self._query
+        query = await self._sendable()
         if query.is_empty:
             return 0
         if query.group_by is not None or self._client_distinct or any(c.many for c in query.columns or ()):
-            return len(await self._fetch_all())  # groups, or rows fanned out over a to-many relation
+            # groups, or rows fanned out over a to-many relation
+            return len(await self._with_query(query)._fetch_all())
         params = {**query.filter_params(), "aggregate": {"count": "*"}}
         body = await self._conn().get(self._path, params=params)
         data = (body or {}).get("data") or [{}]
@@ -769,13 +778,14 @@ class QuerySet(SyncFace, Generic[T]):
         if not values:
             raise FieldError("update() needs at least one field=value")
         data = self._adapter.prepare_values(values, "update()")
-        if self._query.is_empty:
+        query = await self._sendable()
+        if query.is_empty:
             return 0
         pk = self._adapter.schema.pk_name
         body = await self._conn().patch(
             self._path,
             # limit -1: without it Directus updates only the first 100 matching rows.
-            json={"query": {**self._query.filter_params(), "limit": -1}, "data": data},
+            json={"query": {**query.filter_params(), "limit": -1}, "data": data},
             params={"fields": [pk]},
         )
         return len((body or {}).get("data") or [])
@@ -785,10 +795,11 @@ class QuerySet(SyncFace, Generic[T]):
         Directus answers 204 with no body, so the count is taken just before the delete."""
         self._not_sliced("delete")
         collection = self._adapter.schema.collection
-        count = await self.count()
+        qs = self._with_query(await self._sendable())  # the same key lists for the count and the delete
+        count = await qs.count()
         if count:
             # limit -1: without it Directus deletes only the first 100 matching rows.
-            query = {**self._query.filter_params(), "limit": -1}
+            query = {**qs._query.filter_params(), "limit": -1}
             await self._conn().delete(self._path, json={"query": query})
         return count, {collection: count}
 

@@ -65,8 +65,13 @@ async def main() -> None:
     print("updated:", await Language.objects.filter(family="Uralic").update(family="Finno-Ugric"))
     lang, created = await Language.objects.get_or_create(code="la", defaults={"name": "Latin"})
     print("get_or_create:", lang.name, created)
+    greek = await Language.objects.filter(name__iexact="GREEK")
+    print("iexact (emulated: the keys are read first):", [x.code for x in greek])
+    no_e = await Language.objects.exclude(name__icontains="e")
+    print("exclude(icontains) keeps NULLs:", [x.code for x in no_e])
+    print("literal %:", await Language.objects.filter(name__contains="%").count())
     try:
-        Language.objects.filter(name__iexact="greek")
+        Language.objects.filter(speakers__regex="^1")
     except UnsupportedLookup as exc:
         print("refused before any request:", str(exc)[:60], "...")
     print("deleted:", await Language.objects.filter(speakers__lt=1_000_000).delete())
