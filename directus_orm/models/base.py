@@ -24,6 +24,7 @@ from ..connection.registry import connections
 from ..exceptions import (
     DirectusError,
     FieldError,
+    Forbidden,
     ImproperlyConfigured,
     MultipleObjectsReturned,
     NotStored,
@@ -221,8 +222,10 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
                     raise
                 if name in state.deferred:
                     raise DeferredFieldError(
-                        f"{type(self).__name__}.{name} was not loaded (only()/defer()); load it with "
-                        f"`await obj.refresh_from_db(fields=[{name!r}])`"
+                        f"{type(self).__name__}.{name} was not in the server's answer: only()/defer() "
+                        f"left it out, or collection {self._meta.collection!r} has no field {name!r} "
+                        f"(or the role may not read it). `await obj.refresh_from_db(fields=[{name!r}])` "
+                        f"loads it, or raises SchemaMismatch if the server lacks it"
                     ) from None
                 if state.extra and name in state.extra and not name.startswith("_"):
                     return state.extra[name]  # annotate(n=...) values, keys the model does not declare
@@ -686,7 +689,16 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         key = (self._loaded or {}).get(meta.pk_name, self.pk)
         params: dict[str, Any] = {"filter": {meta.pk_name: {"_eq": key}}, "limit": 1,
                                   **_read_params(meta, fields)}
-        body = await conn.get(collection_path(meta.collection), params=params)
+        try:
+            body = await conn.get(collection_path(meta.collection), params=params)
+        except Forbidden as exc:
+            # Directus answers a field it does not have like one the role may not read.
+            if fields and "field" in str(exc):
+                raise SchemaMismatch(
+                    f"{type(self).__name__}: collection {meta.collection!r} has no field(s) among "
+                    f"{list(fields)} (or the role may not read them): {exc}"
+                ) from exc
+            raise
         rows = (body or {}).get("data") or []
         if not rows:
             raise self.DoesNotExist(f"{type(self).__name__} with pk {key!r} no longer exists")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import pytest
 
 import directus_orm
-from directus_orm import Directus, DirectusModel, FieldError, ManyToMany, Prefetch, Sum
+from directus_orm import DeferredFieldError, Directus, DirectusModel, FieldError, ManyToMany, Prefetch, Sum
 from directus_orm.exceptions import (
     APIError,
     DirectusError,
@@ -375,6 +375,11 @@ async def test_a_field_the_server_lacks_is_an_error(shop: dict[str, Any], admin:
     assert (await row(admin, LABELS, ghost.id) or {})["name"] == "g2"
     assert ghost.get_changed_fields() == ["ghost"]  # not saved: still a change
     assert isinstance(SchemaMismatch("x"), FieldError)
+    fresh = await Ghostly.objects.get(pk=ghost.id)
+    with pytest.raises(DeferredFieldError, match="has no field 'ghost'"):
+        _ = fresh.ghost
+    with pytest.raises(SchemaMismatch, match="ghost"):
+        await fresh.refresh_from_db(fields=["ghost"])
 
 
 async def test_refused_arguments(shop: dict[str, Any], directus_server: Any) -> None:
