@@ -35,7 +35,7 @@ from ..query.adapter import RowAdapter
 from ..sync import SyncFace
 from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import LoadPlan, Options, _unwrap
-from .related import RelatedAccessor, mark_partial, to_many_write, unlink
+from .related import RelatedAccessor, Unlinks, mark_partial, to_many_write, unlink
 from .relations import Analysed, ManyToMany
 
 __all__ = [
@@ -380,6 +380,33 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             out[name] = current[name] if rel is None else _nested(self.__dict__.get(name), rel)
         return out
 
+    async def _changes_payload(
+        self, conn: Directus, names: Iterable[str], current: dict[str, Any], unlinks: Unlinks
+    ) -> dict[str, Any]:
+        """The PATCH body for ``names`` of a stored instance: related instances nested, to-many lists
+        as the rows added, edited and removed in them (``related.to_many_write``), at every depth."""
+        relations = self._meta.relations
+        out: dict[str, Any] = {}
+        for name in names:
+            rel = relations.get(name)
+            if rel is None:
+                out[name] = current[name]
+            elif rel.kind != "m2o":
+                change = await to_many_write(conn, self, name, rel, unlinks)
+                if change is not None:
+                    out[name] = change
+            else:
+                value = self.__dict__.get(name)
+                if isinstance(value, DirectusModel) and value.is_stored:
+                    snap = value._snapshot()
+                    changed = value._changed(snap)
+                    key = snap.get(value._meta.pk_name)
+                    out[name] = {value._meta.pk_name: key, **await value._changes_payload(
+                        conn, changed, snap, unlinks)} if changed else key
+                else:
+                    out[name] = _nested(value, rel)
+        return out
+
     def get_changed_fields(self) -> list[str]:
         """Fields whose value differs from what was loaded (all set fields when not stored)."""
         current = self._snapshot()
@@ -589,14 +616,8 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             return  # nothing changed: no request
         relations = meta.relations
         many = [n for n in names if n in relations and relations[n].kind != "m2o"]
-        payload = self._payload([n for n in names if n not in many], current)
-        unlinks = []
-        for name in many:
-            write = await to_many_write(conn, self, name, relations[name])
-            if write.change is not None:
-                payload[name] = write.change
-            if write.unlink:
-                unlinks.append((relations[name], write.unlink))
+        unlinks: Unlinks = []
+        payload = await self._changes_payload(conn, names, current, unlinks)
         if payload:
             body = await conn.patch(self._item_path(), json=payload, params=self._read_back_params(payload))
             row = (body or {}).get("data")
@@ -610,8 +631,9 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             self._apply_row(row, alias, only=keep)
         else:
             self._loaded = {**self._loaded, **{f: current[f] for f in names}}
-        for name in many:
-            _settle(self.__dict__.get(name))
+        for name in names:
+            if name in relations:
+                _settle(self.__dict__.get(name))
         state = _state_of(self)
         state.assigned = state.assigned - set(many)
         if row:
@@ -703,6 +725,9 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         if not rows:
             raise self.DoesNotExist(f"{type(self).__name__} with pk {key!r} no longer exists")
         self._apply_row(rows[0], alias, only=fields)
+        state = _state_of(self)  # to-many lists read again are whole, and no longer assigned
+        reread = set(meta.relations if fields is None else fields)
+        state.partial, state.assigned = state.partial - reread, state.assigned - reread
 
     def _read_back_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """``fields`` / ``deep`` for a write's answer: related rows sent nested come back whole (their
@@ -829,11 +854,15 @@ def _attach(current: Any, rel: Analysed, value: Any, alias: str | None) -> Any:
 
 
 def _settle(value: Any) -> None:
-    """Stored related instances of a to-many list just written take what was sent as stored (an
-    answer reading back part of the list does not cover them all)."""
-    for item in value if isinstance(value, list) else ():
+    """Stored related instances just written take what was sent as stored (an answer reading back part
+    of a list does not cover them all), at every depth."""
+    for item in value if isinstance(value, list) else [value]:
         if isinstance(item, DirectusModel) and item.is_stored and item.get_changed_fields():
+            for name in item._meta.relations:
+                _settle(item.__dict__.get(name))
             item._loaded = {**(item._loaded or {}), **item._snapshot()}
+            state = _state_of(item)
+            state.assigned = frozenset()
 
 
 def _read_params(

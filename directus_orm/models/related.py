@@ -11,7 +11,7 @@ the list, and nothing about the rows it never held (a filtered or sliced ``Prefe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic_core import to_jsonable_python
 
@@ -24,7 +24,7 @@ from .relations import Analysed, ManyToMany
 if TYPE_CHECKING:
     from .base import DirectusModel
 
-__all__ = ["RelatedAccessor", "RelatedManager", "ToManyWrite", "mark_partial", "to_many_write", "unlink"]
+__all__ = ["RelatedAccessor", "RelatedManager", "Unlinks", "mark_partial", "to_many_write", "unlink"]
 
 R = TypeVar("R", bound="DirectusModel")
 
@@ -38,14 +38,19 @@ def _key(item: Any) -> Any:
     return to_jsonable_python(item)
 
 
-def _changes(item: Any) -> dict[str, Any]:
-    """The unsaved changes of a stored related instance, as a payload (nested relations included)."""
+#: Junction rows to delete once the owner's PATCH succeeded: (relation, junction keys).
+Unlinks = list[tuple[Analysed, list[Any]]]
+
+
+async def _changes(conn: Directus, item: Any, unlinks: Unlinks) -> dict[str, Any]:
+    """The unsaved changes of a stored related instance, as a payload (its own relations by the same
+    rules: to-many lists as what changed in them)."""
     from .base import DirectusModel
 
     if not isinstance(item, DirectusModel):
         return {}
     current = item._snapshot()
-    return item._payload(item._changed(current), current)
+    return await item._changes_payload(conn, item._changed(current), current, unlinks)
 
 
 def _junction(rel: Analysed) -> ManyToMany | None:
@@ -94,14 +99,6 @@ def _check_replace(owner: DirectusModel, name: str) -> None:
         )
 
 
-class ToManyWrite(NamedTuple):
-    """What a save sends for one to-many field: ``change`` in the owner's PATCH (None: nothing), and
-    junction rows to delete afterwards (many-to-many links removed, when the junction is named)."""
-
-    change: dict[str, Any] | None
-    unlink: list[Any]
-
-
 async def unlink(conn: Directus, rel: Analysed, junctions: Sequence[Any]) -> None:
     """Delete junction rows by key (Django deletes the link; Directus's detailed ``delete`` would
     apply the relation's deselect action, by default leaving the row with a NULL foreign key)."""
@@ -111,10 +108,13 @@ async def unlink(conn: Directus, rel: Analysed, junctions: Sequence[Any]) -> Non
         await conn.delete(collection_path(marker.through), json=list(junctions))
 
 
-async def to_many_write(conn: Directus, owner: DirectusModel, name: str, rel: Analysed) -> ToManyWrite:
+async def to_many_write(
+    conn: Directus, owner: DirectusModel, name: str, rel: Analysed, unlinks: Unlinks
+) -> dict[str, Any] | None:
     """What ``save()`` sends for the to-many field ``name`` of a stored instance: the rows added,
-    edited and removed since it was loaded, in Directus's detailed form. Refuses (before any
-    request) a whole new list over a list that lacked rows."""
+    edited and removed since it was loaded, in Directus's detailed form (None: nothing). Removed
+    many-to-many links of a named junction go to ``unlinks`` (deleted after the owner's PATCH).
+    Refuses (before any request) a whole new list over a list that lacked rows."""
     _check_replace(owner, name)
     loaded = [k for k in (owner._loaded or {}).get(name) or [] if k is not None]
     held = {str(k) for k in loaded}
@@ -132,7 +132,7 @@ async def to_many_write(conn: Directus, owner: DirectusModel, name: str, rel: An
             create.append({marker.target: payload} if marker else payload)
             continue
         current.add(str(key))
-        changes = _changes(item)
+        changes = await _changes(conn, item, unlinks)
         if str(key) not in held:  # added: link it (with its changes)
             value = {pk: key, **changes} if changes else key
             if marker:
@@ -151,11 +151,11 @@ async def to_many_write(conn: Directus, owner: DirectusModel, name: str, rel: An
         delete = [j for k in removed for j in links.get(str(k), [])]
         for target, changes in edited.items():
             update.extend({marker.through_pk: j, marker.target: changes} for j in links.get(target, [])[:1])
-    junctions: list[Any] = []
-    if marker and marker.through:
-        junctions, delete = delete, []
+    if marker and marker.through and delete:
+        unlinks.append((rel, delete))
+        delete = []
     out = {k: v for k, v in (("create", create), ("update", update), ("delete", delete)) if v}
-    return ToManyWrite(out or None, junctions)
+    return out or None
 
 
 def mark_partial(objs: Iterable[Any], path: Sequence[str]) -> None:

@@ -287,6 +287,27 @@ async def test_many_to_many_partial_list(shop: dict[str, Any], admin: Directus) 
         await order.save()
 
 
+async def test_nested_partial_list_keeps_its_other_links(shop: dict[str, Any], admin: Directus) -> None:
+    a, b, _ = shop["labels"]
+    c = await Customer.objects.prefetch_related(
+        "orders", Prefetch("orders__labels", queryset=Label.objects.filter(name="a"))).get(pk=shop["customer"])
+    first = c.orders[0]
+    assert isinstance(first, Order) and [x.id for x in first.labels if isinstance(x, Label)] == [a]
+    label = first.labels[0]
+    assert isinstance(label, Label)
+    label.name = "a!"
+    first.note = "nested edit"
+    await c.save()
+    assert await labels_of(admin, first.id) == [a, b]  # b was never held: still linked
+    assert (await row(admin, LABELS, a) or {})["name"] == "a!"
+    assert (await row(admin, ORDERS, first.id) or {})["note"] == "nested edit"
+    assert await orders_of(admin, shop["customer"]) == shop["orders"]
+    assert c.get_changed_fields() == [] and label.get_changed_fields() == []
+    first.labels.pop(0)
+    await c.save()
+    assert await labels_of(admin, first.id) == [b]
+
+
 async def test_related_managers_one_to_many(shop: dict[str, Any], admin: Directus) -> None:
     loose = (await admin.post(f"/items/{ORDERS}", json={"note": "loose", "total": 0}))["data"]["id"]
     c = await Customer.objects.prefetch_related("orders").get(pk=shop["customer"])
