@@ -289,8 +289,8 @@ async def test_many_to_many_partial_list(shop: dict[str, Any], admin: Directus) 
 
 async def test_nested_partial_list_keeps_its_other_links(shop: dict[str, Any], admin: Directus) -> None:
     a, b, _ = shop["labels"]
-    c = await Customer.objects.prefetch_related(
-        "orders", Prefetch("orders__labels", queryset=Label.objects.filter(name="a"))).get(pk=shop["customer"])
+    only_a = Prefetch("orders__labels", queryset=Label.objects.filter(name="a"))
+    c = await Customer.objects.prefetch_related("orders", only_a).get(pk=shop["customer"])
     first = c.orders[0]
     assert isinstance(first, Order) and [x.id for x in first.labels if isinstance(x, Label)] == [a]
     label = first.labels[0]
