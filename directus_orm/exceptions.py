@@ -75,6 +75,7 @@ __all__ = [
     "ImproperlyConfigured",
     "IntegrityError",
     "InternalServerError",
+    "InvalidArgument",
     "InvalidCredentials",
     "InvalidForeignKey",
     "InvalidIP",
@@ -90,13 +91,16 @@ __all__ = [
     "MultipleObjectsReturned",
     "NetworkError",
     "NotNullViolation",
+    "NotStored",
     "ObjectDoesNotExist",
     "OutOfTime",
+    "PartialRelationError",
     "RangeNotSatisfiable",
     "RecordNotUnique",
     "RequestTimeout",
     "RequestsExceeded",
     "RouteNotFound",
+    "SchemaMismatch",
     "ServiceUnavailable",
     "SyncUsageError",
     "TokenExpired",
@@ -125,6 +129,24 @@ class FieldError(DirectusError):
 
 class UnsupportedLookup(DirectusError):
     """A lookup name is unknown, or Directus cannot evaluate it for this field (raised before sending)."""
+
+
+class InvalidArgument(DirectusError, ValueError):
+    """An argument or option has a value that cannot work (``iterator(chunk_size=0)``); raised when it
+    is given, before any request."""
+
+
+class NotStored(DirectusError, ValueError):
+    """The instance has no stored row to act on (never saved, or already deleted)."""
+
+
+class SchemaMismatch(FieldError):
+    """The model declares a field the Directus collection does not have (or the role may not read)."""
+
+
+class PartialRelationError(DirectusError):
+    """A to-many list that does not hold every related row (a filtered or sliced ``Prefetch``) was
+    assigned as a whole: saving it cannot tell which of the rows it lacks should stay related."""
 
 
 class ObjectDoesNotExist(DirectusError):

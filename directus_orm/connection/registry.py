@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
-from ..exceptions import ImproperlyConfigured
+from ..exceptions import ImproperlyConfigured, InvalidArgument
 from ..sync import SyncFace
 from .client import Directus
 from .pool import ConnectionPool
@@ -92,6 +92,9 @@ class ConnectionHandler(SyncFace):
         Connections created from earlier settings are forgotten (close them first with
         :meth:`aclose_all` if they were used).
         """
+        for alias, conf in settings.items():
+            if isinstance(conf, Mapping):
+                _check_page_size(alias, conf)  # used far from here (when streaming): refuse it now
         with self._lock:
             self._explicit = dict(settings)  # checked alias by alias at first use
             self._settings = None
@@ -163,6 +166,7 @@ class ConnectionHandler(SyncFace):
                 f"connection {alias!r} in {self._source}: unknown setting(s) {sorted(unknown)}; "
                 f"known: {sorted(SETTING_KEYS)}"
             )
+        _check_page_size(alias, conf)
         if not conf.get("url"):
             raise ImproperlyConfigured(
                 f"connection {alias!r}: setting 'url' is missing (looked in {self._where('url')})"
@@ -244,6 +248,12 @@ class ConnectionHandler(SyncFace):
 
 
 connections = ConnectionHandler()
+
+
+def _check_page_size(alias: str, conf: Mapping[str, Any]) -> None:
+    size = conf.get("page_size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+        raise InvalidArgument(f"connection {alias!r}: page_size must be a positive integer, got {size!r}")
 
 
 def configure(settings: Mapping[str, Mapping[str, Any]]) -> None:

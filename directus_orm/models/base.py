@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic._internal._model_construction import ModelMetaclass
+from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
 from ..connection.client import Directus, collection_path, item_path
@@ -23,14 +24,18 @@ from ..connection.registry import connections
 from ..exceptions import (
     DirectusError,
     FieldError,
+    Forbidden,
     ImproperlyConfigured,
     MultipleObjectsReturned,
+    NotStored,
     ObjectDoesNotExist,
+    SchemaMismatch,
 )
 from ..query.adapter import RowAdapter
 from ..sync import SyncFace
 from .manager import BaseManager, Manager, ManagerDescriptor
-from .options import LoadPlan, Options
+from .options import LoadPlan, Options, _unwrap
+from .related import RelatedAccessor, Unlinks, mark_partial, to_many_write, unlink
 from .relations import Analysed, ManyToMany
 
 __all__ = [
@@ -113,7 +118,7 @@ class ModelState:
     keys. (Allocations per row are measured: the garbage collector's work grows with them.)
     """
 
-    __slots__ = ("deferred", "extra", "loaded", "source", "using")
+    __slots__ = ("assigned", "deferred", "extra", "loaded", "partial", "source", "using")
 
     def __init__(
         self,
@@ -122,20 +127,28 @@ class ModelState:
         using: str | None = None,
         deferred: frozenset[str] = frozenset(),
         source: dict[str, Any] | None = None,
+        partial: frozenset[str] = frozenset(),
+        assigned: frozenset[str] = frozenset(),
     ) -> None:
         self.loaded = loaded
         self.extra = extra
         self.using = using
         self.deferred = deferred
         self.source = source
+        #: To-many fields loaded through a filtered or sliced ``Prefetch``: the list lacks rows.
+        self.partial = partial
+        #: To-many fields given a whole new list since the last load or save.
+        self.assigned = assigned
 
     def __reduce__(self) -> Any:
-        return (ModelState, (self.loaded, self.extra, self.using, self.deferred, self.source))
+        return (ModelState, (self.loaded, self.extra, self.using, self.deferred, self.source, self.partial,
+                             self.assigned))
 
     def __copy__(self) -> ModelState:
         # ``source`` is never mutated (the snapshot replaces it), so copies may share it.
         extra = None if self.extra is None else dict(self.extra)
-        return ModelState(self.loaded, extra, self.using, self.deferred, self.source)
+        return ModelState(self.loaded, extra, self.using, self.deferred, self.source, self.partial,
+                          self.assigned)
 
 
 class PageState(ModelState):
@@ -209,8 +222,10 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
                     raise
                 if name in state.deferred:
                     raise DeferredFieldError(
-                        f"{type(self).__name__}.{name} was not loaded (only()/defer()); load it with "
-                        f"`await obj.refresh_from_db(fields=[{name!r}])`"
+                        f"{type(self).__name__}.{name} was not in the server's answer: only()/defer() "
+                        f"left it out, or collection {self._meta.collection!r} has no field {name!r} "
+                        f"(or the role may not read it). `await obj.refresh_from_db(fields=[{name!r}])` "
+                        f"loads it, or raises SchemaMismatch if the server lacks it"
                     ) from None
                 if state.extra and name in state.extra and not name.startswith("_"):
                     return state.extra[name]  # annotate(n=...) values, keys the model does not declare
@@ -223,6 +238,10 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             super().__setattr__(name, value)
             if state is not None and state.deferred and name in state.deferred:
                 state.deferred = state.deferred - {name}  # assigned: loaded locally
+            rel = self._meta.relations.get(name)
+            if rel is not None and rel.kind != "m2o":
+                state = _state_of(self)
+                state.assigned = state.assigned | {name}  # a whole new list: save() checks it may replace
 
     # -- state (kept in one ModelState; these read like the attributes they replace) ---------------
     @property
@@ -359,6 +378,33 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         for name in names:
             rel = relations.get(name)
             out[name] = current[name] if rel is None else _nested(self.__dict__.get(name), rel)
+        return out
+
+    async def _changes_payload(
+        self, conn: Directus, names: Iterable[str], current: dict[str, Any], unlinks: Unlinks
+    ) -> dict[str, Any]:
+        """The PATCH body for ``names`` of a stored instance: related instances nested, to-many lists
+        as the rows added, edited and removed in them (``related.to_many_write``), at every depth."""
+        relations = self._meta.relations
+        out: dict[str, Any] = {}
+        for name in names:
+            rel = relations.get(name)
+            if rel is None:
+                out[name] = current[name]
+            elif rel.kind != "m2o":
+                change = await to_many_write(conn, self, name, rel, unlinks)
+                if change is not None:
+                    out[name] = change
+            else:
+                value = self.__dict__.get(name)
+                if isinstance(value, DirectusModel) and value.is_stored:
+                    snap = value._snapshot()
+                    changed = value._changed(snap)
+                    key = snap.get(value._meta.pk_name)
+                    out[name] = {value._meta.pk_name: key, **await value._changes_payload(
+                        conn, changed, snap, unlinks)} if changed else key
+                else:
+                    out[name] = _nested(value, rel)
         return out
 
     def get_changed_fields(self) -> list[str]:
@@ -501,11 +547,41 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         alias = using or self._using or self._meta.connection
         return alias, connections[alias]
 
-    def _item_path(self) -> str:
+    def _loaded_key(self) -> Any:
+        """The key of the stored row (the loaded one: a changed pk names a new row)."""
         key = (self._loaded or {}).get(self._meta.pk_name, self.pk)
         if key is None:
             raise FieldError(f"{type(self).__name__} has no primary key value")
-        return item_path(self._meta.collection, key)
+        return key
+
+    def _item_path(self) -> str:
+        return item_path(self._meta.collection, self._loaded_key())
+
+    @property
+    def related(self) -> RelatedAccessor:
+        """The related managers of the to-many fields: ``await author.related.books.add(book)``,
+        ``remove()``, ``set()``, ``clear()`` (Django's ``author.books``; here ``author.books`` is the
+        loaded list). Blocking forms: ``author.related.books.sync.add(book)``."""
+        return RelatedAccessor(self)
+
+    async def _insert(self, conn: Directus, alias: str, drop: Collection[str] = ()) -> None:
+        payload = self._insert_payload()
+        for name in drop:
+            payload.pop(name, None)
+        body = await conn.post(collection_path(self._meta.collection), json=payload,
+                               params=self._read_back_params(payload))
+        self._take_answer(payload, (body or {}).get("data"), alias)
+
+    def _take_answer(self, payload: dict[str, Any], row: Mapping[str, Any] | None, alias: str) -> None:
+        """The answer to a write of the whole row: its values become the stored ones."""
+        if row:
+            self._apply_row(row, alias)
+        else:  # the role may create but not read: keep what we sent
+            self._loaded, self._using = self._snapshot(), alias
+        state = _state_of(self)
+        state.assigned, state.partial = frozenset(), frozenset()
+        if row:
+            self._check_taken(payload, row)
 
     async def save(
         self,
@@ -515,20 +591,18 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         using: str | None = None,
     ) -> None:
         """Insert (POST) when not stored yet, else PATCH only the changed fields (or ``update_fields``).
-        The server's answer (pk, defaults, computed values) is read back into the instance."""
+        To-many fields send the rows added, edited and removed in the list (docs/writes.md). A changed
+        primary key writes the row at the new key, as in Django (the old row stays). The server's
+        answer (pk, defaults, computed values) is read back into the instance."""
         alias, conn = self._conn(using)
         meta = self._meta
         if force_insert or self._loaded is None:
-            payload = self._insert_payload()
-            body = await conn.post(collection_path(meta.collection), json=payload,
-                                   params=self._read_back_params(payload))
-            row = (body or {}).get("data")
-            if row:
-                self._apply_row(row, alias)
-            else:  # the role may create but not read: keep what we sent
-                self._loaded, self._using = self._snapshot(), alias
+            await self._insert(conn, alias)
             return
         current = self._snapshot()
+        if meta.pk_name in current and current[meta.pk_name] != self._loaded.get(meta.pk_name):
+            await self._save_at_new_key(conn, alias)
+            return
         if update_fields is not None:
             names = list(dict.fromkeys(update_fields))
             unknown = [f for f in names if f not in current]
@@ -540,22 +614,91 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             names = self._changed(current)
         if not names:
             return  # nothing changed: no request
-        payload = self._payload(names, current)
-        body = await conn.patch(self._item_path(), json=payload, params=self._read_back_params(payload))
-        row = (body or {}).get("data")
+        relations = meta.relations
+        many = [n for n in names if n in relations and relations[n].kind != "m2o"]
+        unlinks: Unlinks = []
+        payload = await self._changes_payload(conn, names, current, unlinks)
+        if payload:
+            body = await conn.patch(self._item_path(), json=payload, params=self._read_back_params(payload))
+            row = (body or {}).get("data")
+        else:
+            row = None  # only junction rows to delete, or the order of a list changed
+        for rel, junctions in unlinks:  # after the PATCH: a refused one leaves every link in place
+            await unlink(conn, rel, junctions)
         if row:
             # Fields changed locally but not saved (update_fields) stay as they are, and stay changed.
             keep = set(names) | {f for f, v in current.items() if self._loaded.get(f) == v}
             self._apply_row(row, alias, only=keep)
         else:
             self._loaded = {**self._loaded, **{f: current[f] for f in names}}
+        for name in names:
+            if name in relations:
+                _settle(self.__dict__.get(name))
+        state = _state_of(self)
+        state.assigned = state.assigned - set(many)
+        if row:
+            self._check_taken(payload, row)
+
+    async def _save_at_new_key(self, conn: Directus, alias: str) -> None:
+        """Django's save after ``obj.pk = new``: the row at the new key is written whole (inserted, or
+        updated if it exists); the row at the old key is left as it is. To-many lists describe the
+        old row's relations, so they are not sent; they are read back for the new row."""
+        meta = self._meta
+        many = [n for n, r in meta.relations.items() if r.kind != "m2o"]
+        body = await conn.get(collection_path(meta.collection), params={
+            "filter": {meta.pk_name: {"_eq": to_jsonable_python(self.pk)}}, "fields": [meta.pk_name],
+            "limit": 1})
+        if not (body or {}).get("data"):
+            await self._insert(conn, alias, drop=many)
+            return
+        payload = self._insert_payload()
+        for name in (*many, meta.pk_name):
+            payload.pop(name, None)
+        body = await conn.patch(item_path(meta.collection, self.pk), json=payload,
+                                params=self._read_back_params(payload))
+        self._take_answer(payload, (body or {}).get("data"), alias)
+
+    def _check_taken(self, payload: Mapping[str, Any], row: Mapping[str, Any]) -> None:
+        """Directus drops fields it does not have, silently: a field we sent that the answer (read
+        with ``*``) lacks is not in the collection (or the role may not read it)."""
+        missing = [f for f in payload if f not in row and f in self._meta.fields]
+        if missing:
+            loaded = self._loaded
+            if loaded is not None:  # not stored: the value stays a change
+                self._loaded = {k: v for k, v in loaded.items() if k not in missing}
+            raise SchemaMismatch(
+                f"Directus collection {self._meta.collection!r} has no field(s) {missing} (or the role may "
+                f"not read them): {type(self).__name__} declares them, and the server dropped their values "
+                f"without an error. The other fields were saved; add the field(s) in Directus or remove "
+                f"them from the model"
+            )
 
     async def delete(self, *, using: str | None = None) -> tuple[int, dict[str, int]]:
-        """DELETE this row. The instance keeps its values and counts as not stored afterwards."""
+        """DELETE this row; returns ``(1, {collection: 1})``, or ``(0, {collection: 0})`` when the row
+        did not exist (Directus answers 204 either way: one read checks first). Like Django, the
+        instance's pk becomes None afterwards (when the pk field allows None), so a later ``save()``
+        inserts a new row. A never-saved instance raises ``NotStored``."""
         _, conn = self._conn(using)
-        await conn.delete(self._item_path())
+        meta = self._meta
+        key = (self._loaded or {}).get(meta.pk_name) if self.is_stored else None
+        if key is None:
+            raise NotStored(f"{type(self).__name__} object can't be deleted because it is not stored "
+                            f"(never saved, or already deleted)")
+        body = await conn.get(collection_path(meta.collection), params={
+            "filter": {meta.pk_name: {"_eq": key}}, "fields": [meta.pk_name], "limit": 1})
+        count = 1 if (body or {}).get("data") else 0
+        if count:
+            await conn.delete(item_path(meta.collection, key))
         self._loaded = None
-        return 1, {self._meta.collection: 1}
+        state = _state_of(self)
+        state.assigned, state.partial = frozenset(), frozenset()
+        if self._pk_nullable():
+            self.__dict__[meta.pk_name] = None
+        return count, {meta.collection: count}
+
+    def _pk_nullable(self) -> bool:
+        field = type(self).__pydantic_fields__[self._meta.pk_name]
+        return _unwrap(field.annotation)[1]
 
     async def refresh_from_db(self, fields: Sequence[str] | None = None, *, using: str | None = None) -> None:
         """Reload the fields (all, or ``fields``) from the server; raises ``DoesNotExist`` if gone."""
@@ -568,22 +711,59 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         key = (self._loaded or {}).get(meta.pk_name, self.pk)
         params: dict[str, Any] = {"filter": {meta.pk_name: {"_eq": key}}, "limit": 1,
                                   **_read_params(meta, fields)}
-        body = await conn.get(collection_path(meta.collection), params=params)
+        try:
+            body = await conn.get(collection_path(meta.collection), params=params)
+        except Forbidden as exc:
+            # Directus answers a field it does not have like one the role may not read.
+            if fields and "field" in str(exc):
+                raise SchemaMismatch(
+                    f"{type(self).__name__}: collection {meta.collection!r} has no field(s) among "
+                    f"{list(fields)} (or the role may not read them): {exc}"
+                ) from exc
+            raise
         rows = (body or {}).get("data") or []
         if not rows:
             raise self.DoesNotExist(f"{type(self).__name__} with pk {key!r} no longer exists")
         self._apply_row(rows[0], alias, only=fields)
+        state = _state_of(self)  # to-many lists read again are whole, and no longer assigned
+        reread = set(meta.relations if fields is None else fields)
+        state.partial, state.assigned = state.partial - reread, state.assigned - reread
 
     def _read_back_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """``fields`` / ``deep`` for a write's answer: related rows sent nested come back whole (their
-        new keys and server values are read into the instances)."""
-        nested = []
-        for name in self._meta.relations:
-            value = payload.get(name)
-            values = value if isinstance(value, list) else [value]
-            if any(isinstance(v, dict) for v in values):
+        new keys and server values are read into the instances). A list that lacks rows reads back only
+        the rows it holds and the ones it created, never the others."""
+        nested, deep = [], []
+        partial = _state_of(self).partial
+        for name, rel in self._meta.relations.items():
+            if name not in payload:
+                continue
+            value = payload[name]
+            detailed = rel.kind != "m2o" and isinstance(value, dict)
+            if detailed:
+                entries = [*value.get("create", ()), *value.get("update", ())]
+            else:
+                entries = value if isinstance(value, list) else [value]
+            if any(isinstance(v, dict) for v in entries):
                 nested.append(name)
-        return _read_params(self._meta, None, nested)
+            if detailed and name in partial:
+                deep.append(((name,), self._partial_read_back(name, rel, value.get("create", []))))
+        return _read_params(self._meta, None, nested, deep)
+
+    def _partial_read_back(self, name: str, rel: Analysed, created: Sequence[Any]) -> dict[str, Any]:
+        """The ``deep`` entry reading back a partial list after a write: its rows by key, and the rows
+        it created - by key when they have one, else the newest ``len(created)`` rows."""
+        marker = rel.marker if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
+        pk = rel.model._meta.pk_name
+        field = marker.target if marker else pk
+        keys = [k for k in _keys(self.__dict__.get(name) or []) if k is not None]
+        new = [(c.get(marker.target) if marker and isinstance(c, dict) else c) for c in created]
+        new_keys = [n.get(pk) if isinstance(n, dict) else n for n in new]
+        if any(k is None for k in new_keys):
+            # Generated keys: Directus inserts in the order sent, so the created rows are the newest.
+            return {"_sort": [f"-{marker.through_pk if marker else pk}"], "_limit": len(created)}
+        wanted = [*keys, *new_keys]
+        return {"_filter": {field: {"_in": wanted}}} if wanted else {"_filter": {field: {"_null": True}}}
 
     def __repr__(self) -> str:
         fields = " ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
@@ -673,12 +853,29 @@ def _attach(current: Any, rel: Analysed, value: Any, alias: str | None) -> Any:
     return list(current)
 
 
-def _read_params(meta: Options, fields: Sequence[str] | None, nested: Sequence[str] = ()) -> dict[str, Any]:
+def _settle(value: Any) -> None:
+    """Stored related instances just written take what was sent as stored (an answer reading back part
+    of a list does not cover them all), at every depth."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, DirectusModel) and item.is_stored and item.get_changed_fields():
+            for name in item._meta.relations:
+                _settle(item.__dict__.get(name))
+            item._loaded = {**(item._loaded or {}), **item._snapshot()}
+            state = _state_of(item)
+            state.assigned = frozenset()
+
+
+def _read_params(
+    meta: Options, fields: Sequence[str] | None, nested: Sequence[str] = (),
+    deep: Sequence[tuple[tuple[str, ...], dict[str, Any]]] = (),
+) -> dict[str, Any]:
     from ..query.compiler import Query
 
     query = Query(meta)
     if fields is not None:
         query = query._replace(only=tuple(fields))
+    if deep:
+        query = query._replace(deep=tuple(deep))
     related = []
     for name in nested:
         rel = meta.relations[name]
@@ -689,9 +886,9 @@ def _read_params(meta: Options, fields: Sequence[str] | None, nested: Sequence[s
     selected = query.fields()
     if selected is not None:
         out["fields"] = selected
-    deep = query.deep_param()
-    if deep is not None:
-        out["deep"] = deep
+    deep_param = query.deep_param()
+    if deep_param is not None:
+        out["deep"] = deep_param
     return out
 
 
@@ -719,10 +916,16 @@ class ModelAdapter(RowAdapter[M]):
         return cast("ModelAdapter[M]", cached)
 
     def load(self, row: Mapping[str, Any], alias: str) -> M:
-        return self.model._from_db(row, alias)
+        obj = self.model._from_db(row, alias)
+        for path in self.partial:
+            mark_partial([obj], path)
+        return obj
 
     def load_page(self, rows: Sequence[Mapping[str, Any]], alias: str) -> list[M]:
-        return self.model._from_db_page(rows, alias)
+        objs = self.model._from_db_page(rows, alias)
+        for path in self.partial:
+            mark_partial(objs, path)
+        return objs
 
     def build(self, values: Mapping[str, Any]) -> M:
         return self.model(**values)

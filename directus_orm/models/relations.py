@@ -53,12 +53,15 @@ class OneToMany(RelationMarker):
 @dataclass(frozen=True)
 class ManyToMany(RelationMarker):
     """A many-to-many field through the junction collection ``through``: ``source`` is the junction's
-    field pointing back at this model, ``target`` the one pointing at the related model."""
+    field pointing back at this model, ``target`` the one pointing at the related model, ``through_pk``
+    the junction's primary key (``id`` in junctions the Directus app creates)."""
 
     through: str | None = None
     source: str | None = None
     target: str = ""
     kind: str = "m2m"
+    #: The junction collection's primary key (removing a link deletes its junction row by this key).
+    through_pk: str = "id"
 
     def __post_init__(self) -> None:
         if not self.target:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
+
+from typing_extensions import Self
 
 from ..exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from .compiler import Query
@@ -26,6 +29,17 @@ class RowAdapter(Generic[T]):
     multiple_objects_returned: type[MultipleObjectsReturned] = MultipleObjectsReturned
 
     _base_query: Query | None = None
+    #: Relation paths (``("orders",)``) loaded through a filtered or sliced ``Prefetch``: the loaded
+    #: lists lack rows, and the results must say so (a save must not treat them as whole).
+    partial: tuple[tuple[str, ...], ...] = ()
+
+    def with_partial(self, paths: tuple[tuple[str, ...], ...]) -> Self:
+        """This adapter, loading results whose lists at ``paths`` lack rows."""
+        if paths == self.partial:
+            return self
+        clone = copy.copy(self)
+        clone.partial = paths
+        return clone
 
     def base_query(self) -> Query:
         """A query with the default ordering, what every QuerySet starts from: built once when the

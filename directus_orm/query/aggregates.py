@@ -19,6 +19,9 @@ from .schema import FieldInfo
 
 __all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum"]
 
+#: Kinds ``Sum`` and ``Avg`` accept; ``any``: the model cannot tell (a dict collection), the server decides.
+NUMERIC_KINDS = frozenset({"integer", "float", "any"})
+
 
 def _number(value: Any) -> Any:
     """A string from the database -> int or Decimal; numbers unchanged."""
@@ -38,6 +41,8 @@ class Aggregate:
 
     function: ClassVar[str] = ""
     allows_distinct: ClassVar[bool] = False
+    #: Only numeric fields (``Sum``, ``Avg``); a field of unknown kind (``any``) is let through.
+    numeric_only: ClassVar[bool] = False
 
     def __init__(self, field: str, *, distinct: bool = False) -> None:
         if not isinstance(field, str) or not field:
@@ -54,6 +59,16 @@ class Aggregate:
     @property
     def default_alias(self) -> str:
         return f"{self.field}__{self.function}"
+
+    def check(self, info: FieldInfo, method: str) -> None:
+        """Refuse, before any request, a field this aggregate cannot compute (Django refuses ``Sum`` and
+        ``Avg`` over non-numeric fields; Directus would answer 0 or NULL)."""
+        if self.numeric_only and info.kind not in NUMERIC_KINDS:
+            raise FieldError(
+                f"{method}({self!r}): {type(self).__name__} needs a numeric field; {self.field!r} is "
+                f"{info.kind or 'of unknown kind'}"
+                + (" (a relation: aggregate one of the related model's fields)" if info.relation else "")
+            )
 
     def convert(self, value: Any, info: FieldInfo | None) -> Any:
         """The server's value -> a Python value of the field's type."""
@@ -85,11 +100,13 @@ class Aggregate:
 class Sum(Aggregate):
     function = "sum"
     allows_distinct = True
+    numeric_only = True
 
 
 class Avg(Aggregate):
     function = "avg"
     allows_distinct = True
+    numeric_only = True
 
     def convert(self, value: Any, info: FieldInfo | None) -> Any:
         converted = super().convert(value, info)

@@ -17,7 +17,7 @@ from typing_extensions import Self
 
 from ..connection.client import Directus, collection_path, item_path
 from ..connection.registry import connections
-from ..exceptions import DirectusError, FieldError, Forbidden, RecordNotUnique
+from ..exceptions import DirectusError, FieldError, Forbidden, InvalidArgument, RecordNotUnique
 from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
@@ -289,9 +289,12 @@ class QuerySet(SyncFace, Generic[T]):
         with a queryset filters, sorts and slices the related rows (``deep[books][_filter|_sort|_limit]``).
         ``prefetch_related(None)`` clears the list."""
         if lookups == (None,):
-            return self._clone(related=(), deep=())
+            clone = self._clone(related=(), deep=())
+            clone._adapter = clone._adapter.with_partial(())
+            return clone
         clone = self
         deep = list(self._query.deep)
+        partial = list(self._adapter.partial)
         for lookup in lookups:
             prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(str(lookup))
             paths = self._relation_paths(prefetch.lookup, "prefetch_related", True)
@@ -302,7 +305,16 @@ class QuerySet(SyncFace, Generic[T]):
                 clone = clone._add_related(
                     [((*last[0], *inner), s, None) for inner, s in prefetch.queryset.query.related]
                 )
-        return clone._clone(deep=tuple(deep))
+                # The lists it loads lack rows: saving them must not drop the rows they lack.
+                names = tuple(prefetch.lookup.split("__"))
+                inner_query = prefetch.queryset.query
+                restricted = isinstance(inner_query.filter, dict) or inner_query.search is not None
+                if restricted or inner_query.is_sliced:
+                    partial.append(names)
+                partial.extend((*names, *p) for p in prefetch.queryset._adapter.partial)
+        clone = clone._clone(deep=tuple(deep))
+        clone._adapter = clone._adapter.with_partial(tuple(dict.fromkeys(partial)))
+        return clone
 
     def only(self, *fields: str) -> Self:
         """Read only these fields (and the primary key); ``author__name`` reads one field of a relation.
@@ -409,6 +421,7 @@ class QuerySet(SyncFace, Generic[T]):
                 f"{method}({agg!r}): Directus aggregates only the collection's own fields, not "
                 f"{agg.field!r} across a relation (annotate(n=Count('<to-many field>')) counts related rows)"
             )
+        agg.check(fp.field, method)
         return Column(alias, aggregate=agg, agg_field=fp.directus, agg_info=fp.field)
 
     @staticmethod
@@ -634,6 +647,8 @@ class QuerySet(SyncFace, Generic[T]):
     def iterator(self, chunk_size: int | None = None) -> ResultStream[T]:
         """Stream results, ``chunk_size`` rows per request (default: the alias's ``page_size``), with
         ``async for`` or plain ``for``."""
+        if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+            raise InvalidArgument(f"iterator(chunk_size=...) must be a positive integer, got {chunk_size!r}")
         return ResultStream(self, chunk_size)
 
     def __iter__(self) -> Iterator[T]:
@@ -833,6 +848,10 @@ class QuerySet(SyncFace, Generic[T]):
         adapter, pk = self._adapter, self._adapter.schema.pk_name
         if pk in fields:
             raise ValueError("bulk_update() cannot update the primary key")
+        unknown = [f for f in fields if adapter.schema.get_field(f) is None]
+        if unknown:
+            raise FieldError(f"bulk_update(): {adapter.label} has no field(s) {unknown}; fields: "
+                             f"{', '.join(adapter.schema.field_names())}")
         size = batch_size or len(objs) or 1
         updated = 0
         for start in range(0, len(objs), size):

@@ -174,10 +174,11 @@ async def test_delete_and_refresh_from_db(recorded: list[httpx.Request], admin: 
     assert (other.name, other.speakers) == ("Hellenic", 99)
     await other.refresh_from_db()
     assert (other.name, other.speakers) == ("Hellenic", 5) and other.get_changed_fields() == []
+    key = el.pk
     assert await el.delete() == (1, {COLLECTION: 1})
-    assert recorded[-1].method == "DELETE" and recorded[-1].url.path == f"/items/{COLLECTION}/{el.pk}"
-    assert not el.is_stored
-    assert not await Language.objects.filter(pk=el.pk).exists()
+    assert recorded[-1].method == "DELETE" and recorded[-1].url.path == f"/items/{COLLECTION}/{key}"
+    assert not el.is_stored and el.pk is None  # Django clears the pk
+    assert not await Language.objects.filter(pk=key).exists()
     with pytest.raises(Language.DoesNotExist):
         await other.refresh_from_db()
 
@@ -278,6 +279,7 @@ async def test_system_collection_model(recorded: list[httpx.Request], directus_s
     assert (await User.objects.get(pk=user.pk)).first_name == "Renamed"
     assert await User.objects.filter(email__in=[email, directus_server.email]).count() == 2
     assert await User.objects.filter(email=email).update(first_name="Bulk") == 1
+    key = user.pk
     await user.delete()
-    assert recorded[-1].method == "DELETE" and recorded[-1].url.path == f"/users/{user.pk}"
+    assert recorded[-1].method == "DELETE" and recorded[-1].url.path == f"/users/{key}"
     assert not await User.objects.filter(email=email).exists()

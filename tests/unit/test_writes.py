@@ -1,0 +1,124 @@
+"""What writes send, computed without a server: to-many changes from the loaded keys, the lists a
+filtered or sliced Prefetch marks partial, and arguments refused before any request."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+from typing import Any
+
+import pytest
+
+import directus_orm
+from directus_orm import Avg, DirectusModel, Prefetch, Sum
+from directus_orm.exceptions import FieldError, InvalidArgument, PartialRelationError
+from directus_orm.models.base import ModelAdapter, _state_of
+from directus_orm.models.related import RelatedManager, to_many_write
+
+
+class Shop(DirectusModel):
+    id: int | None = None
+    name: str
+    items: list[Item | int] = []
+
+    class Meta:
+        collection = "unit_shops"
+
+
+class Item(DirectusModel):
+    id: int | None = None
+    label: str | None = None
+    price: int = 0
+    shop: Shop | int | None = None
+
+    class Meta:
+        collection = "unit_items"
+
+
+class NoConnection:
+    """A connection that must not be used (o2m changes need no read)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"unexpected request: {name}")
+
+
+def write(shop: Shop) -> Any:
+    rel = Shop._meta.relations["items"]
+    return asyncio.run(to_many_write(NoConnection(), shop, "items", rel, []))  # type: ignore[arg-type]
+
+
+ROW = {"id": 1, "name": "s", "items": [{"id": 10, "label": "a", "price": 1, "shop": 1},
+                                       {"id": 11, "label": "b", "price": 2, "shop": 1}]}
+
+
+def test_unchanged_list_sends_nothing() -> None:
+    assert write(Shop._from_db(ROW)) is None
+
+
+def test_edit_add_remove_create_are_sent_as_changes() -> None:
+    shop = Shop._from_db(ROW)
+    first = shop.items[0]
+    assert isinstance(first, Item)
+    first.label = "A"
+    shop.items.pop(1)
+    shop.items.append(12)
+    shop.items.append(Item(label="new"))
+    change = write(shop)
+    assert change == {"create": [{"label": "new", "price": 0}],
+                      "update": [{"id": 10, "label": "A"}, {"id": 12}],
+                      "delete": [11]}
+
+
+def test_whole_list_over_a_partial_one_is_refused_before_any_request() -> None:
+    shop = ModelAdapter.for_model(Shop).with_partial((("items",),)).load(ROW, "default")
+    assert "items" in _state_of(shop).partial
+    shop.items.append(13)  # in place: fine, a change
+    assert write(shop) == {"update": [{"id": 13}]}
+    shop.items = [10]
+    with pytest.raises(PartialRelationError):
+        write(shop)
+
+
+def test_partial_marks_survive_copy_and_pickle() -> None:
+    shop = ModelAdapter.for_model(Shop).with_partial((("items",),)).load(ROW, "default")
+    assert "items" in _state_of(pickle.loads(pickle.dumps(shop))).partial
+    assert "items" in _state_of(shop.model_copy()).partial
+
+
+def test_prefetch_marks_only_restricting_querysets() -> None:
+    qs = Shop.objects.prefetch_related(Prefetch("items", queryset=Item.objects.filter(price__gt=1)))
+    assert qs._adapter.partial == (("items",),)
+    assert Shop.objects.prefetch_related(
+        Prefetch("items", queryset=Item.objects.order_by("-price")[:2]))._adapter.partial == (("items",),)
+    assert Shop.objects.prefetch_related(
+        Prefetch("items", queryset=Item.objects.order_by("-price")))._adapter.partial == ()
+    assert Shop.objects.prefetch_related("items")._adapter.partial == ()
+    assert qs.prefetch_related(None)._adapter.partial == ()
+
+
+def test_related_manager_has_the_sync_face() -> None:
+    shop = Shop._from_db(ROW)
+    manager = shop.related.items
+    assert isinstance(manager, RelatedManager)
+    assert callable(manager.sync.add) and callable(manager.sync.clear)
+    with pytest.raises(FieldError, match="not a to-many"):
+        _ = shop.related.name
+
+
+@pytest.mark.parametrize("agg", [Sum("label"), Avg("label")])
+def test_sum_and_avg_refuse_non_numeric_fields(agg: Any) -> None:
+    with pytest.raises(FieldError, match="numeric"):
+        asyncio.run(Item.objects.aggregate(agg))  # no connection is configured: refused before
+
+
+def test_chunk_and_page_sizes_below_one_are_refused_when_given() -> None:
+    for size in (0, -1):
+        with pytest.raises(InvalidArgument):
+            Item.objects.iterator(chunk_size=size)
+    with pytest.raises(ValueError):
+        directus_orm.configure({"default": {"url": "http://127.0.0.1:1", "page_size": 0}})
+
+
+def test_bulk_update_unknown_field_is_a_field_error() -> None:
+    with pytest.raises(FieldError, match="nope"):
+        asyncio.run(Item.objects.bulk_update([Item(id=1)], ["nope"]))
