@@ -12,7 +12,11 @@ The hierarchy (with the Directus error codes each class stands for)::
 
     DirectusError
     ├── ImproperlyConfigured
+    ├── InvalidArgument                     also a ValueError
+    ├── NotStored                           also a ValueError
+    ├── PartialRelationError
     ├── FieldError
+    │   └── SchemaMismatch
     ├── UnsupportedLookup
     ├── ObjectDoesNotExist                  each model's Model.DoesNotExist
     ├── MultipleObjectsReturned             each model's own subclass

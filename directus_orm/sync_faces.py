@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .connection.registry import ConnectionHandler, _Override
     from .models.base import DirectusModel
     from .models.manager import BaseManager
+    from .models.related import RelatedAccessor, RelatedManager
     from .query.aggregates import Aggregate
     from .query.compiler import Query
     from .query.q import Q
@@ -34,9 +35,12 @@ __all__ = [
     "SyncDirectus",
     "SyncDirectusModel",
     "SyncQuerySet",
+    "SyncRelatedManager",
 ]
 
 M = TypeVar("M", bound="DirectusModel")
+R = TypeVar("R", bound="DirectusModel")
+R_contra = TypeVar("R_contra", bound="DirectusModel", contravariant=True)
 S = TypeVar("S")
 T = TypeVar("T")
 
@@ -125,6 +129,8 @@ class SyncDirectusModel(Protocol):
     @property
     def deferred_fields(self) -> frozenset[str]: ...
     def get_changed_fields(self) -> list[str]: ...
+    @property
+    def related(self) -> RelatedAccessor: ...
     def save(
         self, update_fields: Iterable[str] | None = ..., *, force_insert: bool = ..., using: str | None = ...
     ) -> None: ...
@@ -180,6 +186,15 @@ class SyncBaseManager(Protocol[M]):
     def update(self, **values: Any) -> int: ...
     def bulk_create(self, objs: Iterable[M], batch_size: int | None = ...) -> list[M]: ...
     def bulk_update(self, objs: Iterable[M], fields: Sequence[str], batch_size: int | None = ...) -> int: ...
+
+
+class SyncRelatedManager(Protocol[R_contra]):
+    """``RelatedManager.sync``: see :class:`directus_orm.models.related.RelatedManager`."""
+
+    def add(self, *objs: R_contra | Any, using: str | None = ...) -> None: ...
+    def remove(self, *objs: R_contra | Any, using: str | None = ...) -> None: ...
+    def set(self, objs: Iterable[R_contra | Any], *, clear: bool = ..., using: str | None = ...) -> None: ...
+    def clear(self, *, using: str | None = ...) -> None: ...
 
 
 class SyncQuerySet(Protocol[T]):
@@ -255,6 +270,8 @@ class SyncAccessor(Protocol):
     def __get__(self, instance: DirectusModel, owner: Any) -> SyncDirectusModel: ...
     @overload
     def __get__(self, instance: BaseManager[M], owner: Any) -> SyncBaseManager[M]: ...
+    @overload
+    def __get__(self, instance: RelatedManager[R], owner: Any) -> SyncRelatedManager[R]: ...
     @overload
     def __get__(self, instance: QuerySet[T], owner: Any) -> SyncQuerySet[T]: ...
     @overload
