@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from uuid import UUID
 
 from pydantic_core import to_jsonable_python
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["RelatedAccessor", "RelatedManager", "Unlinks", "mark_partial", "to_many_write", "unlink"]
 
 R = TypeVar("R", bound="DirectusModel")
+#: A related row named by its primary key instead of an instance.
+RelatedKey = int | str | UUID
 
 
 def _key(item: Any) -> Any:
@@ -240,7 +243,7 @@ class RelatedManager(SyncFace, Generic[R]):
         state.assigned = state.assigned - {name}
 
     # -- Django's related-manager API ---------------------------------------------------------------
-    async def add(self, *objs: R | Any, using: str | None = None) -> None:
+    async def add(self, *objs: R | RelatedKey, using: str | None = None) -> None:
         """Relate these stored objects (or keys): one PATCH of the owner. One-to-many: their foreign key
         is set to the owner; many-to-many: a junction row is created for each object not linked yet
         (one read finds those)."""
@@ -259,7 +262,7 @@ class RelatedManager(SyncFace, Generic[R]):
                 await self._write(conn, {"create": [{marker.target: k} for k in new]})
         self._local(list(objs), keys, add=True)
 
-    async def remove(self, *objs: R | Any, using: str | None = None) -> None:
+    async def remove(self, *objs: R | RelatedKey, using: str | None = None) -> None:
         """Unrelate these objects (or keys). One-to-many: their foreign key is set to NULL - or, if the
         Directus relation's "deselect action" is *delete*, the rows are deleted - and a foreign key the
         related model declares non-nullable is refused before any request (Django's rule).
@@ -277,7 +280,7 @@ class RelatedManager(SyncFace, Generic[R]):
             await self._unlink(conn, [j for k in keys for j in linked.get(str(k), [])])
         self._local(list(objs), keys)
 
-    async def set(self, objs: Iterable[R | Any], *, clear: bool = False, using: str | None = None) -> None:
+    async def set(self, objs: Iterable[R | RelatedKey], *, clear: bool = False, using: str | None = None) -> None:
         """Make ``objs`` the whole relation: rows related now and not in ``objs`` are removed (as in
         ``remove()``), the others added. ``clear=True`` clears first (two requests)."""
         objs = list(objs)
