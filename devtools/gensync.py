@@ -187,6 +187,15 @@ def _signature(name: str, args: ast.arguments, returns: str) -> list[str]:
     return [f"def {name}(", *(f"    {p}," for p in _split_params(params)), f") -> {returns}: ..."]
 
 
+def _rewrap(line: str) -> list[str]:
+    """A one-line signature that renaming a type variable made too long, wrapped again."""
+    if len(line) + 4 <= LINE or not line.startswith("def "):
+        return [line]
+    fn = ast.parse(line.replace(": ...", ": pass", 1)).body[0]
+    assert isinstance(fn, ast.FunctionDef) and fn.returns is not None
+    return _signature(fn.name, fn.args, ast.unparse(fn.returns))
+
+
 def _no_defaults(args: ast.arguments) -> ast.arguments:
     """The parameters with each default shown as ``...`` (as in stubs)."""
     return ast.arguments(
@@ -434,7 +443,8 @@ def generate() -> str:
         renames = {var.__name__: pname for var, pname in zip(face.params, protocol_params, strict=False)}
         body: list[str] = []
         for member in face.members:
-            body.extend(_rename(line, renames) for line in member.text)
+            for line in member.text:
+                body.extend(_rewrap(_rename(line, renames)))
             if any("@overload" in line for line in member.text):
                 needs_typing.add("overload")
         generic = f"Protocol[{', '.join(protocol_params)}]" if protocol_params else "Protocol"

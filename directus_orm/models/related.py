@@ -280,7 +280,9 @@ class RelatedManager(SyncFace, Generic[R]):
             await self._unlink(conn, [j for k in keys for j in linked.get(str(k), [])])
         self._local(list(objs), keys)
 
-    async def set(self, objs: Iterable[R | RelatedKey], *, clear: bool = False, using: str | None = None) -> None:
+    async def set(
+        self, objs: Iterable[R | RelatedKey], *, clear: bool = False, using: str | None = None
+    ) -> None:
         """Make ``objs`` the whole relation: rows related now and not in ``objs`` are removed (as in
         ``remove()``), the others added. ``clear=True`` clears first (two requests)."""
         objs = list(objs)
