@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "ConnectionClosed",
     "ContainsNullValues",
     "ContentTooLarge",
     "DirectusError",
@@ -31,11 +32,13 @@ __all__ = [
     "InvalidForeignKey",
     "InvalidIP",
     "InvalidInvite",
+    "InvalidKey",
     "InvalidOTP",
     "InvalidPathParameter",
     "InvalidPayload",
     "InvalidProvider",
     "InvalidQuery",
+    "InvalidRequest",
     "InvalidToken",
     "LimitExceeded",
     "MethodNotAllowed",
@@ -44,6 +47,7 @@ __all__ = [
     "NotNullViolation",
     "ObjectDoesNotExist",
     "OutOfTime",
+    "QueryTooLarge",
     "RangeNotSatisfiable",
     "RecordNotUnique",
     "RequestTimeout",
@@ -51,6 +55,7 @@ __all__ = [
     "RouteNotFound",
     "ServiceUnavailable",
     "TokenExpired",
+    "UnexpectedResponse",
     "UnprocessableContent",
     "UnsupportedLookup",
     "UnsupportedMediaType",
@@ -76,6 +81,24 @@ class FieldError(DirectusError):
 
 class UnsupportedLookup(DirectusError):
     """A lookup name is unknown, or Directus cannot evaluate it for this field (raised before sending)."""
+
+
+class InvalidRequest(DirectusError, ValueError):
+    """The request cannot be built: a header value that is not latin-1, a URL httpx refuses ...
+    (raised before anything is sent)."""
+
+
+class InvalidKey(InvalidRequest):
+    """A primary key that cannot address an item endpoint: it would be read as a route
+    (``/users/me``) or does not fit in a URL. Reads by such a key use a filter query instead."""
+
+
+class QueryTooLarge(InvalidRequest):
+    """A query too large to send at all, even in a request body (over ``max_payload`` bytes)."""
+
+
+class ConnectionClosed(DirectusError, RuntimeError):
+    """The connection (its pool) was closed with ``aclose()``; build a new one."""
 
 
 class ObjectDoesNotExist(DirectusError):
@@ -104,7 +127,8 @@ def _rebuild_network_error(cls: type[NetworkError], message: str, method: str, p
 
 
 class RequestTimeout(NetworkError):
-    """The request timed out (connect, read, write or pool timeout)."""
+    """The request timed out: a connect, read, write or pool timeout, the connection's total
+    ``deadline`` for the request, or the wait for another request's login/refresh."""
 
 
 class APIError(DirectusError):
@@ -150,6 +174,27 @@ def _rebuild_api_error(cls: type[APIError], *args: Any) -> APIError:
     message, status, code, extensions, errors, method, path = args
     return cls(message, status=status, code=code, extensions=extensions, errors=errors,
                method=method, path=path)
+
+
+class UnexpectedResponse(APIError):
+    """The answer is not a Directus answer: a redirect, an HTML page, a body that is not JSON, an
+    empty answer where Directus sends data ... (a proxy, a maintenance page, a wrong URL).
+    ``status``, ``content_type``, ``method`` and ``path`` say what came back from where. A write
+    answered this way may or may not have happened: check before repeating it."""
+
+    def __init__(self, message: str, *, status: int, content_type: str = "", method: str = "",
+                 path: str = "") -> None:
+        self.content_type = content_type
+        super().__init__(message, status=status, method=method, path=path)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_unexpected, (type(self), self.message, self.status, self.content_type,
+                                      self.method, self.path))
+
+
+def _rebuild_unexpected(cls: type[UnexpectedResponse], message: str, status: int, content_type: str,
+                        method: str, path: str) -> UnexpectedResponse:
+    return cls(message, status=status, content_type=content_type, method=method, path=path)
 
 
 # --- authentication (mostly 401) -------------------------------------------------------------------
