@@ -186,6 +186,7 @@ class UnexpectedResponse(APIError):
                  path: str = "") -> None:
         self.content_type = content_type
         super().__init__(message, status=status, method=method, path=path)
+        self.args = (f"{message} ({method} {path})" if method else message,)  # no Directus code to show
 
     def __reduce__(self) -> Any:
         return (_rebuild_unexpected, (type(self), self.message, self.status, self.content_type,

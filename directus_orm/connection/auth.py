@@ -33,7 +33,13 @@ from typing import Any
 
 import httpx
 
-from ..exceptions import AuthenticationError, DirectusError, ImproperlyConfigured, RequestTimeout
+from ..exceptions import (
+    AuthenticationError,
+    DirectusError,
+    ImproperlyConfigured,
+    NetworkError,
+    RequestTimeout,
+)
 from .answers import json_object, unexpected
 from .retries import within
 
@@ -56,6 +62,10 @@ class DirectusAuth(httpx.Auth):
 
     def forget(self) -> None:
         """Drop the credentials after a logout."""
+
+    def grant_failed(self, error: DirectusError) -> None:
+        """The login/refresh request this auth's flow sent failed with ``error`` (a network error):
+        requests that waited for it fail with it too."""
 
     @property
     def authenticated(self) -> bool:
@@ -188,6 +198,9 @@ class _RefreshingAuth(DirectusAuth):
     def _can_login(self) -> bool:
         return False
 
+    def grant_failed(self, error: DirectusError) -> None:
+        self._failure = error
+
     # -- getting a credential ---------------------------------------------------------------------
     def _grant_steps(self, login: bool, *, explicit: bool = False) -> GrantSteps:
         """The requests that get a new credential: a refresh, or a login (also when a refresh is
@@ -236,6 +249,12 @@ class _RefreshingAuth(DirectusAuth):
                     yield True
                 except Exception as exc:
                     self._failure = exc
+                    raise
+                except BaseException:
+                    # The flow was closed while its grant request was out: that request failed (the
+                    # connection notes the precise error next) or was cancelled.
+                    self._failure = NetworkError("the login/refresh request failed",
+                                                 method=request.method, path=request.url.path)
                     raise
                 else:
                     self._failure = None

@@ -252,16 +252,19 @@ class Directus(SyncFace):
                 response = await client.send(request, auth=auth)
             except httpx.TimeoutException as exc:
                 failed = _failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
-                raise RequestTimeout(f"timed out: {type(exc).__name__}", method=failed.method,
-                                     path=failed.url.path) from None
+                error: NetworkError = RequestTimeout(f"timed out: {type(exc).__name__}",
+                                                     method=failed.method, path=failed.url.path)
+                raise _noted(error, failed is not request, auth) from None
             except RETRY_EXCEPTIONS as exc:
-                if last or _failed_request(exc, request) is not request:
-                    raise _network_error(exc, request) from None
+                grant = _failed_request(exc, request) is not request
+                if last or grant:
+                    raise _noted(_network_error(exc, request), grant, auth) from None
                 logger.debug("%s %s: %s, retrying", request.method, request.url.path, type(exc).__name__)
                 await asyncio.sleep(retries.wait(attempt) or 0.0)
                 continue
             except httpx.RequestError as exc:  # transport failures, but also decoding / redirect loops
-                raise _network_error(exc, request) from None
+                grant = _failed_request(exc, request) is not request
+                raise _noted(_network_error(exc, request), grant, auth) from None
             except RuntimeError:
                 if client.is_closed:
                     raise ConnectionClosed("this connection's pool was closed during the request") from None
@@ -418,6 +421,13 @@ def _failed_request(exc: httpx.RequestError, default: httpx.Request) -> httpx.Re
         return exc.request
     except RuntimeError:  # httpx raises this when the exception carries no request
         return default
+
+
+def _noted(error: NetworkError, grant: bool, auth: httpx.Auth | None) -> NetworkError:
+    """``error``; when a login/refresh request failed, its auth learns it first (for its waiters)."""
+    if grant and isinstance(auth, DirectusAuth):
+        auth.grant_failed(error)
+    return error
 
 
 def _network_error(exc: httpx.RequestError, request: httpx.Request) -> NetworkError:
