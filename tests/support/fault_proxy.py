@@ -144,7 +144,8 @@ class FaultProxy:
             return False
         if fault == "stall":
             with contextlib.suppress(ConnectionError):  # ends early when the proxy closes
-                await asyncio.wait_for(_until_closed(writer), min(float(opts.get("seconds", MAX_WAIT)), MAX_WAIT))
+                seconds = min(float(opts.get("seconds", MAX_WAIT)), MAX_WAIT)
+                await asyncio.wait_for(_until_closed(writer), seconds)
             return False
         if fault == "fake":
             writer.write(_fake(opts.get("status", 200), opts.get("headers", {}), opts.get("body", b"")))
