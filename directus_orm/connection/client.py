@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
 import logging
 import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import urlencode
 
 import httpx
-from pydantic_core import to_jsonable_python
 
 from ..exceptions import (
     APIError,
@@ -28,7 +25,15 @@ from ..sync import SyncFace
 from . import logs
 from .answers import check_status, json_object, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
-from .paths import SYSTEM_ENDPOINTS, collection_path, encode_params, item_path, key_in_path
+from .paths import (
+    SYSTEM_ENDPOINTS,
+    collection_path,
+    encode_params,
+    item_path,
+    key_in_path,
+    query_body,
+    query_string_length,
+)
 from .pool import ConnectionPool
 from .retries import DEFAULT_DEADLINE, IDEMPOTENT_METHODS, RETRY_EXCEPTIONS, Retries, retries_from, within
 
@@ -204,8 +209,10 @@ class Directus(SyncFace):
         method = method.upper()
         url = path if path.startswith(("http://", "https://")) else f"{self.url}/{path.lstrip('/')}"
         encoded = encode_params(params)
-        if method == "GET" and params and encoded and len(urlencode(encoded)) > MAX_QUERY_IN_URL:
-            method, json, encoded = "SEARCH", self._search_body(url, params), None
+        if (method == "GET" and params and encoded
+                and query_string_length(encoded, MAX_QUERY_IN_URL) > MAX_QUERY_IN_URL):
+            method, content, encoded = "SEARCH", self._search_body(url, params, encoded), None
+            headers = {**(headers or {}), "Content-Type": "application/json"}
         try:
             client = self.pool.client()
         except RuntimeError:
@@ -225,16 +232,14 @@ class Directus(SyncFace):
             raise RequestTimeout(f"no complete answer within the deadline ({self.deadline:g} s)",
                                  method=method, path=request.url.path) from None
 
-    def _search_body(self, url: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _search_body(self, url: str, params: Mapping[str, Any], encoded: Mapping[str, str]) -> bytes:
         path = httpx.URL(url).path
         if not _searchable(path):
             raise QueryTooLarge(f"the query is too long for a URL and {path} cannot read it from a body")
-        body = {"query": to_jsonable_python({k: v for k, v in params.items() if v is not None},
-                                            fallback=str)}
-        size = len(jsonlib.dumps(body, separators=(",", ":")))
-        if size > self.max_payload:
+        body = query_body(params, encoded)
+        if len(body) > self.max_payload:
             raise QueryTooLarge(
-                f"the query takes {size:,} bytes, over the server's payload limit ({self.max_payload:,} "
+                f"the query takes {len(body):,} bytes, over the server's payload limit ({self.max_payload:,} "
                 "bytes, MAX_PAYLOAD_SIZE): split it (e.g. fewer keys per filter)"
             )
         return body

@@ -200,7 +200,7 @@ async def test_answers_that_are_not_directus_raise_typed_errors(
 
 
 async def test_non_json_login_and_refresh_answers(proxy: FaultProxy, schema: Any) -> None:
-    html = {"headers": {"Content-Type": "text/html"}, "body": b"<html>proxy error</html>"}
+    html: dict[str, Any] = {"headers": {"Content-Type": "text/html"}, "body": b"<html>proxy error</html>"}
     proxy.add("fake", on("POST", "/auth/login"), **html)
     async with Directus(proxy.url, email=USER_EMAIL, password=USER_PASSWORD) as conn:
         with pytest.raises(UnexpectedResponse) as caught:
@@ -219,7 +219,7 @@ async def test_long_in_lists_and_keys(via_proxy: FaultProxy, raw: httpx.AsyncCli
     keys = [r["id"] for r in response.json()["data"]]
     try:
         wanted = Number.objects.filter(id__in=range(20_000))
-        assert sorted(n.id for n in await wanted) == sorted(keys)
+        assert sorted(n.id or 0 for n in await wanted) == sorted(keys)
         assert await wanted.count() == 30
         assert await Number.objects.filter(id__in=range(keys[5], 20_000)).update(v="u") == 25
         assert sum(r["v"] == "u" for r in await rows(raw, NUMBERS)) == 25
@@ -255,7 +255,7 @@ async def test_a_stalled_refresh_fails_every_waiter_within_the_timeout(
                                    json={"email": USER_EMAIL, "password": USER_PASSWORD})).json()["data"]
     proxy.add("stall", on("POST", "/auth/refresh"), times=None, seconds=8)
     async with Directus(proxy.url, access_token=grant["access_token"], refresh_token=grant["refresh_token"],
-                        expires=1, timeout=1, deadline=None) as conn:
+                        expires=1, timeout=1) as conn:
         started = time.monotonic()
         results = await asyncio.gather(*(conn.get("/users/me") for _ in range(4)), return_exceptions=True)
         elapsed = time.monotonic() - started
