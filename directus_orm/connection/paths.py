@@ -155,4 +155,6 @@ def query_string_length(encoded: Mapping[str, str], limit: int) -> int:
     """The length of the encoded query string, or a lower bound past ``limit`` (percent-encoding only
     lengthens, so a long raw length needs no encoding to be known too long)."""
     raw = sum(len(k) + len(v) + 2 for k, v in encoded.items())
-    return raw if raw > limit else len(urlencode(encoded))
+    if raw > limit or raw * 3 <= limit:  # percent-encoding at most triples a character
+        return raw
+    return len(urlencode(encoded))
