@@ -192,20 +192,13 @@ class Directus(SyncFace):
         check_status(response)
         return response
 
-    async def _exchange(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        files: Any = None,
-        data: Any = None,
-        content: bytes | None = None,
-        auth: httpx.Auth | None = None,
-    ) -> httpx.Response:
-        """Build, send (retrying reads) within the deadline, and return the answer unchecked."""
+    async def _exchange(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """Build, send (retrying reads) within the deadline, and return the answer unchecked.
+        ``options``: :meth:`send`'s keyword arguments."""
+        params: Mapping[str, Any] | None = options.get("params")
+        headers: Mapping[str, str] | None = options.get("headers")
+        content: bytes | None = options.get("content")
+        json, files, data, auth = (options.get(k) for k in ("json", "files", "data", "auth"))
         method = method.upper()
         url = path if path.startswith(("http://", "https://")) else f"{self.url}/{path.lstrip('/')}"
         encoded = encode_params(params)
