@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 
 from ..exceptions import UnexpectedResponse, error_from_response
+from .paths import SYSTEM_ENDPOINTS
+
+_DATA_SEGMENTS = frozenset(SYSTEM_ENDPOINTS.values())
 
 __all__ = ["check_status", "json_object", "unexpected"]
 
@@ -25,6 +28,14 @@ def unexpected(response: httpx.Response, why: str) -> UnexpectedResponse:
     return UnexpectedResponse(
         f"not a Directus answer: HTTP {response.status_code}, {shown}, {len(response.content)} bytes ({why})",
         status=response.status_code, content_type=content_type, method=method, path=path,
+    )
+
+
+def _data_path(path: str) -> bool:
+    """An ``/items/...`` or system collection path (the server may live under a path prefix)."""
+    segments = path.strip("/").split("/")
+    return "items" in segments[:-1] or (
+        not {"utils", "auth", "server", "assets"} & set(segments) and bool(_DATA_SEGMENTS & set(segments))
     )
 
 
@@ -49,6 +60,10 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
     endpoints answering 200 with nothing); anything else raises :class:`UnexpectedResponse`."""
     check_status(response)
     if not response.content:
+        if response.status_code != 204 and _data_path(response.request.url.path):
+            # Directus answers an item or collection request with JSON, or 204 when there is nothing
+            # to send back (a write whose row the role may not read).
+            raise unexpected(response, "an empty answer where Directus sends data or 204")
         return None
     try:
         body = response.json()

@@ -186,6 +186,15 @@ async def test_answers_that_are_not_directus_raise_typed_errors(
     assert not obj.is_stored
     assert await rows(raw, KEYED) == []
 
+    (await raw.post(f"/items/{KEYED}", json={"id": "kept", "v": "old"})).raise_for_status()
+    kept = await Keyed.objects.get(pk="kept")
+    kept.v = "new"
+    via_proxy.add("fake", on("PATCH", f"/items/{KEYED}/kept"))  # 200, no body: not Directus
+    with pytest.raises(UnexpectedResponse):
+        await kept.save()
+    assert kept.get_changed_fields() and (await rows(raw, KEYED))[0]["v"] == "old"
+    await raw.delete(f"/items/{KEYED}/kept")
+
     via_proxy.add("fake", on("GET", f"/items/{KEYED}"), status=301)
     with pytest.raises(UnexpectedResponse):
         await Keyed.objects.all()
