@@ -263,6 +263,9 @@ class Directus(SyncFace):
             except httpx.RequestError as exc:  # transport failures, but also decoding / redirect loops
                 grant = _failed_request(exc, request) is not request
                 raise _noted(_network_error(exc, request), grant, auth) from None
+            except (UnicodeError, httpx.InvalidURL) as exc:  # e.g. a credential that is not latin-1
+                raise InvalidRequest(f"cannot send {request.method} {request.url.path}: "
+                                     f"{type(exc).__name__} (a header or URL value)") from None
             except RuntimeError:
                 if client.is_closed:
                     raise ConnectionClosed("this connection's pool was closed during the request") from None
