@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from . import orm_side
+from .in_list import case_in_list
 from .raw_side import LIMITS, TIMEOUT, Raw
 from .replay import URL as REPLAY_URL
 from .replay import capture
@@ -40,7 +41,7 @@ from .suite import (
     spread_pks,
 )
 
-CASES = ("pk", "rows", "concurrent", "stream", "bulk", "compile")
+CASES = ("pk", "rows", "concurrent", "stream", "bulk", "compile", "in_list")
 
 
 def _say(msg: str) -> None:
@@ -83,7 +84,8 @@ async def _server_cases(url: str, token: str, sizes: Sizes, cases: list[str]) ->
         checks = await parity(url, token, sizes)
         for line in checks:
             _say("  " + line)
-        runners = {"pk": case_pk, "rows": case_rows, "concurrent": case_concurrent, "bulk": case_bulk}
+        runners = {"pk": case_pk, "rows": case_rows, "concurrent": case_concurrent, "bulk": case_bulk,
+                   "in_list": case_in_list}
         for key in cases:
             if key in runners:
                 _say(f"case {key}")

@@ -20,6 +20,10 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── UnsupportedLookup
     ├── ObjectDoesNotExist                  each model's Model.DoesNotExist
     ├── MultipleObjectsReturned             each model's own subclass
+    ├── InvalidRequest                      also a ValueError
+    │   ├── InvalidKey
+    │   └── QueryTooLarge
+    ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
     ├── DeferredFieldError                  also an AttributeError; directus_orm.models
     ├── NetworkError
@@ -58,6 +62,7 @@ The hierarchy (with the Directus error codes each class stands for)::
         ├── RequestsExceeded                REQUESTS_EXCEEDED, EMAIL_LIMIT_EXCEEDED
         ├── ServiceUnavailable              SERVICE_UNAVAILABLE, OUT_OF_DATE ...
         ├── OutOfTime                       OUT_OF_TIME
+        ├── UnexpectedResponse              not a Directus answer (HTML, empty 301, ...)
         └── InternalServerError             INTERNAL_SERVER_ERROR
 """
 
@@ -69,6 +74,7 @@ from typing import Any
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "ConnectionClosed",
     "ContainsNullValues",
     "ContentTooLarge",
     "DirectusError",
@@ -84,11 +90,13 @@ __all__ = [
     "InvalidForeignKey",
     "InvalidIP",
     "InvalidInvite",
+    "InvalidKey",
     "InvalidOTP",
     "InvalidPathParameter",
     "InvalidPayload",
     "InvalidProvider",
     "InvalidQuery",
+    "InvalidRequest",
     "InvalidToken",
     "LimitExceeded",
     "MethodNotAllowed",
@@ -99,6 +107,7 @@ __all__ = [
     "ObjectDoesNotExist",
     "OutOfTime",
     "PartialRelationError",
+    "QueryTooLarge",
     "RangeNotSatisfiable",
     "RecordNotUnique",
     "RequestTimeout",
@@ -108,6 +117,7 @@ __all__ = [
     "ServiceUnavailable",
     "SyncUsageError",
     "TokenExpired",
+    "UnexpectedResponse",
     "UnprocessableContent",
     "UnsupportedLookup",
     "UnsupportedMediaType",
@@ -153,6 +163,24 @@ class PartialRelationError(DirectusError):
     assigned as a whole: saving it cannot tell which of the rows it lacks should stay related."""
 
 
+class InvalidRequest(DirectusError, ValueError):
+    """The request cannot be built: a header value that is not latin-1, a URL httpx refuses ...
+    (raised before anything is sent)."""
+
+
+class InvalidKey(InvalidRequest):
+    """A primary key that cannot address an item endpoint: it would be read as a route
+    (``/users/me``) or does not fit in a URL. Reads by such a key use a filter query instead."""
+
+
+class QueryTooLarge(InvalidRequest):
+    """A query too large to send at all, even in a request body (over ``max_payload`` bytes)."""
+
+
+class ConnectionClosed(DirectusError, RuntimeError):
+    """The connection (its pool) was closed with ``aclose()``; build a new one."""
+
+
 class ObjectDoesNotExist(DirectusError):
     """``get()`` found no row. Each model has its own ``Model.DoesNotExist`` subclass."""
 
@@ -183,7 +211,8 @@ def _rebuild_network_error(cls: type[NetworkError], message: str, method: str, p
 
 
 class RequestTimeout(NetworkError):
-    """The request timed out (connect, read, write or pool timeout)."""
+    """The request timed out: a connect, read, write or pool timeout, the connection's total
+    ``deadline`` for the request, or the wait for another request's login/refresh."""
 
 
 class APIError(DirectusError):
@@ -229,6 +258,28 @@ def _rebuild_api_error(cls: type[APIError], *args: Any) -> APIError:
     message, status, code, extensions, errors, method, path = args
     return cls(message, status=status, code=code, extensions=extensions, errors=errors,
                method=method, path=path)
+
+
+class UnexpectedResponse(APIError):
+    """The answer is not a Directus answer: a redirect, an HTML page, a body that is not JSON, an
+    empty answer where Directus sends data ... (a proxy, a maintenance page, a wrong URL).
+    ``status``, ``content_type``, ``method`` and ``path`` say what came back from where. A write
+    answered this way may or may not have happened: check before repeating it."""
+
+    def __init__(self, message: str, *, status: int, content_type: str = "", method: str = "",
+                 path: str = "") -> None:
+        self.content_type = content_type
+        super().__init__(message, status=status, method=method, path=path)
+        self.args = (f"{message} ({method} {path})" if method else message,)  # no Directus code to show
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_unexpected, (type(self), self.message, self.status, self.content_type,
+                                      self.method, self.path))
+
+
+def _rebuild_unexpected(cls: type[UnexpectedResponse], message: str, status: int, content_type: str,
+                        method: str, path: str) -> UnexpectedResponse:
+    return cls(message, status=status, content_type=content_type, method=method, path=path)
 
 
 # --- authentication (mostly 401) -------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Connections: transport (pool), authentication, the ``Directus`` client and the registry."""
 
 from .auth import DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
-from .client import Directus, collection_path, item_path
+from .client import Directus, collection_path, item_path, key_in_path
 from .pool import ConnectionPool
 from .registry import DEFAULT_ALIAS, ConnectionHandler, configure, connections
+from .retries import Retries
 
 __all__ = [
     "DEFAULT_ALIAS",
@@ -12,6 +13,7 @@ __all__ = [
     "Directus",
     "DirectusAuth",
     "PasswordAuth",
+    "Retries",
     "SessionAuth",
     "StaticToken",
     "TokenAuth",
@@ -19,4 +21,5 @@ __all__ = [
     "configure",
     "connections",
     "item_path",
+    "key_in_path",
 ]

@@ -7,8 +7,13 @@
 * :class:`SessionAuth` - a ``directus_session_token`` cookie (session mode), refreshed the same way.
 
 Refreshing is single-flight: when many concurrent requests find the token stale, one refresh request is
-sent and the others wait for it. The refresh and login requests are yielded from the auth flow, so they
-travel through the same client and pool as the request that needed them.
+sent and the others wait for it (at most as long as one such request may take); when it fails, they
+all fail with its error at once. The refresh and login requests are yielded from the auth flow, so they
+travel through the same client and pool, with the same timeouts, as the request that needed them.
+
+A password the server refused is not sent again for a while (``login_backoff`` seconds, doubling up to
+``max_login_backoff``): Directus suspends a user after 25 failed logins. A refused refresh (its answer
+was lost, the refresh token was revoked) falls back on a login when the password is known.
 
 Tokens live only in private attributes; ``repr()`` shows the kind of credentials, never their value.
 """
@@ -17,16 +22,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import copy
 import json
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
 from typing import Any
 
 import httpx
 
-from ..exceptions import DirectusError, ImproperlyConfigured, error_from_response
+from ..exceptions import (
+    AuthenticationError,
+    DirectusError,
+    ImproperlyConfigured,
+    NetworkError,
+    RequestTimeout,
+)
+from .answers import json_object, unexpected
+from .retries import within
 
 __all__ = ["DirectusAuth", "PasswordAuth", "SessionAuth", "StaticToken", "TokenAuth"]
 
@@ -47,6 +62,10 @@ class DirectusAuth(httpx.Auth):
 
     def forget(self) -> None:
         """Drop the credentials after a logout."""
+
+    def grant_failed(self, error: DirectusError) -> None:
+        """The login/refresh request this auth's flow sent failed with ``error`` (a network error):
+        requests that waited for it fail with it too."""
 
     @property
     def authenticated(self) -> bool:
@@ -97,6 +116,37 @@ def _error_code(response: httpx.Response) -> str | None:
     return code if isinstance(code, str) else None
 
 
+GrantSteps = Generator[httpx.Request, httpx.Response, None]
+
+
+def _bounded(grant: httpx.Request, request: httpx.Request) -> httpx.Request:
+    """The grant request with the timeouts of the request that needed it (an ``httpx.Request`` built
+    outside a client carries none: httpcore would wait forever)."""
+    timeout = request.extensions.get("timeout")
+    if timeout is not None and "timeout" not in grant.extensions:
+        grant.extensions = {**grant.extensions, "timeout": timeout}
+    return grant
+
+
+def _lock_wait(request: httpx.Request) -> float | None:
+    """How long a request waits for another's login/refresh: what one grant request may take."""
+    timeout = request.extensions.get("timeout")
+    if not isinstance(timeout, dict):
+        return None
+    parts = [timeout.get(k) for k in ("connect", "write", "read")]
+    known = [p for p in parts if isinstance(p, (int, float))]
+    return sum(known) if known else None
+
+
+def _copy(exc: Exception) -> Exception:
+    """A fresh instance of a failure to raise in another task (one instance raised in several
+    tasks would mix their tracebacks)."""
+    try:
+        return copy.copy(exc)
+    except Exception:  # not copyable: raise the instance itself
+        return exc
+
+
 class _RefreshingAuth(DirectusAuth):
     """Shared machinery: an expiring access credential, a refresh request, single-flight locking."""
 
@@ -104,6 +154,9 @@ class _RefreshingAuth(DirectusAuth):
     leeway = 5.0
     #: whether a ``401 TOKEN_EXPIRED`` answer triggers a refresh and one retry
     refresh_when_expired = True
+    #: seconds a refused password is not sent again (doubling per refusal, up to max_login_backoff)
+    login_backoff = 2.0
+    max_login_backoff = 300.0
 
     def __init__(self, base_url: str) -> None:
         self._base_url = base_url.rstrip("/")
@@ -116,6 +169,11 @@ class _RefreshingAuth(DirectusAuth):
             weakref.WeakKeyDictionary()
         )
         self._locks_guard = threading.Lock()
+        self._attempts = 0  # grants tried; with _failure, lets waiters see one failed while they waited
+        self._failure: Exception | None = None
+        self._refused: AuthenticationError | None = None  # the last refused login, while backing off
+        self._refused_until = 0.0
+        self._refusals = 0
 
     # -- hooks for subclasses ---------------------------------------------------------------------
     def _can_refresh(self) -> bool:
@@ -136,6 +194,74 @@ class _RefreshingAuth(DirectusAuth):
 
     def _login_request(self) -> httpx.Request:
         raise NotImplementedError
+
+    def _can_login(self) -> bool:
+        return False
+
+    def grant_failed(self, error: DirectusError) -> None:
+        self._failure = error
+
+    # -- getting a credential ---------------------------------------------------------------------
+    def _grant_steps(self, login: bool, *, explicit: bool = False) -> GrantSteps:
+        """The requests that get a new credential: a refresh, or a login (also when a refresh is
+        refused and the password is known). Yields each request, receives its answer."""
+        if not login:
+            response = yield self._refresh_request()
+            try:
+                self._read_grant(response)
+                return
+            except AuthenticationError:
+                if not self._can_login():
+                    raise
+        if not explicit and self._refused is not None and time.monotonic() < self._refused_until:
+            raise _copy(self._refused)
+        response = yield self._login_request()
+        try:
+            self._read_grant(response)
+        except AuthenticationError as exc:
+            self._refusals += 1
+            self._refused = exc
+            wait = min(self.max_login_backoff, self.login_backoff * 2 ** (self._refusals - 1))
+            self._refused_until = time.monotonic() + wait
+            raise
+        self._refused, self._refusals = None, 0
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, request: httpx.Request, seen: int | None = None) -> AsyncIterator[bool]:
+        """Hold the auth's lock (waiting a bounded time); yields whether this task should get a new
+        credential: False when another did since generation ``seen`` (default: now), and raises its
+        error when one failed while we waited."""
+        seen = self._generation if seen is None else seen
+        tried = self._attempts
+        lock = self._lock()
+        try:
+            await within(_lock_wait(request), lock.acquire())
+        except asyncio.TimeoutError:
+            raise RequestTimeout("timed out waiting for another request's login/refresh",
+                                 method=request.method, path=request.url.path) from None
+        try:
+            if self._generation != seen:
+                yield False
+            elif self._attempts != tried and self._failure is not None:
+                raise _copy(self._failure)
+            else:
+                try:
+                    yield True
+                except Exception as exc:
+                    self._failure = exc
+                    raise
+                except BaseException:
+                    # The flow was closed while its grant request was out: that request failed (the
+                    # connection notes the precise error next) or was cancelled.
+                    self._failure = NetworkError("the login/refresh request failed",
+                                                 method=request.method, path=request.url.path)
+                    raise
+                else:
+                    self._failure = None
+                finally:
+                    self._attempts += 1
+        finally:
+            lock.release()
 
     # -- shared -----------------------------------------------------------------------------------
     def _lock(self) -> asyncio.Lock:
@@ -166,42 +292,38 @@ class _RefreshingAuth(DirectusAuth):
         return time.time() >= self._expires_at - margin
 
     def _raise_for(self, response: httpx.Response) -> dict[str, Any]:
-        if response.status_code >= 400:
-            try:
-                body: Any = response.json()
-            except ValueError:
-                body = None
-            raise error_from_response(
-                response.status_code, body, method=response.request.method, path=response.request.url.path
-            )
-        data = response.json().get("data") or {}
+        """The ``data`` of a grant's answer; its typed error, or UnexpectedResponse when it is not
+        a Directus answer."""
+        data = (json_object(response) or {}).get("data") or {}
         return data if isinstance(data, dict) else {}
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         # Overriding async_auth_flow skips httpx's own body reading: read what we inspect.
-        if self._needs_login() or (self._stale() and self._can_refresh()):
-            seen = self._generation
-            async with self._lock():
-                if self._generation == seen:  # nobody refreshed while we waited
-                    grant = self._login_request() if self._needs_login() else self._refresh_request()
-                    grant_response = yield grant
-                    await grant_response.aread()
-                    self._read_grant(grant_response)
-        self._authorize(request)
-        seen = self._generation
-        response = yield request
-        if response.status_code != 401 or not self.refresh_when_expired or not self._can_refresh():
-            return
-        await response.aread()
-        if _error_code(response) != "TOKEN_EXPIRED":
-            return
-        async with self._lock():
-            if self._generation == seen:
-                grant_response = yield self._refresh_request()
-                await grant_response.aread()
-                self._read_grant(grant_response)
-        self._authorize(request)
-        yield request
+        expired = False  # the server answered TOKEN_EXPIRED: refresh once and send again
+        sent = self._generation
+        while True:
+            if expired or self._needs_login() or (self._stale() and self._can_refresh()):
+                async with self._turn(request, sent if expired else None) as mine:
+                    if mine:
+                        steps = self._grant_steps(self._needs_login())
+                        grant: httpx.Request | None = next(steps)
+                        while grant is not None:
+                            grant_response = yield _bounded(grant, request)
+                            await grant_response.aread()
+                            try:
+                                grant = steps.send(grant_response)
+                            except StopIteration:
+                                grant = None
+            self._authorize(request)
+            sent = self._generation
+            response = yield request
+            if (expired or response.status_code != 401 or not self.refresh_when_expired
+                    or not self._can_refresh()):
+                return
+            await response.aread()
+            if _error_code(response) != "TOKEN_EXPIRED":
+                return
+            expired = True
 
     @property
     def authenticated(self) -> bool:
@@ -250,10 +372,7 @@ class TokenAuth(_RefreshingAuth):
         data = self._raise_for(response)
         access = data.get("access_token")
         if not isinstance(access, str) or not access:
-            raise DirectusError(
-                f"Directus answered {response.request.method} {response.request.url.path} without an "
-                "access_token (was the login made in json mode?)"
-            )
+            raise unexpected(response, "no access_token in the answer; was the login made in json mode?")
         self._access = access
         self._refresh = data.get("refresh_token", self._refresh)
         self._set_expiry(data.get("expires"), self._access)
@@ -297,6 +416,9 @@ class PasswordAuth(TokenAuth):
 
     def _needs_login(self) -> bool:
         return self._access is None and not self._logged_out
+
+    def _can_login(self) -> bool:
+        return not self._logged_out
 
     def _login_request(self) -> httpx.Request:
         body = {"email": self._email, "password": self._password, "mode": "json"}
@@ -362,7 +484,7 @@ class SessionAuth(_RefreshingAuth):
         data = self._raise_for(response)
         token = response.cookies.get(self.cookie_name)
         if not token:
-            raise DirectusError("Directus refreshed the session but sent no session cookie")
+            raise unexpected(response, "a session refresh answered without a session cookie")
         self._access = token
         self._set_expiry(data.get("expires"), token)
 

@@ -2,93 +2,61 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import quote
 
 import httpx
 
 from ..exceptions import (
     APIError,
+    ConnectionClosed,
     DirectusError,
     ImproperlyConfigured,
+    InvalidRequest,
     NetworkError,
+    QueryTooLarge,
     RequestTimeout,
-    error_from_response,
 )
 from ..sync import SyncFace
+from . import logs
+from .answers import check_status, json_object, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
+from .paths import (
+    SYSTEM_ENDPOINTS,
+    collection_path,
+    encode_params,
+    item_path,
+    key_in_path,
+    query_body,
+    query_string_length,
+)
 from .pool import ConnectionPool
+from .retries import DEFAULT_DEADLINE, IDEMPOTENT_METHODS, RETRY_EXCEPTIONS, Retries, retries_from, within
 
-__all__ = ["Directus"]
+__all__ = ["Directus", "collection_path", "encode_params", "item_path", "key_in_path"]
 
 logger = logging.getLogger("directus_orm")
+logs.install()
 
-#: System collections live on their own endpoints, not under /items.
-SYSTEM_ENDPOINTS: dict[str, str] = {
-    "directus_activity": "activity",
-    "directus_collections": "collections",
-    "directus_comments": "comments",
-    "directus_dashboards": "dashboards",
-    "directus_extensions": "extensions",
-    "directus_fields": "fields",
-    "directus_files": "files",
-    "directus_flows": "flows",
-    "directus_folders": "folders",
-    "directus_notifications": "notifications",
-    "directus_operations": "operations",
-    "directus_panels": "panels",
-    "directus_permissions": "permissions",
-    "directus_policies": "policies",
-    "directus_presets": "presets",
-    "directus_relations": "relations",
-    "directus_revisions": "revisions",
-    "directus_roles": "roles",
-    "directus_settings": "settings",
-    "directus_shares": "shares",
-    "directus_translations": "translations",
-    "directus_users": "users",
-    "directus_versions": "versions",
+#: A query string longer than this is sent in a ``SEARCH`` body instead (Node refuses request heads
+#: over 16 KB with 431; 2,000 keys in an ``_in`` filter already pass that).
+MAX_QUERY_IN_URL = 4096
+#: Directus's default ``MAX_PAYLOAD_SIZE`` (1 MB): a larger JSON body answers 400 INVALID_PAYLOAD.
+DEFAULT_MAX_PAYLOAD = 1024 * 1024
+
+_SEARCHABLE = frozenset(f"/{endpoint}" for endpoint in SYSTEM_ENDPOINTS.values()) - {
+    "/settings", "/fields", "/relations", "/extensions",
 }
 
 
-def collection_path(collection: str) -> str:
-    """``/items/<collection>``, or the system endpoint (``directus_users`` -> ``/users``)."""
-    system = SYSTEM_ENDPOINTS.get(collection)
-    if system is not None:
-        return f"/{system}"
-    if collection.startswith("directus_"):
-        raise ImproperlyConfigured(f"{collection!r} is not a system collection directus-orm knows")
-    return f"/items/{collection}"
-
-
-def item_path(collection: str, key: Any) -> str:
-    """``/items/<collection>/<key>`` (the key URL-quoted), or the system endpoint's item path."""
-    return f"{collection_path(collection)}/{quote(str(key), safe='')}"
-
-
-def encode_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
-    """Directus reads JSON for structured query parameters (filter, deep, aggregate, alias ...)."""
-    if not params:
-        return None
-    out: dict[str, str] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, (dict, list, tuple)):
-            if key in ("fields", "sort", "groupBy") and all(isinstance(v, str) for v in value):
-                out[key] = ",".join(value)
-            else:
-                out[key] = json.dumps(value, separators=(",", ":"), default=str)
-        elif isinstance(value, bool):
-            out[key] = "true" if value else "false"
-        else:
-            out[key] = str(value)
-    return out
+def _searchable(path: str) -> bool:
+    """Whether the path (without the server's prefix) is a collection Directus reads with SEARCH."""
+    parts = path.rstrip("/").split("/")
+    return (len(parts) >= 2 and parts[-2] == "items") or f"/{parts[-1]}" in _SEARCHABLE
 
 
 class Directus(SyncFace):
@@ -105,6 +73,13 @@ class Directus(SyncFace):
 
     Connections built with the same ``pool=`` share sockets; a connection closes the pool on
     ``aclose()`` only when it created it. ``async with Directus(...) as conn:`` closes it on exit.
+
+    Time and retries: ``timeout`` applies to each connect / read / write (httpx's timeouts);
+    ``deadline`` (seconds, None for none) bounds a whole request: every read, retries, and the
+    login/refresh it waits for. Reads (``GET``, ``HEAD``, ``SEARCH``) are retried after a broken
+    connection, ``503`` or ``429`` as ``retries`` says (a :class:`Retries`, a count, or None); writes
+    never are. ``max_payload`` is the server's ``MAX_PAYLOAD_SIZE`` in bytes (long queries travel in
+    a body; one larger than this raises :class:`~directus_orm.exceptions.QueryTooLarge`).
     """
 
     def __init__(
@@ -123,6 +98,9 @@ class Directus(SyncFace):
         auth: httpx.Auth | None = None,
         pool: ConnectionPool | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        retries: Retries | int | dict[str, Any] | None = None,
+        max_payload: int = DEFAULT_MAX_PAYLOAD,
         alias: str | None = None,
     ) -> None:
         if not url or not url.startswith(("http://", "https://")):
@@ -142,6 +120,11 @@ class Directus(SyncFace):
             session_token=session_token,
             session_cookie_name=session_cookie_name,
         )
+        if deadline is not None and deadline <= 0:
+            raise ImproperlyConfigured(f"deadline must be positive seconds or None, got {deadline!r}")
+        self.deadline = deadline
+        self.retries = Retries() if retries is None else retries_from(retries)
+        self.max_payload = max_payload
         self._owns_pool = pool is None
         if pool is None:
             pool = ConnectionPool() if timeout is None else ConnectionPool(timeout=timeout)
@@ -153,7 +136,8 @@ class Directus(SyncFace):
 
         ``conn.with_auth(token="...")`` or ``conn.with_auth(session_token="...")`` ...
         """
-        return Directus(self.url, auth=auth, pool=self.pool, alias=self.alias, **credentials)
+        return Directus(self.url, auth=auth, pool=self.pool, alias=self.alias, deadline=self.deadline,
+                        retries=self.retries, max_payload=self.max_payload, **credentials)
 
     # -- requests -----------------------------------------------------------------------------------
     async def request(
@@ -169,21 +153,19 @@ class Directus(SyncFace):
         content: bytes | None = None,
         auth: httpx.Auth | None = None,
     ) -> Any:
-        """Send a request and return the decoded JSON body (None for an empty answer).
+        """Send a request and return the decoded JSON object (None for an answer without a body).
 
-        Error answers raise the typed :class:`~directus_orm.exceptions.APIError` subclass; network
-        failures raise :class:`~directus_orm.exceptions.NetworkError`.
+        Error answers raise the typed :class:`~directus_orm.exceptions.APIError` subclass, answers that
+        are not Directus's (a redirect, an HTML page, a body that is not a JSON object) raise
+        :class:`~directus_orm.exceptions.UnexpectedResponse`; network failures raise
+        :class:`~directus_orm.exceptions.NetworkError` (:class:`RequestTimeout` past a timeout or the
+        deadline). Use :meth:`send` for answers that are not JSON (files, exports).
         """
         response = await self.send(
             method, path, params=params, json=json, headers=headers, files=files, data=data,
             content=content, auth=auth,
         )
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            return response.text
+        return json_object(response)
 
     async def send(
         self,
@@ -198,35 +180,106 @@ class Directus(SyncFace):
         content: bytes | None = None,
         auth: httpx.Auth | None = None,
     ) -> httpx.Response:
-        """Like :meth:`request`, returning the ``httpx.Response`` (already checked for errors)."""
-        client = self.pool.client()
-        url = path if path.startswith(("http://", "https://")) else f"{self.url}/{path.lstrip('/')}"
-        request = client.build_request(
-            method, url, params=encode_params(params), json=json, headers=headers, files=files, data=data,
-            content=content,
+        """Like :meth:`request`, returning the ``httpx.Response`` (already checked for errors).
+
+        A ``GET`` whose query string would be too long for a URL (a filter over thousands of keys) is
+        sent as ``SEARCH`` with the query in the body, on the collection endpoints that read it.
+        """
+        response = await self._exchange(
+            method, path, params=params, json=json, headers=headers, files=files, data=data,
+            content=content, auth=auth,
         )
-        req_path = request.url.path
-        started = time.perf_counter()
-        try:
-            response = await client.send(request, auth=auth if auth is not None else self.auth)
-        except httpx.TimeoutException as exc:
-            failed = _failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
-            raise RequestTimeout(f"timed out: {type(exc).__name__}", method=failed.method,
-                                 path=failed.url.path) from None
-        except httpx.RequestError as exc:  # transport failures, but also decoding / redirect loops
-            failed = _failed_request(exc, request)
-            raise NetworkError(f"network error: {type(exc).__name__}: {exc}", method=failed.method,
-                               path=failed.url.path) from None
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s -> %s (%.1f ms)", method, req_path, response.status_code,
-                         (time.perf_counter() - started) * 1000)
-        if response.status_code >= 400:
-            try:
-                body: Any = response.json()
-            except ValueError:
-                body = None
-            raise error_from_response(response.status_code, body, method=method, path=req_path)
+        check_status(response)
         return response
+
+    async def _exchange(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """Build, send (retrying reads) within the deadline, and return the answer unchecked.
+        ``options``: :meth:`send`'s keyword arguments."""
+        params: Mapping[str, Any] | None = options.get("params")
+        headers: Mapping[str, str] | None = options.get("headers")
+        content: bytes | None = options.get("content")
+        json, files, data, auth = (options.get(k) for k in ("json", "files", "data", "auth"))
+        method = method.upper()
+        url = path if path.startswith(("http://", "https://")) else f"{self.url}/{path.lstrip('/')}"
+        encoded = encode_params(params)
+        if (method == "GET" and params and encoded
+                and query_string_length(encoded, MAX_QUERY_IN_URL) > MAX_QUERY_IN_URL):
+            method, content, encoded = "SEARCH", self._search_body(url, params, encoded), None
+            headers = {**(headers or {}), "Content-Type": "application/json"}
+        try:
+            client = self.pool.client()
+        except RuntimeError:
+            raise ConnectionClosed("this connection's pool is closed; create a new connection") from None
+        try:
+            request = client.build_request(
+                method, url, params=encoded, json=json, headers=headers, files=files, data=data,
+                content=content,
+            )
+        except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
+            # a header value that is not latin-1, a URL httpx refuses ... (never echo the values)
+            raise InvalidRequest(f"cannot build {method} {path[:200]}: {type(exc).__name__}") from None
+        try:
+            return await within(self.deadline,
+                                self._attempts(client, request, auth if auth is not None else self.auth))
+        except asyncio.TimeoutError:
+            raise RequestTimeout(f"no complete answer within the deadline ({self.deadline:g} s)",
+                                 method=method, path=request.url.path) from None
+
+    def _search_body(self, url: str, params: Mapping[str, Any], encoded: Mapping[str, str]) -> bytes:
+        path = httpx.URL(url).path
+        if not _searchable(path):
+            raise QueryTooLarge(f"the query is too long for a URL and {path} cannot read it from a body")
+        body = query_body(params, encoded)
+        if len(body) > self.max_payload:
+            raise QueryTooLarge(
+                f"the query takes {len(body):,} bytes, over the server's payload limit ({self.max_payload:,} "
+                "bytes, MAX_PAYLOAD_SIZE): split it (e.g. fewer keys per filter)"
+            )
+        return body
+
+    async def _attempts(
+        self, client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
+    ) -> httpx.Response:
+        """Send, and send reads again after a broken connection, 503 or 429 (see :class:`Retries`)."""
+        retries = self.retries
+        tries = retries.count + 1 if request.method in IDEMPOTENT_METHODS else 1
+        for attempt in range(tries):
+            started = time.perf_counter()
+            last = attempt == tries - 1
+            try:
+                response = await client.send(request, auth=auth)
+            except httpx.TimeoutException as exc:
+                failed = _failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
+                error: NetworkError = RequestTimeout(f"timed out: {type(exc).__name__}",
+                                                     method=failed.method, path=failed.url.path)
+                raise _noted(error, failed is not request, auth) from None
+            except RETRY_EXCEPTIONS as exc:
+                grant = _failed_request(exc, request) is not request
+                if last or grant:
+                    raise _noted(_network_error(exc, request), grant, auth) from None
+                logger.debug("%s %s: %s, retrying", request.method, request.url.path, type(exc).__name__)
+                await asyncio.sleep(retries.wait(attempt) or 0.0)
+                continue
+            except httpx.RequestError as exc:  # transport failures, but also decoding / redirect loops
+                grant = _failed_request(exc, request) is not request
+                raise _noted(_network_error(exc, request), grant, auth) from None
+            except (UnicodeError, httpx.InvalidURL) as exc:  # e.g. a credential that is not latin-1
+                raise InvalidRequest(f"cannot send {request.method} {request.url.path}: "
+                                     f"{type(exc).__name__} (a header or URL value)") from None
+            except RuntimeError:
+                if client.is_closed:
+                    raise ConnectionClosed("this connection's pool was closed during the request") from None
+                raise
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("%s %s -> %s (%.1f ms)", request.method, request.url.path, response.status_code,
+                             (time.perf_counter() - started) * 1000)
+            if not last and response.status_code in retries.statuses:
+                wait = retries.wait(attempt, response)
+                if wait is not None:
+                    await asyncio.sleep(wait)
+                    continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def get(self, path: str, **kwargs: Any) -> Any:
         return await self.request("GET", path, **kwargs)
@@ -254,10 +307,9 @@ class Directus(SyncFace):
         configured = self.auth if isinstance(self.auth, PasswordAuth) else None
         if configured is not None and email is None and password is None and mode == "json":
             # Re-use the configured auth object (others may hold it); single-flight with its refreshes.
-            grant = configured.login_request(otp)
+            configured.login_request(otp)  # takes the new otp, and ends a logout
             async with configured._lock():
-                response = await self._send_grant(grant)
-                configured._read_grant(response)
+                await self._run_grant(configured._grant_steps(True, explicit=True))
             return
         if configured is not None:
             email = configured._email if email is None else email
@@ -273,10 +325,11 @@ class Directus(SyncFace):
             body["otp"] = otp
         response = await self.send("POST", "/auth/login", json=body, auth=httpx.Auth())
         if mode == "session":
+            data = (json_object(response) or {}).get("data")
             token = response.cookies.get(self._session_cookie_name)
             if not token:
-                raise DirectusError("Directus answered the session login without a session cookie")
-            expires = _body_data(response).get("expires")
+                raise unexpected(response, "a session login answered without a session cookie")
+            expires = data.get("expires") if isinstance(data, dict) else None
             self.auth = SessionAuth(self.url, token, self._session_cookie_name,
                                     expires if isinstance(expires, int) else None)
         else:
@@ -285,15 +338,15 @@ class Directus(SyncFace):
             self.auth = auth
 
     async def refresh(self) -> None:
-        """Refresh the access token or session now."""
+        """Refresh the access token or session now (a password connection whose refresh token is
+        refused logs in again)."""
         auth = self.auth
         if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth._can_refresh():
             raise DirectusError(f"{type(auth).__name__} credentials cannot be refreshed")
         # Under the auth's lock: Directus rotates json refresh tokens, so two refreshes racing with the
         # same token would leave one of them holding a revoked token.
         async with auth._lock():
-            response = await self._send_grant(auth._refresh_request())
-            auth._read_grant(response)
+            await self._run_grant(auth._grant_steps(False, explicit=True))
 
     async def logout(self) -> None:
         """End the session on the server and forget the credentials (static tokens: forget only).
@@ -307,25 +360,37 @@ class Directus(SyncFace):
             request = auth.logout_request(self.url)
             try:
                 if request is not None:
-                    await self._send_grant(request)
+                    check_status(await self._send_grant(request))
             except APIError:
                 auth.forget()
                 raise
             auth.forget()
 
     async def _send_grant(self, request: httpx.Request) -> httpx.Response:
-        """Send a login/refresh/logout request built by an auth object, without any auth flow.
+        """Send a login/refresh/logout request built by an auth object, without any auth flow, and
+        return its answer unchecked (the auth object reads it).
 
         The full URL is passed on: the server may live under a path prefix (``https://host/directus``).
         """
-        return await self.send(request.method, str(request.url), content=request.content,
-                               headers=dict(request.headers), auth=httpx.Auth())
+        return await self._exchange(request.method, str(request.url), content=request.content,
+                                    headers=dict(request.headers), auth=httpx.Auth())
+
+    async def _run_grant(self, steps: Any) -> None:
+        """Drive an auth object's grant steps (login / refresh requests) through this connection."""
+        grant = next(steps)
+        while True:
+            response = await self._send_grant(grant)
+            try:
+                grant = steps.send(response)
+            except StopIteration:
+                return
 
     # -- small conveniences ---------------------------------------------------------------------------
     async def ping(self) -> bool:
         """True when the server answers ``/server/ping``."""
         try:
-            return bool(await self.request("GET", "/server/ping", auth=httpx.Auth()) == "pong")
+            response = await self.send("GET", "/server/ping", auth=httpx.Auth())
+            return response.text == "pong"
         except DirectusError:
             return False
 
@@ -359,20 +424,25 @@ def _failed_request(exc: httpx.RequestError, default: httpx.Request) -> httpx.Re
         return default
 
 
+def _noted(error: NetworkError, grant: bool, auth: httpx.Auth | None) -> NetworkError:
+    """``error``; when a login/refresh request failed, its auth learns it first (for its waiters)."""
+    if grant and isinstance(auth, DirectusAuth):
+        auth.grant_failed(error)
+    return error
+
+
+def _network_error(exc: httpx.RequestError, request: httpx.Request) -> NetworkError:
+    failed = _failed_request(exc, request)
+    return NetworkError(f"network error: {type(exc).__name__}: {exc}", method=failed.method,
+                        path=failed.url.path)
+
+
 def _redact_url(url: str) -> str:
     """The URL without a password in its user-info part (``https://user:secret@host``)."""
     parsed = httpx.URL(url)
     if not parsed.password:
         return url
     return str(parsed.copy_with(password="***"))
-
-
-def _body_data(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json().get("data")
-    except (ValueError, AttributeError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _auth_from_arguments(

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from ..exceptions import ConnectionClosed
 from ..sync import SyncFace
 
 __all__ = ["DEFAULT_TIMEOUT", "ConnectionPool"]
@@ -68,7 +69,7 @@ class ConnectionPool(SyncFace):
         loop = asyncio.get_running_loop()
         with self._lock:
             if self._closed:
-                raise RuntimeError("this ConnectionPool is closed")
+                raise ConnectionClosed("this ConnectionPool is closed; create a new one")
             client = self._clients.get(loop)
             if client is None or client.is_closed:
                 kwargs = dict(self._client_kwargs)

@@ -35,7 +35,8 @@ DEFAULT_ALIAS = "default"
 SETTING_KEYS = frozenset(
     {
         "url", "token", "email", "password", "otp", "access_token", "refresh_token", "expires",
-        "session_token", "session_cookie_name", "timeout", "page_size",
+        "session_token", "session_cookie_name", "timeout", "deadline", "retries", "max_payload",
+        "page_size",
     }
 )
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from pydantic_core import to_jsonable_python
 
-from ..connection.client import collection_path
+from ..connection.client import collection_path, item_path
 from ..connection.registry import DEFAULT_ALIAS, connections
 from ..exceptions import FieldError
 from .adapter import RowAdapter
@@ -45,7 +44,7 @@ class DictAdapter(RowAdapter[Row]):
         pk = obj.get(self.schema.pk_name)
         if pk is None:
             raise FieldError(f"row has no primary key {self.schema.pk_name!r}")
-        path = f"{collection_path(self.schema.collection)}/{quote(str(pk), safe='')}"
+        path = item_path(self.schema.collection, pk)
         body = await connections[alias].patch(path, json=self.prepare_values(values, "update"))
         return dict((body or {}).get("data") or {**obj, **values})
 

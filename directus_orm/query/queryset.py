@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 from typing_extensions import Self
 
-from ..connection.client import Directus, collection_path, item_path
+from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.registry import connections
 from ..exceptions import DirectusError, FieldError, Forbidden, InvalidArgument, RecordNotUnique
 from ..sync import SyncFace
@@ -661,9 +661,11 @@ class QuerySet(SyncFace, Generic[T]):
         qs = self.filter(*args, **kwargs) if args or kwargs else self
         qs = qs._with_query(await qs._sendable())
         key = qs._query.single_key()
-        if key is not None:
-            # By key alone: the item endpoint, which Directus answers faster than a filtered list.
-            path = item_path(qs._adapter.schema.collection, key)
+        collection = qs._adapter.schema.collection
+        # By key alone: the item endpoint, which Directus answers faster than a filtered list (unless
+        # the key cannot be a path segment: "me" on directus_users, a very long key ...).
+        if key is not None and key_in_path(collection, key):
+            path = item_path(collection, key)
             try:
                 body = await qs._conn().get(path, params=qs._query.shape_params())
             except Forbidden:

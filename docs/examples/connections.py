@@ -8,8 +8,8 @@ import asyncio
 import os
 
 import directus_orm
-from directus_orm import ConnectionPool, Directus, connections
-from directus_orm.exceptions import InvalidCredentials
+from directus_orm import ConnectionPool, Directus, Retries, collection, connections
+from directus_orm.exceptions import InvalidCredentials, ObjectDoesNotExist
 
 URL = os.environ["DIRECTUS_URL"]
 TOKEN = os.environ["DIRECTUS_TOKEN"]
@@ -49,6 +49,20 @@ async def main() -> None:
         assert (await connections["default"].me(fields="id"))["id"] == editor_id
         print("inside override: the session user")
     await session_user.logout()
+
+    # Time and retries: a 10 s deadline per request, reads retried up to 4 times.
+    patient = Directus(URL, token=TOKEN, pool=pool, deadline=10, retries=Retries(count=4, backoff=0.5))
+    print("deadline", patient.deadline, "s; reads retried", patient.retries.count, "times")
+
+    # Keys are data: "me" is not the current user here, and 20,000 keys travel in a SEARCH body.
+    async with connections.override(admin):
+        try:
+            await collection("directus_users").get(pk="me")
+        except ObjectDoesNotExist:
+            print('no user has the key "me"')
+        keys = [editor_id, *map(str, range(20_000))]
+        found = await collection("directus_users").filter(id__in=keys).count()
+        print("users among 20,000 keys:", found)
 
     await connections.aclose_all()
     await pool.aclose()

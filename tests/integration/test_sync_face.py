@@ -66,7 +66,7 @@ def test_1000_sequential_sync_calls_keep_sockets_bounded(sync_conn: Directus,
     before = socket_inodes_to(port)
     peak = 0
     for i in range(1000):
-        sync_conn.sync.get("/server/ping")
+        sync_conn.sync.send("GET", "/server/ping")
         if i % 50 == 0:
             peak = max(peak, open_sockets_to(port, besides=before))
     # One loop, one pool: sequential calls reuse one keep-alive connection.

@@ -1,0 +1,59 @@
+"""Paths, retry policy, log redaction and SEARCH bodies of the connection layer (no server)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+
+from directus_orm.connection.logs import RedactSecrets, redact
+from directus_orm.connection.paths import encode_params, item_path, key_in_path, query_body
+from directus_orm.connection.retries import Retries, retries_from, retry_after
+from directus_orm.exceptions import InvalidKey
+
+
+def test_dot_keys_are_encoded_and_reserved_words_refused() -> None:
+    assert item_path("c", ".") == "/items/c/%2E"
+    assert item_path("c", "..") == "/items/c/%2E%2E"
+    assert item_path("c", "a/b") == "/items/c/a%2Fb"
+    assert item_path("c", "me") == "/items/c/me"  # a plain collection routes no words
+    for collection, key in [("directus_users", "me"), ("directus_users", "Me"), ("directus_roles", "me"),
+                            ("directus_files", "import"), ("c", ""), ("c", "k" * 2000)]:
+        assert not key_in_path(collection, key)
+        with pytest.raises(InvalidKey):
+            item_path(collection, key)
+
+
+def test_search_body_is_the_query_as_json() -> None:
+    params = {"filter": {"id": {"_in": list(range(5))}}, "fields": ["id", "name"], "limit": -1,
+              "meta": "total_count", "skip": None, "flag": True}
+    encoded = encode_params(params)
+    assert encoded is not None
+    body = json.loads(query_body(params, encoded))
+    assert body == {"query": {"filter": {"id": {"_in": [0, 1, 2, 3, 4]}}, "fields": ["id", "name"],
+                              "limit": -1, "meta": "total_count", "flag": True}}
+
+
+def test_retry_policy() -> None:
+    assert retries_from(None).count == 0 and retries_from(3).count == 3
+    assert retries_from({"count": 1, "backoff": 0.5}) == Retries(count=1, backoff=0.5)
+    policy = Retries(backoff=0.1, max_backoff=0.3, max_retry_after=10)
+    assert all(0 <= (policy.wait(n) or 0) <= 0.3 for n in range(10))
+    answer = httpx.Response(429, headers={"Retry-After": "4"})
+    assert retry_after(answer) == 4 and policy.wait(0, answer) == 4
+    assert policy.wait(0, httpx.Response(503, headers={"Retry-After": "60"})) is None
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
+    with pytest.raises(ValueError):
+        Retries(count=-1)
+
+
+def test_secret_header_values_are_redacted() -> None:
+    line = ("receive_response_headers.complete return_value=(b'HTTP/1.1', 200, b'OK', "
+            "[(b'Set-Cookie', b'directus_session_token=SECRET1; Path=/'), (b'Content-Type', b'json')])")
+    assert "SECRET1" not in redact(line) and "b'json'" in redact(line)
+    assert "SECRET2" not in redact("Authorization: Bearer SECRET2")
+    assert "SECRET3" not in redact('{"refresh_token":"SECRET3","expires":900}')
+    record = logging.LogRecord("httpcore.http11", logging.DEBUG, __file__, 1, "%s", (line,), None)
+    assert RedactSecrets().filter(record) and "SECRET1" not in record.getMessage()
