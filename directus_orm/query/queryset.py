@@ -1,8 +1,9 @@
 """``QuerySet``: lazy, immutable, chainable; awaited (or iterated) to run.
 
-``await qs`` returns a list, ``async for`` streams page by page (``limit`` + ``offset`` with the primary
-key appended to the sort, so pages never overlap and memory stays flat). Unsliced reads page until a
-short page: Directus's default ``limit`` of 100 never truncates a result.
+``await qs`` returns a list (in one request when the server allows it), ``async for`` streams page by
+page with the primary key appended to the sort (a keyset cursor where the order allows one, else
+``offset``), so memory stays flat. Unsliced reads page until a short page: Directus's default ``limit``
+of 100 never truncates a result.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
 from .compiler import NOTHING, Query
+from .keyset import keyset_for
+from .limits import UNLIMITED, query_limit_max
 from .projection import Column, explode
 from .q import Q
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
@@ -34,8 +37,8 @@ __all__ = [
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 500
-#: ``await qs[a:b]`` materialises the whole slice anyway, so it asks for it in one request (up to this
-#: many rows per request) instead of page-sized ones: fewer round trips, same memory.
+#: ``await qs[a:b]`` materialises the whole slice anyway: when the server does not say how many rows a
+#: request may ask for, it asks for up to this many per request instead of page-sized ones.
 MAX_SLICE_REQUEST = 10_000
 #: get() reads this many rows at most, to say how many it found (as Django does).
 MAX_GET_RESULTS = 21
@@ -536,9 +539,13 @@ class QuerySet(SyncFace, Generic[T]):
         return int(connections.option(self.db, "page_size", DEFAULT_PAGE_SIZE) or DEFAULT_PAGE_SIZE)
 
     async def _pages(
-        self, chunk_size: int | None = None, fields: Sequence[str] | None = None
+        self, chunk_size: int | None = None, fields: Sequence[str] | None = None, whole: bool = False
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Raw rows, one page-sized request at a time (a page is loaded as one batch)."""
+        """Raw rows, one request at a time (a page is loaded as one batch). ``whole``: the caller keeps
+        every row anyway, so ask for as many per request as the server allows (one request when its
+        ``queryLimit.max`` is unlimited). Pages follow a keyset cursor where the order allows one
+        (see ``keyset.py``), else ``offset``; each page asks for one row more than it keeps, so a
+        full last page is known to be last without asking for an empty one."""
         query = self._query
         if query.is_empty:
             return
@@ -546,23 +553,49 @@ class QuerySet(SyncFace, Generic[T]):
         if size < 1:
             raise ValueError(f"page size must be positive, got {size}")
         conn = self._conn()
+        remaining = None if query.high is None else query.high - query.low
+        cap = await query_limit_max(conn) if whole else None
+        if whole and cap == UNLIMITED:
+            size = remaining if remaining is not None else 0  # 0: every row, in one request
+        elif whole and cap is not None:
+            size = max(cap - 1, 1)  # room for the row that tells whether more follow
+        elif whole and remaining is not None:
+            size = min(remaining, MAX_SLICE_REQUEST)
         base = query.params()
         base.pop("offset", None)
         base.pop("limit", None)
         if fields is not None:
             base["fields"] = list(fields)
-        offset = query.low
-        remaining = None if query.high is None else query.high - query.low
+        keyset = None
+        if size and query.group_by is None:
+            keyset = keyset_for(query.schema, base["sort"], base.get("fields"))
+            if keyset is not None and keyset.added:
+                base["fields"] = [*base["fields"], *keyset.added]
+        where = base.get("filter")
+        offset, cursor = query.low, None
         while remaining is None or remaining > 0:
-            limit = size if remaining is None else min(size, remaining)
-            params = {**base, "limit": limit}
-            if offset:
+            keep = size if remaining is None else min(size, remaining) if size else remaining
+            ask = keep
+            # One row beyond the page tells whether another page exists (unless the slice ends here
+            # or the server would refuse the larger limit).
+            if keep and (remaining is None or remaining > keep) and (cap is None or cap < 0 or keep < cap):
+                ask = keep + 1
+            params = {**base, "limit": ask or -1}
+            if cursor is not None and keyset is not None:
+                params["filter"] = keyset.after(cursor, where)
+            elif offset:
                 params["offset"] = offset
             body = await conn.get(self._path, params=params)
             rows: list[dict[str, Any]] = (body or {}).get("data") or []
+            more = len(rows) > keep if ask > keep else bool(keep) and len(rows) == keep
+            if more and ask > keep:
+                del rows[keep:]
+            if keyset is not None and rows:
+                cursor = keyset.cursor(rows[-1])
+                keyset.strip(rows)
             if rows:
                 yield rows
-            if len(rows) < limit:
+            if not more:
                 return
             offset += len(rows)
             if remaining is not None:
@@ -589,11 +622,11 @@ class QuerySet(SyncFace, Generic[T]):
             return [factory(*(d[n] for n in names)) for d in dicts]
         return [tuple(d[n] for n in names) for d in dicts]
 
-    async def _batches(self, chunk_size: int | None = None) -> AsyncIterator[list[Any]]:
+    async def _batches(self, chunk_size: int | None = None, whole: bool = False) -> AsyncIterator[list[Any]]:
         """The results of each answered page (distinct() over to-many columns: de-duplicated here)."""
         alias = self.db
         seen: set[Any] | None = set() if self._client_distinct else None
-        async for rows in self._pages(chunk_size):
+        async for rows in self._pages(chunk_size, whole=whole):
             results = self._results(rows, alias)
             if seen is not None:
                 fresh = []
@@ -611,10 +644,8 @@ class QuerySet(SyncFace, Generic[T]):
                 yield result
 
     async def _fetch_all(self) -> list[T]:
-        query = self._query
-        chunk = None if query.high is None else min(query.high - query.low, MAX_SLICE_REQUEST)
         out: list[T] = []
-        async for results in self._batches(chunk):  # a list per page: no per-row generator step
+        async for results in self._batches(whole=True):  # a list per page: no per-row generator step
             out.extend(results)
         return out
 
