@@ -30,8 +30,8 @@ from .q import Q
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
 
 __all__ = [
-    "DEFAULT_PAGE_SIZE", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch", "QuerySet",
-    "ResultStream",
+    "DEFAULT_PAGE_SIZE", "DELETE_BATCH", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch",
+    "QuerySet", "ResultStream",
 ]
 
 T = TypeVar("T")
@@ -40,6 +40,9 @@ DEFAULT_PAGE_SIZE = 500
 #: ``await qs[a:b]`` materialises the whole slice anyway: when the server does not say how many rows a
 #: request may ask for, it asks for up to this many per request instead of page-sized ones.
 MAX_SLICE_REQUEST = 10_000
+#: ``queryset.delete()`` sends the keys it deletes in bodies of at most this many (Directus refuses
+#: bodies over 1 MB).
+DELETE_BATCH = 5_000
 #: get() reads this many rows at most, to say how many it found (as Django does).
 MAX_GET_RESULTS = 21
 
@@ -812,16 +815,20 @@ class QuerySet(SyncFace, Generic[T]):
         return len((body or {}).get("data") or [])
 
     async def delete(self) -> tuple[int, dict[str, int]]:
-        """One ``DELETE /items/<c>`` by query. Returns ``(count, {collection: count})`` like Django;
-        Directus answers 204 with no body, so the count is taken just before the delete."""
+        """Delete the matching rows: read their keys, then ``DELETE /items/<c>`` with those keys (a JSON
+        list, ``DELETE_BATCH`` keys per request). Returns ``(count, {collection: count})`` like Django,
+        the count being the keys deleted: a row inserted after the keys were read is neither deleted nor
+        counted (Directus answers 204 with no body, so a row someone else deleted in between still
+        counts)."""
         self._not_sliced("delete")
-        collection = self._adapter.schema.collection
-        count = await self.count()
-        if count:
-            # limit -1: without it Directus deletes only the first 100 matching rows.
-            query = {**self._query.filter_params(), "limit": -1}
-            await self._conn().delete(self._path, json={"query": query})
-        return count, {collection: count}
+        if self._query.columns is not None:
+            raise TypeError("Cannot call delete() after .values() or .values_list()")
+        collection, pk = self._adapter.schema.collection, self._adapter.schema.pk_name
+        keys = [row[pk] async for page in self._pages(fields=[pk], whole=True) for row in page]
+        conn = self._conn()
+        for start in range(0, len(keys), DELETE_BATCH):
+            await conn.delete(self._path, json=keys[start:start + DELETE_BATCH])
+        return len(keys), {collection: len(keys)}
 
     async def bulk_create(self, objs: Iterable[T], batch_size: int | None = None) -> list[T]:
         """Insert in batches (one ``POST`` of an array per batch); returns the stored results (model
