@@ -13,13 +13,14 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter
 
-from .rows import BULK, ITEMS, Row, concurrent_filter, dumps
+from .rows import BULK, ITEMS, PRODUCT, ProductRow, Row, concurrent_filter, dumps
 
 #: directus_orm.connection.pool.ConnectionPool's defaults (bench/__main__ checks they still agree).
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 ROWS: TypeAdapter[list[Row]] = TypeAdapter(list[Row])
+PRODUCTS: TypeAdapter[list[ProductRow]] = TypeAdapter(list[ProductRow])
 
 
 class Raw:
@@ -57,6 +58,16 @@ class Raw:
         rows = ROWS.validate_python(await self._data(f"/items/{ITEMS}", {"sort": "id", "limit": str(n)}))
         return len(rows)
 
+    async def read_all(self, collection: str) -> int:
+        """Every row in one ``GET ?sort=id&limit=-1``."""
+        rows = ROWS.validate_python(await self._data(f"/items/{collection}", {"sort": "id", "limit": "-1"}))
+        return len(rows)
+
+    async def read_related(self) -> int:
+        """Every product with its category's own columns, in one request."""
+        params = {"fields": "*,category.id,category.name", "sort": "id", "limit": "-1"}
+        return len(PRODUCTS.validate_python(await self._data(f"/items/{PRODUCT}", params)))
+
     async def filtered(self, i: int, limit: int) -> list[Row]:
         category, low = concurrent_filter(i)
         flt = {"_and": [{"category": {"_eq": category}}, {"score": {"_gte": low}}]}
@@ -68,21 +79,24 @@ class Raw:
         return sum(len(p) for p in pages)
 
     async def stream(self, page_size: int, stop_after: int | None = None) -> int:
-        """Offset paging sorted by pk until a short page, one page in memory at a time (``stop_after``:
-        the first rows only, for the request-parity check)."""
-        count = offset = 0
+        """Keyset paging sorted by pk (``id > last seen``), one row more than a page to know whether
+        another follows, one page in memory at a time (``stop_after``: the first rows only, for the
+        request-parity check)."""
+        count, last = 0, None
         while True:
-            params = {"sort": "id", "limit": str(page_size)}
-            if offset:
-                params["offset"] = str(offset)
-            page = ROWS.validate_python(await self._data(f"/items/{ITEMS}", params))
+            params = {"sort": "id", "limit": str(page_size + 1)}
+            if last is not None:
+                params["filter"] = dumps({"id": {"_gt": last}})
+            data = await self._data(f"/items/{ITEMS}", params)
+            more = len(data) > page_size
+            page = ROWS.validate_python(data[:page_size])
             for _ in page:
                 count += 1
                 if count == stop_after:
                     return count
-            if len(page) < page_size:
+            if not more:
                 return count
-            offset += len(page)
+            last = page[-1].id
 
     async def bulk_insert(self, rows: list[dict[str, Any]], batch_size: int) -> int:
         """One POST of a JSON array per batch (as bulk_create sends), reading the created rows back."""
