@@ -8,11 +8,12 @@ of 100 never truncates a result.
 
 from __future__ import annotations
 
+import asyncio
 from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
 
 from typing_extensions import Self
 
@@ -35,6 +36,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+Params = dict[str, Any]
+Cursor: TypeAlias = "tuple[int, ...] | None"
 
 DEFAULT_PAGE_SIZE = 500
 #: ``await qs[a:b]`` materialises the whole slice anyway: when the server does not say how many rows a
@@ -575,8 +578,9 @@ class QuerySet(SyncFace, Generic[T]):
             if keyset is not None and keyset.added:
                 base["fields"] = [*base["fields"], *keyset.added]
         where = base.get("filter")
-        offset, cursor = query.low, None
-        while remaining is None or remaining > 0:
+
+        def plan(offset: int, cursor: Cursor, remaining: int | None) -> tuple[int, int, Params]:
+            """The next request: rows to keep, rows to ask for, its parameters."""
             keep = size if remaining is None else min(size, remaining) if size else remaining
             ask = keep
             # One row beyond the page tells whether another page exists (unless the slice ends here
@@ -588,21 +592,43 @@ class QuerySet(SyncFace, Generic[T]):
                 params["filter"] = keyset.after(cursor, where)
             elif offset:
                 params["offset"] = offset
-            body = await conn.get(self._path, params=params)
-            rows: list[dict[str, Any]] = (body or {}).get("data") or []
-            more = len(rows) > keep if ask > keep else bool(keep) and len(rows) == keep
-            if more and ask > keep:
-                del rows[keep:]
-            if keyset is not None and rows:
-                cursor = keyset.cursor(rows[-1])
-                keyset.strip(rows)
-            if rows:
-                yield rows
-            if not more:
-                return
-            offset += len(rows)
-            if remaining is not None:
-                remaining -= len(rows)
+            return keep, ask, params
+
+        # A stream reads the next page while its caller consumes this one (two pages in memory at most);
+        # a list being materialised has nothing to overlap with.
+        prefetch = not whole
+        pending: asyncio.Future[Any] | None = None
+        offset, cursor = query.low, None
+        keep, ask, params = plan(offset, cursor, remaining)
+        try:
+            while True:
+                body = await (pending if pending is not None else conn.get(self._path, params=params))
+                pending = None
+                rows: list[dict[str, Any]] = (body or {}).get("data") or []
+                more = len(rows) > keep if ask > keep else bool(keep) and len(rows) == keep
+                if more and ask > keep:
+                    del rows[keep:]
+                if keyset is not None and rows:
+                    cursor = keyset.cursor(rows[-1])
+                    keyset.strip(rows)
+                if more:
+                    offset += len(rows)
+                    if remaining is not None:
+                        remaining -= len(rows)
+                        more = remaining > 0
+                if more:
+                    keep, ask, params = plan(offset, cursor, remaining)
+                    if prefetch:
+                        pending = asyncio.ensure_future(conn.get(self._path, params=params))
+                if rows:
+                    yield rows
+                if not more:
+                    return
+        finally:
+            if pending is not None:  # the caller stopped early: drop the page read ahead
+                if pending.done() and not pending.cancelled():
+                    pending.exception()  # retrieved, so asyncio does not log it
+                pending.cancel()
 
     def _results(self, rows: list[dict[str, Any]], alias: str) -> list[Any]:
         """The rows of one answer -> the results they stand for (several per row for values() across

@@ -4,8 +4,10 @@ page, and ``delete()`` deletes (and counts) exactly the keys it read."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from typing import cast
 
 import httpx
 import pytest
@@ -134,6 +136,22 @@ def test_sync_iteration_skips_nothing(rows: list[int], directus_server: ServerIn
     finally:
         directus_orm.sync.run(connections.aclose_all())
     assert seen == rows
+
+
+async def test_the_next_page_is_read_while_the_caller_consumes_this_one(
+    rows: list[int], recorded: list[httpx.Request]
+) -> None:
+    stream = cast(AsyncGenerator[Row, None], Row.objects.iterator(chunk_size=100).__aiter__())
+    first = await stream.__anext__()
+    assert first.id == rows[0]
+    for _ in range(200):  # the read-ahead runs while this caller waits (bounded: 2 s)
+        if len(reads(recorded)) == 2:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    assert len(reads(recorded)) == 2  # one page ahead, never more: memory stays at two pages
+    await stream.aclose()  # stopping early drops the page read ahead, without an error
+    assert len(reads(recorded)) == 2
 
 
 async def test_orders_without_a_keyset_page_by_offset(rows: list[int], recorded: list[httpx.Request]) -> None:
