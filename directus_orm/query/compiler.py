@@ -468,7 +468,14 @@ class Query:
 
     def _to_one_only(self, path: tuple[str, ...]) -> bool:
         """Whether every hop of a loaded relation's path is many-to-one."""
+        hops = self._hops(path)
+        return all(info is not None and info.relation is not None and not info.relation.many for info in hops)
+
+    def _hops(self, path: tuple[str, ...]) -> list[FieldInfo | None]:
+        """The relational field of each hop along ``path`` (a many-to-many junction field is part of
+        its hop); ends with None where a segment is not a relation."""
         schema: Schema = self.schema
+        out: list[FieldInfo | None] = []
         skip = None
         for segment in path:
             if segment == skip:
@@ -476,12 +483,11 @@ class Query:
                 continue
             info = schema.get_field(segment)
             if info is None or info.relation is None:
-                return False
-            if info.relation.many:
-                return False
+                return [*out, None]
+            out.append(info)
             skip = info.relation.junction_field
             schema = info.relation.schema()
-        return True
+        return out
 
     def deep_param(self) -> dict[str, Any] | None:
         """``deep``: the Prefetch querysets' filters, and ``_limit: -1`` on every to-many field that
@@ -515,18 +521,8 @@ class Query:
 
     def _walk_many(self, path: tuple[str, ...]) -> bool:
         """Whether the last field of ``path`` is a to-many relation."""
-        schema: Schema = self.schema
-        info: FieldInfo | None = None
-        skip = None
-        for segment in path:
-            if segment == skip:
-                skip = None
-                continue
-            info = schema.get_field(segment)
-            if info is None or info.relation is None:
-                return False
-            skip = info.relation.junction_field
-            schema = info.relation.schema()
+        hops = self._hops(path)
+        info = hops[-1] if hops else None
         return bool(info is not None and info.relation is not None and info.relation.many
                     and path[-1] == info.name)
 
