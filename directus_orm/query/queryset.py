@@ -46,6 +46,8 @@ MAX_SLICE_REQUEST = 10_000
 #: ``queryset.delete()`` sends the keys it deletes in bodies of at most this many (Directus refuses
 #: bodies over 1 MB).
 DELETE_BATCH = 5_000
+#: Directus's own default ``limit`` (``QUERY_LIMIT_DEFAULT``).
+DIRECTUS_DEFAULT_LIMIT = 100
 #: get() reads this many rows at most, to say how many it found (as Django does).
 MAX_GET_RESULTS = 21
 
@@ -560,7 +562,10 @@ class QuerySet(SyncFace, Generic[T]):
             raise ValueError(f"page size must be positive, got {size}")
         conn = self._conn()
         remaining = None if query.high is None else query.high - query.low
-        cap = await query_limit_max(conn) if whole else None
+        # A slice within Directus's default limit (get(), first(), qs[:20]) fits any server's maximum:
+        # no need to ask the server what its maximum is.
+        small = remaining is not None and remaining <= DIRECTUS_DEFAULT_LIMIT
+        cap = await query_limit_max(conn) if whole and not small else None
         if whole and cap == UNLIMITED:
             size = remaining if remaining is not None else 0  # 0: every row, in one request
         elif whole and cap is not None:

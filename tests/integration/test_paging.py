@@ -182,6 +182,12 @@ async def test_materialised_reads_ask_once(rows: list[int], recorded: list[httpx
     assert len(reads(recorded)) == 1 and not [r for r in recorded if r.url.path == "/server/info"]
 
 
+async def test_small_slices_need_no_server_info(rows: list[int], recorded: list[httpx.Request]) -> None:
+    assert (await Row.objects.first()) is not None and (await Row.objects.get(label="r5")).id == rows[5]
+    assert len(await Row.objects.all()[:100]) == 100
+    assert [r.url.path for r in recorded] == [f"/items/{COLLECTION}"] * 3
+
+
 @pytest.mark.live_only
 async def test_a_server_with_a_query_limit_is_paged_within_it() -> None:
     """QUERY_LIMIT_MAX=100: a materialised read asks 100 rows per request, never -1."""
