@@ -80,23 +80,31 @@ class Raw:
 
     async def stream(self, page_size: int, stop_after: int | None = None) -> int:
         """Keyset paging sorted by pk (``id > last seen``), one row more than a page to know whether
-        another follows, one page in memory at a time (``stop_after``: the first rows only, for the
-        request-parity check)."""
-        count, last = 0, None
-        while True:
-            params = {"sort": "id", "limit": str(page_size + 1)}
-            if last is not None:
-                params["filter"] = dumps({"id": {"_gt": last}})
-            data = await self._data(f"/items/{ITEMS}", params)
-            more = len(data) > page_size
-            page = ROWS.validate_python(data[:page_size])
-            for _ in page:
-                count += 1
-                if count == stop_after:
+        another follows, the next page read while this one is consumed, as directus-orm streams
+        (``stop_after``: the first rows only, for the request-parity check)."""
+        path = f"/items/{ITEMS}"
+        count = 0
+        params = {"sort": "id", "limit": str(page_size + 1)}
+        pending: asyncio.Future[list[dict[str, Any]]] | None = None
+        try:
+            while True:
+                data = await (pending if pending is not None else self._data(path, params))
+                pending = None
+                more = len(data) > page_size
+                if more:
+                    params = {"sort": "id", "limit": str(page_size + 1),
+                              "filter": dumps({"id": {"_gt": data[page_size - 1]["id"]}})}
+                    pending = asyncio.ensure_future(self._data(path, params))
+                for _ in ROWS.validate_python(data[:page_size]):
+                    count += 1
+                    if count == stop_after:
+                        return count
+                if not more:
                     return count
-            if not more:
-                return count
-            last = page[-1].id
+        finally:
+            if pending is not None:
+                await asyncio.sleep(0)  # let the read-ahead start, as the ORM's does before it is dropped
+                pending.cancel()
 
     async def bulk_insert(self, rows: list[dict[str, Any]], batch_size: int) -> int:
         """One POST of a JSON array per batch (as bulk_create sends), reading the created rows back."""
