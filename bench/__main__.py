@@ -23,17 +23,21 @@ from .raw_side import LIMITS, TIMEOUT, Raw
 from .replay import URL as REPLAY_URL
 from .replay import capture
 from .report import client_table, details, machine, table
-from .seed import SERVER_ENV, seed
+from .seed import SERVER_ENV, seed, seed_churn
 from .suite import (
     CLIENT_SIDE_CASES,
     QUICK,
     CaseResult,
     Contenders,
     Sizes,
+    case_all_large,
+    case_all_small,
     case_bulk,
+    case_churn,
     case_compile,
     case_concurrent,
     case_pk,
+    case_related,
     case_rows,
     case_stream,
     client_side,
@@ -41,7 +45,8 @@ from .suite import (
     spread_pks,
 )
 
-CASES = ("pk", "rows", "concurrent", "stream", "bulk", "compile", "in_list")
+CASES = ("pk", "rows", "concurrent", "stream", "bulk", "compile", "in_list", "all_small", "all_large",
+         "related", "churn")
 
 
 def _say(msg: str) -> None:
@@ -85,7 +90,8 @@ async def _server_cases(url: str, token: str, sizes: Sizes, cases: list[str]) ->
         for line in checks:
             _say("  " + line)
         runners = {"pk": case_pk, "rows": case_rows, "concurrent": case_concurrent, "bulk": case_bulk,
-                   "in_list": case_in_list}
+                   "in_list": case_in_list, "all_small": case_all_small, "all_large": case_all_large,
+                   "related": case_related}
         for key in cases:
             if key in runners:
                 _say(f"case {key}")
@@ -123,8 +129,13 @@ def run(url: str, token: str, sizes: Sizes, cases: list[str], seed_rows: bool) -
     out.append(f"server: Directus at {url} (SQLite)")
     if seed_rows:
         _say(f"seeding {sizes.stream_rows:,} rows through the API")
-        seconds = asyncio.run(seed(url, token, sizes.stream_rows))
+        seconds = asyncio.run(seed(url, token, sizes.stream_rows, sizes.all_small, sizes.all_large,
+                                   sizes.related_rows))
         out.append(f"seeding {sizes.stream_rows:,} rows (not counted): {seconds:.1f} s")
+    if "churn" in cases:
+        _say(f"seeding {sizes.churn_rows:,} rows for the churn case")
+        seconds = asyncio.run(seed_churn(url, token, sizes.churn_rows))
+        out.append(f"seeding {sizes.churn_rows:,} churn rows (not counted): {seconds:.1f} s")
     results, checks = asyncio.run(_server_cases(url, token, sizes, cases))
     if "stream" in cases:
         _say("case stream (child processes)")
@@ -132,6 +143,9 @@ def run(url: str, token: str, sizes: Sizes, cases: list[str], seed_rows: bool) -
     if "compile" in cases:
         _say("case compile")
         results.append(case_compile())
+    if "churn" in cases:
+        _say("case churn")
+        results.append(asyncio.run(case_churn(url, token, sizes)))
     results += asyncio.run(_client_side(url, token, sizes, cases))
     order = {key: i for i, key in enumerate(CASES)}
     results.sort(key=lambda r: order[r.key])

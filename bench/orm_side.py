@@ -10,7 +10,7 @@ from typing import Any
 import directus_orm
 from directus_orm import DirectusModel, Q
 
-from .rows import BULK, ITEMS, concurrent_filter
+from .rows import ALL_LARGE, ALL_SMALL, BULK, CATEGORY, CHURN, ITEMS, PRODUCT, concurrent_filter
 
 
 class _Fields(DirectusModel):
@@ -38,6 +38,43 @@ class BulkItem(_Fields):
         collection = BULK
 
 
+class AllSmall(_Fields):
+    class Meta:
+        collection = ALL_SMALL
+
+
+class AllLarge(_Fields):
+    class Meta:
+        collection = ALL_LARGE
+
+
+class Churn(_Fields):
+    class Meta:
+        collection = CHURN
+
+
+class Category(DirectusModel):
+    id: int | None = None
+    name: str
+    products: list[Product | int] = []  # the reverse relation, declared as an application would
+
+    class Meta:
+        collection = CATEGORY
+
+
+class Product(DirectusModel):
+    id: int | None = None
+    name: str
+    price: float
+    category: Category | int | None = None
+
+    class Meta:
+        collection = PRODUCT
+
+
+WHOLE = {ALL_SMALL: AllSmall, ALL_LARGE: AllLarge}
+
+
 def configure(url: str, token: str) -> None:
     directus_orm.configure({"default": {"url": url, "token": token}})
 
@@ -54,6 +91,18 @@ async def read_pks(pks: list[int]) -> int:
 
 async def read_rows(n: int) -> int:
     return len(await Item.objects.all()[:n])
+
+
+async def read_all(collection: str) -> int:
+    """``await Model.objects.all()``: every row of the collection, as a list."""
+    return len(await WHOLE[collection].objects.all())
+
+
+async def read_related() -> int:
+    """Every product with its category, in the same request."""
+    products = await Product.objects.select_related("category")
+    assert all(isinstance(p.category, Category) for p in products[:1])
+    return len(products)
 
 
 async def concurrent_reads(n: int, limit: int) -> int:

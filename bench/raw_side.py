@@ -13,13 +13,14 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter
 
-from .rows import BULK, ITEMS, Row, concurrent_filter, dumps
+from .rows import BULK, ITEMS, PRODUCT, ProductRow, Row, concurrent_filter, dumps
 
 #: directus_orm.connection.pool.ConnectionPool's defaults (bench/__main__ checks they still agree).
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 ROWS: TypeAdapter[list[Row]] = TypeAdapter(list[Row])
+PRODUCTS: TypeAdapter[list[ProductRow]] = TypeAdapter(list[ProductRow])
 
 
 class Raw:
@@ -57,6 +58,16 @@ class Raw:
         rows = ROWS.validate_python(await self._data(f"/items/{ITEMS}", {"sort": "id", "limit": str(n)}))
         return len(rows)
 
+    async def read_all(self, collection: str) -> int:
+        """Every row in one ``GET ?sort=id&limit=-1``."""
+        rows = ROWS.validate_python(await self._data(f"/items/{collection}", {"sort": "id", "limit": "-1"}))
+        return len(rows)
+
+    async def read_related(self) -> int:
+        """Every product with its category's own columns, in one request."""
+        params = {"fields": "*,category.id,category.name", "sort": "id", "limit": "-1"}
+        return len(PRODUCTS.validate_python(await self._data(f"/items/{PRODUCT}", params)))
+
     async def filtered(self, i: int, limit: int) -> list[Row]:
         category, low = concurrent_filter(i)
         flt = {"_and": [{"category": {"_eq": category}}, {"score": {"_gte": low}}]}
@@ -68,21 +79,32 @@ class Raw:
         return sum(len(p) for p in pages)
 
     async def stream(self, page_size: int, stop_after: int | None = None) -> int:
-        """Offset paging sorted by pk until a short page, one page in memory at a time (``stop_after``:
-        the first rows only, for the request-parity check)."""
-        count = offset = 0
-        while True:
-            params = {"sort": "id", "limit": str(page_size)}
-            if offset:
-                params["offset"] = str(offset)
-            page = ROWS.validate_python(await self._data(f"/items/{ITEMS}", params))
-            for _ in page:
-                count += 1
-                if count == stop_after:
+        """Keyset paging sorted by pk (``id > last seen``), one row more than a page to know whether
+        another follows, the next page read while this one is consumed, as directus-orm streams
+        (``stop_after``: the first rows only, for the request-parity check)."""
+        path = f"/items/{ITEMS}"
+        count = 0
+        params = {"sort": "id", "limit": str(page_size + 1)}
+        pending: asyncio.Future[list[dict[str, Any]]] | None = None
+        try:
+            while True:
+                data = await (pending if pending is not None else self._data(path, params))
+                pending = None
+                more = len(data) > page_size
+                if more:
+                    params = {"sort": "id", "limit": str(page_size + 1),
+                              "filter": dumps({"id": {"_gt": data[page_size - 1]["id"]}})}
+                    pending = asyncio.ensure_future(self._data(path, params))
+                for _ in ROWS.validate_python(data[:page_size]):
+                    count += 1
+                    if count == stop_after:
+                        return count
+                if not more:
                     return count
-            if len(page) < page_size:
-                return count
-            offset += len(page)
+        finally:
+            if pending is not None:
+                await asyncio.sleep(0)  # let the read-ahead start, as the ORM's does before it is dropped
+                pending.cancel()
 
     async def bulk_insert(self, rows: list[dict[str, Any]], batch_size: int) -> int:
         """One POST of a JSON array per batch (as bulk_create sends), reading the created rows back."""

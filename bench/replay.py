@@ -25,8 +25,8 @@ class Replay:
     """Answers the bench's requests: ``GET /items/bench_items/<pk>``, the list read (``GET`` or
     py-directus's ``SEARCH``), and the bulk ``POST`` batches in the order they were captured."""
 
-    def __init__(self, items: dict[str, bytes], rows: bytes, bulk: list[bytes]) -> None:
-        self.items, self.rows, self.bulk = items, rows, bulk
+    def __init__(self, items: dict[str, bytes], rows: bytes, bulk: list[bytes], info: bytes = b"") -> None:
+        self.items, self.rows, self.bulk, self.info = items, rows, bulk, info
         self._posts = 0
 
     def rewind(self) -> None:
@@ -46,6 +46,8 @@ class Replay:
             body = self.items.get(path.rsplit("/", 1)[1])
         elif method in ("GET", "SEARCH") and path == f"/items/{ITEMS}":
             body = self.rows
+        elif method == "GET" and path == "/server/info" and self.info:
+            body = self.info  # directus-orm reads it once per connection (queryLimit)
         if body is None:
             error = {"message": f"not replayed: {method} {path}", "extensions": {"code": "ROUTE_NOT_FOUND"}}
             return httpx.Response(404, json={"errors": [error]})
@@ -64,10 +66,11 @@ async def capture(url: str, token: str, pks: Iterable[int], list_rows: int, bulk
             items[str(pk)] = response.content
         listed = await client.get(f"/items/{ITEMS}", params={"sort": "id", "limit": str(list_rows)})
         rows = listed.raise_for_status().content
+        info = (await client.get("/server/info")).raise_for_status().content
         await clear_bulk(url, token)
         bulk = []
         for start in range(0, bulk_rows, batch):
             payload = [row(i) for i in range(start, min(bulk_rows, start + batch))]
             bulk.append((await client.post(f"/items/{BULK}", json=payload)).raise_for_status().content)
         await clear_bulk(url, token)
-    return Replay(items, rows, bulk)
+    return Replay(items, rows, bulk, info)

@@ -66,6 +66,10 @@ def verdict(r: CaseResult) -> tuple[str, str]:
         rss = t.peak_rss_kb.get(ORM)
         if rss is not None and rss / 1024 >= r.rss_limit_mb:
             misses.append("RSS")
+    for description, met in r.checks.items():
+        targets.append(description)
+        if not met:
+            misses.append(description)
     return "; ".join(targets), ("MISS (" + "; ".join(misses) + ")") if misses else "PASS"
 
 

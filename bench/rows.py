@@ -12,6 +12,14 @@ from pydantic import BaseModel
 #: Read cases (pk, 1,000 rows, concurrent, stream) use this collection; bulk_create writes the other.
 ITEMS = "bench_items"
 BULK = "bench_bulk"
+#: ``await Model.objects.all()`` reads a whole collection: two of the items' shape, of two sizes.
+ALL_SMALL = "bench_all_small"
+ALL_LARGE = "bench_all_large"
+#: select_related: products (m2o category) and categories (with the reverse o2m alias ``products``).
+CATEGORY = "bench_categories"
+PRODUCT = "bench_products"
+#: Streamed while another task deletes and inserts rows (the items' shape, its own copy).
+CHURN = "bench_churn"
 
 #: Directus field definitions (the auto-increment integer ``id`` is added by the seeder).
 FIELDS: list[dict[str, Any]] = [
@@ -61,3 +69,22 @@ def concurrent_filter(i: int) -> tuple[str, int]:
 def dumps(value: Any) -> str:
     """JSON as directus-orm puts it in a query string (compact)."""
     return json.dumps(value, separators=(",", ":"))
+
+
+class CategoryRow(BaseModel):
+    id: int | None = None
+    name: str
+
+
+class ProductRow(BaseModel):
+    """A product with its category read in the same request (``fields=*,category.id,category.name``)."""
+
+    id: int | None = None
+    name: str
+    price: float
+    category: CategoryRow | int | None = None
+
+
+def product(i: int, categories: int) -> dict[str, Any]:
+    """The i-th product: its category key cycles over ``categories`` (keys 1..categories)."""
+    return {"name": f"product {i:05d}", "price": round((i % 700) * 0.5, 2), "category": 1 + i % categories}

@@ -14,7 +14,7 @@ from .measure import Prepare, Thunk, Timings, child_run, interleaved, per_call
 from .raw_side import Raw
 from .replay import URL as REPLAY_URL
 from .replay import Replay
-from .rows import row
+from .rows import ALL_LARGE, ALL_SMALL, row
 from .seed import clear_bulk
 
 ORM, RAW, PYD = "directus-orm", "raw httpx", "py-directus"
@@ -34,17 +34,26 @@ class Sizes:
     page_size: int = 500  # directus-orm's default page size; raw paging uses the same
     bulk_rows: int = 10_000
     bulk_batch: int = 1_000
+    all_small: int = 1_000  # await Model.objects.all() on a collection of this many rows
+    all_large: int = 10_000
+    related_rows: int = 1_500  # products read with select_related("category")
+    churn_rows: int = 100_000  # streamed while another task deletes and inserts rows
+    churn_every: int = 1_000  # the writer's round: each time the reader has seen this many more rows
     # repeats (each timed sample is one whole case; medians are reported)
     pk_repeats: int = 11
     list_repeats: int = 21
     concurrent_repeats: int = 9
     stream_repeats: int = 7
     bulk_repeats: int = 7
+    all_small_repeats: int = 21
+    all_large_repeats: int = 9
+    related_repeats: int = 11
 
 
 QUICK = Sizes(pk_reads=5, list_rows=50, concurrent=10, concurrent_limit=5, stream_rows=1_200, page_size=500,
-              bulk_rows=60, bulk_batch=25, pk_repeats=1, list_repeats=1, concurrent_repeats=1,
-              stream_repeats=1, bulk_repeats=1)
+              bulk_rows=60, bulk_batch=25, all_small=50, all_large=600, related_rows=120, churn_rows=1_200,
+              churn_every=100, pk_repeats=1, list_repeats=1, concurrent_repeats=1, stream_repeats=1,
+              bulk_repeats=1, all_small_repeats=1, all_large_repeats=1, related_repeats=1)
 
 
 @dataclass
@@ -58,6 +67,7 @@ class CaseResult:
     rss_limit_mb: float | None = None
     notes: list[str] = field(default_factory=list)
     client_side: bool = False  # answered by bench/replay.py: no server in the times
+    checks: dict[str, bool] = field(default_factory=dict)  # other targets: description -> met
 
 
 @dataclass
@@ -102,6 +112,52 @@ async def case_rows(c: Contenders, s: Sizes) -> CaseResult:
         contenders[PYD] = _ready(lambda: c.pyd.read_rows(n))
     timings = await interleaved(contenders, s.list_repeats, expected=n)
     return CaseResult("rows", f"read {n:,} rows, parsed to models", timings)
+
+
+async def _case_all(c: Contenders, collection: str, n: int, repeats: int, key: str) -> CaseResult:
+    contenders: dict[str, Prepare] = {
+        ORM: _ready(lambda: orm_side.read_all(collection)),
+        RAW: _ready(lambda: c.raw.read_all(collection)),
+    }
+    timings = await interleaved(contenders, repeats, expected=n)
+    return CaseResult(key, f"await Model.objects.all() on {n:,} rows", timings)
+
+
+async def case_all_small(c: Contenders, s: Sizes) -> CaseResult:
+    return await _case_all(c, ALL_SMALL, s.all_small, s.all_small_repeats, "all_small")
+
+
+async def case_all_large(c: Contenders, s: Sizes) -> CaseResult:
+    return await _case_all(c, ALL_LARGE, s.all_large, s.all_large_repeats, "all_large")
+
+
+async def case_related(c: Contenders, s: Sizes) -> CaseResult:
+    contenders: dict[str, Prepare] = {
+        ORM: _ready(orm_side.read_related),
+        RAW: _ready(c.raw.read_related),
+    }
+    timings = await interleaved(contenders, s.related_repeats, expected=s.related_rows)
+    return CaseResult("related", f"select_related over {s.related_rows:,} rows", timings)
+
+
+async def case_churn(url: str, token: str, s: Sizes) -> CaseResult:
+    """Streaming under deletes and inserts: directus-orm's keyset stream against offset paging (raw
+    httpx, what directus-orm sent before). Not a speed target: every row present throughout must be
+    seen once."""
+    from .churn import churn_run, describe
+
+    timings = Timings()
+    notes = []
+    checks = {}
+    for name, contender in ((ORM, "orm"), (RAW, "offset")):
+        run = await churn_run(url, token, contender, s.page_size, s.churn_every)
+        timings.add(name, run.seconds)
+        notes.append(describe(f"{name} ({'keyset' if contender == 'orm' else 'offset'})", run, s.churn_rows))
+        if name == ORM:
+            verdict = run.verdict(s.churn_rows)
+            checks["no row skipped or repeated"] = verdict["missed"] == verdict["repeated"] == 0
+    return CaseResult("churn", f"stream {s.churn_rows:,} rows while rows are deleted and inserted "
+                      "(raw httpx: offset paging)", timings, target_raw=None, notes=notes, checks=checks)
 
 
 async def case_concurrent(c: Contenders, s: Sizes) -> CaseResult:
@@ -249,6 +305,7 @@ async def parity(url: str, token: str, s: Sizes) -> list[str]:
     """Send each case once at a tiny size through the ORM and through raw httpx with request logging, and
     say where the requests differ (method, path, query string, JSON body)."""
     from directus_orm import ConnectionPool, Directus, connections
+    from directus_orm.query.limits import query_limit_max
 
     orm_log: list[Request] = []
     raw_log: list[Request] = []
@@ -260,6 +317,8 @@ async def parity(url: str, token: str, s: Sizes) -> list[str]:
     checks: list[tuple[str, Callable[[], Awaitable[int]], Callable[[], Awaitable[int]], bool]] = [
         ("pk", lambda: orm_side.read_pks(pks), lambda: raw.read_pks(pks), False),
         ("rows", lambda: orm_side.read_rows(s.list_rows), lambda: raw.read_rows(s.list_rows), False),
+        ("all", lambda: orm_side.read_all(ALL_SMALL), lambda: raw.read_all(ALL_SMALL), False),
+        ("related", orm_side.read_related, raw.read_related, False),
         ("concurrent", lambda: orm_side.concurrent_reads(4, s.concurrent_limit),
          lambda: raw.concurrent_reads(4, s.concurrent_limit), True),
         ("stream", lambda: orm_side.stream_first(s.page_size + 1),
@@ -270,6 +329,9 @@ async def parity(url: str, token: str, s: Sizes) -> list[str]:
     report: list[str] = []
     try:
         async with connections.override(conn):
+            # what the server allows per request: read once per connection, as any application's
+            # first read does (not one of the compared requests)
+            await query_limit_max(conn)
             for key, orm_run, raw_run, unordered in checks:
                 orm_log.clear()
                 raw_log.clear()

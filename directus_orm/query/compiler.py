@@ -498,9 +498,59 @@ class Query:
             if ("*" in base or name in base) and extra not in loaded:
                 base = [f for f in base if f != name]
                 base.append(extra)
-        base += [f"{p}.*" for p in loaded]
+        paths = {p for p, _ in self.related}
+        for path, schema in dict(self.related).items():
+            base += self._related_fields(path, schema, paths)
         base += [col.agg_field for col in self.annotations]
-        return None if base == ["*"] else base
+        return None if base == ["*"] else list(dict.fromkeys(base))
+
+    def _related_fields(
+        self, path: tuple[str, ...], schema: Schema, loaded: set[tuple[str, ...]]
+    ) -> list[str]:
+        """The fields read of a loaded relation: the related model's own declared fields, never ``*``
+        (which brings every reverse relation's whole list of keys on every row). Rows reached through
+        many-to-one hops only (select_related) leave out the to-many fields, as Django's join does;
+        prefetched rows keep their declared to-many fields (as keys). A relation loaded further down
+        the path lists its own fields. Collections without a model read ``*``."""
+        prefix = ".".join(path)
+        names = schema.field_names()
+        if not names:
+            return [f"{prefix}.*"]
+        to_one = self._to_one_only(path)
+        out = []
+        for name in names:
+            info = schema.get_field(name)
+            rel = info.relation if info is not None else None
+            if rel is not None and rel.many and to_one:
+                continue
+            deeper = (*path, *(rel.hop(name) if rel is not None else (name,)))
+            if deeper in loaded:
+                continue
+            out.append(".".join(deeper))
+        return out
+
+    def _to_one_only(self, path: tuple[str, ...]) -> bool:
+        """Whether every hop of a loaded relation's path is many-to-one."""
+        hops = self._hops(path)
+        return all(info is not None and info.relation is not None and not info.relation.many for info in hops)
+
+    def _hops(self, path: tuple[str, ...]) -> list[FieldInfo | None]:
+        """The relational field of each hop along ``path`` (a many-to-many junction field is part of
+        its hop); ends with None where a segment is not a relation."""
+        schema: Schema = self.schema
+        out: list[FieldInfo | None] = []
+        skip = None
+        for segment in path:
+            if segment == skip:
+                skip = None
+                continue
+            info = schema.get_field(segment)
+            if info is None or info.relation is None:
+                return [*out, None]
+            out.append(info)
+            skip = info.relation.junction_field
+            schema = info.relation.schema()
+        return out
 
     def deep_param(self) -> dict[str, Any] | None:
         """``deep``: the Prefetch querysets' filters, and ``_limit: -1`` on every to-many field that
@@ -513,7 +563,7 @@ class Query:
                     out.setdefault(name, {})["_limit"] = -1
             for path, schema in self.related:
                 node = _at(out, path)
-                for name in _to_many_names(schema):
+                for name in () if self._to_one_only(path) else _to_many_names(schema):
                     node.setdefault(name, {})["_limit"] = -1
                 for i in range(len(path)):
                     if self._walk_many(path[:i + 1]):
@@ -534,18 +584,8 @@ class Query:
 
     def _walk_many(self, path: tuple[str, ...]) -> bool:
         """Whether the last field of ``path`` is a to-many relation."""
-        schema: Schema = self.schema
-        info: FieldInfo | None = None
-        skip = None
-        for segment in path:
-            if segment == skip:
-                skip = None
-                continue
-            info = schema.get_field(segment)
-            if info is None or info.relation is None:
-                return False
-            skip = info.relation.junction_field
-            schema = info.relation.schema()
+        hops = self._hops(path)
+        info = hops[-1] if hops else None
         return bool(info is not None and info.relation is not None and info.relation.many
                     and path[-1] == info.name)
 

@@ -1,17 +1,19 @@
 """``QuerySet``: lazy, immutable, chainable; awaited (or iterated) to run.
 
-``await qs`` returns a list, ``async for`` streams page by page (``limit`` + ``offset`` with the primary
-key appended to the sort, so pages never overlap and memory stays flat). Unsliced reads page until a
-short page: Directus's default ``limit`` of 100 never truncates a result.
+``await qs`` returns a list (in one request when the server allows it), ``async for`` streams page by
+page with the primary key appended to the sort (a keyset cursor where the order allows one, else
+``offset``), so memory stays flat. Unsliced reads page until a short page: Directus's default ``limit``
+of 100 never truncates a result.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
 
 from typing_extensions import Self
 
@@ -23,21 +25,30 @@ from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
 from .compiler import EVERYTHING, NOTHING, Query
 from .emulation import emulate
+from .keyset import keyset_for
+from .limits import UNLIMITED, query_limit_max
 from .projection import Column, explode
 from .q import Q
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
 
 __all__ = [
-    "DEFAULT_PAGE_SIZE", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch", "QuerySet",
-    "ResultStream",
+    "DEFAULT_PAGE_SIZE", "DELETE_BATCH", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch",
+    "QuerySet", "ResultStream",
 ]
 
 T = TypeVar("T")
+Params = dict[str, Any]
+Cursor: TypeAlias = "tuple[int, ...] | None"
 
 DEFAULT_PAGE_SIZE = 500
-#: ``await qs[a:b]`` materialises the whole slice anyway, so it asks for it in one request (up to this
-#: many rows per request) instead of page-sized ones: fewer round trips, same memory.
+#: ``await qs[a:b]`` materialises the whole slice anyway: when the server does not say how many rows a
+#: request may ask for, it asks for up to this many per request instead of page-sized ones.
 MAX_SLICE_REQUEST = 10_000
+#: ``queryset.delete()`` sends the keys it deletes in bodies of at most this many (Directus refuses
+#: bodies over 1 MB).
+DELETE_BATCH = 5_000
+#: Directus's own default ``limit`` (``QUERY_LIMIT_DEFAULT``).
+DIRECTUS_DEFAULT_LIMIT = 100
 #: get() reads this many rows at most, to say how many it found (as Django does).
 MAX_GET_RESULTS = 21
 
@@ -556,9 +567,13 @@ class QuerySet(SyncFace, Generic[T]):
         return int(connections.option(self.db, "page_size", DEFAULT_PAGE_SIZE) or DEFAULT_PAGE_SIZE)
 
     async def _pages(
-        self, chunk_size: int | None = None, fields: Sequence[str] | None = None
+        self, chunk_size: int | None = None, fields: Sequence[str] | None = None, whole: bool = False
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Raw rows, one page-sized request at a time (a page is loaded as one batch)."""
+        """Raw rows, one request at a time (a page is loaded as one batch). ``whole``: the caller keeps
+        every row anyway, so ask for as many per request as the server allows (one request when its
+        ``queryLimit.max`` is unlimited). Pages follow a keyset cursor where the order allows one
+        (see ``keyset.py``), else ``offset``; each page asks for one row more than it keeps, so a
+        full last page is known to be last without asking for an empty one."""
         query = await self._sendable()
         if query.is_empty:
             return
@@ -566,27 +581,79 @@ class QuerySet(SyncFace, Generic[T]):
         if size < 1:
             raise ValueError(f"page size must be positive, got {size}")
         conn = self._conn()
+        remaining = None if query.high is None else query.high - query.low
+        # A slice within Directus's default limit (get(), first(), qs[:20]) fits any server's maximum:
+        # no need to ask the server what its maximum is.
+        small = remaining is not None and remaining <= DIRECTUS_DEFAULT_LIMIT
+        cap = await query_limit_max(conn) if whole and not small else None
+        if whole and cap == UNLIMITED:
+            size = remaining if remaining is not None else 0  # 0: every row, in one request
+        elif whole and cap is not None:
+            size = max(cap - 1, 1)  # room for the row that tells whether more follow
+        elif whole and remaining is not None:
+            size = min(remaining, MAX_SLICE_REQUEST)
         base = query.params()
         base.pop("offset", None)
         base.pop("limit", None)
         if fields is not None:
             base["fields"] = list(fields)
-        offset = query.low
-        remaining = None if query.high is None else query.high - query.low
-        while remaining is None or remaining > 0:
-            limit = size if remaining is None else min(size, remaining)
-            params = {**base, "limit": limit}
-            if offset:
+        keyset = None
+        if size and query.group_by is None:
+            keyset = keyset_for(query.schema, base["sort"], base.get("fields"))
+            if keyset is not None and keyset.added:
+                base["fields"] = [*base["fields"], *keyset.added]
+        where = base.get("filter")
+
+        def plan(offset: int, cursor: Cursor, remaining: int | None) -> tuple[int, int, Params]:
+            """The next request: rows to keep, rows to ask for, its parameters."""
+            keep = size if remaining is None else min(size, remaining) if size else remaining
+            ask = keep
+            # One row beyond the page tells whether another page exists (unless the slice ends here
+            # or the server would refuse the larger limit).
+            if keep and (remaining is None or remaining > keep) and (cap is None or cap < 0 or keep < cap):
+                ask = keep + 1
+            params = {**base, "limit": ask or -1}
+            if cursor is not None and keyset is not None:
+                params["filter"] = keyset.after(cursor, where)
+            elif offset:
                 params["offset"] = offset
-            body = await conn.get(self._path, params=params)
-            rows: list[dict[str, Any]] = (body or {}).get("data") or []
-            if rows:
-                yield rows
-            if len(rows) < limit:
-                return
-            offset += len(rows)
-            if remaining is not None:
-                remaining -= len(rows)
+            return keep, ask, params
+
+        # A stream reads the next page while its caller consumes this one (two pages in memory at most);
+        # a list being materialised has nothing to overlap with.
+        prefetch = not whole
+        pending: asyncio.Future[Any] | None = None
+        offset, cursor = query.low, None
+        keep, ask, params = plan(offset, cursor, remaining)
+        try:
+            while True:
+                body = await (pending if pending is not None else conn.get(self._path, params=params))
+                pending = None
+                rows: list[dict[str, Any]] = (body or {}).get("data") or []
+                more = len(rows) > keep if ask > keep else bool(keep) and len(rows) == keep
+                if more and ask > keep:
+                    del rows[keep:]
+                if keyset is not None and rows:
+                    cursor = keyset.cursor(rows[-1])
+                    keyset.strip(rows)
+                if more:
+                    offset += len(rows)
+                    if remaining is not None:
+                        remaining -= len(rows)
+                        more = remaining > 0
+                if more:
+                    keep, ask, params = plan(offset, cursor, remaining)
+                    if prefetch:
+                        pending = asyncio.ensure_future(conn.get(self._path, params=params))
+                if rows:
+                    yield rows
+                if not more:
+                    return
+        finally:
+            if pending is not None:  # the caller stopped early: drop the page read ahead
+                if pending.done() and not pending.cancelled():
+                    pending.exception()  # retrieved, so asyncio does not log it
+                pending.cancel()
 
     def _results(self, rows: list[dict[str, Any]], alias: str) -> list[Any]:
         """The rows of one answer -> the results they stand for (several per row for values() across
@@ -609,11 +676,11 @@ class QuerySet(SyncFace, Generic[T]):
             return [factory(*(d[n] for n in names)) for d in dicts]
         return [tuple(d[n] for n in names) for d in dicts]
 
-    async def _batches(self, chunk_size: int | None = None) -> AsyncIterator[list[Any]]:
+    async def _batches(self, chunk_size: int | None = None, whole: bool = False) -> AsyncIterator[list[Any]]:
         """The results of each answered page (distinct() over to-many columns: de-duplicated here)."""
         alias = self.db
         seen: set[Any] | None = set() if self._client_distinct else None
-        async for rows in self._pages(chunk_size):
+        async for rows in self._pages(chunk_size, whole=whole):
             results = self._results(rows, alias)
             if seen is not None:
                 fresh = []
@@ -631,10 +698,8 @@ class QuerySet(SyncFace, Generic[T]):
                 yield result
 
     async def _fetch_all(self) -> list[T]:
-        query = self._query
-        chunk = None if query.high is None else min(query.high - query.low, MAX_SLICE_REQUEST)
         out: list[T] = []
-        async for results in self._batches(chunk):  # a list per page: no per-row generator step
+        async for results in self._batches(whole=True):  # a list per page: no per-row generator step
             out.extend(results)
         return out
 
@@ -808,17 +873,20 @@ class QuerySet(SyncFace, Generic[T]):
         return len((body or {}).get("data") or [])
 
     async def delete(self) -> tuple[int, dict[str, int]]:
-        """One ``DELETE /items/<c>`` by query. Returns ``(count, {collection: count})`` like Django;
-        Directus answers 204 with no body, so the count is taken just before the delete."""
+        """Delete the matching rows: read their keys, then ``DELETE /items/<c>`` with those keys (a JSON
+        list, ``DELETE_BATCH`` keys per request). Returns ``(count, {collection: count})`` like Django,
+        the count being the keys deleted: a row inserted after the keys were read is neither deleted nor
+        counted (Directus answers 204 with no body, so a row someone else deleted in between still
+        counts)."""
         self._not_sliced("delete")
-        collection = self._adapter.schema.collection
-        qs = self._with_query(await self._sendable())  # the same key lists for the count and the delete
-        count = await qs.count()
-        if count:
-            # limit -1: without it Directus deletes only the first 100 matching rows.
-            query = {**qs._query.filter_params(), "limit": -1}
-            await self._conn().delete(self._path, json={"query": query})
-        return count, {collection: count}
+        if self._query.columns is not None:
+            raise TypeError("Cannot call delete() after .values() or .values_list()")
+        collection, pk = self._adapter.schema.collection, self._adapter.schema.pk_name
+        keys = [row[pk] async for page in self._pages(fields=[pk], whole=True) for row in page]
+        conn = self._conn()
+        for start in range(0, len(keys), DELETE_BATCH):
+            await conn.delete(self._path, json=keys[start:start + DELETE_BATCH])
+        return len(keys), {collection: len(keys)}
 
     async def bulk_create(self, objs: Iterable[T], batch_size: int | None = None) -> list[T]:
         """Insert in batches (one ``POST`` of an array per batch); returns the stored results (model

@@ -34,6 +34,6 @@ def test_every_case_runs_and_raw_httpx_sends_the_orm_requests(
     assert len(rows) == 1 + len(CASES) + 1 + len(CLIENT_SIDE_CASES), report
     assert sum(line.startswith("| case (no server)") for line in lines) == 1, report
     parity = [line for line in lines if line.startswith("- ") and "requests" in line]
-    assert len(parity) == 5, report
+    assert len(parity) == 7, report
     # Fairness: raw httpx must send exactly what the ORM sends (bench/raw_side.py follows the ORM).
     assert all("identical requests" in line for line in parity), report

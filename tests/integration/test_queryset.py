@@ -175,7 +175,8 @@ async def test_lookups_the_server_cannot_do_fail_before_any_request(
         await Language.objects.filter(name__startwith="x")
     assert recorded == []
     await Language.objects.filter(name="x")
-    assert len(recorded) == 1  # the capture works: a valid query is sent
+    # the capture works: a valid query is sent (after the connection's one /server/info read)
+    assert [r.url.path for r in recorded if r.url.path != "/server/info"] == ["/items/orm_qs_languages"]
 
 
 # --- ordering, slicing, paging, streaming ------------------------------------------------------------------
@@ -240,22 +241,34 @@ def params_of(request: httpx.Request) -> dict[str, str]:
     return dict(request.url.params)
 
 
-async def test_unsliced_reads_fetch_every_row_in_pages(many: str, recorded: list[httpx.Request]) -> None:
+def item_reads(recorded: list[httpx.Request]) -> list[dict[str, str]]:
+    """The parameters of each read of rows (the connection's one ``/server/info`` read left out)."""
+    return [params_of(r) for r in recorded if r.url.path != "/server/info"]
+
+
+async def test_unsliced_reads_fetch_every_row_in_one_request(
+    many: str, recorded: list[httpx.Request]
+) -> None:
     rows = await Number.objects.all()
     assert [r.n for r in rows] == list(range(260))  # never truncated at 100
-    pages = [params_of(r) for r in recorded]
-    assert [(p["limit"], p.get("offset")) for p in pages] == [("100", None), ("100", "100"), ("100", "200")]
-    assert all(p["sort"] == "id" for p in pages)  # the pk keeps pages from overlapping
+    # a list materialised anyway is read whole: the admin's queryLimit.max is unlimited (-1)
+    assert [r.url.path for r in recorded] == ["/server/info", "/items/orm_qs_many"]
+    assert [(p["limit"], p.get("offset"), p["sort"]) for p in item_reads(recorded)] == [("-1", None, "id")]
+    recorded.clear()
+    assert len(await Number.objects.all()) == 260
+    assert [r.url.path for r in recorded] == ["/items/orm_qs_many"]  # server info read once per connection
 
 
 async def test_slicing_over_page_boundaries(many: str, recorded: list[httpx.Request]) -> None:
     assert [r.n for r in await Number.objects.all()[90:215]] == list(range(90, 215))
-    pages = [(params_of(r)["limit"], params_of(r)["offset"]) for r in recorded]
+    pages = [(p["limit"], p["offset"]) for p in item_reads(recorded)]
     assert pages == [("125", "90")]  # a slice is read whole, in one request, whatever the page size
     recorded.clear()
     assert [r.n async for r in Number.objects.all()[90:215]] == list(range(90, 215))
-    pages = [(params_of(r)["limit"], params_of(r)["offset"]) for r in recorded]
-    assert pages == [("100", "90"), ("25", "190")]  # streaming keeps to page-sized requests
+    pages = [(p["limit"], p.get("offset"), p.get("filter")) for p in item_reads(recorded)]
+    # streaming keeps to page-sized requests (one row more, to know another page follows); after the
+    # slice's start, the next page follows the last key seen
+    assert pages == [("101", "90", None), ("25", None, '{"id":{"_gt":190}}')]
     assert [r.n for r in await Number.objects.order_by("-n")[250:300]] == list(range(9, -1, -1))
     assert (await Number.objects.order_by("-n")[3]).n == 256
     with pytest.raises(IndexError):
@@ -274,7 +287,7 @@ async def test_streaming_requests_one_page_at_a_time(many: str, recorded: list[h
         assert number.n == seen
         seen += 1
     assert seen == 230
-    assert [params_of(r)["limit"] for r in recorded] == ["40"] * 6  # the 6th page is short: stop
+    assert [params_of(r)["limit"] for r in recorded] == ["41"] * 6  # the 6th page is short: stop
     recorded.clear()
     assert [n.n async for n in Number.objects.all()[:5]] == [0, 1, 2, 3, 4]
     assert len(recorded) == 1 and params_of(recorded[0])["limit"] == "5"
@@ -283,7 +296,7 @@ async def test_streaming_requests_one_page_at_a_time(many: str, recorded: list[h
 async def test_page_size_comes_from_the_alias_settings(many: str, recorded: list[httpx.Request]) -> None:
     async for _ in Number.objects.all():
         pass
-    assert len(recorded) == 3 and params_of(recorded[0])["limit"] == "100"
+    assert [params_of(r)["limit"] for r in recorded] == ["101"] * 3  # 100 + the row telling "more"
 
 
 def test_sync_iteration(many: str, directus_server: ServerInfo) -> None:
@@ -417,8 +430,10 @@ async def test_update_and_delete_by_query(seeded: None, many: str, recorded: lis
     assert await Number.objects.filter(n=0).count() == 260
     recorded.clear()
     assert await Number.objects.filter(id__gt=10).delete() == (250, {"orm_qs_many": 250})
-    assert [r.method for r in recorded] == ["GET", "DELETE"]  # a count, then one DELETE by query
-    assert json.loads(recorded[1].content) == {"query": {"filter": {"id": {"_gt": 10}}, "limit": -1}}
+    # the matching keys, then one DELETE of exactly those keys
+    assert [r.method for r in recorded] == ["GET", "DELETE"]
+    assert params_of(recorded[0])["fields"] == "id" and params_of(recorded[0])["limit"] == "-1"
+    assert json.loads(recorded[1].content) == list(range(11, 261))
     assert await Number.objects.count() == 10
     assert await Language.objects.none().update(name="x") == 0
     with pytest.raises(TypeError, match="slice"):
