@@ -114,6 +114,16 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _loads(root: Path, env: Mapping[str, str], module: str) -> bool:
+    """True when ``module`` is absent (nothing to build) or loads in the install's Node."""
+    if not (root / "node_modules" / module).is_dir():
+        return True
+    node = str(_node_dir(root) / "bin" / "node")
+    probe = subprocess.run([node, "-e", f"require({json.dumps(module)})"], cwd=root, env=dict(env),
+                           capture_output=True)
+    return probe.returncode == 0
+
+
 def provision(version: str | None = None) -> Path:
     """Install Directus ``version`` (default: ``default_version()``, with its own Node) into the cache;
     no-op when already there."""
@@ -142,9 +152,11 @@ def provision(version: str | None = None) -> Path:
         _run([npm, "install", node_package(version)], cwd=root, env=env)
         # From here on, npm and node-gyp run on the installed Node (first on PATH).
         _run([npm, "install", f"directus@{version}"], cwd=root, env=env)
-        # npm >= 11 skips install scripts: build the native modules this version has.
-        native = [name for name in NATIVE_MODULES if (root / "node_modules" / name).is_dir()]
-        _run([npm, "rebuild", *native], cwd=root, env=env)
+        # Depending on the npm and the package, install scripts may have been skipped: build the
+        # native modules this version has that do not load yet.
+        native = [name for name in NATIVE_MODULES if not _loads(root, env, name)]
+        if native:
+            _run([npm, "rebuild", *native], cwd=root, env=env)
         marker.write_text(f"{time.time()}\n")
         _log(f"installed in {time.monotonic() - started:.0f} s")
     return root

@@ -19,6 +19,7 @@ from .exceptions import (
     ImproperlyConfigured,
     MultipleObjectsReturned,
     ObjectDoesNotExist,
+    UnsupportedByServer,
     UnsupportedLookup,
 )
 from .models import (
@@ -88,6 +89,7 @@ __all__ = [
     "StaticToken",
     "Sum",
     "TokenAuth",
+    "UnsupportedByServer",
     "UnsupportedLookup",
     "collection",
     "configure",

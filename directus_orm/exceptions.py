@@ -18,6 +18,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── FieldError
     │   └── SchemaMismatch
     ├── UnsupportedLookup
+    ├── UnsupportedByServer                 the server's Directus version lacks the feature
     ├── ObjectDoesNotExist                  each model's Model.DoesNotExist
     ├── MultipleObjectsReturned             each model's own subclass
     ├── InvalidRequest                      also a ValueError
@@ -119,6 +120,7 @@ __all__ = [
     "TokenExpired",
     "UnexpectedResponse",
     "UnprocessableContent",
+    "UnsupportedByServer",
     "UnsupportedLookup",
     "UnsupportedMediaType",
     "UserSuspended",
@@ -143,6 +145,18 @@ class FieldError(DirectusError):
 
 class UnsupportedLookup(DirectusError):
     """A lookup name is unknown, or Directus cannot evaluate it for this field (raised before sending)."""
+
+
+class UnsupportedByServer(DirectusError):
+    """The connected Directus is older than a feature needs: ``feature``, the ``required`` version and
+    the version ``found`` are attributes and in the message (raised before the feature's requests)."""
+
+    def __init__(self, feature: str, required: str, found: str) -> None:
+        self.feature, self.required, self.found = feature, required, found
+        super().__init__(f"{feature} needs Directus >= {required}; this server runs Directus {found}")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.feature, self.required, self.found))
 
 
 class InvalidArgument(DirectusError, ValueError):
