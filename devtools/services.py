@@ -160,10 +160,12 @@ class PostgresServer:
             shutil.chown(self.workdir, RUN_AS, _group_of(RUN_AS))
             shutil.chown(data, RUN_AS, _group_of(RUN_AS))
         log = self.workdir / "postgres.log"
-        env = dict(os.environ, LC_ALL="C", LANG="C")
+        env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8")
         subprocess.run(
+            # C.UTF-8: code-point order like SQLite, but Unicode case mapping (lower('É') = 'é') as
+            # on a production database with a UTF-8 locale.
             [str(home / "bin" / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-             "--no-sync"],
+             "--locale=C.UTF-8", "--no-sync"],
             check=True, stdout=subprocess.DEVNULL, env=env, cwd=self.workdir, **self._as_owner(),  # type: ignore[arg-type]
         )
         out = open(log, "wb")  # noqa: SIM115 - owned by the process

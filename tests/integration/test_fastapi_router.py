@@ -103,6 +103,8 @@ async def users(admin: Directus) -> AsyncIterator[Users]:
     yield users
     for email in ("fr-editor@example.com", "fr-viewer@example.com"):
         await _delete_where(admin, "/users", {"email": {"_eq": email}})
+    for name in (DEPARTMENTS, COMPANIES, LANGS):  # the unlicensed core allows 25 collections
+        await admin.delete(f"/collections/{name}")
 
 
 class LangCreate(BaseModel):
