@@ -150,6 +150,21 @@ def directus_server() -> Iterator[ServerInfo]:
     yield from _start_server()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _drop_leftover_collections(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Drop the collections an integration module (or a docs example it runs) left behind: the
+    unlicensed core allows 25 user collections per server, and the suite shares one."""
+    if OFFLINE or request.node.get_closest_marker("integration") is None:
+        yield
+        return
+    from tests.support.schema import drop_collections, user_collections
+
+    server: ServerInfo = request.getfixturevalue("directus_server")
+    before = user_collections(server.url, server.token)
+    yield
+    drop_collections(server.url, server.token, user_collections(server.url, server.token) - before)
+
+
 @pytest.fixture(scope="session")
 async def admin(directus_server: ServerInfo) -> AsyncIterator[Directus]:
     """An admin connection (static token), open for the whole session."""

@@ -228,7 +228,9 @@ def _date_part(key: str, info: FieldInfo, part: str) -> FieldInfo:
         raise FieldError(
             f"{key!r}: {part!r} applies to date/datetime fields; {info.name!r} is a {info.kind} field"
         )
-    return FieldInfo(f"{DATE_PARTS[part]}({info.name})", "integer", info.nullable, _int_validate)
+    # PostgreSQL answers date parts as strings ("1968"), SQLite as numbers: parse both to int.
+    return FieldInfo(f"{DATE_PARTS[part]}({info.name})", "integer", info.nullable, _int_validate,
+                     parse=_int_validate)
 
 
 @_memoised

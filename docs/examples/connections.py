@@ -6,10 +6,11 @@
 
 import asyncio
 import os
+import uuid
 
 import directus_orm
 from directus_orm import ConnectionPool, Directus, Retries, collection, connections
-from directus_orm.exceptions import InvalidCredentials, ObjectDoesNotExist
+from directus_orm.exceptions import InternalServerError, InvalidCredentials, ObjectDoesNotExist
 
 URL = os.environ["DIRECTUS_URL"]
 TOKEN = os.environ["DIRECTUS_TOKEN"]
@@ -60,7 +61,9 @@ async def main() -> None:
             await collection("directus_users").get(pk="me")
         except ObjectDoesNotExist:
             print('no user has the key "me"')
-        keys = [editor_id, *map(str, range(20_000))]
+        except InternalServerError:  # PostgreSQL refuses "me" as a UUID (docs/queries.md, Databases)
+            print('the database refuses "me" as a user key')
+        keys = [editor_id, *(str(uuid.UUID(int=i)) for i in range(20_000))]
         found = await collection("directus_users").filter(id__in=keys).count()
         print("users among 20,000 keys:", found)
 

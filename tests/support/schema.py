@@ -42,3 +42,28 @@ async def create_user(
     body = await conn.post("/users", json={"email": email, "password": password, "role": role,
                                           "status": "active", **extra})
     return dict(body["data"])
+
+
+def user_collections(url: str, token: str) -> set[str]:
+    """The names of the server's user collections (sync: usable from any fixture)."""
+    import httpx
+
+    answer = httpx.get(f"{url}/collections", params={"fields": "collection"},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    answer.raise_for_status()
+    return {c["collection"] for c in answer.json()["data"] if not c["collection"].startswith("directus_")}
+
+
+def drop_collections(url: str, token: str, names: set[str]) -> None:
+    """Drop ``names``; a collection others still point at is retried after them (PostgreSQL enforces
+    foreign keys, SQLite does not)."""
+    import httpx
+
+    left = set(names)
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        for _ in range(len(left) + 1):
+            if not left:
+                return
+            for name in sorted(left):
+                if http.delete(f"{url}/collections/{name}").status_code in (204, 403):
+                    left.discard(name)  # 403: already gone

@@ -19,3 +19,11 @@ class ServerInfo:
         from devtools.directus import DirectusServer
 
         return DirectusServer(extra_env=extra_env).start()
+
+
+def server_database() -> str:
+    """The database behind the suite's server: ``DIRECTUS_ORM_DB`` (``devtools test --db`` sets it; set
+    it too for a server of your own), else SQLite."""
+    import os
+
+    return os.environ.get("DIRECTUS_ORM_DB") or "sqlite"
