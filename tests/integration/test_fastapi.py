@@ -23,6 +23,7 @@ import pytest
 from fastapi import Depends, FastAPI
 
 from directus_orm import Directus, DirectusModel, connections
+from directus_orm.connection.serverinfo import server_info
 from directus_orm.contrib.fastapi import (
     DirectusDependency,
     RoleCache,
@@ -31,6 +32,7 @@ from directus_orm.contrib.fastapi import (
     require_policy,
     require_role,
 )
+from directus_orm.exceptions import UnsupportedByServer
 from tests.conftest import ServerInfo, create_collection
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # tokens are minted per run
@@ -92,9 +94,21 @@ async def _delete_where(admin: Directus, path: str, flt: dict[str, Any]) -> None
         await admin.delete(path, json=ids)
 
 
+async def before_11(admin: Directus) -> bool:
+    """Directus 10: one role per user, permissions on the role, no policies."""
+    return (await server_info(admin)).at_least((11, 0, 0)) is False
+
+
 async def make_role(admin: Directus, name: str, permissions: list[dict[str, Any]]) -> str:
-    """A role with one policy (named after it) holding ``permissions``; returns the role id."""
+    """A role with one policy (named after it) holding ``permissions``; returns the role id. On
+    Directus 10 the role holds the permissions itself."""
     await _delete_where(admin, "/roles", {"name": {"_eq": name}})
+    if await before_11(admin):
+        role = (await admin.post("/roles", json={"name": name, "app_access": False,
+                                                 "admin_access": False}))["data"]["id"]
+        for perm in permissions:
+            await admin.post("/permissions", json={"role": role, "fields": ["*"], **perm})
+        return str(role)
     await _delete_where(admin, "/policies", {"name": {"_eq": f"{name} policy"}})
     role = (await admin.post("/roles", json={"name": name}))["data"]["id"]
     policy = (await admin.post("/policies", json={"name": f"{name} policy", "app_access": False,
@@ -420,7 +434,11 @@ async def test_require_role_accepts_any_of_several(client: httpx.AsyncClient, us
         assert (await client.get("/any-role", headers=bearer(token))).status_code == 200
 
 
-async def test_require_permission(client: httpx.AsyncClient, users: Users) -> None:
+async def test_require_permission(client: httpx.AsyncClient, users: Users, admin: Directus) -> None:
+    if await before_11(admin):
+        with pytest.raises(UnsupportedByServer, match=r"require_permission .* needs Directus >= 11\.0\.0"):
+            await client.get("/writers", headers=bearer(users.editor_token))
+        return
     assert (await client.get("/writers", headers=bearer(users.editor_token))).status_code == 200
     assert (await client.get("/writers", headers=bearer(users.viewer_token))).status_code == 403
     # Both read fa_langs without a row filter ("full"; the core license allows no other kind).
@@ -428,7 +446,11 @@ async def test_require_permission(client: httpx.AsyncClient, users: Users) -> No
     assert (await client.get("/full-readers", headers=bearer(users.viewer_token))).status_code == 200
 
 
-async def test_require_policy(client: httpx.AsyncClient, users: Users) -> None:
+async def test_require_policy(client: httpx.AsyncClient, users: Users, admin: Directus) -> None:
+    if await before_11(admin):
+        with pytest.raises(UnsupportedByServer, match=r"require_policy .* needs Directus >= 11\.0\.0"):
+            await client.get("/viewer-policy", headers=bearer(users.viewer_token))
+        return
     assert (await client.get("/viewer-policy", headers=bearer(users.viewer_token))).status_code == 200
     assert (await client.get("/viewer-policy", headers=bearer(users.editor_token))).status_code == 403
 

@@ -24,6 +24,11 @@ Where the answers come from, all asked with the caller's own credentials unless 
 * permissions: ``/permissions/me`` (what Directus itself evaluates: every policy, minimal app
   permissions, IP restrictions);
 * admin: ``/policies/me/globals`` (``admin_access``).
+
+Directus 10 has one role per user and no policies: there, roles and admin access are read from
+``/users/me`` (``role.id``, ``role.name``, ``role.admin_access``), and ``require_policy`` /
+``require_permission`` raise :class:`~directus_orm.exceptions.UnsupportedByServer` (they need 11).
+The server's version is read only when an answer says it may be an older Directus.
 """
 
 from __future__ import annotations
@@ -39,8 +44,9 @@ from typing import Any, Literal, TypeVar
 
 from fastapi import Depends, HTTPException, Request, params, status
 
-from ...connection.client import Directus
-from ...exceptions import Forbidden
+from ...connection.client import Directus, item_path
+from ...connection.serverinfo import require_version, server_info
+from ...exceptions import Forbidden, RouteNotFound
 from .dependency import DirectusDependency, RequestContext
 
 __all__ = [
@@ -125,7 +131,18 @@ async def caller_roles(ctx: RequestContext) -> list[dict[str, Any]]:
         try:
             body = await ctx.connection.get("/roles/me", params={"fields": ["id", "name"]})
         except Forbidden:
-            return []
+            # Directus 10 has no /roles/me (it reads "me" as a role key): its one role is the user's.
+            if (await server_info(ctx.connection)).at_least((11, 0, 0)) is not False:
+                return []
+            # A role without app access may not read even its own user's ``role``: ask with the
+            # service connection when there is one.
+            user = await caller_user_id(ctx)
+            if user is None:
+                return []
+            conn = ctx.service or ctx.connection
+            body = await conn.get(item_path("directus_users", user), params={"fields": "role"})
+            role = ((body or {}).get("data") or {}).get("role")
+            return [{"id": role}] if isinstance(role, str) else []
         return [r for r in (body or {}).get("data") or [] if isinstance(r, dict)]
 
     result: list[dict[str, Any]] = await ctx.memo("roles", fetch)
@@ -156,6 +173,9 @@ async def caller_policies(ctx: RequestContext) -> list[dict[str, Any]]:
             body = await conn.get("/access", params={
                 "filter": {"_or": clauses}, "fields": ["policy.id", "policy.name"], "limit": -1,
             })
+        except RouteNotFound:
+            await require_version(conn, "11.0.0", "require_policy (Directus policies)")
+            raise
         except Forbidden:
             logger.warning("require_policy: %s may not read directus_access; configure a service "
                            "connection with that permission", "the caller" if ctx.service is None else
@@ -177,6 +197,8 @@ async def caller_permissions(ctx: RequestContext) -> dict[str, Any]:
             body = await ctx.connection.get("/permissions/me")
         except Forbidden:
             return {}
+        if body is None:  # Directus 10 answers 204: it has no per-caller permission summary
+            await require_version(ctx.connection, "11.0.0", "require_permission (/permissions/me)")
         data = (body or {}).get("data")
         return data if isinstance(data, dict) else {}
 
@@ -188,7 +210,12 @@ async def caller_is_admin(ctx: RequestContext) -> bool:
     async def fetch() -> bool:
         if ctx.source == "anonymous":
             return False
-        body = await ctx.connection.get("/policies/me/globals")
+        try:
+            body = await ctx.connection.get("/policies/me/globals")
+        except RouteNotFound:  # Directus 10: admin access is a flag of the user's role
+            me = await ctx.connection.me(fields="role.admin_access")
+            role = me.get("role")
+            return isinstance(role, dict) and role.get("admin_access") is True
         return bool(((body or {}).get("data") or {}).get("admin_access"))
 
     result: bool = await ctx.memo("admin", fetch)
