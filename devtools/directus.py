@@ -489,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--db", choices=DATABASES, default=None, help="database (default: sqlite)")
     run.add_argument("--cluster", action="store_true", help="two instances on PostgreSQL + Redis")
     args = parser.parse_args(argv)
+    # A plain `kill` ends the servers (and the shared PostgreSQL, at exit) like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     version = args.directus or default_version()
     if args.command == "provision":
         print(provision(version))
