@@ -10,9 +10,16 @@ from typing import Annotated, Any
 
 import pytest
 
-from directus_orm import DirectusModel, FieldError, ManyToMany
+from directus_orm import DirectusModel, FieldError, ImproperlyConfigured, ManyToMany
 from directus_orm.contrib.fastapi import querystring
-from directus_orm.contrib.fastapi.querystring import QueryParamError, QueryString, Selection, pick, sort_terms
+from directus_orm.contrib.fastapi.querystring import (
+    QueryParamError,
+    QueryString,
+    Selection,
+    pick,
+    refuse_repeats,
+    sort_terms,
+)
 
 
 class QsAuthor(DirectusModel):
@@ -98,7 +105,14 @@ def test_bad_filter_values_and_repeats_are_refused() -> None:
     assert refused(books().filters, [("author__isnull", "maybe")]).code == "INVALID_FILTER"
     error = refused(books().filters, [("title", "a"), ("title", "b")])
     assert error.detail == {"message": "'title' is given more than once (use __in for several values)",
-                            "code": "INVALID_FILTER"}
+                            "code": "REPEATED_PARAMETER", "parameter": "title"}
+
+
+def test_a_repeated_single_valued_parameter_is_refused() -> None:
+    refuse_repeats([("fields", "id"), ("sort", "id"), ("title", "a"), ("title", "b")], ("fields", "sort"))
+    for name in ("fields", "omit", "sort", "search", "limit", "offset", "page"):
+        error = refused(refuse_repeats, [(name, "1"), ("title", "x"), (name, "2")], querystring.RESERVED)
+        assert error.code == "REPEATED_PARAMETER" and error.extra == {"parameter": name}
 
 
 def test_filter_fields_are_checked_when_built() -> None:
@@ -119,7 +133,7 @@ def test_no_selection_means_the_read_fields() -> None:
 
 def test_flat_selection_runs_as_values() -> None:
     sel = books().selection("id, title", None)
-    assert sel == Selection(("id", "title"), {"id": {}, "title": {}}, flat=True)
+    assert sel == Selection(("id", "title"), {"id": {}, "title": {}}, flat=True, max_nested_rows=100)
 
 
 def test_relation_paths_nest_and_are_not_flat() -> None:
@@ -158,6 +172,58 @@ def test_read_fields_bound_the_top_level_only() -> None:
     assert refused(narrow.selection, "title", None).extra["valid"] == ["id", "author"]
     sel = narrow.selection("author.name", None)   # nested levels: the related model's fields
     assert sel is not None and sel.names == ("author__name",)
+
+
+def test_max_depth_counts_the_relations_a_path_reads_through() -> None:
+    deep = QueryString(QsAuthor._meta, ["id", "name", "books"], max_depth=2)
+    assert deep.selection("books.author.name", None) is not None   # two relations: allowed
+    error = refused(deep.selection, "books.author.books.title", None)
+    assert error.code == "FIELD_TOO_DEEP" and error.extra == {"field": "books.author.books.title",
+                                                              "max_depth": 2}
+    assert refused(deep.selection, None, "books.author.books.title").code == "FIELD_TOO_DEEP"
+    flat = QueryString(QsAuthor._meta, ["id", "name", "books"], max_depth=0)
+    assert flat.selection("name,books", None) is not None          # keys: no relation read through
+    assert refused(flat.selection, "books.title", None).code == "FIELD_TOO_DEEP"
+
+
+def test_to_many_relations_read_through_get_a_row_limit() -> None:
+    sel = QueryString(QsAuthor._meta, ["id", "name", "books"], max_nested_rows=5).selection(
+        "name,books.title,books.tags.name,books.author.name", None)
+    assert sel is not None
+    assert sel.through_many == ((("books",), ("books",)), (("books", "tags"), ("books", "tags")))
+    params = sel.apply(QsAuthor.objects.all()).query.params()
+    assert params["deep"] == {"books": {"_limit": 6, "tags": {"_limit": 6}}}
+    # ending on a to-many relation reads its keys, not rows: no limit of ours
+    keys = books().selection("title,tags", None)
+    assert keys is not None and keys.through_many == ()
+    unbounded = QueryString(QsBook._meta, BOOK_FIELDS, max_nested_rows=None).selection("tags.name", None)
+    assert unbounded is not None
+    assert unbounded.apply(QsBook.objects.all()).query.params()["deep"] == {"tags": {"_limit": -1}}
+    # without a limit, every level is still read whole (Directus cuts nested lists at 100 otherwise)
+    nested = QueryString(QsAuthor._meta, ["books"], max_nested_rows=None).selection("books.tags.name", None)
+    assert nested is not None
+    assert nested.apply(QsAuthor.objects.all()).query.params()["deep"] == {
+        "books": {"_limit": -1, "tags": {"_limit": -1}}}
+
+
+def test_check_refuses_a_nested_list_over_the_limit() -> None:
+    sel = QueryString(QsAuthor._meta, ["id", "name", "books"], max_nested_rows=2).selection(
+        "name,books.tags.name", None)
+    assert sel is not None
+    ok = QsAuthor(id=1, name="a", books=[QsBook(id=1, title="t", tags=[QsTag(id=1, name="x")] * 2)])
+    sel.check([ok, {"name": "b", "books": None}])
+    over = QsAuthor(id=2, name="b", books=[QsBook(id=2, title="u", tags=[QsTag(id=1, name="x")] * 3)])
+    error = refused(sel.check, [ok, over])
+    assert error.code == "TOO_MANY_NESTED_ROWS"
+    assert error.extra == {"field": "books.tags", "max_nested_rows": 2}
+    assert refused(sel.check, [{"books": [{"tags": []}, {"tags": [1, 2, 3]}]}]).extra["field"] == "books.tags"
+
+
+def test_limits_are_checked_when_built() -> None:
+    with pytest.raises(ImproperlyConfigured):
+        QueryString(QsBook._meta, BOOK_FIELDS, max_nested_rows=0)
+    with pytest.raises(ImproperlyConfigured):
+        QueryString(QsBook._meta, BOOK_FIELDS, max_depth=-1)
 
 
 # -- pick --------------------------------------------------------------------------------------------

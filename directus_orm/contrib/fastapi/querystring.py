@@ -14,16 +14,18 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from ...exceptions import FieldError
+from ...exceptions import FieldError, ImproperlyConfigured
 from ...models import DirectusModel
 from ...query import QuerySet
 from ...query.lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS
 from ...query.schema import LOOKUP_SEP, QUANTIFIERS, FieldPath, Schema, resolve_field_path
 
-__all__ = ["FieldTree", "QueryParamError", "QueryString", "Selection", "pick"]
+__all__ = ["FieldTree", "QueryParamError", "QueryString", "Selection", "pick", "refuse_repeats", "sort_terms"]
 
-#: Query parameters of the list route that are not filters.
+#: Query parameters of the list route that are not filters; each is single-valued.
 RESERVED = frozenset({"sort", "search", "limit", "offset", "page", "fields", "omit"})
+#: A Directus field path to a to-many relation (``("tags",)``, ``("books", "tags")``).
+DirectusPath = tuple[str, ...]
 #: Lookups whose value is a comma-separated list.
 LIST_LOOKUPS = frozenset({"in", "range", "between", "nin", "nbetween"})
 BOOL_LOOKUPS = frozenset({"isnull", "empty", "null", "nnull", "nempty"})
@@ -45,6 +47,18 @@ class QueryParamError(FieldError):
     def detail(self) -> dict[str, Any]:
         """The JSON body of the 400 answer."""
         return {"message": self.message, "code": self.code, **self.extra}
+
+
+def refuse_repeats(items: Iterable[tuple[str, str]], single: Iterable[str]) -> None:
+    """A single-valued parameter given twice is refused (400) rather than one of its values winning
+    silently; several values go comma-separated into one (``?fields=id,title``)."""
+    wanted, seen = frozenset(single), set()
+    for key, _ in items:
+        if key in wanted:
+            if key in seen:
+                raise QueryParamError(f"?{key}= is given more than once: give it once (comma-separated where "
+                                      "it takes several names)", "REPEATED_PARAMETER", parameter=key)
+            seen.add(key)
 
 
 def names(raw: str | None) -> list[str]:
@@ -89,13 +103,55 @@ class Selection:
     names: tuple[str, ...]
     tree: FieldTree
     flat: bool
+    #: the to-many relations read through: (path in the answer, Directus path)
+    through_many: tuple[tuple[tuple[str, ...], DirectusPath], ...] = ()
+    #: the most related rows one to-many relation read through may bring (None: no limit)
+    max_nested_rows: int | None = None
 
     def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
-        return qs.values(*self.names) if self.flat else qs.only(*self.names)
+        """``values()`` or ``only()`` of the names; each to-many relation read through asks Directus for
+        one row more than ``max_nested_rows`` (``deep[books][_limit]``), so :meth:`check` can tell a full
+        list from a cut one, or for all of them without a limit."""
+        out = qs.values(*self.names) if self.flat else qs.only(*self.names)
+        if not self.through_many:
+            return out
+        # Every level gets its limit (-1: all rows), applied after the ORM's own deep entries.
+        limit = -1 if self.max_nested_rows is None else self.max_nested_rows + 1
+        deep = [(path, {"_limit": limit}) for _, path in self.through_many]
+        return out._clone(deep=(*out.query.deep, *deep))
+
+    def check(self, rows: Iterable[Any]) -> None:
+        """Refuse an answer in which a to-many relation read through holds more than
+        ``max_nested_rows`` rows: it would be cut, or not fit the route's bounds."""
+        if self.max_nested_rows is None:
+            return
+        for path, _ in self.through_many:
+            for related in _lists_at(list(rows), path):
+                if len(related) > self.max_nested_rows:
+                    raise QueryParamError(
+                        f"{'.'.join(path)!r} in ?fields= holds more than {self.max_nested_rows} related rows "
+                        "for a row of this answer: ask for fewer, or list them through their own route",
+                        "TOO_MANY_NESTED_ROWS", field=".".join(path), max_nested_rows=self.max_nested_rows)
 
     def render(self, row: Any) -> dict[str, Any]:
         out: dict[str, Any] = pick(row, self.tree)
         return out
+
+
+def _lists_at(values: list[Any], path: tuple[str, ...]) -> Iterable[list[Any]]:
+    """The related lists found at ``path`` under each of ``values`` (models or dicts, lists flattened)."""
+    for value in values:
+        if isinstance(value, list):
+            yield from _lists_at(value, path)
+            continue
+        if value is None or not path:
+            continue
+        child = value.get(path[0]) if isinstance(value, Mapping) else getattr(value, path[0], None)
+        if len(path) == 1:
+            if isinstance(child, list):
+                yield child
+        else:
+            yield from _lists_at([child], path[1:])
 
 
 class QueryString:
@@ -103,12 +159,21 @@ class QueryString:
 
     ``read_fields``: the top-level names ``?fields=`` may ask for (the read schema's fields);
     ``filter_fields``: the field paths filters may name (default: every model field; relation paths
-    such as ``"author__name"`` when listed, checked through the relations now: ``FieldError``).
+    such as ``"author__name"`` when listed, checked through the relations now: ``FieldError``);
+    ``max_depth``: the most relations one ``?fields=``/``?omit=`` path may read through
+    (``author.name``: 1); ``max_nested_rows``: the most related rows a to-many relation read through
+    may bring per row (None: no limit).
     """
 
     def __init__(self, schema: Schema, read_fields: Iterable[str],
-                 filter_fields: Iterable[str] | None = None) -> None:
+                 filter_fields: Iterable[str] | None = None, *, max_depth: int = 3,
+                 max_nested_rows: int | None = 100) -> None:
+        if max_depth < 0 or (max_nested_rows is not None and max_nested_rows < 1):
+            raise ImproperlyConfigured(f"max_depth must be >= 0 and max_nested_rows >= 1 or None, got "
+                                       f"{max_depth} and {max_nested_rows}")
         self.schema = schema
+        self.max_depth = max_depth
+        self.max_nested_rows = max_nested_rows
         self.read_fields: list[str] = list(read_fields)
         self.filter_fields: set[str] = set(schema.field_names())
         if filter_fields is not None:
@@ -123,6 +188,10 @@ class QueryString:
         """Check a ``?fields=``/``?omit=`` path segment by segment: the first against the read fields,
         the others against the related model (the model layer resolves the path)."""
         dotted = ".".join(path)
+        if len(path) - 1 > self.max_depth:
+            raise QueryParamError(f"{dotted!r} in ?{param}= reads through {len(path) - 1} relations; this "
+                                  f"route allows {self.max_depth}", "FIELD_TOO_DEEP", field=dotted,
+                                  max_depth=self.max_depth)
         valid: list[str] = self.read_fields
         fp: FieldPath | None = None
         for i, segment in enumerate(path):
@@ -169,7 +238,22 @@ class QueryString:
             node = tree
             for segment in path:
                 node = node.setdefault(segment, {})
-        return Selection(tuple(LOOKUP_SEP.join(p) for p in selected), tree, flat)
+        return Selection(tuple(LOOKUP_SEP.join(p) for p in selected), tree, flat,
+                         self._through_many(selected), self.max_nested_rows)
+
+    def _through_many(self, selected: Iterable[tuple[str, ...]]) -> tuple[tuple[tuple[str, ...],
+                                                                              DirectusPath], ...]:
+        """The to-many relations the selected paths read through (not those they end on: keys only)."""
+        found: dict[tuple[str, ...], DirectusPath] = {}
+        for path in selected:
+            for end in range(1, len(path)):
+                prefix = path[:end]
+                if prefix in found:
+                    continue
+                fp = resolve_field_path(self.schema, LOOKUP_SEP.join(prefix), "?fields=", date_parts=False)
+                if fp.field.relation is not None and fp.field.relation.many:
+                    found[prefix] = fp.keys
+        return tuple(found.items())
 
     # -- filters -------------------------------------------------------------------------------------
     def filter_path(self, key: str) -> tuple[str, bool]:
@@ -210,7 +294,7 @@ class QueryString:
                 continue
             if key in out:
                 raise QueryParamError(f"{key!r} is given more than once (use __in for several values)",
-                                      "INVALID_FILTER")
+                                      "REPEATED_PARAMETER", parameter=key)
             path, unknown = self.filter_path(key)
             if unknown or path not in self.filter_fields:
                 raise QueryParamError(f"cannot filter on {key!r}", "UNKNOWN_FILTER",

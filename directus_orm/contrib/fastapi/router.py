@@ -42,7 +42,7 @@ from ...models import DirectusModel
 from ...query import Q, QuerySet
 from .dependency import DirectusDependency
 from .guards import get_directus
-from .querystring import QueryParamError, QueryString, Selection, pick, sort_terms
+from .querystring import RESERVED, QueryParamError, QueryString, Selection, pick, refuse_repeats, sort_terms
 from .rowrule import decide
 
 __all__ = ["ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "Selection", "derive_schema", "pick"]
@@ -106,6 +106,25 @@ def bad_request(message: str, code: str, **extra: Any) -> HTTPException:
     return HTTPException(status.HTTP_400_BAD_REQUEST, detail={"message": message, "code": code, **extra})
 
 
+def _related(value: Any) -> bool:
+    return isinstance(value, DirectusModel) or (isinstance(value, list) and
+                                                 any(isinstance(v, DirectusModel) for v in value))
+
+
+def _as_keys(value: Any) -> Any:
+    """A related row (or a list of them) as its key(s); anything else as it is."""
+    if isinstance(value, DirectusModel):
+        return value.pk
+    if isinstance(value, list):
+        return [_as_keys(v) for v in value]
+    return value
+
+
+def _unique(deps: Iterable[params.Depends]) -> list[params.Depends]:
+    """``deps`` without repeats (the same guard inherited twice runs once)."""
+    return list({id(d): d for d in deps}.values())
+
+
 def _bad(exc: QueryParamError) -> HTTPException:
     return HTTPException(status.HTTP_400_BAD_REQUEST, detail=exc.detail)
 
@@ -134,7 +153,14 @@ class DirectusRouter(APIRouter, Generic[M]):
       answers 403 ``SERVER_SET_FIELD``;
     * ``filter_fields``: the field paths list filters may name (default: every model field; relation
       paths such as ``"author__name"`` or ``"books__title"`` when listed);
-    * ``page_size`` / ``max_page_size``: the default and the largest ``limit``.
+    * ``page_size`` / ``max_page_size``: the default and the largest ``limit``;
+    * ``max_depth``: the most relations a ``?fields=`` path reads through (400 ``FIELD_TOO_DEEP``);
+      ``max_nested_rows``: the most related rows a to-many relation read through may hold per row
+      (400 ``TOO_MANY_NESTED_ROWS``; None: no limit).
+
+    A single-valued query parameter given twice answers 400 ``REPEATED_PARAMETER``; every route answers
+    a related row as its key unless ``?fields=`` reads through it; a nested router inherits the guards
+    of its parent (see :meth:`nested`).
     """
 
     def __init__(
@@ -154,6 +180,8 @@ class DirectusRouter(APIRouter, Generic[M]):
         filter_fields: Iterable[str] | None = None,
         page_size: int = 50,
         max_page_size: int = 500,
+        max_depth: int = 3,
+        max_nested_rows: int | None = 100,
         parent: tuple[DirectusRouter[Any], str] | None = None,
         **router_kwargs: Any,
     ) -> None:
@@ -184,7 +212,8 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.read_schema = read_schema or derive_schema(model, f"{name}Read", optional=True)
         #: what ?fields= may name: the read schema's fields (a field it leaves out is never served)
         self.read_fields: list[str] = list(self.read_schema.model_fields)
-        self.query_string = QueryString(meta, self.read_fields, filter_fields)
+        self.query_string = QueryString(meta, self.read_fields, filter_fields, max_depth=max_depth,
+                                        max_nested_rows=max_nested_rows)
         #: paths list filters may name (``author__name``); checked through the relations now
         self.filter_fields: set[str] = self.query_string.filter_fields
         pk_optional = not pk_field.is_required()
@@ -201,7 +230,10 @@ class DirectusRouter(APIRouter, Generic[M]):
         if bad:
             raise ValueError(f"dependencies_for: unknown route name(s) {bad}; "
                              f"known: {', '.join(ROUTE_NAMES)}")
-        self._add_routes(per_route)
+        #: the dependencies of each route, those inherited from a parent router included
+        self.dependencies_for: dict[RouteName, list[params.Depends]] = {
+            r: list(per_route.get(r, ())) for r in ROUTE_NAMES}
+        self._add_routes(self.dependencies_for)
 
     # -- nested routers ----------------------------------------------------------------------------
     @property
@@ -211,10 +243,18 @@ class DirectusRouter(APIRouter, Generic[M]):
     def nested(self, model: type[DirectusModel], *, fk: str, **kwargs: Any) -> DirectusRouter[Any]:
         """A router for ``model`` rows belonging to one of ours through its ``fk`` field, served under
         ``/<ours>/{<fk>_id}/<theirs>`` (included in this router at once). The parent row must be
-        visible to the caller (and pass this router's ``objects_filter``), else 404."""
+        visible to the caller (and pass this router's ``objects_filter``), else 404.
+
+        The child's routes inherit this router's ``dependencies_for`` guards: each route those of the
+        route of the same name here, and every route those of ``retrieve`` (reaching a child reads
+        its parent); the child's own ``dependencies_for`` come on top."""
         if fk not in model.model_fields:
             raise FieldError(f"{model.__name__} has no field {fk!r} "
                              f"(fields: {', '.join(model.model_fields)})")
+        own: Mapping[RouteName, Sequence[params.Depends]] = kwargs.pop("dependencies_for", None) or {}
+        kwargs["dependencies_for"] = {
+            r: _unique([*self.dependencies_for["retrieve"], *self.dependencies_for[r], *own.get(r, ())])
+            for r in ROUTE_NAMES}
         kwargs.setdefault("directus", self.directus)
         kwargs.setdefault("prefix", f"/{{{fk}_id}}/{model._meta.collection}")
         child = DirectusRouter(model, parent=(self, fk), **kwargs)
@@ -268,6 +308,13 @@ class DirectusRouter(APIRouter, Generic[M]):
         except QueryParamError as exc:
             raise _bad(exc) from None
 
+    def single_valued(self, request: Request, names: Iterable[str]) -> None:
+        """400 ``REPEATED_PARAMETER`` when one of ``names`` is given more than once."""
+        try:
+            refuse_repeats(request.query_params.multi_items(), names)
+        except QueryParamError as exc:
+            raise _bad(exc) from None
+
     def filter_path(self, key: str) -> tuple[str, bool]:
         """See :meth:`.querystring.QueryString.filter_path`."""
         return self.query_string.filter_path(key)
@@ -283,7 +330,10 @@ class DirectusRouter(APIRouter, Generic[M]):
 
     # -- output ------------------------------------------------------------------------------------
     def dump(self, obj: M) -> dict[str, Any]:
-        data = {k: v for k, v in obj.model_dump().items() if k in self.read_schema.model_fields}
+        """``obj`` as the read schema's JSON, a related row as its key (as every read answers it, and
+        whatever a write loaded): the same shape from list, retrieve, create and update."""
+        data = {name: _as_keys(obj.__dict__[name]) if _related(obj.__dict__.get(name)) else value
+                for name, value in obj.model_dump().items() if name in self.read_schema.model_fields}
         return self.read_schema.model_validate(data).model_dump(mode="json")
 
     # -- routes ------------------------------------------------------------------------------------
@@ -384,6 +434,7 @@ class DirectusRouter(APIRouter, Generic[M]):
 
     # -- route bodies ------------------------------------------------------------------------------
     async def _list(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        self.single_valued(request, RESERVED)
         selection = self.selected_fields(kw.get("fields"), kw.get("omit"))
         qs = await self.get_queryset(request, kw)
         try:
@@ -408,6 +459,7 @@ class DirectusRouter(APIRouter, Generic[M]):
             results = [self.dump(obj) for obj in found]
         else:
             sparse = await selection.apply(qs)[offset:offset + limit].with_meta()
+            self._check(selection, sparse)
             found, results = sparse, [selection.render(row) for row in sparse]
         # Returned as a Response: sparse rows are not validated against the read schema (nested paths
         # such as author.name come back as objects); response_model documents the shape.
@@ -415,6 +467,7 @@ class DirectusRouter(APIRouter, Generic[M]):
                              "results": results})
 
     async def _retrieve(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        self.single_valued(request, ("fields", "omit"))
         selection = self.selected_fields(kw.get("fields"), kw.get("omit"))
         if selection is None:
             return JSONResponse(self.dump(await self.get_object(request, kw)))
@@ -423,7 +476,15 @@ class DirectusRouter(APIRouter, Generic[M]):
         if not rows:
             raise HTTPException(status.HTTP_404_NOT_FOUND,
                                 detail=f"{self.model.__name__} {kw['pk']!r} not found")
+        self._check(selection, rows)
         return JSONResponse(selection.render(rows[0]))
+
+    @staticmethod
+    def _check(selection: Selection, rows: Iterable[Any]) -> None:
+        try:
+            selection.check(rows)
+        except QueryParamError as exc:
+            raise _bad(exc) from None
 
     async def _create(self, request: Request, kw: Mapping[str, Any]) -> Any:
         body: BaseModel = kw["body"]
