@@ -120,6 +120,15 @@ def _as_keys(value: Any) -> Any:
     return value
 
 
+def _route_names(names: Iterable[RouteName], what: str) -> list[RouteName]:
+    """``names`` as a list, once checked against :data:`ROUTE_NAMES` (ValueError names the unknown)."""
+    found = list(names)
+    unknown = sorted(set(found) - set(ROUTE_NAMES))
+    if unknown:
+        raise ValueError(f"{what}: unknown route name(s) {unknown}; known: {', '.join(ROUTE_NAMES)}")
+    return found
+
+
 def _unique(deps: Iterable[params.Depends]) -> list[params.Depends]:
     """``deps`` without repeats (the same guard inherited twice runs once)."""
     return list({id(d): d for d in deps}.values())
@@ -200,9 +209,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.max_page_size = max_page_size
         self.parent = parent
         self.field_names: list[str] = list(model.model_fields)
-        unknown = sorted(set(routes) - set(ROUTE_NAMES))
-        if unknown:
-            raise ValueError(f"unknown route name(s) {unknown}; known: {', '.join(ROUTE_NAMES)}")
+        routes = _route_names(routes, "routes")
         self.route_names = tuple(r for r in ROUTE_NAMES if r in set(routes))
         pk_field = model.model_fields[self.pk_name]
         self.pk_type: Any = next((a for a in get_args(pk_field.annotation) if a is not type(None)),
@@ -226,10 +233,7 @@ class DirectusRouter(APIRouter, Generic[M]):
             prefix = f"/{self.collection}"
         super().__init__(prefix=prefix, tags=tags if tags is not None else [name], **router_kwargs)
         per_route = dict(dependencies_for or {})
-        bad = sorted(set(per_route) - set(ROUTE_NAMES))
-        if bad:
-            raise ValueError(f"dependencies_for: unknown route name(s) {bad}; "
-                             f"known: {', '.join(ROUTE_NAMES)}")
+        _route_names(per_route, "dependencies_for")
         #: the dependencies of each route, those inherited from a parent router included
         self.dependencies_for: dict[RouteName, list[params.Depends]] = {
             r: list(per_route.get(r, ())) for r in ROUTE_NAMES}
@@ -252,6 +256,7 @@ class DirectusRouter(APIRouter, Generic[M]):
             raise FieldError(f"{model.__name__} has no field {fk!r} "
                              f"(fields: {', '.join(model.model_fields)})")
         own: Mapping[RouteName, Sequence[params.Depends]] = kwargs.pop("dependencies_for", None) or {}
+        _route_names(own, "dependencies_for")
         kwargs["dependencies_for"] = {
             r: _unique([*self.dependencies_for["retrieve"], *self.dependencies_for[r], *own.get(r, ())])
             for r in ROUTE_NAMES}
