@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,9 +14,9 @@ import pytest
 from directus_orm import DirectusModel, FieldError, ImproperlyConfigured, ManyToMany
 from directus_orm.contrib.fastapi import querystring
 from directus_orm.contrib.fastapi.querystring import (
-    QueryParamError,
     QueryString,
     Selection,
+    detail_of,
     pick,
     refuse_repeats,
     sort_terms,
@@ -59,10 +60,29 @@ def books(filter_fields: list[str] | None = None) -> QueryString:
     return QueryString(QsBook._meta, BOOK_FIELDS, filter_fields)
 
 
-def refused(call: Any, *args: Any) -> QueryParamError:
-    with pytest.raises(QueryParamError) as info:
+@dataclass
+class Refusal:
+    """What a 400 would say: the body, and its parts."""
+
+    detail: dict[str, Any]
+
+    @property
+    def code(self) -> str:
+        return str(self.detail["code"])
+
+    @property
+    def message(self) -> str:
+        return str(self.detail["message"])
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return {k: v for k, v in self.detail.items() if k not in ("code", "message")}
+
+
+def refused(call: Any, *args: Any) -> Refusal:
+    with pytest.raises(FieldError) as info:   # bad input: a DirectusError raised before any request
         call(*args)
-    return info.value
+    return Refusal(detail_of(info.value))
 
 
 def test_the_module_does_not_import_fastapi() -> None:

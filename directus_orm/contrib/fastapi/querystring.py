@@ -1,6 +1,7 @@
 """The query string of the generated routes, read into ORM terms: filters (``?author__name__icontains=le``),
 sort terms and sparse fieldsets (``?fields=id,author.name`` / ``?omit=price``). Pure logic, no FastAPI:
-the router turns a :class:`QueryParamError` into a ``400`` whose JSON body is :attr:`QueryParamError.detail`.
+what is refused raises a :class:`~directus_orm.FieldError` made by :func:`param_error`, which the router
+answers as a ``400`` whose JSON body is :func:`detail_of` the error.
 
 Every name is checked through the model's relations before anything is sent to Directus, and an unknown
 one is refused with the valid names at the level where it went wrong.
@@ -20,7 +21,8 @@ from ...query import QuerySet
 from ...query.lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS
 from ...query.schema import LOOKUP_SEP, QUANTIFIERS, FieldPath, Schema, resolve_field_path
 
-__all__ = ["FieldTree", "QueryParamError", "QueryString", "Selection", "pick", "refuse_repeats", "sort_terms"]
+__all__ = ["FieldTree", "QueryString", "Selection", "detail_of", "param_error", "pick", "refuse_repeats",
+           "sort_terms"]
 
 #: Query parameters of the list route that are not filters; each is single-valued.
 RESERVED = frozenset({"sort", "search", "limit", "offset", "page", "fields", "omit"})
@@ -33,20 +35,19 @@ BOOL_LOOKUPS = frozenset({"isnull", "empty", "null", "nnull", "nempty"})
 FieldTree = dict[str, "FieldTree"]
 
 
-class QueryParamError(FieldError):
-    """A query parameter the routes refuse: ``code`` says why, ``extra`` what would have been right
+def param_error(message: str, code: str, **extra: Any) -> FieldError:
+    """A refused query parameter: a :class:`~directus_orm.FieldError` (bad input, caught before any
+    request) carrying its answer's body: ``code`` says why, ``extra`` what would have been right
     (``valid=[...]``, ``at="author"``)."""
+    exc = FieldError(message)
+    vars(exc)["detail"] = {"message": message, "code": code, **extra}
+    return exc
 
-    def __init__(self, message: str, code: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.extra = extra
 
-    @property
-    def detail(self) -> dict[str, Any]:
-        """The JSON body of the 400 answer."""
-        return {"message": self.message, "code": self.code, **self.extra}
+def detail_of(exc: FieldError) -> dict[str, Any]:
+    """The JSON body of the 400 answering ``exc``."""
+    detail = vars(exc).get("detail")
+    return dict(detail) if isinstance(detail, dict) else {"message": str(exc), "code": "INVALID_QUERY"}
 
 
 def refuse_repeats(items: Iterable[tuple[str, str]], single: Iterable[str]) -> None:
@@ -56,7 +57,7 @@ def refuse_repeats(items: Iterable[tuple[str, str]], single: Iterable[str]) -> N
     for key, _ in items:
         if key in wanted:
             if key in seen:
-                raise QueryParamError(f"?{key}= is given more than once: give it once (comma-separated where "
+                raise param_error(f"?{key}= is given more than once: give it once (comma-separated where "
                                       "it takes several names)", "REPEATED_PARAMETER", parameter=key)
             seen.add(key)
 
@@ -128,7 +129,7 @@ class Selection:
         for path, _ in self.through_many:
             for related in _lists_at(list(rows), path):
                 if len(related) > self.max_nested_rows:
-                    raise QueryParamError(
+                    raise param_error(
                         f"{'.'.join(path)!r} in ?fields= holds more than {self.max_nested_rows} related rows "
                         "for a row of this answer: ask for fewer, or list them through their own route",
                         "TOO_MANY_NESTED_ROWS", field=".".join(path), max_nested_rows=self.max_nested_rows)
@@ -189,7 +190,7 @@ class QueryString:
         the others against the related model (the model layer resolves the path)."""
         dotted = ".".join(path)
         if len(path) - 1 > self.max_depth:
-            raise QueryParamError(f"{dotted!r} in ?{param}= reads through {len(path) - 1} relations; this "
+            raise param_error(f"{dotted!r} in ?{param}= reads through {len(path) - 1} relations; this "
                                   f"route allows {self.max_depth}", "FIELD_TOO_DEEP", field=dotted,
                                   max_depth=self.max_depth)
         valid: list[str] = self.read_fields
@@ -197,19 +198,19 @@ class QueryString:
         for i, segment in enumerate(path):
             at = ".".join(path[:i])
             if i and fp is not None and fp.field.relation is None:
-                raise QueryParamError(f"unknown field {dotted!r} in ?{param}=: {path[i - 1]!r} is not a "
+                raise param_error(f"unknown field {dotted!r} in ?{param}=: {path[i - 1]!r} is not a "
                                       f"relation of the model ({fp.field.kind} field)", "UNKNOWN_FIELD",
                                       valid=valid, at=".".join(path[:i - 1]))
             if segment not in valid:
                 where = f"{at!r} ({fp.field.relation.schema().label})" if fp is not None and \
                     fp.field.relation is not None else self.schema.label
-                raise QueryParamError(f"unknown field {dotted!r} in ?{param}=: {where} has no field "
+                raise param_error(f"unknown field {dotted!r} in ?{param}=: {where} has no field "
                                       f"{segment!r}", "UNKNOWN_FIELD", valid=valid, at=at)
             try:
                 fp = resolve_field_path(self.schema, LOOKUP_SEP.join(path[:i + 1]), f"?{param}=",
                                         date_parts=False)
             except FieldError as exc:  # a read field the model does not have
-                raise QueryParamError(str(exc), "UNKNOWN_FIELD", valid=valid, at=at) from None
+                raise param_error(str(exc), "UNKNOWN_FIELD", valid=valid, at=at) from None
             if fp.field.relation is not None:
                 valid = fp.field.relation.schema().field_names()
         assert fp is not None
@@ -230,7 +231,7 @@ class QueryString:
         # author and author.name together: the deeper path says what to read of the relation
         selected = [p for p in selected if not any(len(q) > len(p) and q[:len(p)] == p for q in selected)]
         if not selected:
-            raise QueryParamError("no field left to return", "UNKNOWN_FIELD", valid=self.read_fields)
+            raise param_error("no field left to return", "UNKNOWN_FIELD", valid=self.read_fields)
         relations = [resolved[p].field.relation for p in selected]
         flat = all(len(p) == 1 for p in selected) and not any(r is not None and r.many for r in relations)
         tree: FieldTree = {}
@@ -293,11 +294,11 @@ class QueryString:
             if key in RESERVED:
                 continue
             if key in out:
-                raise QueryParamError(f"{key!r} is given more than once (use __in for several values)",
+                raise param_error(f"{key!r} is given more than once (use __in for several values)",
                                       "REPEATED_PARAMETER", parameter=key)
             path, unknown = self.filter_path(key)
             if unknown or path not in self.filter_fields:
-                raise QueryParamError(f"cannot filter on {key!r}", "UNKNOWN_FILTER",
+                raise param_error(f"cannot filter on {key!r}", "UNKNOWN_FILTER",
                                       valid=sorted(self.filter_fields))
             last = key.rsplit(LOOKUP_SEP, 1)[-1] if LOOKUP_SEP in key else ""
             value: Any = raw
@@ -305,7 +306,7 @@ class QueryString:
                 value = [v for v in raw.split(",") if v != ""]
             elif last in BOOL_LOOKUPS:
                 if raw.lower() not in ("true", "false", "1", "0"):
-                    raise QueryParamError(f"{key!r} takes true or false", "INVALID_FILTER")
+                    raise param_error(f"{key!r} takes true or false", "INVALID_FILTER")
                 value = raw.lower() in ("true", "1")
             out[key] = value
         return out

@@ -42,7 +42,7 @@ from ...models import DirectusModel
 from ...query import Q, QuerySet
 from .dependency import DirectusDependency
 from .guards import get_directus
-from .querystring import RESERVED, QueryParamError, QueryString, Selection, pick, refuse_repeats, sort_terms
+from .querystring import RESERVED, QueryString, Selection, detail_of, pick, refuse_repeats, sort_terms
 from .rowrule import decide
 
 __all__ = ["ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "Selection", "derive_schema", "pick"]
@@ -134,8 +134,8 @@ def _unique(deps: Iterable[params.Depends]) -> list[params.Depends]:
     return list({id(d): d for d in deps}.values())
 
 
-def _bad(exc: QueryParamError) -> HTTPException:
-    return HTTPException(status.HTTP_400_BAD_REQUEST, detail=exc.detail)
+def _bad(exc: FieldError) -> HTTPException:
+    return HTTPException(status.HTTP_400_BAD_REQUEST, detail=detail_of(exc))
 
 
 def _signature(func: Callable[..., Any], extra: Sequence[inspect.Parameter]) -> None:
@@ -304,20 +304,20 @@ class DirectusRouter(APIRouter, Generic[M]):
             raise HTTPException(status.HTTP_404_NOT_FOUND,
                                 detail=f"{self.model.__name__} {path_params['pk']!r} not found") from None
 
-    # -- query parameters (read by .querystring; its errors answer 400) ---------------------------
+    # -- query parameters (read by .querystring; what it refuses answers 400) ---------------------------
     def selected_fields(self, fields: str | None, omit: str | None) -> Selection | None:
         """What ``?fields=``/``?omit=`` select (None: the whole read schema). Dotted paths
         (``author.name``; ``author__name`` also works) reach through the model's relations."""
         try:
             return self.query_string.selection(fields, omit)
-        except QueryParamError as exc:
+        except FieldError as exc:
             raise _bad(exc) from None
 
     def single_valued(self, request: Request, names: Iterable[str]) -> None:
         """400 ``REPEATED_PARAMETER`` when one of ``names`` is given more than once."""
         try:
             refuse_repeats(request.query_params.multi_items(), names)
-        except QueryParamError as exc:
+        except FieldError as exc:
             raise _bad(exc) from None
 
     def filter_path(self, key: str) -> tuple[str, bool]:
@@ -330,7 +330,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         same to-many relation hold for the same related row (Django's meaning)."""
         try:
             return self.query_string.filters(request.query_params.multi_items())
-        except QueryParamError as exc:
+        except FieldError as exc:
             raise _bad(exc) from None
 
     # -- output ------------------------------------------------------------------------------------
@@ -488,7 +488,7 @@ class DirectusRouter(APIRouter, Generic[M]):
     def _check(selection: Selection, rows: Iterable[Any]) -> None:
         try:
             selection.check(rows)
-        except QueryParamError as exc:
+        except FieldError as exc:
             raise _bad(exc) from None
 
     async def _create(self, request: Request, kw: Mapping[str, Any]) -> Any:
