@@ -24,6 +24,7 @@ KNOWN_CYCLES: dict[str, tuple[str, str]] = {
     "models base <-> manager": ("directus_orm.models.manager", "directus_orm.models.base"),
     "models base <-> options": ("directus_orm.models.options", "directus_orm.models.base"),
     "models base <-> relations": ("directus_orm.models.relations", "directus_orm.models.base"),
+    "models base <-> related": ("directus_orm.models.related", "directus_orm.models.base"),
 }
 
 
