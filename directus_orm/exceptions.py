@@ -13,6 +13,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     DirectusError
     ├── ImproperlyConfigured
     ├── InvalidArgument                     also a ValueError
+    ├── InvalidArgumentType                 also a TypeError
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── FieldError
@@ -86,6 +87,7 @@ __all__ = [
     "IntegrityError",
     "InternalServerError",
     "InvalidArgument",
+    "InvalidArgumentType",
     "InvalidCredentials",
     "InvalidForeignKey",
     "InvalidIP",
@@ -148,6 +150,11 @@ class UnsupportedLookup(DirectusError):
 class InvalidArgument(DirectusError, ValueError):
     """An argument or option has a value that cannot work (``iterator(chunk_size=0)``); raised when it
     is given, before any request."""
+
+
+class InvalidArgumentType(DirectusError, TypeError):
+    """An argument or option of a type that cannot work (``retries="3"``); raised when it is given,
+    before any request."""
 
 
 class NotStored(DirectusError, ValueError):

@@ -11,7 +11,7 @@ import pytest
 from directus_orm.connection.logs import RedactSecrets, redact
 from directus_orm.connection.paths import encode_params, item_path, key_in_path, query_body
 from directus_orm.connection.retries import Retries, retries_from, retry_after
-from directus_orm.exceptions import InvalidKey
+from directus_orm.exceptions import InvalidArgument, InvalidArgumentType, InvalidKey
 
 
 def test_dot_keys_are_encoded_and_reserved_words_refused() -> None:
@@ -45,8 +45,12 @@ def test_retry_policy() -> None:
     assert retry_after(answer) == 4 and policy.wait(0, answer) == 4
     assert policy.wait(0, httpx.Response(503, headers={"Retry-After": "60"})) is None
     assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidArgument):  # a ValueError too
         Retries(count=-1)
+    with pytest.raises(InvalidArgumentType, match="retries must be"):  # a TypeError too
+        retries_from("3")
+    with pytest.raises(InvalidArgumentType, match="unknown retry settings: tries"):
+        retries_from({"tries": 3})
 
 
 def test_secret_header_values_are_redacted() -> None:
