@@ -6,7 +6,9 @@ status); network failures are :class:`NetworkError`; mistakes caught before any 
 :class:`ImproperlyConfigured`, :class:`FieldError` and :class:`UnsupportedLookup`.
 
 No message, repr or attribute here ever holds a token, password or cookie value: only the method, the
-path (without its query string, which may carry ``access_token``) and what Directus said.
+path (without its query string, which may carry ``access_token``) and what Directus said. A
+:class:`NetworkError` (and a :class:`RequestTimeout` from httpx) is chained to the httpx exception that
+caused it (``__cause__``), whose messages are withheld where they could quote a credential.
 
 The hierarchy (with the Directus error codes each class stands for)::
 

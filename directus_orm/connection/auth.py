@@ -142,9 +142,11 @@ def _copy(exc: Exception) -> Exception:
     """A fresh instance of a failure to raise in another task (one instance raised in several
     tasks would mix their tracebacks)."""
     try:
-        return copy.copy(exc)
+        fresh = copy.copy(exc)
     except Exception:  # not copyable: raise the instance itself
         return exc
+    fresh.__cause__ = exc.__cause__  # what made the login/refresh fail (a copy does not carry it)
+    return fresh
 
 
 class _RefreshingAuth(DirectusAuth):
@@ -236,9 +238,9 @@ class _RefreshingAuth(DirectusAuth):
         lock = self._lock()
         try:
             await within(_lock_wait(request), lock.acquire())
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError as exc:
             raise RequestTimeout("timed out waiting for another request's login/refresh",
-                                 method=request.method, path=request.url.path) from None
+                                 method=request.method, path=request.url.path) from exc
         try:
             if self._generation != seen:
                 yield False

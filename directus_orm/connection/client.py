@@ -25,6 +25,7 @@ from ..sync import SyncFace
 from . import logs
 from .answers import check_status, json_object, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
+from .failures import failed_request, network_error, noted, withhold_secrets
 from .paths import (
     SYSTEM_ENDPOINTS,
     collection_path,
@@ -208,22 +209,23 @@ class Directus(SyncFace):
             headers = {**(headers or {}), "Content-Type": "application/json"}
         try:
             client = self.pool.client()
-        except RuntimeError:
-            raise ConnectionClosed("this connection's pool is closed; create a new connection") from None
+        except RuntimeError as exc:
+            raise ConnectionClosed("this connection's pool is closed; create a new connection") from exc
         try:
             request = client.build_request(
                 method, url, params=encoded, json=json, headers=headers, files=files, data=data,
                 content=content,
             )
         except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
-            # a header value that is not latin-1, a URL httpx refuses ... (never echo the values)
+            # a header value that is not latin-1, a URL httpx refuses ... (never echo the values; not
+            # chained either: a UnicodeEncodeError's repr holds the whole value)
             raise InvalidRequest(f"cannot build {method} {path[:200]}: {type(exc).__name__}") from None
         try:
             return await within(self.deadline,
                                 self._attempts(client, request, auth if auth is not None else self.auth))
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError as exc:
             raise RequestTimeout(f"no complete answer within the deadline ({self.deadline:g} s)",
-                                 method=method, path=request.url.path) from None
+                                 method=method, path=request.url.path) from exc
 
     def _search_body(self, url: str, params: Mapping[str, Any], encoded: Mapping[str, str]) -> bytes:
         path = httpx.URL(url).path
@@ -249,26 +251,32 @@ class Directus(SyncFace):
             try:
                 response = await client.send(request, auth=auth)
             except httpx.TimeoutException as exc:
-                failed = _failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
+                failed = failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
                 error: NetworkError = RequestTimeout(f"timed out: {type(exc).__name__}",
                                                      method=failed.method, path=failed.url.path)
-                raise _noted(error, failed is not request, auth) from None
+                raise noted(error, failed is not request, auth) from withhold_secrets(exc, request, failed)
             except RETRY_EXCEPTIONS as exc:
-                grant = _failed_request(exc, request) is not request
+                grant = failed_request(exc, request) is not request
                 if last or grant:
-                    raise _noted(_network_error(exc, request), grant, auth) from None
+                    raise noted(network_error(exc, request), grant, auth) from exc
                 logger.debug("%s %s: %s, retrying", request.method, request.url.path, type(exc).__name__)
                 await asyncio.sleep(retries.wait(attempt) or 0.0)
                 continue
+            except httpx.LocalProtocolError as exc:  # h11 refused what we would send: nothing was sent
+                failed = failed_request(exc, request)
+                raise InvalidRequest(f"cannot send {failed.method} {failed.url.path}: LocalProtocolError "
+                                     "(a header value or a body httpx refuses to send)"
+                                     ) from withhold_secrets(exc, request, failed)
             except httpx.RequestError as exc:  # transport failures, but also decoding / redirect loops
-                grant = _failed_request(exc, request) is not request
-                raise _noted(_network_error(exc, request), grant, auth) from None
+                grant = failed_request(exc, request) is not request
+                raise noted(network_error(exc, request), grant, auth) from exc
             except (UnicodeError, httpx.InvalidURL) as exc:  # e.g. a credential that is not latin-1
+                # not chained: a UnicodeEncodeError's repr holds the whole value (the credential)
                 raise InvalidRequest(f"cannot send {request.method} {request.url.path}: "
                                      f"{type(exc).__name__} (a header or URL value)") from None
-            except RuntimeError:
+            except RuntimeError as exc:
                 if client.is_closed:
-                    raise ConnectionClosed("this connection's pool was closed during the request") from None
+                    raise ConnectionClosed("this connection's pool was closed during the request") from exc
                 raise
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("%s %s -> %s (%.1f ms)", request.method, request.url.path, response.status_code,
@@ -415,26 +423,6 @@ class Directus(SyncFace):
     def __repr__(self) -> str:
         alias = f" alias={self.alias!r}" if self.alias else ""
         return f"<Directus {_redact_url(self.url)}{alias} auth={self.auth!r}>"
-
-
-def _failed_request(exc: httpx.RequestError, default: httpx.Request) -> httpx.Request:
-    try:
-        return exc.request
-    except RuntimeError:  # httpx raises this when the exception carries no request
-        return default
-
-
-def _noted(error: NetworkError, grant: bool, auth: httpx.Auth | None) -> NetworkError:
-    """``error``; when a login/refresh request failed, its auth learns it first (for its waiters)."""
-    if grant and isinstance(auth, DirectusAuth):
-        auth.grant_failed(error)
-    return error
-
-
-def _network_error(exc: httpx.RequestError, request: httpx.Request) -> NetworkError:
-    failed = _failed_request(exc, request)
-    return NetworkError(f"network error: {type(exc).__name__}: {exc}", method=failed.method,
-                        path=failed.url.path)
 
 
 def _redact_url(url: str) -> str:
