@@ -315,46 +315,39 @@ class Directus(SyncFace):
         configured = self.auth if isinstance(self.auth, PasswordAuth) else None
         if configured is not None and email is None and password is None and mode == "json":
             # Re-use the configured auth object (others may hold it); single-flight with its refreshes.
-            configured.login_request(otp)  # takes the new otp, and ends a logout
-            async with configured._lock():
-                await self._run_grant(configured._grant_steps(True, explicit=True))
+            await configured.login(self._send_grant, otp)
             return
         if configured is not None:
-            email = configured._email if email is None else email
-            password = configured._password if password is None else password
-            otp = configured._otp if otp is None else otp
-        if not email or not password:
+            auth = configured.replace(email, password, otp)
+        elif not email or not password:
             missing = "password" if email else "email"
             raise ImproperlyConfigured(
                 f"login() needs an email and a password: {missing!r} was neither given nor configured"
             )
-        body: dict[str, Any] = {"email": email, "password": password, "mode": mode}
-        if otp:
-            body["otp"] = otp
-        response = await self.send("POST", "/auth/login", json=body, auth=httpx.Auth())
-        if mode == "session":
-            data = (json_object(response) or {}).get("data")
-            token = response.cookies.get(self._session_cookie_name)
-            if not token:
-                raise unexpected(response, "a session login answered without a session cookie")
-            expires = data.get("expires") if isinstance(data, dict) else None
-            self.auth = SessionAuth(self.url, token, self._session_cookie_name,
-                                    expires if isinstance(expires, int) else None)
         else:
             auth = PasswordAuth(self.url, email, password, otp)
-            auth._read_grant(response)
+        if mode == "json":
+            await auth.login(self._send_grant)
             self.auth = auth
+            return
+        response = await self.send("POST", "/auth/login", json=auth.login_body(mode), auth=httpx.Auth())
+        data = (json_object(response) or {}).get("data")
+        token = response.cookies.get(self._session_cookie_name)
+        if not token:
+            raise unexpected(response, "a session login answered without a session cookie")
+        expires = data.get("expires") if isinstance(data, dict) else None
+        self.auth = SessionAuth(self.url, token, self._session_cookie_name,
+                                expires if isinstance(expires, int) else None)
 
     async def refresh(self) -> None:
         """Refresh the access token or session now (a password connection whose refresh token is
         refused logs in again)."""
         auth = self.auth
-        if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth._can_refresh():
+        if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth.can_refresh:
             raise DirectusError(f"{type(auth).__name__} credentials cannot be refreshed")
-        # Under the auth's lock: Directus rotates json refresh tokens, so two refreshes racing with the
-        # same token would leave one of them holding a revoked token.
-        async with auth._lock():
-            await self._run_grant(auth._grant_steps(False, explicit=True))
+        # Single-flight (renew holds the auth's lock): Directus rotates json refresh tokens, so two
+        # refreshes racing with the same token would leave one of them holding a revoked token.
+        await auth.renew(self._send_grant)
 
     async def logout(self) -> None:
         """End the session on the server and forget the credentials (static tokens: forget only).
@@ -382,16 +375,6 @@ class Directus(SyncFace):
         """
         return await self._exchange(request.method, str(request.url), content=request.content,
                                     headers=dict(request.headers), auth=httpx.Auth())
-
-    async def _run_grant(self, steps: Any) -> None:
-        """Drive an auth object's grant steps (login / refresh requests) through this connection."""
-        grant = next(steps)
-        while True:
-            response = await self._send_grant(grant)
-            try:
-                grant = steps.send(response)
-            except StopIteration:
-                return
 
     # -- small conveniences ---------------------------------------------------------------------------
     async def ping(self) -> bool:
