@@ -18,8 +18,8 @@ import pytest
 from directus_orm import Directus
 from directus_orm.connection.failures import WITHHELD
 from directus_orm.exceptions import InvalidRequest, NetworkError, RequestTimeout, UnexpectedResponse
-from tests.conftest import ServerInfo
 from tests.support.fault_proxy import FaultProxy
+from tests.support.server import ServerInfo
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # faults on the wire: nothing to replay
 
