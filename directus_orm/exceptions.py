@@ -6,13 +6,16 @@ status); network failures are :class:`NetworkError`; mistakes caught before any 
 :class:`ImproperlyConfigured`, :class:`FieldError` and :class:`UnsupportedLookup`.
 
 No message, repr or attribute here ever holds a token, password or cookie value: only the method, the
-path (without its query string, which may carry ``access_token``) and what Directus said.
+path (without its query string, which may carry ``access_token``) and what Directus said. A
+:class:`NetworkError` (and a :class:`RequestTimeout` from httpx) is chained to the httpx exception that
+caused it (``__cause__``), whose messages are withheld where they could quote a credential.
 
 The hierarchy (with the Directus error codes each class stands for)::
 
     DirectusError
     ├── ImproperlyConfigured
     ├── InvalidArgument                     also a ValueError
+    ├── InvalidArgumentType                 also a TypeError
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── FieldError
@@ -86,6 +89,7 @@ __all__ = [
     "IntegrityError",
     "InternalServerError",
     "InvalidArgument",
+    "InvalidArgumentType",
     "InvalidCredentials",
     "InvalidForeignKey",
     "InvalidIP",
@@ -148,6 +152,11 @@ class UnsupportedLookup(DirectusError):
 class InvalidArgument(DirectusError, ValueError):
     """An argument or option has a value that cannot work (``iterator(chunk_size=0)``); raised when it
     is given, before any request."""
+
+
+class InvalidArgumentType(DirectusError, TypeError):
+    """An argument or option of a type that cannot work (``retries="3"``); raised when it is given,
+    before any request."""
 
 
 class NotStored(DirectusError, ValueError):

@@ -15,10 +15,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic._internal._model_construction import ModelMetaclass
 from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
+from .._compat import ModelMetaclass
 from ..connection.client import Directus, collection_path, item_path
 from ..connection.registry import connections
 from ..exceptions import (
