@@ -25,7 +25,8 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   └── QueryTooLarge
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
-    ├── DeferredFieldError                  also an AttributeError; directus_orm.models
+    ├── DeferredFieldError                  also an AttributeError
+    ├── ConflictingModelWarning             a UserWarning: issued (warnings.warn), not raised
     ├── NetworkError
     │   └── RequestTimeout
     └── APIError
@@ -63,8 +64,7 @@ The hierarchy (with the Directus error codes each class stands for)::
         ├── ServiceUnavailable              SERVICE_UNAVAILABLE, OUT_OF_DATE ...
         ├── OutOfTime                       OUT_OF_TIME
         ├── UnexpectedResponse              not a Directus answer (HTML, empty 301, ...)
-        └── InternalServerError             INTERNAL_SERVER_ERROR
-"""
+        └── InternalServerError             INTERNAL_SERVER_ERROR"""
 
 from __future__ import annotations
 
@@ -74,9 +74,11 @@ from typing import Any
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "ConflictingModelWarning",
     "ConnectionClosed",
     "ContainsNullValues",
     "ContentTooLarge",
+    "DeferredFieldError",
     "DirectusError",
     "FailedValidation",
     "FieldError",
@@ -191,6 +193,15 @@ class MultipleObjectsReturned(DirectusError):
 
 class SyncUsageError(DirectusError, RuntimeError):
     """A sync form was called from inside a running event loop (it would block that loop)."""
+
+
+class DeferredFieldError(DirectusError, AttributeError):
+    """A field left out by ``only()`` / ``defer()`` (or missing from the server's answer) was read."""
+
+
+class ConflictingModelWarning(DirectusError, UserWarning):
+    """A warning, not an error: a model class claims a collection another model class already claimed,
+    and replaces it in the model registry (``get_model()``). ``-W error`` raises it."""
 
 
 class NetworkError(DirectusError):

@@ -17,6 +17,7 @@ from ..connection.registry import DEFAULT_ALIAS
 from ..exceptions import ImproperlyConfigured
 from ..query.lookups import KINDS
 from ..query.schema import FieldInfo, Relation
+from .registry import is_model, registered_models
 from .relations import Analysed, ManyToMany, analyse
 
 if TYPE_CHECKING:
@@ -83,15 +84,13 @@ def _validator(annotation: Any) -> Callable[[Any], Any]:
 def _relation_field(name: str, rel: Analysed) -> FieldInfo:
     """A relational field as queries see it: the kind and validator of the related key; a model
     instance stands for its key."""
-    from .base import DirectusModel
-
     key_types = [k for k in rel.key_types if k is not Any]
     key_type: Any = key_types[0] if len(key_types) == 1 else Any
     check = _validator(key_type)
     target = rel.model
 
     def validate(value: Any) -> Any:
-        if isinstance(value, DirectusModel):
+        if is_model(value):
             if value.pk is None:
                 raise ValueError(f"unsaved {type(value).__name__} has no key")
             value = value.pk
@@ -216,8 +215,6 @@ class Options:
         if self._complete:
             return
         import sys
-
-        from .base import registered_models
 
         module = sys.modules.get(self.model.__module__)
         # The model's own module wins over same-named models elsewhere; the registry finds the rest

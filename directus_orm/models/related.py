@@ -20,7 +20,9 @@ from ..connection.client import Directus, collection_path, item_path
 from ..exceptions import FieldError, NotStored, PartialRelationError
 from ..sync import SyncFace
 from .options import _unwrap
+from .registry import is_model
 from .relations import Analysed, ManyToMany
+from .state import state_of
 
 if TYPE_CHECKING:
     from .base import DirectusModel
@@ -34,9 +36,7 @@ RelatedKey = int | str | UUID
 
 def _key(item: Any) -> Any:
     """An item of a to-many list -> its key in JSON form; None for an unsaved instance."""
-    from .base import DirectusModel
-
-    if isinstance(item, DirectusModel):
+    if is_model(item):
         return to_jsonable_python(item.pk) if item.is_stored else None
     return to_jsonable_python(item)
 
@@ -48,9 +48,7 @@ Unlinks = list[tuple[Analysed, list[Any]]]
 async def _changes(conn: Directus, item: Any, unlinks: Unlinks) -> dict[str, Any]:
     """The unsaved changes of a stored related instance, as a payload (its own relations by the same
     rules: to-many lists as what changed in them)."""
-    from .base import DirectusModel
-
-    if not isinstance(item, DirectusModel):
+    if not is_model(item):
         return {}
     current = item._snapshot()
     return await item._changes_payload(conn, item._changed(current), current, unlinks)
@@ -82,9 +80,7 @@ async def junction_keys(
 
 def _check_replace(owner: DirectusModel, name: str) -> None:
     """A whole new list replaces the relation only when the one it replaces held every row."""
-    from .base import _state_of
-
-    state = _state_of(owner)
+    state = state_of(owner)
     if name not in state.assigned:
         return
     label = f"{type(owner).__name__}.{name}"
@@ -164,13 +160,11 @@ async def to_many_write(
 def mark_partial(objs: Iterable[Any], path: Sequence[str]) -> None:
     """Mark the to-many field at the end of ``path`` (``("orders",)``, ``("orders", "lines")``) as
     lacking rows on each loaded instance (a filtered or sliced ``Prefetch`` loaded it)."""
-    from .base import DirectusModel, _state_of
-
     for obj in objs:
-        if not isinstance(obj, DirectusModel):
+        if not is_model(obj):
             continue
         if len(path) == 1:
-            state = _state_of(obj)
+            state = state_of(obj)
             state.partial = state.partial | {path[0]}
             continue
         value = obj.__dict__.get(path[0])
@@ -190,11 +184,9 @@ class RelatedManager(SyncFace, Generic[R]):
 
     # -- helpers ------------------------------------------------------------------------------------
     def _keys(self, objs: Iterable[Any], action: str) -> list[Any]:
-        from .base import DirectusModel
-
         out = []
         for obj in objs:
-            if isinstance(obj, DirectusModel):
+            if is_model(obj):
                 if not isinstance(obj, self.rel.model):
                     raise FieldError(f"{self}: {action}() takes {self.rel.model.__name__} instances or keys, "
                                      f"got {type(obj).__name__}")
@@ -218,13 +210,11 @@ class RelatedManager(SyncFace, Generic[R]):
         self, objs: Sequence[Any], keys: Sequence[Any], *, add: bool = False, whole: bool = False
     ) -> None:
         """Bring the instance's list (if loaded) in step with what was written."""
-        from .base import _state_of
-
         owner, name = self.owner, self.name
         loaded = owner._loaded
         if name not in owner.__dict__ or loaded is None or name in owner._deferred:
             return
-        state = _state_of(owner)
+        state = state_of(owner)
         wanted = {str(k) for k in keys}
         if whole:
             items, stored = list(objs), list(keys)
@@ -239,7 +229,7 @@ class RelatedManager(SyncFace, Generic[R]):
             stored = [k for k in loaded.get(name) or [] if str(k) not in wanted]
         owner.__dict__[name] = items
         owner._loaded = {**loaded, name: stored}
-        state = _state_of(owner)
+        state = state_of(owner)
         state.assigned = state.assigned - {name}
 
     # -- Django's related-manager API ---------------------------------------------------------------
