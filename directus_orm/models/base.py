@@ -698,7 +698,7 @@ def _read_params(
     meta: Options, fields: Sequence[str] | None, nested: Sequence[str] = (),
     deep: Sequence[tuple[tuple[str, ...], dict[str, Any]]] = (),
 ) -> dict[str, Any]:
-    from ..query.compiler import Query
+    from ..query.query import Query
 
     query = Query(meta)
     if fields is not None:

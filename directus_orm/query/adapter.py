@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from typing_extensions import Self
 
 from ..exceptions import MultipleObjectsReturned, ObjectDoesNotExist
-from .compiler import Query
+from .query import Query
 from .schema import Schema
 
 __all__ = ["RowAdapter"]

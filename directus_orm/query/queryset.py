@@ -23,13 +23,14 @@ from ..exceptions import DirectusError, FieldError, Forbidden, InvalidArgument, 
 from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
-from .compiler import EVERYTHING, NOTHING, Query
 from .emulation import emulate
 from .keyset import keyset_for
 from .limits import UNLIMITED, query_limit_max
 from .projection import Column, explode
 from .q import Q
+from .query import Query
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
+from .where import EVERYTHING, NOTHING
 
 __all__ = [
     "DEFAULT_PAGE_SIZE", "DELETE_BATCH", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch",

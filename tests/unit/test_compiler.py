@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from directus_orm import CurrentUser, DirectusModel, FieldError, Q, UnsupportedLookup, collection
-from directus_orm.query.compiler import EVERYTHING, NOTHING
+from directus_orm.query.where import EVERYTHING, NOTHING
 
 
 class Lang(DirectusModel):

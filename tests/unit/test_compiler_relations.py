@@ -23,7 +23,7 @@ from directus_orm import (
     Sum,
     UnsupportedLookup,
 )
-from directus_orm.query.compiler import EVERYTHING, NOTHING
+from directus_orm.query.where import EVERYTHING, NOTHING
 
 
 class CAuthor(DirectusModel):
