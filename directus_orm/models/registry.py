@@ -60,7 +60,7 @@ class ModelRegistry:
             warnings.warn(
                 f"{_name(model)} claims collection {collection!r}, already modelled by {_name(previous)}: "
                 f"get_model({collection!r}) now answers {model.__qualname__}",
-                ConflictingModelWarning, stacklevel=4,
+                ConflictingModelWarning, stacklevel=3,  # the class statement
             )
         self._models[collection] = model
 

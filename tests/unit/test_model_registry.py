@@ -41,7 +41,7 @@ def test_another_class_claiming_a_collection_warns_and_replaces_it() -> None:
             collection = "registry_crates"
 
     with pytest.warns(ConflictingModelWarning, match=r"claims collection 'registry_crates', already "
-                      r"modelled by .*test_model_registry\.test_another_.*\.Crate"):
+                      r"modelled by .*test_model_registry\.test_another_.*\.Crate") as record:
         class OtherCrate(DirectusModel):
             id: int | None = None
 
@@ -49,6 +49,7 @@ def test_another_class_claiming_a_collection_warns_and_replaces_it() -> None:
                 collection = "registry_crates"
 
     assert get_model("registry_crates") is OtherCrate
+    assert record[0].filename == __file__  # attributed to the class statement
     assert issubclass(ConflictingModelWarning, UserWarning)
     assert issubclass(ConflictingModelWarning, DirectusError)
 
