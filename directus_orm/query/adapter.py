@@ -47,7 +47,7 @@ class RowAdapter(Generic[T]):
         query = self._base_query
         if query is None:
             query = Query(self.schema).with_default_ordering(self.default_ordering)
-            if getattr(self.schema, "resolution_is_final", False):
+            if self.schema.resolution_is_final:
                 self._base_query = query
         return query
 

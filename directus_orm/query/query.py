@@ -166,8 +166,7 @@ class Query:
             base = [f for f in self.schema.field_names() if f not in self.defer]
         else:
             base = ["*"]
-        defaults = getattr(self.schema, "m2m_default_fields", None)
-        for extra in defaults() if defaults is not None else ():
+        for extra in self.schema.m2m_default_fields():
             name, _, _ = extra.partition(".")
             if ("*" in base or name in base) and extra not in loaded:
                 base = [f for f in base if f != name]

@@ -92,6 +92,17 @@ class Schema(Protocol):
 
     def field_names(self) -> list[str]: ...
 
+    @property
+    def resolution_is_final(self) -> bool:
+        """True when resolving a path against this schema always gives the same answer (the
+        resolvers then remember it)."""
+        ...
+
+    def m2m_default_fields(self) -> list[str]:
+        """The Directus paths that read each many-to-many field as the related keys
+        (``tags.tags_id``) where a bare ``*`` would give the junction rows' keys."""
+        ...
+
 
 @dataclass(frozen=True)
 class OpenSchema:
@@ -108,6 +119,13 @@ class OpenSchema:
         return FieldInfo(name)
 
     def field_names(self) -> list[str]:
+        return []
+
+    @property
+    def resolution_is_final(self) -> bool:
+        return False  # any name is a field: nothing to remember
+
+    def m2m_default_fields(self) -> list[str]:
         return []
 
 
@@ -173,7 +191,7 @@ def _memoised(fn: Callable[[Schema, str], R]) -> Callable[[Schema, str], R]:
             return fn(schema, key)
         except KeyError:
             found = fn(schema, key)
-            if len(memo) < _MEMO_SIZE and getattr(schema, "resolution_is_final", False):
+            if len(memo) < _MEMO_SIZE and schema.resolution_is_final:
                 memo[schema, key] = found
             return found
 
@@ -382,5 +400,9 @@ class AnnotatedSchema:
     def field_names(self) -> list[str]:
         return self.base.field_names()
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.base, name)
+    @property
+    def resolution_is_final(self) -> bool:
+        return self.base.resolution_is_final
+
+    def m2m_default_fields(self) -> list[str]:
+        return self.base.m2m_default_fields()
