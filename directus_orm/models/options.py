@@ -9,12 +9,23 @@ import enum
 import types
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ForwardRef, Literal, NamedTuple, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ForwardRef,
+    Literal,
+    NamedTuple,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+)
 
 from pydantic import TypeAdapter
 
 from ..connection.registry import DEFAULT_ALIAS
-from ..exceptions import ImproperlyConfigured
+from ..exceptions import ImproperlyConfigured, InvalidArgument
 from ..query.lookups import KINDS
 from ..query.schema import FieldInfo, Relation
 from .registry import is_model, registered_models
@@ -81,20 +92,41 @@ def _validator(annotation: Any) -> Callable[[Any], Any]:
     return validate
 
 
+def _list_validator(annotation: Any) -> Callable[[list[Any]], list[Any]]:
+    """``_validator`` for a list of values in one pydantic call; its ``TypeAdapter(list[...])`` is
+    built on first use (most fields never see an ``in`` lookup)."""
+    adapter: TypeAdapter[list[Any]] | None = None
+
+    def validate(values: list[Any]) -> list[Any]:
+        nonlocal adapter
+        if adapter is None:
+            adapter = TypeAdapter(list[annotation])
+        return cast("list[Any]", adapter.dump_python(adapter.validate_python(values), mode="json"))
+
+    return validate
+
+
 def _relation_field(name: str, rel: Analysed) -> FieldInfo:
     """A relational field as queries see it: the kind and validator of the related key; a model
     instance stands for its key."""
     key_types = [k for k in rel.key_types if k is not Any]
     key_type: Any = key_types[0] if len(key_types) == 1 else Any
     check = _validator(key_type)
+    check_list = _list_validator(key_type)
     target = rel.model
 
-    def validate(value: Any) -> Any:
+    def key_of(value: Any) -> Any:
         if is_model(value):
             if value.pk is None:
-                raise ValueError(f"unsaved {type(value).__name__} has no key")
-            value = value.pk
-        return check(value)
+                raise InvalidArgument(f"unsaved {type(value).__name__} has no key")
+            return value.pk
+        return value
+
+    def validate(value: Any) -> Any:
+        return check(key_of(value))
+
+    def validate_list(values: list[Any]) -> list[Any]:
+        return check_list([key_of(v) for v in values])
 
     marker = rel.marker
     relation = Relation(
@@ -104,7 +136,7 @@ def _relation_field(name: str, rel: Analysed) -> FieldInfo:
         through=marker.through if isinstance(marker, ManyToMany) else None,
         source=marker.source if isinstance(marker, ManyToMany) else None,
     )
-    return FieldInfo(name, kind_of(key_type), True, validate, relation)
+    return FieldInfo(name, kind_of(key_type), True, validate, relation, validate_list=validate_list)
 
 
 def _parser(annotation: Any) -> Callable[[Any], Any]:
@@ -203,7 +235,7 @@ class Options:
             kind = self._kinds_override.get(name) or kind_of(inner)
             # the pk is never NULL: negations need no NULL branch
             fields[name] = FieldInfo(name, kind, nullable and name != pk_name, _validator(inner),
-                                     parse=_parser(inner))
+                                     parse=_parser(inner), validate_list=_list_validator(inner))
         self._fields, self._relations, self._complete = fields, relations, complete
         # Values of these may be mutable containers; scalar kinds (str, int, dates, uuid ...) never are.
         self._container_fields = tuple(

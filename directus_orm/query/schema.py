@@ -64,7 +64,8 @@ class Relation:
 class FieldInfo:
     """One field: its Directus kind, whether it may be null, and how to check/serialise values
     (``validate`` returns the JSON-ready value or raises ``ValueError``; None: pass through). A
-    relational field's kind and validator are those of the related key."""
+    relational field's kind and validator are those of the related key. ``validate_list`` does the
+    same for a list of values in one call (an ``in`` lookup may hold thousands); None: value by value."""
 
     name: str
     kind: str = "any"
@@ -72,6 +73,7 @@ class FieldInfo:
     validate: Any = field(default=None, compare=False)
     relation: Relation | None = None
     parse: Any = field(default=None, compare=False)  # server value -> Python value (None: as is)
+    validate_list: Any = field(default=None, compare=False)
 
 
 class Schema(Protocol):

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any, Union, cast
+
+from pydantic_core import to_jsonable_python
 
 from ..exceptions import FieldError, UnsupportedLookup
 from .dynamic import DynamicVariable
@@ -271,8 +273,6 @@ def _value(key: str, info: FieldInfo, value: Any) -> Any:
             f"{key!r}: Directus refuses empty strings in filters; use the empty / nempty lookups instead"
         )
     if info.validate is None:
-        from pydantic_core import to_jsonable_python
-
         return to_jsonable_python(value)
     try:
         return info.validate(value)
@@ -280,6 +280,20 @@ def _value(key: str, info: FieldInfo, value: Any) -> Any:
         raise FieldError(
             f"{key!r}: invalid value {value!r} for {info.kind} field {info.name!r}: {exc}"
         ) from None
+
+
+def _values(key: str, info: FieldInfo, values: list[Any]) -> list[Any]:
+    """``_value`` over a list, in one call where the field can validate a list and no value needs a
+    rule of its own; when that call refuses the list, value by value, which names the value at fault."""
+    if not any(isinstance(v, DynamicVariable) or (isinstance(v, str) and v == "") for v in values):
+        if info.validate is None:
+            return cast("list[Any]", to_jsonable_python(values))
+        if info.validate_list is not None:
+            try:
+                return cast("list[Any]", info.validate_list(values))
+            except ValueError:
+                pass
+    return [_value(key, info, v) for v in values]
 
 
 def compile_condition(schema: Schema, key: str, value: Any, negated: bool = False) -> Filter:
@@ -305,7 +319,7 @@ def compile_condition(schema: Schema, key: str, value: Any, negated: bool = Fals
     if lk.shape == "list":
         if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
             raise FieldError(f"{key!r} takes a list of values, got {value!r}")
-        items = [_value(key, rk.field, v) for v in value if v is not None]  # Django drops None from __in
+        items = _values(key, rk.field, [v for v in value if v is not None])  # Django drops None from __in
         if not items:
             # Directus refuses an empty list; "in nothing" matches no row.
             matches_nothing = (lk.operator == "in") != negated

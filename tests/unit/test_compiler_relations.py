@@ -237,3 +237,10 @@ def test_partial_rows_defer_missing_fields() -> None:
     with pytest.raises(DeferredFieldError, match="price"):
         _ = book.price
     assert book._snapshot() == {"id": 1, "title": "T"}
+
+
+def test_in_lists_of_related_instances_send_their_keys() -> None:
+    stored = CAuthor.model_validate({"id": 4, "name": "a"})
+    assert B.filter(author__in=[stored, 5, "6"]).query.filter == {"author": {"_in": [4, 5, 6]}}
+    with pytest.raises(FieldError, match="unsaved CAuthor has no key"):
+        B.filter(author__in=[stored, CAuthor(name="new")])
