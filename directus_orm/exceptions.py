@@ -13,6 +13,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     DirectusError
     ├── ImproperlyConfigured
     ├── InvalidArgument                     also a ValueError
+    ├── InvalidUsage                        also a TypeError
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── FieldError
@@ -100,6 +101,7 @@ __all__ = [
     "InvalidQuery",
     "InvalidRequest",
     "InvalidToken",
+    "InvalidUsage",
     "LimitExceeded",
     "MethodNotAllowed",
     "MultipleObjectsReturned",
@@ -150,6 +152,13 @@ class UnsupportedLookup(DirectusError):
 class InvalidArgument(DirectusError, ValueError):
     """An argument or option has a value that cannot work (``iterator(chunk_size=0)``); raised when it
     is given, before any request."""
+
+
+class InvalidUsage(DirectusError, TypeError):
+    """A call that cannot work as made, whatever the values: an argument of the wrong type
+    (``Q(5)``, ``qs["a"]``), or an operation the QuerySet's state does not allow (``filter()`` after a
+    slice, ``delete()`` after ``values()``, ``bool(qs)``); raised before any request, where Django
+    raises ``TypeError``."""
 
 
 class NotStored(DirectusError, ValueError):

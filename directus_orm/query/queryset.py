@@ -19,7 +19,7 @@ from typing_extensions import Self
 
 from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.registry import connections
-from ..exceptions import DirectusError, FieldError, Forbidden, InvalidArgument, RecordNotUnique
+from ..exceptions import DirectusError, FieldError, Forbidden, InvalidArgument, InvalidUsage, RecordNotUnique
 from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
@@ -56,7 +56,7 @@ MAX_GET_RESULTS = 21
 
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError("a count is an integer")
+        raise InvalidArgument("a count is an integer")
     return int(value)
 
 
@@ -166,7 +166,7 @@ class QuerySet(SyncFace, Generic[T]):
 
     def _not_sliced(self, action: str) -> None:
         if self._query.is_sliced:
-            raise TypeError(f"Cannot {action} a query once a slice has been taken.")
+            raise InvalidUsage(f"Cannot {action} a query once a slice has been taken.")
 
     # -- introspection ------------------------------------------------------------------------------
     @property
@@ -194,7 +194,7 @@ class QuerySet(SyncFace, Generic[T]):
         return f"<{type(self).__name__} {self._query}>"
 
     def __bool__(self) -> bool:
-        raise TypeError("a QuerySet has no truth value without a request: use `await qs.exists()`")
+        raise InvalidUsage("a QuerySet has no truth value without a request: use `await qs.exists()`")
 
     # -- chainable ----------------------------------------------------------------------------------
     def all(self) -> Self:
@@ -236,14 +236,14 @@ class QuerySet(SyncFace, Generic[T]):
         """``qs[10:20]`` -> offset/limit (lazy); ``await qs[3]`` -> one row (IndexError if none)."""
         if isinstance(k, slice):
             if k.step not in (None, 1):
-                raise ValueError("QuerySet slices do not support a step")
+                raise InvalidArgument("QuerySet slices do not support a step")
             if (k.start is not None and k.start < 0) or (k.stop is not None and k.stop < 0):
-                raise ValueError("Negative indexing is not supported.")
+                raise InvalidArgument("Negative indexing is not supported.")
             return self._with_query(self._query.sliced(k.start, k.stop))
         if not isinstance(k, int) or isinstance(k, bool):
-            raise TypeError(f"QuerySet indices must be integers or slices, not {type(k).__name__}")
+            raise InvalidUsage(f"QuerySet indices must be integers or slices, not {type(k).__name__}")
         if k < 0:
-            raise ValueError("Negative indexing is not supported.")
+            raise InvalidArgument("Negative indexing is not supported.")
         return self._index(k)
 
     async def _index(self, k: int) -> T:
@@ -408,9 +408,9 @@ class QuerySet(SyncFace, Generic[T]):
     def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> QuerySet[Any]:
         """Results as tuples (``flat=True``: the single field's values; ``named=True``: namedtuples)."""
         if flat and named:
-            raise TypeError("'flat' and 'named' can't be used together.")
+            raise InvalidUsage("'flat' and 'named' can't be used together.")
         if flat and len(fields) > 1:
-            raise TypeError("'flat' is not valid when values_list is called with more than one field.")
+            raise InvalidUsage("'flat' is not valid when values_list is called with more than one field.")
         columns = self._columns(fields, {}, "values_list")
         clone = self._clone(columns=tuple(columns), group_by=None)
         clone._shape = ([c.name for c in columns], "flat" if flat else "named" if named else "tuple")
@@ -443,7 +443,7 @@ class QuerySet(SyncFace, Generic[T]):
         named: dict[str, Aggregate] = {}
         for agg in args:
             if not isinstance(agg, Aggregate):
-                raise TypeError(f"{method}() positional arguments must be aggregates, got {agg!r}")
+                raise InvalidUsage(f"{method}() positional arguments must be aggregates, got {agg!r}")
             named[agg.default_alias] = agg
         for alias, agg in kwargs.items():
             if alias in named:
@@ -516,10 +516,10 @@ class QuerySet(SyncFace, Generic[T]):
         (``aggregate={"sum": ["price"], ...}``). Numbers come back as numbers."""
         named = self._named(args, kwargs, "aggregate")
         if not named:
-            raise TypeError("aggregate() needs at least one aggregate")
+            raise InvalidUsage("aggregate() needs at least one aggregate")
         query = self._query
         if query.is_sliced:
-            raise TypeError(
+            raise InvalidUsage(
                 "aggregate() over a slice is not supported: Directus aggregates every matching row"
             )
         if query.group_by is not None:
@@ -580,7 +580,7 @@ class QuerySet(SyncFace, Generic[T]):
             return
         size = chunk_size or self._page_size()
         if size < 1:
-            raise ValueError(f"page size must be positive, got {size}")
+            raise InvalidArgument(f"page size must be positive, got {size}")
         conn = self._conn()
         remaining = None if query.high is None else query.high - query.low
         # A slice within Directus's default limit (get(), first(), qs[:20]) fits any server's maximum:
@@ -763,7 +763,7 @@ class QuerySet(SyncFace, Generic[T]):
     def _latest_fields(self, fields: tuple[str, ...], method: str) -> tuple[str, ...]:
         fields = fields or tuple(self._adapter.get_latest_by)
         if not fields:
-            raise ValueError(f"{method}() needs field names, or Meta.get_latest_by on the model")
+            raise InvalidArgument(f"{method}() needs field names, or Meta.get_latest_by on the model")
         return fields
 
     async def earliest(self, *fields: str) -> T:
@@ -881,7 +881,7 @@ class QuerySet(SyncFace, Generic[T]):
         counts)."""
         self._not_sliced("delete")
         if self._query.columns is not None:
-            raise TypeError("Cannot call delete() after .values() or .values_list()")
+            raise InvalidUsage("Cannot call delete() after .values() or .values_list()")
         collection, pk = self._adapter.schema.collection, self._adapter.schema.pk_name
         keys = [row[pk] async for page in self._pages(fields=[pk], whole=True) for row in page]
         conn = self._conn()
@@ -894,7 +894,7 @@ class QuerySet(SyncFace, Generic[T]):
         instances get their pk and server defaults)."""
         objs = list(objs)
         if batch_size is not None and batch_size < 1:
-            raise ValueError("batch_size must be positive")
+            raise InvalidArgument("batch_size must be positive")
         size = batch_size or len(objs) or 1
         adapter, alias, pk = self._adapter, self.db, self._adapter.schema.pk_name
         out: list[T] = []
@@ -913,12 +913,12 @@ class QuerySet(SyncFace, Generic[T]):
         objs = list(objs)
         fields = list(fields)
         if not fields:
-            raise ValueError("bulk_update() needs field names")
+            raise InvalidArgument("bulk_update() needs field names")
         if batch_size is not None and batch_size < 1:
-            raise ValueError("batch_size must be positive")
+            raise InvalidArgument("batch_size must be positive")
         adapter, pk = self._adapter, self._adapter.schema.pk_name
         if pk in fields:
-            raise ValueError("bulk_update() cannot update the primary key")
+            raise InvalidArgument("bulk_update() cannot update the primary key")
         unknown = [f for f in fields if adapter.schema.get_field(f) is None]
         if unknown:
             raise FieldError(f"bulk_update(): {adapter.label} has no field(s) {unknown}; fields: "
@@ -931,7 +931,7 @@ class QuerySet(SyncFace, Generic[T]):
             for obj in batch:
                 key = adapter.value_of(obj, pk)
                 if key is None:
-                    raise ValueError("bulk_update() objects must have a primary key")
+                    raise InvalidArgument("bulk_update() objects must have a primary key")
                 values = {f: adapter.value_of(obj, f) for f in fields}
                 payload.append({pk: key, **adapter.prepare_values(values, "bulk_update()")})
             body = await self._conn().patch(self._path, json=payload, params={"fields": [pk]})

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
-from ..exceptions import FieldError, UnsupportedLookup
+from ..exceptions import FieldError, InvalidArgument, UnsupportedLookup
 from .lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS, Lookup, lookups_for_kind
 
 __all__ = [
@@ -239,7 +239,7 @@ def _lookup(key: str, lookup_name: str, info: FieldInfo) -> Lookup:
 
 def _int_validate(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError("a date part is an integer")
+        raise InvalidArgument("a date part is an integer")
     return int(value)
 
 
