@@ -261,7 +261,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         """The JSON form of every loaded field; a relation as its key(s) (an unsaved related instance:
         None), so a loaded ``Author`` and its key compare equal."""
         relations = self._meta.relations
-        # The serializer itself: model_dump's wrapper costs a third of the call (bench: bulk_create).
+        # The serializer itself: model_dump's wrapper is a large share of the call (bulk_create).
         dump = type(self).__pydantic_serializer__.to_python
         if not relations:
             return cast("dict[str, Any]", dump(self, mode="json"))

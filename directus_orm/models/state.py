@@ -57,7 +57,7 @@ class ModelState:
 class PageState(ModelState):
     """One state for all the rows of an answered page whose stored values are their own ``__dict__``
     (``LoadPlan.share_values``): loading then allocates nothing per row beyond pydantic's instance,
-    which the garbage collector charges for (bench: the stream case). ``state_of`` gives an instance
+    which the garbage collector charges for. ``state_of`` gives an instance
     its own ``ModelState`` - the ``__dict__`` it has then as ``source`` - before anything replaces that
     dict: our ``__setattr__`` asks for it first, every other state change goes through ``state_of``."""
 
