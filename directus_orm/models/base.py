@@ -36,7 +36,7 @@ from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import LoadPlan, Options, _unwrap
 from .registry import ModelRoot, get_model, models, registered_models
 from .related import RelatedAccessor, Unlinks, to_many_write, unlink
-from .relations import Analysed, ManyToMany, attach_answer, load_related, nested_value, related_keys
+from .relations import Analysed, attach_answer, load_related, nested_value, related_keys
 from .state import ModelState, PageState, peek_state, state_of
 
 # ``DeferredFieldError``, ``ModelAdapter``, ``get_model`` and ``registered_models`` live in their own
@@ -665,15 +665,16 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
     def _partial_read_back(self, name: str, rel: Analysed, created: Sequence[Any]) -> dict[str, Any]:
         """The ``deep`` entry reading back a partial list after a write: its rows by key, and the rows
         it created - by key when they have one, else the newest ``len(created)`` rows."""
-        marker = rel.marker if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
+        relation = rel.relation
         pk = rel.model._meta.pk_name
-        field = marker.target if marker else pk
+        field = relation.junction_field or pk
         keys = [k for k in related_keys(self.__dict__.get(name) or []) if k is not None]
-        new = [(c.get(marker.target) if marker and isinstance(c, dict) else c) for c in created]
+        new = [relation.unwrap(c) for c in created]
         new_keys = [n.get(pk) if isinstance(n, dict) else n for n in new]
         if any(k is None for k in new_keys):
             # Generated keys: Directus inserts in the order sent, so the created rows are the newest.
-            return {"_sort": [f"-{marker.through_pk if marker else pk}"], "_limit": len(created)}
+            return {"_sort": [f"-{relation.through_pk if relation.junction_field else pk}"],
+                    "_limit": len(created)}
         wanted = [*keys, *new_keys]
         return {"_filter": {field: {"_in": wanted}}} if wanted else {"_filter": {field: {"_null": True}}}
 
@@ -708,7 +709,7 @@ def _read_params(
     related = []
     for name in nested:
         rel = meta.relations[name]
-        path = (name, rel.marker.target) if isinstance(rel.marker, ManyToMany) else (name,)
+        path = rel.relation.hop(name)
         related.append((path, rel.model._meta))
     query = query._replace(related=tuple(related))
     out: dict[str, Any] = {}

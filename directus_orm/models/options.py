@@ -27,9 +27,9 @@ from pydantic import TypeAdapter
 from ..connection.registry import DEFAULT_ALIAS
 from ..exceptions import ImproperlyConfigured, InvalidArgument
 from ..query.lookups import KINDS
-from ..query.schema import FieldInfo, Relation
+from ..query.schema import FieldInfo
 from .registry import is_model, registered_models
-from .relations import Analysed, ManyToMany, analyse
+from .relations import Analysed, analyse
 
 if TYPE_CHECKING:
     from .base import DirectusModel
@@ -113,7 +113,6 @@ def _relation_field(name: str, rel: Analysed) -> FieldInfo:
     key_type: Any = key_types[0] if len(key_types) == 1 else Any
     check = _validator(key_type)
     check_list = _list_validator(key_type)
-    target = rel.model
 
     def key_of(value: Any) -> Any:
         if is_model(value):
@@ -128,15 +127,7 @@ def _relation_field(name: str, rel: Analysed) -> FieldInfo:
     def validate_list(values: list[Any]) -> list[Any]:
         return check_list([key_of(v) for v in values])
 
-    marker = rel.marker
-    relation = Relation(
-        rel.kind,  # type: ignore[arg-type]
-        lambda: target._meta,
-        junction_field=marker.target if isinstance(marker, ManyToMany) else None,
-        through=marker.through if isinstance(marker, ManyToMany) else None,
-        source=marker.source if isinstance(marker, ManyToMany) else None,
-    )
-    return FieldInfo(name, kind_of(key_type), True, validate, relation, validate_list=validate_list)
+    return FieldInfo(name, kind_of(key_type), True, validate, rel.relation, validate_list=validate_list)
 
 
 def _parser(annotation: Any) -> Callable[[Any], Any]:
@@ -299,8 +290,8 @@ class Options:
         """``tags.tags_id`` for each many-to-many field: unloaded, it holds the related keys (a bare
         ``*`` would give the junction rows' keys)."""
         self._ensure_complete()
-        return [f"{name}.{rel.marker.target}" for name, rel in self._relations.items()
-                if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany)]
+        return [".".join(rel.relation.hop(name)) for name, rel in self._relations.items()
+                if rel.relation.junction_field is not None]
 
     # -- Schema protocol ----------------------------------------------------------------------------
     @property

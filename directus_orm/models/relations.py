@@ -22,11 +22,12 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, cast, get_args, get_origin
 
 from pydantic_core import to_jsonable_python
 
 from ..exceptions import ImproperlyConfigured
+from ..query.schema import Relation, RelationKind
 from .registry import is_model, is_model_class
 
 if TYPE_CHECKING:
@@ -80,12 +81,16 @@ class ManyToMany(RelationMarker):
 
 @dataclass(frozen=True)
 class Analysed:
-    """What an annotation says about a relation: the related model, the key type(s), many or one."""
+    """What an annotation says about a relation: the related model, the key type(s), and the
+    :class:`~directus_orm.query.schema.Relation` (kind, junction) that queries, loading and writes read."""
 
-    kind: str
     model: type[DirectusModel]
     key_types: tuple[Any, ...]
-    marker: RelationMarker | None
+    relation: Relation
+
+    @property
+    def kind(self) -> RelationKind:
+        return self.relation.kind
 
 
 def _strip(annotation: Any) -> tuple[Any, list[Any]]:
@@ -125,12 +130,22 @@ def analyse(annotation: Any, metadata: list[Any], owner: str, name: str) -> Anal
         raise ImproperlyConfigured(f"{owner}.{name}: a relation relates to one model, got {models}")
     keys = tuple(m for m in members if not is_model_class(m))
     kind = marker.kind if marker is not None else ("o2m" if many else "m2o")
+    if kind not in get_args(RelationKind):
+        raise ImproperlyConfigured(f"{owner}.{name}: unknown relation kind {kind!r}")
     if (kind == "m2o") == many:
         raise ImproperlyConfigured(
             f"{owner}.{name}: {kind} relations are annotated as "
             f"{'Model | key | None' if kind == 'm2o' else 'list[Model | key]'}"
         )
-    return Analysed(kind, models[0], keys, marker)
+    model = models[0]
+    junction = marker if isinstance(marker, ManyToMany) else None
+    relation = Relation(
+        cast(RelationKind, kind), lambda: model._meta,
+        junction_field=junction.target if junction else None,
+        through=junction.through if junction else None,
+        through_pk=junction.through_pk if junction else "id",
+    )
+    return Analysed(model, keys, relation)
 
 
 # -- related rows in payloads and answers ----------------------------------------------------------
@@ -148,10 +163,14 @@ def nested_value(value: Any, rel: Analysed) -> Any:
     creates it); a stored one with changes as ``{pk, changes}`` (Directus updates it); many-to-many
     items wrapped in their junction row (``{"tags_id": ...}``)."""
     if isinstance(value, list):
-        items = [nested_value(v, Analysed("m2o", rel.model, rel.key_types, None)) for v in value]
-        if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany):
-            return [{rel.marker.target: item} for item in items]
-        return items
+        return [rel.relation.wrap(_nested_item(v)) for v in value]
+    return _nested_item(value)
+
+
+def _nested_item(value: Any) -> Any:
+    """One related row or key in a write (``nested_value``), outside any junction row."""
+    if isinstance(value, list):
+        return [_nested_item(v) for v in value]
     if is_model(value):
         if not value.is_stored:
             return value._insert_payload()
@@ -169,11 +188,9 @@ def nested_value(value: Any, rel: Analysed) -> Any:
 def load_related(rel: Analysed, value: Any, alias: str | None) -> Any:
     """Related rows in an answer -> stored instances; keys stay keys; junction rows are unwrapped."""
     if isinstance(value, list):
-        target = rel.marker.target if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
         out = []
         for item in value:
-            if target is not None and isinstance(item, Mapping):
-                item = item.get(target)
+            item = rel.relation.unwrap(item)
             out.append(rel.model._from_db(item, alias) if isinstance(item, Mapping) else item)
         return out
     if isinstance(value, Mapping):
@@ -191,8 +208,7 @@ def attach_answer(current: Any, rel: Analysed, value: Any, alias: str | None) ->
         return load_related(rel, value, alias)
     if not (isinstance(current, list) and any(is_model(c) for c in current)):
         return load_related(rel, value, alias)
-    target = rel.marker.target if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
-    rows = [v.get(target) if target is not None and isinstance(v, Mapping) else v for v in value]
+    rows = [rel.relation.unwrap(v) for v in value]
     pk = rel.model._meta.pk_name
     dict_rows = [r for r in rows if isinstance(r, Mapping)]
     known = {str(c.pk) if is_model(c) else str(c) for c in current

@@ -57,8 +57,8 @@ def _leaf(node: Any, info: FieldInfo, relation_end: bool) -> list[Any]:
     values = node if relation_end and rel is not None and rel.many and isinstance(node, list) else [node]
     out = []
     for v in values or [None]:
-        if rel is not None and rel.junction_field and isinstance(v, Mapping):
-            v = v.get(rel.junction_field)
+        if rel is not None:
+            v = rel.unwrap(v)
         if rel is not None and isinstance(v, Mapping):
             v = v.get(rel.schema().pk_name)
         out.append(_convert(v, info))

@@ -50,8 +50,8 @@ def _prune(tree: dict[str, Any]) -> dict[str, Any]:
 def _column_field(path: FieldPath) -> str:
     """The Directus field a column reads: a many-to-many field's keys live on its junction rows."""
     rel = path.field.relation
-    if path.relation_end and rel is not None and rel.kind == "m2m" and rel.junction_field:
-        return f"{path.directus}.{rel.junction_field}"
+    if path.relation_end and rel is not None:
+        return ".".join((path.directus, *rel.hop(path.field.name)[1:]))
     return path.directus
 
 

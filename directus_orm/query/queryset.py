@@ -272,11 +272,8 @@ class QuerySet(SyncFace, Generic[T]):
                     f"select_related({name!r}): {parts[i - 1]!r} is a to-many relation; "
                     "use prefetch_related()"
                 )
-            path = tuple(fp.directus.split("."))
-            junction = rel.junction_field if rel.kind == "m2m" else None
-            if junction:
-                path = (*path, junction)
-            out.append((path, rel.schema(), junction))
+            path = (*fp.directus.split("."), *rel.hop(fp.field.name)[1:])
+            out.append((path, rel.schema(), rel.junction_field))
         return out
 
     def _add_related(self, paths: Iterable[RelatedPath]) -> Self:
@@ -341,13 +338,12 @@ class QuerySet(SyncFace, Generic[T]):
                                          date_parts=False)
                 hop_rel = hop.field.relation
                 if hop.relation_end and hop_rel is not None:
-                    m2m = hop_rel.kind == "m2m" and hop_rel.junction_field
-                    through = f"{hop_rel.junction_field}." if m2m else ""
-                    paths.append(f"{hop.directus}.{through}{hop_rel.schema().pk_name}")
+                    paths.append(".".join((hop.directus, *hop_rel.hop(hop.field.name)[1:],
+                                           hop_rel.schema().pk_name)))
             fp = resolve_field_path(self._query.schema, name, f"only({name!r})", date_parts=False)
             rel = fp.field.relation
-            if fp.relation_end and rel is not None and rel.kind == "m2m" and rel.junction_field:
-                paths.append(f"{fp.directus}.{rel.junction_field}")
+            if fp.relation_end and rel is not None:
+                paths.append(".".join((fp.directus, *rel.hop(fp.field.name)[1:])))
             else:
                 paths.append(fp.directus)
         return self._clone(only=tuple(dict.fromkeys(paths)), defer=())

@@ -12,11 +12,11 @@ Directus paths: a many-to-one or one-to-many field is followed by the related co
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
-from ..exceptions import FieldError, InvalidArgument, UnsupportedLookup
+from ..exceptions import FieldError, ImproperlyConfigured, InvalidArgument, UnsupportedLookup
 from .lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS, Lookup, lookups_for_kind
 
 __all__ = [
@@ -41,23 +41,45 @@ RelationKind = Literal["m2o", "o2m", "m2m"]
 
 @dataclass(frozen=True)
 class Relation:
-    """A relational field. ``schema()`` gives the related collection's schema (resolved lazily: the
-    related model may be declared after this one). For many-to-many, ``junction_field`` is the
-    junction collection's field pointing at the related collection (``tags_id``)."""
+    """A relational field: the one description queries, loading and writes read. ``schema()`` gives
+    the related collection's schema (resolved lazily: the related model may be declared after this
+    one).
+
+    A many-to-many relation goes through its junction collection: ``junction_field`` is the junction's
+    field pointing at the related collection (``tags_id``; ``ManyToMany(target=...)``), set for
+    many-to-many only; ``through`` is the junction collection when declared, ``through_pk`` its primary
+    key. :meth:`hop`, :meth:`wrap` and :meth:`unwrap` are the only places that rule is applied."""
 
     kind: RelationKind
     schema: Callable[[], Schema] = field(compare=False)
     junction_field: str | None = None
     through: str | None = None
-    source: str | None = None
+    through_pk: str = "id"
+
+    def __post_init__(self) -> None:
+        if (self.kind == "m2m") != (self.junction_field is not None):
+            raise ImproperlyConfigured(
+                f"a {self.kind} relation {'needs' if self.kind == 'm2m' else 'has no'} junction field")
 
     @property
     def many(self) -> bool:
         return self.kind != "m2o"
 
     def hop(self, name: str) -> tuple[str, ...]:
-        """The Directus path segments that lead from the owning collection into the related one."""
-        return (name, self.junction_field) if self.kind == "m2m" and self.junction_field else (name,)
+        """The Directus path segments that lead from the owning collection's field ``name`` into the
+        related collection (``("tags", "tags_id")`` through a junction)."""
+        return (name, self.junction_field) if self.junction_field is not None else (name,)
+
+    def wrap(self, value: Any) -> Any:
+        """A related row, key or condition as the owner's field holds it: inside its junction row
+        (``{"tags_id": ...}``) for many-to-many."""
+        return {self.junction_field: value} if self.junction_field is not None else value
+
+    def unwrap(self, item: Any) -> Any:
+        """The related row or key inside a junction row (many-to-many); anything else as it is."""
+        if self.junction_field is not None and isinstance(item, Mapping):
+            return item.get(self.junction_field)
+        return item
 
 
 @dataclass(frozen=True)
@@ -342,8 +364,7 @@ def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: b
             if info.relation is not None:
                 if info.relation.many:
                     many_at.append(len(segments) - 1)
-                if info.relation.kind == "m2m" and info.relation.junction_field:
-                    segments.append(info.relation.junction_field)
+                segments.extend(info.relation.hop(info.name)[1:])
                 current = info.relation.schema()
             elif info.kind == "any":
                 segments.extend(parts[i:])

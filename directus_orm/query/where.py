@@ -194,15 +194,14 @@ def _wrap_to_many(schema: Schema, split: ToManySplit, related: Schema, none: boo
     if inner is EVERYTHING:
         inner = {related.pk_name: {"_nnull": True}}
     assert isinstance(inner, dict)
-    if rel.kind == "m2m" and rel.junction_field:
-        inner = {rel.junction_field: inner}
+    wrapped: dict[str, Any] = rel.wrap(inner)
     quantifier = "_none" if none else "_some"
-    if split.top_level and _simple(inner):
-        return {split.prefix[0]: {quantifier: inner}}
+    if split.top_level and _simple(wrapped):
+        return {split.prefix[0]: {quantifier: wrapped}}
     # Directus ignores _some / _none around a compound condition and refuses them behind a many-to-one;
     # the plain relational form joins the related rows once, so every condition on this relation in
     # the filter holds for the same related row. "None" is its complement: the keys having one, _nin.
-    joined = _nest(split.prefix, inner)
+    joined = _nest(split.prefix, wrapped)
     if not none:
         return joined
     return KeySet(schema.collection, _pk(schema, "a negated to-many condition"), joined, True,
