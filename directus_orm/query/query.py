@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..exceptions import DirectusError
+from ..exceptions import DirectusError, FieldError
 from .keysets import has_nodes
 from .projection import Column
 from .q import Q
-from .schema import FieldInfo, FieldPath, Schema, resolve_sort_term
+from .schema import FieldInfo, FieldPath, RelatedPath, Schema, resolve_sort_term
 from .where import EVERYTHING, NOTHING, Filter, FilterConstant, combine, compile_q
 
 __all__ = ["Query"]
@@ -338,3 +338,33 @@ class Query:
             text += (" -- emulated conditions are read as key lists first, one request each, right before "
                      "the query is sent (not atomic with it)")
         return text
+
+    def prefetch_entry(self, lookup: str, related: RelatedPath) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """This query, a ``Prefetch(lookup, queryset)``'s, as the ``deep`` entry of the relation it loads.
+        For many-to-many, the junction rows are what Directus filters and sorts: conditions and sort go
+        through the junction field (``tags_id.name``)."""
+        path, schema, junction = related
+        query = self
+        if query.schema.collection != schema.collection:
+            raise FieldError(f"Prefetch({lookup!r}): the queryset is on {query.schema.collection!r}, "
+                             f"the relation leads to {schema.collection!r}")
+        deep_path = path[:-1] if junction else path
+        if query.filter is NOTHING:
+            raise FieldError(f"Prefetch({lookup!r}): the queryset matches nothing (none()): leave the "
+                             "relation out instead")
+        sub: dict[str, Any] = {}
+        if query.filter is not EVERYTHING:  # a dict, or an emulated condition (resolved before sending)
+            sub["_filter"] = {junction: query.filter} if junction else query.filter
+        if query.search is not None:
+            sub["_search"] = query.search
+        if query.is_ordered:
+            sort = query.sort()
+            sub["_sort"] = [_prefix_sort(t, junction) for t in sort] if junction else sort
+        sub["_limit"] = -1 if query.high is None else query.high - query.low
+        if query.low:
+            sub["_offset"] = query.low
+        return deep_path, sub
+
+
+def _prefix_sort(term: str, junction: str) -> str:
+    return f"-{junction}.{term[1:]}" if term.startswith("-") else f"{junction}.{term}"

@@ -9,10 +9,8 @@ of 100 never truncates a result.
 from __future__ import annotations
 
 import asyncio
-from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
 
 from typing_extensions import Self
@@ -26,11 +24,11 @@ from .aggregates import Aggregate, Count
 from .emulation import emulate
 from .keyset import keyset_for
 from .limits import UNLIMITED, query_limit_max
-from .projection import Column, explode
+from .projection import DICTS, Column, RowShape, aggregate_column, explode, row_shape, value_columns
 from .q import Q
 from .query import Query
-from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
-from .where import EVERYTHING, NOTHING
+from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, RelatedPath, relation_paths, resolve_field_path
+from .where import NOTHING
 
 __all__ = [
     "DEFAULT_PAGE_SIZE", "DELETE_BATCH", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch",
@@ -58,11 +56,6 @@ def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InvalidArgument("a count is an integer")
     return int(value)
-
-
-@lru_cache(maxsize=256)
-def _row_factory(names: tuple[str, ...]) -> Any:
-    return namedtuple("Row", names, rename=True)
 
 
 def _hashable(value: Any) -> Any:
@@ -105,41 +98,6 @@ class Prefetch:
         return f"<Prefetch {self.lookup!r}{' with a queryset' if self.queryset is not None else ''}>"
 
 
-RelatedPath = tuple[tuple[str, ...], Any, "str | None"]  # Directus path, related schema, m2m junction field
-
-
-def _deep_entry(prefetch: Prefetch, related: RelatedPath) -> tuple[tuple[str, ...], dict[str, Any]]:
-    """A Prefetch queryset -> its ``deep`` entry. For many-to-many, the junction rows are what Directus
-    filters and sorts: conditions and sort go through the junction field (``tags_id.name``)."""
-    path, schema, junction = related
-    qs = prefetch.queryset
-    assert qs is not None
-    query = qs.query
-    if query.schema.collection != schema.collection:
-        raise FieldError(f"Prefetch({prefetch.lookup!r}): the queryset is on {query.schema.collection!r}, "
-                         f"the relation leads to {schema.collection!r}")
-    deep_path = path[:-1] if junction else path
-    if query.filter is NOTHING:
-        raise FieldError(f"Prefetch({prefetch.lookup!r}): the queryset matches nothing (none()): leave the "
-                         "relation out instead")
-    sub: dict[str, Any] = {}
-    if query.filter is not EVERYTHING:  # a dict, or an emulated condition (resolved before sending)
-        sub["_filter"] = {junction: query.filter} if junction else query.filter
-    if query.search is not None:
-        sub["_search"] = query.search
-    if query.is_ordered:
-        sort = query.sort()
-        sub["_sort"] = [_prefix_sort(t, junction) for t in sort] if junction else sort
-    sub["_limit"] = -1 if query.high is None else query.high - query.low
-    if query.low:
-        sub["_offset"] = query.low
-    return deep_path, sub
-
-
-def _prefix_sort(term: str, junction: str) -> str:
-    return f"-{junction}.{term[1:]}" if term.startswith("-") else f"{junction}.{term}"
-
-
 class QuerySet(SyncFace, Generic[T]):
     """A lazy Directus query returning ``T`` (a model, or ``dict`` for :func:`~directus_orm.collection`)."""
 
@@ -147,7 +105,7 @@ class QuerySet(SyncFace, Generic[T]):
         self._adapter = adapter
         self._query = query if query is not None else adapter.base_query()
         self._using = using
-        self._shape: tuple[list[str], str] | None = None  # values_list(): (names, "tuple"|"flat"|"named")
+        self._shape: RowShape = DICTS  # how values() rows become results (values_list(): tuples ...)
         self._client_distinct = False  # distinct() over to-many columns: de-duplicated here
 
     # -- cloning ------------------------------------------------------------------------------------
@@ -253,29 +211,6 @@ class QuerySet(SyncFace, Generic[T]):
         return rows[0]
 
     # -- relations, projection, aggregation ----------------------------------------------------------
-    def _relation_paths(self, name: str, method: str, to_many: bool) -> list[RelatedPath]:
-        """``author__books`` -> the Directus path of each relation along it, with its schema:
-        ``("author",)`` then ``("author", "books")``; a many-to-many hop ends in its junction field."""
-        schema = self._query.schema
-        parts = name.split(LOOKUP_SEP) if isinstance(name, str) else []
-        if not parts or not all(parts):
-            raise FieldError(f"{method}(): invalid relation path {name!r}")
-        out: list[RelatedPath] = []
-        for i in range(1, len(parts) + 1):
-            fp = resolve_field_path(schema, LOOKUP_SEP.join(parts[:i]), f"{method}({name!r})",
-                                    date_parts=False)
-            rel = fp.field.relation
-            if not fp.relation_end or rel is None:
-                raise FieldError(f"{method}({name!r}): {parts[i - 1]!r} is not a relation")
-            if rel.many and not to_many:
-                raise FieldError(
-                    f"select_related({name!r}): {parts[i - 1]!r} is a to-many relation; "
-                    "use prefetch_related()"
-                )
-            path = (*fp.directus.split("."), *rel.hop(fp.field.name)[1:])
-            out.append((path, rel.schema(), rel.junction_field))
-        return out
-
     def _add_related(self, paths: Iterable[RelatedPath]) -> Self:
         related = list(self._query.related)
         known = {p for p, _ in related}
@@ -290,7 +225,8 @@ class QuerySet(SyncFace, Generic[T]):
         (``fields=*,author.*``). ``select_related(None)`` clears the list."""
         if fields == (None,):
             return self._clone(related=())
-        paths = [p for f in fields for p in self._relation_paths(str(f), "select_related", False)]
+        schema = self._query.schema
+        paths = [p for f in fields for p in relation_paths(schema, str(f), "select_related", False)]
         return self._add_related(paths)
 
     def prefetch_related(self, *lookups: str | Prefetch | None) -> Self:
@@ -306,11 +242,11 @@ class QuerySet(SyncFace, Generic[T]):
         partial = list(self._adapter.partial)
         for lookup in lookups:
             prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(str(lookup))
-            paths = self._relation_paths(prefetch.lookup, "prefetch_related", True)
+            paths = relation_paths(self._query.schema, prefetch.lookup, "prefetch_related", True)
             clone = clone._add_related(paths)
             if prefetch.queryset is not None:
                 last = paths[-1]
-                deep.append(_deep_entry(prefetch, last))
+                deep.append(prefetch.queryset.query.prefetch_entry(prefetch.lookup, last))
                 clone = clone._add_related(
                     [((*last[0], *inner), s, None) for inner, s in prefetch.queryset.query.related]
                 )
@@ -366,38 +302,12 @@ class QuerySet(SyncFace, Generic[T]):
             names.append(info.name)
         return self._clone(defer=tuple(dict.fromkeys([*self._query.defer, *names])), only=None)
 
-    def _columns(self, fields: Sequence[str], expressions: Mapping[str, Any], method: str) -> list[Column]:
-        schema = self._query.schema
-        known = {c.name: c for c in self._query.annotations}
-        columns: list[Column] = []
-        names = list(fields)
-        if not names and not expressions:
-            for n in schema.field_names():
-                info = schema.get_field(n)
-                if not (info is not None and info.relation is not None and info.relation.many):
-                    names.append(n)
-            names += list(known)
-        for name in names:
-            if name in known:
-                columns.append(known[name])
-                continue
-            columns.append(Column(name, path=resolve_field_path(schema, name, f"{method}({name!r})")))
-        for alias, expression in expressions.items():
-            if not isinstance(expression, str):
-                raise FieldError(f"{method}({alias}=...): takes a field path (a string); aggregates go in "
-                                 "annotate()")
-            path = resolve_field_path(schema, expression, f"{method}({alias}=...)")
-            columns.append(Column(alias, path=path))
-        if len({c.name for c in columns}) != len(columns):
-            raise FieldError(f"{method}(): a name appears twice")
-        return columns
-
     def values(self, *fields: str, **expressions: str) -> QuerySet[dict[str, Any]]:
         """Results as dicts of these fields; ``rel__field`` paths reach into relations (a to-many path
         gives one dict per related row), ``published__year`` date parts, ``n="path"`` names a path."""
-        columns = self._columns(fields, expressions, "values")
+        columns = value_columns(self._query, fields, expressions, "values")
         clone = self._clone(columns=tuple(columns), group_by=None)
-        clone._shape = None
+        clone._shape = DICTS
         clone._client_distinct = False
         return cast("QuerySet[dict[str, Any]]", clone)
 
@@ -407,30 +317,11 @@ class QuerySet(SyncFace, Generic[T]):
             raise InvalidUsage("'flat' and 'named' can't be used together.")
         if flat and len(fields) > 1:
             raise InvalidUsage("'flat' is not valid when values_list is called with more than one field.")
-        columns = self._columns(fields, {}, "values_list")
+        columns = value_columns(self._query, fields, {}, "values_list")
         clone = self._clone(columns=tuple(columns), group_by=None)
-        clone._shape = ([c.name for c in columns], "flat" if flat else "named" if named else "tuple")
+        clone._shape = row_shape([c.name for c in columns], flat=flat, named=named)
         clone._client_distinct = False
         return cast("QuerySet[Any]", clone)
-
-    def _aggregate_column(self, alias: str, agg: Aggregate, method: str) -> Column:
-        if not isinstance(agg, Aggregate):
-            raise FieldError(f"{method}({alias}=...): expected Sum/Avg/Min/Max/Count, got {agg!r}")
-        schema = self._query.schema
-        if agg.field == "*":
-            if not isinstance(agg, Count) or agg.distinct:
-                raise FieldError(f"{method}(): only Count takes '*' (without distinct)")
-            # Count("*") counts the primary key: Directus answers count: ["*"] under the same key as
-            # count: ["id"] ({"count": {"id": 8}}), so the two together would lose the row count.
-            return Column(alias, aggregate=agg, agg_field=schema.pk_name)
-        fp = resolve_field_path(schema, agg.field, f"{method}({agg!r})", date_parts=False)
-        if len(fp.keys) > 1 or (fp.field.relation is not None and fp.field.relation.many):
-            raise FieldError(
-                f"{method}({agg!r}): Directus aggregates only the collection's own fields, not "
-                f"{agg.field!r} across a relation (annotate(n=Count('<to-many field>')) counts related rows)"
-            )
-        agg.check(fp.field, method)
-        return Column(alias, aggregate=agg, agg_field=fp.directus, agg_info=fp.field)
 
     @staticmethod
     def _named(
@@ -465,7 +356,7 @@ class QuerySet(SyncFace, Generic[T]):
             for alias, agg in named.items():
                 if alias in taken:
                     raise FieldError(f"annotate(): {alias!r} conflicts with a field of values()")
-                columns.append(self._aggregate_column(alias, agg, "annotate"))
+                columns.append(aggregate_column(query.schema, alias, agg, "annotate"))
             group = tuple(c.path.directus for c in columns if c.path is not None)
             if not group:
                 raise FieldError("annotate() after values() needs at least one field to group by")
@@ -520,7 +411,8 @@ class QuerySet(SyncFace, Generic[T]):
             )
         if query.group_by is not None:
             raise FieldError("aggregate() over annotate()d groups is not supported by Directus")
-        columns = tuple(self._aggregate_column(alias, agg, "aggregate") for alias, agg in named.items())
+        columns = tuple(aggregate_column(query.schema, alias, agg, "aggregate")
+                        for alias, agg in named.items())
         query = await self._sendable()
         if query.is_empty:
             return {c.name: 0 if isinstance(c.aggregate, Count) else None for c in columns}
@@ -661,17 +553,7 @@ class QuerySet(SyncFace, Generic[T]):
                 for row in rows:
                     row[col.name] = int(row.pop(col.function_key, 0) or 0)
             return self._adapter.load_page(rows, alias)
-        dicts = [d for row in rows for d in explode(row, query.columns)]
-        shape = self._shape
-        if shape is None:
-            return dicts
-        names, kind = shape
-        if kind == "flat":
-            return [d[names[0]] for d in dicts]
-        if kind == "named":
-            factory = _row_factory(tuple(names))
-            return [factory(*(d[n] for n in names)) for d in dicts]
-        return [tuple(d[n] for n in names) for d in dicts]
+        return self._shape.apply([d for row in rows for d in explode(row, query.columns)])
 
     async def _batches(self, chunk_size: int | None = None, whole: bool = False) -> AsyncIterator[list[Any]]:
         """The results of each answered page (distinct() over to-many columns: de-duplicated here)."""

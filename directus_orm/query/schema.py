@@ -23,10 +23,12 @@ __all__ = [
     "FieldInfo",
     "FieldPath",
     "OpenSchema",
+    "RelatedPath",
     "Relation",
     "ResolvedKey",
     "Schema",
     "ToManySplit",
+    "relation_paths",
     "resolve_field_path",
     "resolve_filter_key",
     "resolve_sort_term",
@@ -375,6 +377,33 @@ def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: b
     assert info is not None
     return FieldPath(".".join(segments), tuple(segments), tuple(many_at), info,
                      relation_end=info.relation is not None)
+
+
+#: A relation loaded with the rows: its Directus path, the related schema, the m2m junction field.
+RelatedPath = tuple[tuple[str, ...], Schema, "str | None"]
+
+
+def relation_paths(schema: Schema, name: str, method: str, to_many: bool) -> list[RelatedPath]:
+    """``author__books`` -> the Directus path of each relation along it, with its schema:
+    ``("author",)`` then ``("author", "books")``; a many-to-many hop ends in its junction field."""
+    parts = name.split(LOOKUP_SEP) if isinstance(name, str) else []
+    if not parts or not all(parts):
+        raise FieldError(f"{method}(): invalid relation path {name!r}")
+    out: list[RelatedPath] = []
+    for i in range(1, len(parts) + 1):
+        fp = resolve_field_path(schema, LOOKUP_SEP.join(parts[:i]), f"{method}({name!r})",
+                                date_parts=False)
+        rel = fp.field.relation
+        if not fp.relation_end or rel is None:
+            raise FieldError(f"{method}({name!r}): {parts[i - 1]!r} is not a relation")
+        if rel.many and not to_many:
+            raise FieldError(
+                f"select_related({name!r}): {parts[i - 1]!r} is a to-many relation; "
+                "use prefetch_related()"
+            )
+        path = (*fp.directus.split("."), *rel.hop(fp.field.name)[1:])
+        out.append((path, rel.schema(), rel.junction_field))
+    return out
 
 
 @_memoised
