@@ -15,7 +15,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     DirectusError
     ├── ImproperlyConfigured
     ├── InvalidArgument                     also a ValueError
-    ├── InvalidArgumentType                 also a TypeError
+    ├── InvalidUsage                        also a TypeError
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── FieldError
@@ -28,7 +28,8 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   └── QueryTooLarge
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
-    ├── DeferredFieldError                  also an AttributeError; directus_orm.models
+    ├── DeferredFieldError                  also an AttributeError
+    ├── ConflictingModelWarning             a UserWarning: issued (warnings.warn), not raised
     ├── NetworkError
     │   └── RequestTimeout
     └── APIError
@@ -66,8 +67,7 @@ The hierarchy (with the Directus error codes each class stands for)::
         ├── ServiceUnavailable              SERVICE_UNAVAILABLE, OUT_OF_DATE ...
         ├── OutOfTime                       OUT_OF_TIME
         ├── UnexpectedResponse              not a Directus answer (HTML, empty 301, ...)
-        └── InternalServerError             INTERNAL_SERVER_ERROR
-"""
+        └── InternalServerError             INTERNAL_SERVER_ERROR"""
 
 from __future__ import annotations
 
@@ -77,9 +77,11 @@ from typing import Any
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "ConflictingModelWarning",
     "ConnectionClosed",
     "ContainsNullValues",
     "ContentTooLarge",
+    "DeferredFieldError",
     "DirectusError",
     "FailedValidation",
     "FieldError",
@@ -89,7 +91,6 @@ __all__ = [
     "IntegrityError",
     "InternalServerError",
     "InvalidArgument",
-    "InvalidArgumentType",
     "InvalidCredentials",
     "InvalidForeignKey",
     "InvalidIP",
@@ -102,6 +103,7 @@ __all__ = [
     "InvalidQuery",
     "InvalidRequest",
     "InvalidToken",
+    "InvalidUsage",
     "LimitExceeded",
     "MethodNotAllowed",
     "MultipleObjectsReturned",
@@ -154,9 +156,11 @@ class InvalidArgument(DirectusError, ValueError):
     is given, before any request."""
 
 
-class InvalidArgumentType(DirectusError, TypeError):
-    """An argument or option of a type that cannot work (``retries="3"``); raised when it is given,
-    before any request."""
+class InvalidUsage(DirectusError, TypeError):
+    """A call that cannot work as made, whatever the values: an argument of the wrong type
+    (``Q(5)``, ``qs["a"]``), or an operation the QuerySet's state does not allow (``filter()`` after a
+    slice, ``delete()`` after ``values()``, ``bool(qs)``); raised before any request, where Django
+    raises ``TypeError``."""
 
 
 class NotStored(DirectusError, ValueError):
@@ -200,6 +204,15 @@ class MultipleObjectsReturned(DirectusError):
 
 class SyncUsageError(DirectusError, RuntimeError):
     """A sync form was called from inside a running event loop (it would block that loop)."""
+
+
+class DeferredFieldError(DirectusError, AttributeError):
+    """A field left out by ``only()`` / ``defer()`` (or missing from the server's answer) was read."""
+
+
+class ConflictingModelWarning(DirectusError, UserWarning):
+    """A warning, not an error: a model class claims a collection another model class already claimed,
+    and replaces it in the model registry (``get_model()``). ``-W error`` raises it."""
 
 
 class NetworkError(DirectusError):

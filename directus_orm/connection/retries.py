@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ..exceptions import InvalidArgument, InvalidArgumentType
+from ..exceptions import InvalidArgument, InvalidUsage
 
 __all__ = ["DEFAULT_DEADLINE", "IDEMPOTENT_METHODS", "Retries", "retries_from", "within"]
 
@@ -95,9 +95,9 @@ def retries_from(value: Any) -> Retries:
         unknown = sorted(set(value) - {f.name for f in fields(Retries)})
         if unknown:
             # what Retries(**value) would raise, as a TypeError too
-            raise InvalidArgumentType(f"unknown retry settings: {', '.join(map(str, unknown))}")
+            raise InvalidUsage(f"unknown retry settings: {', '.join(map(str, unknown))}")
         return Retries(**value)
-    raise InvalidArgumentType(
+    raise InvalidUsage(
         f"retries must be a Retries, an int, a dict or None, got {type(value).__name__}"
     )
 

@@ -12,6 +12,7 @@ from ..query.aggregates import Aggregate
 from ..query.q import Q
 from ..query.queryset import Page, Prefetch, QuerySet, ResultStream
 from ..sync import SyncFace
+from .adapter import ModelAdapter
 
 if TYPE_CHECKING:
     from .base import DirectusModel
@@ -81,8 +82,6 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
     def get_queryset(self) -> QuerySet[M]:
         if self.model is None:
             raise AttributeError(f"{type(self).__name__} is not attached to a model")
-        from .base import ModelAdapter
-
         return self._queryset_class(ModelAdapter.for_model(self.model))
 
 

@@ -3,9 +3,6 @@ library's ``ast`` (nothing is imported).
 
 Every ``import`` counts, at module level or inside a function (a deferred import is still a cycle the
 reader has to hold in their head), except those under ``if TYPE_CHECKING:``, which never run.
-A cycle known today is listed in :data:`KNOWN_CYCLES` by the import that closes it: the graph test
-skips those edges, and each entry is an ``xfail(strict=True)`` test, so removing the cycle turns its
-entry red until it is taken off the list. The list only shrinks.
 """
 
 from __future__ import annotations
@@ -14,19 +11,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2] / "directus_orm"
 PACKAGE = ROOT.name
-
-#: (importer, imported): the import closing a known cycle, to be removed by the models restructuring.
-KNOWN_CYCLES: dict[str, tuple[str, str]] = {
-    "models base <-> manager": ("directus_orm.models.manager", "directus_orm.models.base"),
-    "models base <-> options": ("directus_orm.models.options", "directus_orm.models.base"),
-    "models base <-> relations": ("directus_orm.models.relations", "directus_orm.models.base"),
-    "models base <-> related": ("directus_orm.models.related", "directus_orm.models.base"),
-}
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT.parent).with_suffix("").parts
@@ -123,21 +109,8 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def without_known(edges: dict[str, set[str]]) -> dict[str, set[str]]:
-    allowed = set(KNOWN_CYCLES.values())
-    return {a: {b for b in bs if (a, b) not in allowed} for a, bs in edges.items()}
-
-
 def test_no_import_cycles_inside_a_package() -> None:
-    assert cycles(without_known(graph())) == []
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_CYCLES))
-@pytest.mark.xfail(strict=True, reason="a known cycle: remove its KNOWN_CYCLES entry once it is gone")
-def test_known_cycle_is_gone(name: str) -> None:
-    importer, imported = KNOWN_CYCLES[name]
-    edges = graph()
-    assert not any(importer in c and imported in c for c in cycles(edges)), name
+    assert cycles(graph()) == []
 
 
 def runtime_imports_in(source: str) -> list[ast.Import | ast.ImportFrom]:
@@ -166,5 +139,5 @@ def test_checker_resolves_relative_imports_from_a_package_and_finds_cycles() -> 
 
 def test_the_graph_covers_the_package() -> None:
     edges = graph()
-    assert "directus_orm.models.base" in edges["directus_orm.models.options"]
+    assert "directus_orm.models.options" in edges["directus_orm.models.base"]
     assert "directus_orm.contrib.fastapi.context" in edges["directus_orm.contrib.fastapi.dependency"]

@@ -12,7 +12,7 @@ from directus_orm.connection.failures import WITHHELD, withhold_secrets
 from directus_orm.connection.logs import RedactSecrets, redact
 from directus_orm.connection.paths import encode_params, item_path, key_in_path, query_body
 from directus_orm.connection.retries import Retries, retries_from, retry_after
-from directus_orm.exceptions import InvalidArgument, InvalidArgumentType, InvalidKey
+from directus_orm.exceptions import InvalidArgument, InvalidKey, InvalidUsage
 
 
 def test_dot_keys_are_encoded_and_reserved_words_refused() -> None:
@@ -48,9 +48,9 @@ def test_retry_policy() -> None:
     assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
     with pytest.raises(InvalidArgument):  # a ValueError too
         Retries(count=-1)
-    with pytest.raises(InvalidArgumentType, match="retries must be"):  # a TypeError too
+    with pytest.raises(InvalidUsage, match="retries must be"):  # a TypeError too
         retries_from("3")
-    with pytest.raises(InvalidArgumentType, match="unknown retry settings: tries"):
+    with pytest.raises(InvalidUsage, match="unknown retry settings: tries"):
         retries_from({"tries": 3})
 
 
