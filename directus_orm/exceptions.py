@@ -29,6 +29,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
     ├── DeferredFieldError                  also an AttributeError
+    ├── ManagerUnavailable                  also an AttributeError
     ├── ConflictingModelWarning             a UserWarning: issued (warnings.warn), not raised
     ├── NetworkError
     │   └── RequestTimeout
@@ -105,6 +106,7 @@ __all__ = [
     "InvalidToken",
     "InvalidUsage",
     "LimitExceeded",
+    "ManagerUnavailable",
     "MethodNotAllowed",
     "MultipleObjectsReturned",
     "NetworkError",
@@ -208,6 +210,11 @@ class SyncUsageError(DirectusError, RuntimeError):
 
 class DeferredFieldError(DirectusError, AttributeError):
     """A field left out by ``only()`` / ``defer()`` (or missing from the server's answer) was read."""
+
+
+class ManagerUnavailable(DirectusError, AttributeError):
+    """A manager read where there is none: on an instance (``obj.objects``), or on an abstract model or
+    a manager not attached to one (Django raises ``AttributeError`` there too)."""
 
 
 class ConflictingModelWarning(DirectusError, UserWarning):

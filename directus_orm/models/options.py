@@ -25,7 +25,7 @@ from typing import (
 from pydantic import TypeAdapter
 
 from ..connection.registry import DEFAULT_ALIAS
-from ..exceptions import ImproperlyConfigured, InvalidArgument
+from ..exceptions import ImproperlyConfigured, InvalidArgument, ManagerUnavailable
 from ..query.lookups import KINDS
 from ..query.schema import FieldInfo
 from .registry import is_model, registered_models
@@ -317,7 +317,7 @@ class Options:
     @property
     def default_manager(self) -> BaseManager[Any]:
         if self.abstract or self.default_manager_name is None:
-            raise AttributeError(f"Manager isn't available; {self.model.__name__} is abstract")
+            raise ManagerUnavailable(f"Manager isn't available; {self.model.__name__} is abstract")
         return self.managers[self.default_manager_name]
 
     def __repr__(self) -> str:

@@ -8,8 +8,6 @@ import pkgutil
 import re
 from pathlib import Path
 
-import pytest
-
 import directus_orm
 from directus_orm import exceptions, sync
 from directus_orm.exceptions import DirectusError
@@ -99,7 +97,5 @@ def test_no_bare_builtin_raised_in_the_converted_modules() -> None:
     assert _bare_raises(paths) == []
 
 
-@pytest.mark.xfail(strict=False, reason="query/, models/ and contrib/ are being converted in parallel "
-                                        "branches; strict once they are merged")
 def test_no_bare_builtin_raised_anywhere() -> None:
     assert _bare_raises(sorted(PACKAGE.rglob("*.py"))) == []

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from fastapi import Depends, HTTPException, Request, params, status
 
 from ...connection.client import Directus
+from ...exceptions import InvalidArgument, InvalidUsage
 from .context import RequestContext, caller_is_admin, caller_permissions, caller_policies, caller_roles
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class Guard(params.Depends):
     def __call__(self, endpoint: F) -> F:
         """``@guard`` on an endpoint: adds the guard to its dependencies (keeps its signature)."""
         if not callable(endpoint):
-            raise TypeError(f"{self.describe}: used as a decorator, it needs a function")
+            raise InvalidUsage(f"{self.describe}: used as a decorator, it needs a function")
         signature = inspect.signature(endpoint)
         name = "_directus_guard"
         while name in signature.parameters:
@@ -168,7 +169,7 @@ def role_guard(roles: Sequence[str], directus: DirectusDependency, *, allow_admi
                cache: RoleCache | None = None) -> Guard:
     """See :func:`~directus_orm.contrib.fastapi.require_role`."""
     if not roles:
-        raise ValueError("require_role() needs at least one role name")
+        raise InvalidArgument("require_role() needs at least one role name")
     names_cache = cache or role_cache
     wanted_ids = {r for r in roles if _UUID.match(r)}
     wanted_names = [r for r in roles if r not in wanted_ids]
@@ -191,7 +192,7 @@ def policy_guard(policies: Sequence[str], directus: DirectusDependency, *,
                  allow_admin: bool = False) -> Guard:
     """See :func:`~directus_orm.contrib.fastapi.require_policy`."""
     if not policies:
-        raise ValueError("require_policy() needs at least one policy name")
+        raise InvalidArgument("require_policy() needs at least one policy name")
     wanted = set(policies)
 
     async def check(ctx: RequestContext) -> bool:

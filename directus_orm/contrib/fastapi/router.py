@@ -37,7 +37,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import to_jsonable_python
 
-from ...exceptions import DirectusError, FieldError, UnsupportedLookup
+from ...exceptions import DirectusError, FieldError, InvalidArgument, UnsupportedLookup
 from ...models import DirectusModel
 from ...query import Q, QuerySet
 from .dependency import DirectusDependency
@@ -125,7 +125,7 @@ def _route_names(names: Iterable[RouteName], what: str) -> list[RouteName]:
     found = list(names)
     unknown = sorted(set(found) - set(ROUTE_NAMES))
     if unknown:
-        raise ValueError(f"{what}: unknown route name(s) {unknown}; known: {', '.join(ROUTE_NAMES)}")
+        raise InvalidArgument(f"{what}: unknown route name(s) {unknown}; known: {', '.join(ROUTE_NAMES)}")
     return found
 
 
