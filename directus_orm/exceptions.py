@@ -26,6 +26,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
     ├── DeferredFieldError                  also an AttributeError; directus_orm.models
+    ├── SourceChanged                       an upload's source changed size; directus_orm.files
     ├── NetworkError
     │   └── RequestTimeout
     └── APIError
