@@ -20,8 +20,16 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import Depends, FastAPI, Form, Request, UploadFile
+from fastapi.testclient import TestClient
 
 from directus_orm import Directus, Sum, connections
+from directus_orm.contrib.fastapi import (
+    DirectusDependency,
+    file_response,
+    install_exception_handlers,
+    upload_file,
+)
 from directus_orm.exceptions import (
     ContentTooLarge,
     Forbidden,
@@ -58,8 +66,8 @@ def files_server(directus_server: ServerInfo) -> Iterator[ServerInfo]:
 async def conn(files_server: ServerInfo) -> AsyncIterator[Directus]:
     """The registry's default alias is the files server's admin; every file and folder made is deleted."""
     connections.configure({"default": {"url": files_server.url, "token": files_server.token}})
-    admin = connections["default"]
-    yield admin
+    yield connections["default"]
+    admin = Directus(files_server.url, token=files_server.token)  # an app's lifespan may have closed the pool
     # Rows without content (an upload cut short) cannot be deleted through the API.
     body = await admin.get("/files", params={"fields": "id", "limit": -1,
                                              "filter": {"filename_disk": {"_nnull": True}}})
@@ -70,6 +78,7 @@ async def conn(files_server: ServerInfo) -> AsyncIterator[Directus]:
     keys = [row["id"] for row in body["data"]]
     if keys:
         await admin.delete("/folders", json=keys)
+    await admin.aclose()
     connections.reset()
 
 
@@ -258,23 +267,30 @@ async def test_over_the_upload_limit_is_content_too_large_and_leaves_nothing(con
 
 
 @pytest.fixture
-async def reader(conn: Directus) -> AsyncIterator[Directus]:
-    """A user whose role may not create files."""
-    role = (await conn.post("/roles", json={"name": f"files-reader-{uuid.uuid4().hex[:6]}", "policies": [
-        {"policy": {"name": "files reader policy", "app_access": False, "admin_access": False}}]}))["data"]
-    token = uuid.uuid4().hex
-    user = (await conn.post("/users", json={
-        "email": f"r{uuid.uuid4().hex[:8]}@example.com", "password": "pw-123456", "role": role["id"],
-        "status": "active", "token": token}))["data"]
-    try:
-        yield conn.with_auth(token=token)
-    finally:
-        await conn.delete(f"/users/{user['id']}")
-        policies = (await conn.get("/policies", params={
-            "filter": {"name": {"_eq": "files reader policy"}}}))["data"]
-        await conn.delete(f"/roles/{role['id']}")
-        for policy in policies:
-            await conn.delete(f"/policies/{policy['id']}")
+async def reader_token(files_server: ServerInfo) -> AsyncIterator[str]:
+    """The static token of a user whose role may not create files (nor read them)."""
+    async with Directus(files_server.url, token=files_server.token) as admin:
+        policy = {"name": f"files-reader-{uuid.uuid4().hex[:6]}", "app_access": False, "admin_access": False}
+        role = (await admin.post("/roles", json={"name": policy["name"],
+                                                 "policies": [{"policy": policy}]}))["data"]
+        token = uuid.uuid4().hex
+        user = (await admin.post("/users", json={
+            "email": f"r{uuid.uuid4().hex[:8]}@example.com", "password": "pw-123456", "role": role["id"],
+            "status": "active", "token": token}))["data"]
+        try:
+            yield token
+        finally:
+            await admin.delete(f"/users/{user['id']}")
+            named_policy = {"filter": {"name": {"_eq": policy["name"]}}}
+            policies = (await admin.get("/policies", params=named_policy))["data"]
+            await admin.delete(f"/roles/{role['id']}")
+            for row in policies:
+                await admin.delete(f"/policies/{row['id']}")
+
+
+@pytest.fixture
+def reader(conn: Directus, reader_token: str) -> Directus:
+    return conn.with_auth(token=reader_token)
 
 
 async def test_a_role_without_create_on_files_gets_forbidden(conn: Directus, reader: Directus) -> None:
@@ -410,3 +426,64 @@ def test_the_sync_face(conn: Directus, tmp_path: Path) -> None:
     assert stored.sync.read() == b"replaced"
     many = File.objects.sync.upload_many([Upload(b"1", filename="1.txt"), Upload(b"2", filename="2.txt")])
     assert [f.filename_download for f in many] == ["1.txt", "2.txt"]
+
+
+# --- FastAPI --------------------------------------------------------------------------------------------
+def files_app() -> Any:
+    directus = DirectusDependency()
+    app = FastAPI(lifespan=directus.lifespan)
+    install_exception_handlers(app)
+
+    @app.post("/upload")
+    async def upload(file: UploadFile, title: str | None = Form(None),
+                     conn: Directus = Depends(directus)) -> dict[str, Any]:  # noqa: B008
+        stored = await upload_file(file, title=title)
+        return {"id": str(stored.id), "size": stored.filesize, "title": stored.title}
+
+    @app.get("/content/{key}")
+    async def content(key: uuid.UUID, request: Request, download: bool = False, width: int | None = None,
+                      conn: Directus = Depends(directus)) -> Any:  # noqa: B008
+        return await file_response(key, request=request, download=download,
+                                   transform=Transform(width=width, format="png") if width else None)
+
+    return app
+
+
+def test_fastapi_upload_and_download_as_the_caller(conn: Directus, files_server: ServerInfo) -> None:
+    data = os.urandom(1_500_000)
+    bearer = {"Authorization": f"Bearer {files_server.token}"}
+    with TestClient(files_app()) as client:
+        answer = client.post("/upload", files={"file": ("up.bin", data, "application/octet-stream")},
+                             data={"title": "Via FastAPI"}, headers=bearer)
+        assert answer.status_code == 200, answer.text
+        key = answer.json()["id"]
+        assert answer.json()["size"] == len(data) and answer.json()["title"] == "Via FastAPI"
+        whole = client.get(f"/content/{key}", headers=bearer)
+        assert whole.status_code == 200 and sha(whole.content) == sha(data)
+        assert whole.headers["content-type"] == "application/octet-stream"
+        assert whole.headers["content-length"] == str(len(data))
+        assert whole.headers["content-disposition"] == 'inline; filename="up.bin"'
+        part = client.get(f"/content/{key}", headers={**bearer, "Range": "bytes=100-199"})
+        assert part.status_code == 206 and part.content == data[100:200]
+        assert part.headers["content-range"] == f"bytes 100-199/{len(data)}"
+        saved = client.get(f"/content/{key}?download=true", headers=bearer)
+        assert saved.headers["content-disposition"] == 'attachment; filename="up.bin"'
+        assert client.get(f"/content/{key}").status_code == 401  # no credentials
+        assert client.get(f"/content/{uuid.uuid4()}", headers=bearer).status_code == 403
+    row = httpx.get(f"{files_server.url}/files/{key}", headers=bearer).json()["data"]
+    assert (row["title"], row["filesize"]) == ("Via FastAPI", len(data))
+
+
+def test_fastapi_transforms_and_refusals(conn: Directus, files_server: ServerInfo, reader_token: str) -> None:
+    bearer = {"Authorization": f"Bearer {files_server.token}"}
+    with TestClient(files_app()) as client:
+        answer = client.post("/upload", files={"file": ("p.png", png(40, 20), "image/png")}, headers=bearer)
+        key = answer.json()["id"]
+        small = client.get(f"/content/{key}?width=10", headers=bearer)
+        assert small.status_code == 200 and image_info(small.content) == ("png", 10, 5)
+        refused = client.post("/upload", files={"file": ("r.txt", b"no", "text/plain")},
+                              headers={"Authorization": f"Bearer {reader_token}"})
+        assert refused.status_code == 403
+        too_big = client.post("/upload", files={"file": ("big.bin", b"x" * (MAX_UPLOAD + 1), "text/plain")},
+                              headers=bearer)
+        assert too_big.status_code == 413
