@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import httpx
 from fastapi import Request, UploadFile
@@ -45,15 +45,21 @@ PASSED_HEADERS = ("content-type", "content-length", "content-range", "content-di
 FORWARDED_HEADERS = ("range", "if-none-match", "if-modified-since", "accept")
 
 
+@overload
+async def upload_file(upload: UploadFile, *, model: type[F], folder: FolderRef = None,
+                      filename: str | None = None, using: str | None = None, **metadata: Any) -> F: ...
+@overload
+async def upload_file(upload: UploadFile, *, folder: FolderRef = None, filename: str | None = None,
+                      using: str | None = None, **metadata: Any) -> File: ...
 async def upload_file(
     upload: UploadFile,
     *,
-    model: type[F] = File,  # type: ignore[assignment]
+    model: type[File] = File,
     folder: FolderRef = None,
     filename: str | None = None,
     using: str | None = None,
     **metadata: Any,
-) -> F:
+) -> File:
     """Stream ``upload`` to Directus (its name and content type kept unless given) and return the stored
     file. Inside a request with ``Depends(DirectusDependency())`` the registry alias is the caller's
     connection, so the upload runs with the caller's permissions (a role without create on
