@@ -38,9 +38,10 @@ __all__ = ["PASSED_HEADERS", "file_response", "upload_file"]
 
 F = TypeVar("F", bound=File)
 
-#: Answer headers handed on from Directus's asset endpoint.
-PASSED_HEADERS = ("content-type", "content-length", "content-range", "content-disposition", "accept-ranges",
-                  "etag", "last-modified", "cache-control", "vary")
+#: Answer headers handed on from Directus's asset endpoint (the body is passed on as it came, encoded
+#: or not, so its Content-Encoding and Content-Length go with it).
+PASSED_HEADERS = ("content-type", "content-length", "content-encoding", "content-range",
+                  "content-disposition", "accept-ranges", "etag", "last-modified", "cache-control", "vary")
 #: Request headers handed on to it (a Range read, revalidation, ``format=auto``'s Accept).
 FORWARDED_HEADERS = ("range", "if-none-match", "if-modified-since", "accept")
 
