@@ -31,6 +31,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── DeferredFieldError                  also an AttributeError
     ├── ManagerUnavailable                  also an AttributeError
     ├── ConflictingModelWarning             a UserWarning: issued (warnings.warn), not raised
+    ├── SourceChanged                       an upload's source changed size
     ├── NetworkError
     │   └── RequestTimeout
     └── APIError
@@ -123,6 +124,7 @@ __all__ = [
     "RouteNotFound",
     "SchemaMismatch",
     "ServiceUnavailable",
+    "SourceChanged",
     "SyncUsageError",
     "TokenExpired",
     "UnexpectedResponse",
@@ -210,6 +212,12 @@ class SyncUsageError(DirectusError, RuntimeError):
 
 class DeferredFieldError(DirectusError, AttributeError):
     """A field left out by ``only()`` / ``defer()`` (or missing from the server's answer) was read."""
+
+
+class SourceChanged(DirectusError):
+    """A source gave another number of bytes than it announced (a file changed while it was being
+    uploaded), or a one-shot source (an async iterator) was asked for its content twice. Nothing
+    was stored: the request was cut short."""
 
 
 class ManagerUnavailable(DirectusError, AttributeError):

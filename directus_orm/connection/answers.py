@@ -13,7 +13,7 @@ from .paths import SYSTEM_ENDPOINTS
 
 _DATA_SEGMENTS = frozenset(SYSTEM_ENDPOINTS.values())
 
-__all__ = ["check_status", "json_object", "unexpected"]
+__all__ = ["check_status", "json_object", "raw_path", "unexpected"]
 
 
 def _where(response: httpx.Response) -> tuple[str, str]:
@@ -38,6 +38,13 @@ def _data_path(path: str) -> bool:
     return "items" in segments[:-1] or (
         not {"utils", "auth", "server", "assets"} & set(segments) and bool(_DATA_SEGMENTS & set(segments))
     )
+
+
+def raw_path(path: str) -> bool:
+    """Whether a request path (relative to the server) names an endpoint answering content rather than
+    JSON: ``/assets/<key>`` (a file, transformed or not)."""
+    segments = [s for s in path.split("?", 1)[0].split("/") if s]
+    return len(segments) >= 2 and segments[0] == "assets"
 
 
 def check_status(response: httpx.Response) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ from ..exceptions import (
 )
 from ..sync import SyncFace
 from . import logs
-from .answers import check_status, json_object, unexpected
+from .answers import check_status, json_object, raw_path, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
 from .failures import failed_request, network_error, noted, withhold_secrets
 from .paths import (
@@ -151,8 +152,9 @@ class Directus(SyncFace):
         headers: Mapping[str, str] | None = None,
         files: Any = None,
         data: Any = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
         auth: httpx.Auth | None = None,
+        raw: bool | None = None,
     ) -> Any:
         """Send a request and return the decoded JSON object (None for an answer without a body).
 
@@ -160,12 +162,20 @@ class Directus(SyncFace):
         are not Directus's (a redirect, an HTML page, a body that is not a JSON object) raise
         :class:`~directus_orm.exceptions.UnexpectedResponse`; network failures raise
         :class:`~directus_orm.exceptions.NetworkError` (:class:`RequestTimeout` past a timeout or the
-        deadline). Use :meth:`send` for answers that are not JSON (files, exports).
+        deadline).
+
+        Raw content: ``raw=True`` returns the body as ``bytes`` whatever its content type (errors are
+        still typed); ``raw=None`` (the default) does so for the endpoints whose answer is content
+        rather than JSON (``/assets/...``), so ``await conn.get(f"/assets/{key}")`` is the file's bytes,
+        never a mis-decoded ``str``; ``raw=False`` always expects JSON. For large content use
+        :meth:`stream` (the body is never held whole) or :meth:`send` (the ``httpx.Response``).
         """
         response = await self.send(
             method, path, params=params, json=json, headers=headers, files=files, data=data,
             content=content, auth=auth,
         )
+        if raw or (raw is None and raw_path(path)):
+            return response.content
         return json_object(response)
 
     async def send(
@@ -178,13 +188,16 @@ class Directus(SyncFace):
         headers: Mapping[str, str] | None = None,
         files: Any = None,
         data: Any = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
         auth: httpx.Auth | None = None,
     ) -> httpx.Response:
         """Like :meth:`request`, returning the ``httpx.Response`` (already checked for errors).
 
         A ``GET`` whose query string would be too long for a URL (a filter over thousands of keys) is
         sent as ``SEARCH`` with the query in the body, on the collection endpoints that read it.
+        ``content`` may be an async iterable of bytes (a streamed body, e.g. a multipart upload): the
+        deadline then does not apply (a large upload takes what it takes; httpx's write timeout bounds
+        each chunk).
         """
         response = await self._exchange(
             method, path, params=params, json=json, headers=headers, files=files, data=data,
@@ -193,13 +206,43 @@ class Directus(SyncFace):
         check_status(response)
         return response
 
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> contextlib.AbstractAsyncContextManager[httpx.Response]:
+        """``async with conn.stream("GET", f"/assets/{key}") as response:`` - the answer checked for
+        errors, its body not read yet (``response.aiter_bytes()``): the content is never held whole.
+        The deadline covers the wait for the answer's head; httpx's read timeout bounds each chunk
+        after. An error answer raises its typed error (its small JSON body read first)."""
+        return self._stream(method, path, params=params, headers=headers, content=content, auth=auth)
+
+    @contextlib.asynccontextmanager
+    async def _stream(self, method: str, path: str, **options: Any) -> AsyncIterator[httpx.Response]:
+        response = await self._exchange(method, path, stream=True, **options)
+        try:
+            if not 200 <= response.status_code < 300:
+                await response.aread()
+                check_status(response)
+            yield response
+        finally:
+            await response.aclose()
+
     async def _exchange(self, method: str, path: str, **options: Any) -> httpx.Response:
         """Build, send (retrying reads) within the deadline, and return the answer unchecked.
         ``options``: :meth:`send`'s keyword arguments."""
         params: Mapping[str, Any] | None = options.get("params")
         headers: Mapping[str, str] | None = options.get("headers")
-        content: bytes | None = options.get("content")
+        content: bytes | AsyncIterable[bytes] | None = options.get("content")
         json, files, data, auth = (options.get(k) for k in ("json", "files", "data", "auth"))
+        stream = bool(options.get("stream"))
+        # A streamed body may take long to send: each chunk is bounded by the write timeout instead.
+        deadline = None if content is not None and not isinstance(content, bytes) else self.deadline
         method = method.upper()
         url = path if path.startswith(("http://", "https://")) else f"{self.url}/{path.lstrip('/')}"
         encoded = encode_params(params)
@@ -221,8 +264,8 @@ class Directus(SyncFace):
             # chained either: a UnicodeEncodeError's repr holds the whole value)
             raise InvalidRequest(f"cannot build {method} {path[:200]}: {type(exc).__name__}") from None
         try:
-            return await within(self.deadline,
-                                self._attempts(client, request, auth if auth is not None else self.auth))
+            return await within(deadline, self._attempts(client, request,
+                                                         auth if auth is not None else self.auth, stream))
         except asyncio.TimeoutError as exc:
             raise RequestTimeout(f"no complete answer within the deadline ({self.deadline:g} s)",
                                  method=method, path=request.url.path) from exc
@@ -240,7 +283,7 @@ class Directus(SyncFace):
         return body
 
     async def _attempts(
-        self, client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
+        self, client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, stream: bool = False
     ) -> httpx.Response:
         """Send, and send reads again after a broken connection, 503 or 429 (see :class:`Retries`)."""
         retries = self.retries
@@ -249,7 +292,7 @@ class Directus(SyncFace):
             started = time.perf_counter()
             last = attempt == tries - 1
             try:
-                response = await client.send(request, auth=auth)
+                response = await client.send(request, auth=auth, stream=stream)
             except httpx.TimeoutException as exc:
                 failed = failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
                 error: NetworkError = RequestTimeout(f"timed out: {type(exc).__name__}",
@@ -284,6 +327,7 @@ class Directus(SyncFace):
             if not last and response.status_code in retries.statuses:
                 wait = retries.wait(attempt, response)
                 if wait is not None:
+                    await response.aclose()  # a streamed answer holds its connection until closed
                     await asyncio.sleep(wait)
                     continue
             return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,11 @@ def test_every_case_runs_and_raw_httpx_sends_the_orm_requests(
     assert len(parity) == 7, report
     # Fairness: raw httpx must send exactly what the ORM sends (bench/raw_side.py follows the ORM).
     assert all("identical requests" in line for line in parity), report
+
+
+def test_the_files_bench_runs(directus_server: ServerInfo, tmp_path: Path) -> None:
+    from bench.files import run as run_files
+
+    lines = run_files(directus_server.url, directus_server.token, 1024 * 1024, 1, tmp_path)
+    rows = [line for line in lines if line.startswith("| upload") or line.startswith("| download")]
+    assert len(rows) == 4, "\n".join(lines)

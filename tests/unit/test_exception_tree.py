@@ -37,7 +37,8 @@ def _actual() -> dict[str, str]:
 
     def walk(cls: type[DirectusError]) -> None:
         for sub in cls.__subclasses__():
-            if sub.__module__.startswith("directus_orm"):  # not each model's DoesNotExist
+            # not each model's DoesNotExist (File.DoesNotExist is declared in the package, nested)
+            if sub.__module__.startswith("directus_orm") and "." not in sub.__qualname__:
                 out[sub.__name__] = cls.__name__
                 walk(sub)
 
