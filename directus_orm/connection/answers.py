@@ -57,7 +57,8 @@ def check_status(response: httpx.Response) -> None:
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The decoded JSON object of a successful answer, None when it has no body (204, or the few
-    endpoints answering 200 with nothing); anything else raises :class:`UnexpectedResponse`."""
+    endpoints answering 200 with nothing); anything else - an item or collection answer without
+    ``data`` included - raises :class:`UnexpectedResponse`."""
     check_status(response)
     if not response.content:
         if response.status_code != 204 and _data_path(response.request.url.path):
@@ -71,4 +72,7 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
         raise unexpected(response, "the body is not JSON") from None
     if not isinstance(body, dict):
         raise unexpected(response, f"JSON {type(body).__name__}, not an object")
+    if "data" not in body and _data_path(response.request.url.path):
+        # Every item or collection answer carries "data": without it, nothing says what was done.
+        raise unexpected(response, "a JSON object without \"data\"")
     return body

@@ -35,8 +35,9 @@ from ..query.adapter import RowAdapter
 from ..sync import SyncFace
 from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import LoadPlan, Options, _unwrap
-from .related import RelatedAccessor, Unlinks, mark_partial, to_many_write, unlink
+from .related import RelatedAccessor, Unlinks, distinct_items, mark_partial, to_many_write, unlink
 from .relations import Analysed, ManyToMany
+from .writes import delete_item, patch_item
 
 __all__ = [
     "DeferredFieldError", "DirectusModel", "ModelAdapter", "ModelBase", "get_model", "registered_models",
@@ -564,16 +565,30 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         loaded list). Blocking forms: ``author.related.books.sync.add(book)``."""
         return RelatedAccessor(self)
 
-    async def _insert(self, conn: Directus, alias: str, drop: Collection[str] = ()) -> None:
+    async def _insert(
+        self, conn: Directus, alias: str, drop: Collection[str] = (), reread: Collection[str] = ()
+    ) -> None:
         payload = self._insert_payload()
         for name in drop:
             payload.pop(name, None)
         body = await conn.post(collection_path(self._meta.collection), json=payload,
                                params=self._read_back_params(payload))
-        self._take_answer(payload, (body or {}).get("data"), alias)
+        self._take_answer(payload, (body or {}).get("data"), alias, reread)
 
-    def _take_answer(self, payload: dict[str, Any], row: Mapping[str, Any] | None, alias: str) -> None:
-        """The answer to a write of the whole row: its values become the stored ones."""
+    def _take_answer(
+        self, payload: dict[str, Any], row: Mapping[str, Any] | None, alias: str, reread: Collection[str] = ()
+    ) -> None:
+        """The answer to a write of the whole row: its values become the stored ones. ``reread``: fields
+        whose local values describe another row (to-many lists after a key change): they take the
+        answer's, or become not loaded when it has none."""
+        if reread:
+            loaded = self._loaded
+            state = _state_of(self)
+            for name in reread:
+                self.__dict__.pop(name, None)
+            state.deferred = state.deferred | frozenset(reread)
+            if loaded is not None:
+                self._loaded = {k: v for k, v in loaded.items() if k not in reread}
         if row:
             self._apply_row(row, alias)
         else:  # the role may create but not read: keep what we sent
@@ -618,11 +633,13 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         many = [n for n in names if n in relations and relations[n].kind != "m2o"]
         unlinks: Unlinks = []
         payload = await self._changes_payload(conn, names, current, unlinks)
+        row: Mapping[str, Any] | None = None  # none: only junction rows to delete, or a list reordered
         if payload:
-            body = await conn.patch(self._item_path(), json=payload, params=self._read_back_params(payload))
-            row = (body or {}).get("data")
-        else:
-            row = None  # only junction rows to delete, or the order of a list changed
+            found, row = await patch_item(conn, meta.collection, meta.pk_name, self._loaded_key(), payload,
+                                          self._read_back_params(payload))
+            if not found:
+                await self._save_missing_row(conn, alias, update_fields is not None)
+                return
         for rel, junctions in unlinks:  # after the PATCH: a refused one leaves every link in place
             await unlink(conn, rel, junctions)
         if row:
@@ -639,6 +656,21 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         if row:
             self._check_taken(payload, row)
 
+    async def _save_missing_row(self, conn: Directus, alias: str, update_fields: bool) -> None:
+        """The stored row is gone (someone deleted it): as in Django, a save with ``update_fields``
+        fails, a plain save inserts the whole row again at its key - if the instance holds every field
+        (an insert of a row loaded with only()/defer() would lose the others: refused)."""
+        name, key = type(self).__name__, self._loaded_key()
+        if update_fields:
+            raise NotStored(f"Save with update_fields did not affect any rows: {name} with pk {key!r} no "
+                            f"longer exists in {self._meta.collection!r}; nothing was written")
+        missing = sorted(self._deferred)
+        if missing:
+            raise NotStored(f"{name} with pk {key!r} no longer exists in {self._meta.collection!r}, and "
+                            f"inserting it again would lose the field(s) {missing} it was loaded without "
+                            f"(only()/defer()); nothing was written. Load them, or create the row anew")
+        await self._insert(conn, alias)
+
     async def _save_at_new_key(self, conn: Directus, alias: str) -> None:
         """Django's save after ``obj.pk = new``: the row at the new key is written whole (inserted, or
         updated if it exists); the row at the old key is left as it is. To-many lists describe the
@@ -649,14 +681,17 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             "filter": {meta.pk_name: {"_eq": to_jsonable_python(self.pk)}}, "fields": [meta.pk_name],
             "limit": 1})
         if not (body or {}).get("data"):
-            await self._insert(conn, alias, drop=many)
+            await self._insert(conn, alias, drop=many, reread=many)
             return
         payload = self._insert_payload()
         for name in (*many, meta.pk_name):
             payload.pop(name, None)
-        body = await conn.patch(item_path(meta.collection, self.pk), json=payload,
-                                params=self._read_back_params(payload))
-        self._take_answer(payload, (body or {}).get("data"), alias)
+        found, row = await patch_item(conn, meta.collection, meta.pk_name, self.pk, payload,
+                                      self._read_back_params(payload))
+        if not found:  # deleted since the read: insert it after all
+            await self._insert(conn, alias, drop=many, reread=many)
+            return
+        self._take_answer(payload, row, alias, reread=many)
 
     def _check_taken(self, payload: Mapping[str, Any], row: Mapping[str, Any]) -> None:
         """Directus drops fields it does not have, silently: a field we sent that the answer (read
@@ -688,7 +723,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             "filter": {meta.pk_name: {"_eq": key}}, "fields": [meta.pk_name], "limit": 1})
         count = 1 if (body or {}).get("data") else 0
         if count:
-            await conn.delete(item_path(meta.collection, key))
+            await delete_item(conn, meta.collection, key)
         self._loaded = None
         state = _state_of(self)
         state.assigned, state.partial = frozenset(), frozenset()
@@ -790,7 +825,8 @@ def _nested(value: Any, rel: Analysed) -> Any:
     creates it); a stored one with changes as ``{pk, changes}`` (Directus updates it); many-to-many
     items wrapped in their junction row (``{"tags_id": ...}``)."""
     if isinstance(value, list):
-        items = [_nested(v, Analysed("m2o", rel.model, rel.key_types, None)) for v in value]
+        one = Analysed("m2o", rel.model, rel.key_types, None)
+        items = [_nested(v, one) for v in distinct_items(value)]
         if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany):
             return [{rel.marker.target: item} for item in items]
         return items
@@ -977,6 +1013,9 @@ class ModelAdapter(RowAdapter[M]):
                     f"{context}: invalid value {value!r} for {meta.label}.{info.name}: {exc}"
                 ) from None
         return out
+
+    def not_written(self, obj: M, fields: Collection[str]) -> None:
+        obj._loaded = {k: v for k, v in (obj._loaded or {}).items() if k not in fields}
 
     def after_update(self, obj: M, fields: Sequence[str], alias: str) -> None:
         snap = obj._snapshot()

@@ -16,16 +16,20 @@ from uuid import UUID
 
 from pydantic_core import to_jsonable_python
 
-from ..connection.client import Directus, collection_path, item_path
+from ..connection.client import Directus, collection_path
 from ..exceptions import FieldError, NotStored, PartialRelationError
 from ..sync import SyncFace
 from .options import _unwrap
 from .relations import Analysed, ManyToMany
+from .writes import patch_item
 
 if TYPE_CHECKING:
     from .base import DirectusModel
 
-__all__ = ["RelatedAccessor", "RelatedManager", "Unlinks", "mark_partial", "to_many_write", "unlink"]
+__all__ = [
+    "RelatedAccessor", "RelatedManager", "Unlinks", "distinct_items", "mark_partial", "to_many_write",
+    "unlink",
+]
 
 R = TypeVar("R", bound="DirectusModel")
 #: A related row named by its primary key instead of an instance.
@@ -39,6 +43,20 @@ def _key(item: Any) -> Any:
     if isinstance(item, DirectusModel):
         return to_jsonable_python(item.pk) if item.is_stored else None
     return to_jsonable_python(item)
+
+
+def distinct_items(items: Iterable[Any]) -> list[Any]:
+    """A to-many list without repeats: a row (by key) or an unsaved instance (by identity) is related
+    once, as Django's ``add()`` relates a pair once - ``tags=[t, t.id]`` makes one junction row."""
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        key = _key(item)
+        mark = ("new", id(item)) if key is None else ("key", str(key))
+        if mark not in seen:
+            seen.add(mark)
+            out.append(item)
+    return out
 
 
 #: Junction rows to delete once the owner's PATCH succeeded: (relation, junction keys).
@@ -70,12 +88,14 @@ async def junction_keys(
     deep: dict[str, Any] = {"_limit": -1}
     if targets is not None:
         deep["_filter"] = {marker.target: {"_in": list(targets)}}
-    body = await conn.get(
-        item_path(owner._meta.collection, owner._loaded_key()),
-        params={"fields": [f"{name}.{marker.through_pk}", f"{name}.{marker.target}"], "deep": {name: deep}},
-    )
+    meta = owner._meta
+    # Filtered on the key rather than by item path: any key length, and a missing owner reads as none.
+    body = await conn.get(collection_path(meta.collection), params={
+        "filter": {meta.pk_name: {"_eq": to_jsonable_python(owner._loaded_key())}}, "limit": 1,
+        "fields": [f"{name}.{marker.through_pk}", f"{name}.{marker.target}"], "deep": {name: deep}})
     out: dict[str, list[Any]] = {}
-    for row in ((body or {}).get("data") or {}).get(name) or []:
+    owners: list[dict[str, Any]] = (body or {}).get("data") or []
+    for row in (owners[0].get(name) if owners else None) or []:
         out.setdefault(str(row.get(marker.target)), []).append(row.get(marker.through_pk))
     return out
 
@@ -121,7 +141,7 @@ async def to_many_write(
     _check_replace(owner, name)
     loaded = [k for k in (owner._loaded or {}).get(name) or [] if k is not None]
     held = {str(k) for k in loaded}
-    items = owner.__dict__.get(name) or []
+    items = distinct_items(owner.__dict__.get(name) or [])
     marker = _junction(rel)
     pk = rel.model._meta.pk_name
     create: list[Any] = []
@@ -211,8 +231,13 @@ class RelatedManager(SyncFace, Generic[R]):
         return self.owner._conn(using)[1]
 
     async def _write(self, conn: Directus, value: Any) -> None:
-        await conn.patch(item_path(self.owner._meta.collection, self.owner._loaded_key()),
-                         json={self.name: value}, params={"fields": [self.owner._meta.pk_name]})
+        meta = self.owner._meta
+        key = self.owner._loaded_key()
+        found, _ = await patch_item(conn, meta.collection, meta.pk_name, key, {self.name: value},
+                                    {"fields": [meta.pk_name]})
+        if not found:
+            raise NotStored(f"{self}: the {type(self.owner).__name__} with pk {key!r} no longer exists in "
+                            f"{meta.collection!r}; the relation was not written")
 
     def _local(
         self, objs: Sequence[Any], keys: Sequence[Any], *, add: bool = False, whole: bool = False
