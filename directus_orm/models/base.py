@@ -32,12 +32,12 @@ from ..exceptions import (
     SchemaMismatch,
 )
 from ..query.adapter import RowAdapter
+from ..query.item_writes import delete_item, patch_item
 from ..sync import SyncFace
 from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import LoadPlan, Options, _unwrap
 from .related import RelatedAccessor, Unlinks, distinct_items, mark_partial, to_many_write, unlink
 from .relations import Analysed, ManyToMany
-from .writes import delete_item, patch_item
 
 __all__ = [
     "DeferredFieldError", "DirectusModel", "ModelAdapter", "ModelBase", "get_model", "registered_models",

@@ -18,10 +18,10 @@ from pydantic_core import to_jsonable_python
 
 from ..connection.client import Directus, collection_path
 from ..exceptions import FieldError, NotStored, PartialRelationError
+from ..query.item_writes import patch_item
 from ..sync import SyncFace
 from .options import _unwrap
 from .relations import Analysed, ManyToMany
-from .writes import patch_item
 
 if TYPE_CHECKING:
     from .base import DirectusModel
