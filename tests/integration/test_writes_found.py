@@ -192,7 +192,7 @@ async def test_answers_without_data_raise(clean: None, directus_server: ServerIn
         connections.configure({"default": {"url": proxy.url, "token": directus_server.token}})
         ann = await Customer.objects.get(pk=created["id"])
         ann.name = "Ann 2"
-        fake = {"headers": {"Content-Type": "application/json"}, "body": b'{"foo": 1}'}
+        fake: dict[str, Any] = {"headers": {"Content-Type": "application/json"}, "body": b'{"foo": 1}'}
         proxy.add("fake", lambda r: r.method == "PATCH", **fake)
         with pytest.raises(UnexpectedResponse, match="without"):
             await ann.save()
