@@ -15,6 +15,7 @@ from directus_orm import Directus, DirectusModel, ManyToMany, collection, connec
 from directus_orm.exceptions import APIError, InvalidForeignKey, NotStored, SchemaMismatch, UnexpectedResponse
 from tests.conftest import ServerInfo, create_collection
 from tests.support.fault_proxy import FaultProxy
+from tests.support.schema import create_shop, plain_field
 
 pytestmark = pytest.mark.integration
 
@@ -70,9 +71,6 @@ class Code(DirectusModel):
         pk = "code"
 
 
-def _f(name: str, type_: str) -> dict[str, Any]:
-    return {"field": name, "type": type_, "schema": {}, "meta": {}}
-
 
 async def _drop(conn: Directus) -> None:
     for name in (ORDERS_TAGS, ORDERS, TAGS, CUSTOMERS, CODES):
@@ -83,25 +81,9 @@ async def _drop(conn: Directus) -> None:
 @pytest.fixture(scope="module")
 async def schema(admin: Directus) -> AsyncIterator[None]:
     await _drop(admin)
-    await create_collection(admin, CUSTOMERS, [_f("name", "string")])
-    await create_collection(admin, TAGS, [_f("name", "string")])
-    await create_collection(admin, ORDERS, [_f("note", "string"), _f("customer", "integer")])
-    await create_collection(admin, ORDERS_TAGS, [_f("orders_id", "integer"), _f("tags_id", "integer")])
-    await create_collection(admin, CODES, [_f("v", "string")], pk={
+    await create_shop(admin, CUSTOMERS, ORDERS, TAGS, ORDERS_TAGS, [plain_field("note", "string")])
+    await create_collection(admin, CODES, [plain_field("v", "string")], pk={
         "field": "code", "type": "text", "schema": {"is_primary_key": True}, "meta": {}})
-    await admin.post(f"/fields/{CUSTOMERS}", json={"field": "orders", "type": "alias",
-                                                   "meta": {"special": ["o2m"]}})
-    await admin.post("/relations", json={"collection": ORDERS, "field": "customer",
-                                         "related_collection": CUSTOMERS, "meta": {"one_field": "orders"},
-                                         "schema": {"on_delete": "SET NULL"}})
-    await admin.post(f"/fields/{ORDERS}", json={"field": "tags", "type": "alias",
-                                                "meta": {"special": ["m2m"]}})
-    await admin.post("/relations", json={
-        "collection": ORDERS_TAGS, "field": "orders_id", "related_collection": ORDERS,
-        "meta": {"one_field": "tags", "junction_field": "tags_id"}, "schema": {"on_delete": "CASCADE"}})
-    await admin.post("/relations", json={
-        "collection": ORDERS_TAGS, "field": "tags_id", "related_collection": TAGS,
-        "meta": {"one_field": None, "junction_field": "orders_id"}, "schema": {"on_delete": "CASCADE"}})
     yield
     await _drop(admin)
 
