@@ -13,7 +13,7 @@ import pytest
 
 from directus_orm import Directus, DirectusModel, ManyToMany, collection, connections
 from directus_orm.exceptions import APIError, InvalidForeignKey, NotStored, SchemaMismatch, UnexpectedResponse
-from tests.conftest import ServerInfo, create_collection
+from tests.conftest import ServerInfo, create_collection, create_user
 from tests.support.fault_proxy import FaultProxy
 from tests.support.schema import create_shop, plain_field
 
@@ -110,6 +110,37 @@ async def test_save_of_a_deleted_row_inserts_it_again(clean: None, admin: Direct
     await ann.save()  # Django: an UPDATE touching no row falls back to INSERT, of the whole row
     assert ann.is_stored and not ann.get_changed_fields()
     assert await rows(admin, CUSTOMERS) == [{"id": created["id"], "name": "Ann 2", "orders": []}]
+
+
+async def test_a_role_that_reads_saves_a_deleted_row_again(
+    clean: None, admin: Directus, directus_server: ServerInfo
+) -> None:
+    """Such a role gets 403 for the PATCH of a missing row (Directus's permission check reads it)."""
+    policy = (await admin.post("/policies", json={"name": "wf policy", "app_access": False,
+                                                  "admin_access": False}))["data"]["id"]
+    role = (await admin.post("/roles", json={"name": "wf role"}))["data"]["id"]
+    user = None
+    try:
+        for action in ("create", "read", "update"):
+            await admin.post("/permissions", json={"policy": policy, "collection": CUSTOMERS,
+                                                   "action": action, "fields": ["*"]})
+        await admin.post("/access", json={"role": role, "policy": policy})
+        user = await create_user(admin, "wf-user@example.com", "wf-user-password-1", role=role)
+        connections.configure({"default": {"url": directus_server.url, "email": "wf-user@example.com",
+                                           "password": "wf-user-password-1"}})
+        created = (await admin.post(f"/items/{CUSTOMERS}", json={"name": "Ann"}))["data"]
+        ann = await Customer.objects.get(pk=created["id"])
+        assert ann.deferred_fields == {"orders"}  # the role may not read orders: the list is not loaded
+        await admin.delete(f"/items/{CUSTOMERS}/{created['id']}")
+        ann.name = "Ann 2"
+        await ann.save()  # a to-many list not loaded is other rows' keys: the row is inserted again
+        assert [(r["id"], r["name"]) for r in await rows(admin, CUSTOMERS)] == [(created["id"], "Ann 2")]
+    finally:
+        await connections.aclose_all()
+        if user is not None:
+            await admin.delete(f"/users/{user['id']}")
+        await admin.delete(f"/roles/{role}")
+        await admin.delete(f"/policies/{policy}")
 
 
 async def test_save_with_update_fields_of_a_deleted_row_fails(clean: None, admin: Directus) -> None:
