@@ -19,7 +19,7 @@ from pydantic._internal._model_construction import ModelMetaclass
 from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
-from ..connection.client import Directus, collection_path, item_path
+from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
 from ..exceptions import (
     DirectusError,
@@ -554,9 +554,6 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         if key is None:
             raise FieldError(f"{type(self).__name__} has no primary key value")
         return key
-
-    def _item_path(self) -> str:
-        return item_path(self._meta.collection, self._loaded_key())
 
     @property
     def related(self) -> RelatedAccessor:
