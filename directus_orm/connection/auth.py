@@ -12,7 +12,8 @@ all fail with its error at once. The refresh and login requests are yielded from
 travel through the same client and pool, with the same timeouts, as the request that needed them.
 
 A password the server refused is not sent again for a while (``login_backoff`` seconds, doubling up to
-``max_login_backoff``): Directus suspends a user after 25 failed logins. A refused refresh (its answer
+``max_login_backoff``), by any connection object of the process (``login_backoff.py``): Directus
+suspends a user after 25 failed logins. A refused refresh (its answer
 was lost, the refresh token was revoked) falls back on a login when the password is known.
 
 Tokens live only in private attributes; ``repr()`` shows the kind of credentials, never their value.
@@ -28,7 +29,7 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Hashable
 from typing import Any
 
 import httpx
@@ -41,6 +42,7 @@ from ..exceptions import (
     RequestTimeout,
 )
 from .answers import json_object, unexpected
+from .login_backoff import credentials_key, refused_logins
 from .retries import within
 
 __all__ = ["DirectusAuth", "GrantSender", "PasswordAuth", "SessionAuth", "StaticToken", "TokenAuth"]
@@ -175,9 +177,6 @@ class _RefreshingAuth(DirectusAuth):
         self._locks_guard = threading.Lock()
         self._attempts = 0  # grants tried; with _failure, lets waiters see one failed while they waited
         self._failure: Exception | None = None
-        self._refused: AuthenticationError | None = None  # the last refused login, while backing off
-        self._refused_until = 0.0
-        self._refusals = 0
 
     # -- hooks for subclasses ---------------------------------------------------------------------
     def _can_refresh(self) -> bool:
@@ -217,18 +216,21 @@ class _RefreshingAuth(DirectusAuth):
             except AuthenticationError:
                 if not self._can_login():
                     raise
-        if not explicit and self._refused is not None and time.monotonic() < self._refused_until:
-            raise _copy(self._refused)
+        key = self._credentials_key()
+        refused = refused_logins.refused(key)
+        if not explicit and refused is not None:
+            raise _copy(refused)
         response = yield self._login_request()
         try:
             self._read_grant(response)
         except AuthenticationError as exc:
-            self._refusals += 1
-            self._refused = exc
-            wait = min(self.max_login_backoff, self.login_backoff * 2 ** (self._refusals - 1))
-            self._refused_until = time.monotonic() + wait
+            refused_logins.refuse(key, exc, self.login_backoff, self.max_login_backoff)
             raise
-        self._refused, self._refusals = None, 0
+        refused_logins.accept(key)
+
+    def _credentials_key(self) -> Hashable:
+        """What a refused login is remembered by, process-wide (``refused_logins``)."""
+        return (self._base_url, id(self))
 
     @contextlib.asynccontextmanager
     async def _turn(self, request: httpx.Request, seen: int | None = None) -> AsyncIterator[bool]:
@@ -448,6 +450,9 @@ class PasswordAuth(TokenAuth):
 
     def _can_login(self) -> bool:
         return not self._logged_out
+
+    def _credentials_key(self) -> Hashable:
+        return credentials_key(self._base_url, self._email, f"{self._password}\0{self._otp or ''}")
 
     def _login_request(self) -> httpx.Request:
         return httpx.Request("POST", f"{self._base_url}/auth/login", json=self.login_body())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..exceptions import FieldError, ImproperlyConfigured
@@ -102,6 +102,9 @@ class ModelAdapter(RowAdapter[M]):
                     f"{context}: invalid value {value!r} for {meta.label}.{info.name}: {exc}"
                 ) from None
         return out
+
+    def not_written(self, obj: M, fields: Collection[str]) -> None:
+        obj._loaded = {k: v for k, v in (obj._loaded or {}).items() if k not in fields}
 
     def after_update(self, obj: M, fields: Sequence[str], alias: str) -> None:
         snap = obj._snapshot()

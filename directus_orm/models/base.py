@@ -19,7 +19,7 @@ from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
 from .._compat import ModelMetaclass
-from ..connection.client import Directus, collection_path, item_path
+from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
 from ..exceptions import (
     DeferredFieldError,
@@ -30,6 +30,7 @@ from ..exceptions import (
     ObjectDoesNotExist,
     SchemaMismatch,
 )
+from ..query.item_writes import delete_item, patch_item
 from ..sync import SyncFace
 from .adapter import ModelAdapter
 from .manager import BaseManager, Manager, ManagerDescriptor
@@ -466,9 +467,6 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             raise FieldError(f"{type(self).__name__} has no primary key value")
         return key
 
-    def _item_path(self) -> str:
-        return item_path(self._meta.collection, self._loaded_key())
-
     @property
     def related(self) -> RelatedAccessor:
         """The related managers of the to-many fields: ``await author.related.books.add(book)``,
@@ -476,16 +474,30 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         loaded list). Blocking forms: ``author.related.books.sync.add(book)``."""
         return RelatedAccessor(self)
 
-    async def _insert(self, conn: Directus, alias: str, drop: Collection[str] = ()) -> None:
+    async def _insert(
+        self, conn: Directus, alias: str, drop: Collection[str] = (), reread: Collection[str] = ()
+    ) -> None:
         payload = self._insert_payload()
         for name in drop:
             payload.pop(name, None)
         body = await conn.post(collection_path(self._meta.collection), json=payload,
                                params=self._read_back_params(payload))
-        self._take_answer(payload, (body or {}).get("data"), alias)
+        self._take_answer(payload, (body or {}).get("data"), alias, reread)
 
-    def _take_answer(self, payload: dict[str, Any], row: Mapping[str, Any] | None, alias: str) -> None:
-        """The answer to a write of the whole row: its values become the stored ones."""
+    def _take_answer(
+        self, payload: dict[str, Any], row: Mapping[str, Any] | None, alias: str, reread: Collection[str] = ()
+    ) -> None:
+        """The answer to a write of the whole row: its values become the stored ones. ``reread``: fields
+        whose local values describe another row (to-many lists after a key change): they take the
+        answer's, or become not loaded when it has none."""
+        if reread:
+            loaded = self._loaded
+            state = state_of(self)
+            for name in reread:
+                self.__dict__.pop(name, None)
+            state.deferred = state.deferred | frozenset(reread)
+            if loaded is not None:
+                self._loaded = {k: v for k, v in loaded.items() if k not in reread}
         if row:
             self._apply_row(row, alias)
         else:  # the role may create but not read: keep what we sent
@@ -530,11 +542,13 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         many = [n for n in names if n in relations and relations[n].kind != "m2o"]
         unlinks: Unlinks = []
         payload = await self._changes_payload(conn, names, current, unlinks)
+        row: Mapping[str, Any] | None = None  # none: only junction rows to delete, or a list reordered
         if payload:
-            body = await conn.patch(self._item_path(), json=payload, params=self._read_back_params(payload))
-            row = (body or {}).get("data")
-        else:
-            row = None  # only junction rows to delete, or the order of a list changed
+            found, row = await patch_item(conn, meta.collection, meta.pk_name, self._loaded_key(), payload,
+                                          self._read_back_params(payload))
+            if not found:
+                await self._save_missing_row(conn, alias, update_fields is not None)
+                return
         for rel, junctions in unlinks:  # after the PATCH: a refused one leaves every link in place
             await unlink(conn, rel, junctions)
         if row:
@@ -551,6 +565,23 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         if row:
             self._check_taken(payload, row)
 
+    async def _save_missing_row(self, conn: Directus, alias: str, update_fields: bool) -> None:
+        """The stored row is gone (someone deleted it): as in Django, a save with ``update_fields``
+        fails, a plain save inserts the whole row again at its key - if the instance holds every column
+        (an insert of a row loaded with only()/defer() would lose the others: refused; to-many lists
+        not loaded are left out, they are other rows' keys)."""
+        name, key = type(self).__name__, self._loaded_key()
+        if update_fields:
+            raise NotStored(f"Save with update_fields did not affect any rows: {name} with pk {key!r} no "
+                            f"longer exists in {self._meta.collection!r}; nothing was written")
+        relations = self._meta.relations  # a to-many list is other rows' keys, not this row's
+        missing = sorted(f for f in self._deferred if f not in relations or relations[f].kind == "m2o")
+        if missing:
+            raise NotStored(f"{name} with pk {key!r} no longer exists in {self._meta.collection!r}, and "
+                            f"inserting it again would lose the field(s) {missing} it was loaded without "
+                            f"(only()/defer()); nothing was written. Load them, or create the row anew")
+        await self._insert(conn, alias)
+
     async def _save_at_new_key(self, conn: Directus, alias: str) -> None:
         """Django's save after ``obj.pk = new``: the row at the new key is written whole (inserted, or
         updated if it exists); the row at the old key is left as it is. To-many lists describe the
@@ -561,14 +592,17 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             "filter": {meta.pk_name: {"_eq": to_jsonable_python(self.pk)}}, "fields": [meta.pk_name],
             "limit": 1})
         if not (body or {}).get("data"):
-            await self._insert(conn, alias, drop=many)
+            await self._insert(conn, alias, drop=many, reread=many)
             return
         payload = self._insert_payload()
         for name in (*many, meta.pk_name):
             payload.pop(name, None)
-        body = await conn.patch(item_path(meta.collection, self.pk), json=payload,
-                                params=self._read_back_params(payload))
-        self._take_answer(payload, (body or {}).get("data"), alias)
+        found, row = await patch_item(conn, meta.collection, meta.pk_name, self.pk, payload,
+                                      self._read_back_params(payload))
+        if not found:  # deleted since the read: insert it after all
+            await self._insert(conn, alias, drop=many, reread=many)
+            return
+        self._take_answer(payload, row, alias, reread=many)
 
     def _check_taken(self, payload: Mapping[str, Any], row: Mapping[str, Any]) -> None:
         """Directus drops fields it does not have, silently: a field we sent that the answer (read
@@ -600,7 +634,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             "filter": {meta.pk_name: {"_eq": key}}, "fields": [meta.pk_name], "limit": 1})
         count = 1 if (body or {}).get("data") else 0
         if count:
-            await conn.delete(item_path(meta.collection, key))
+            await delete_item(conn, meta.collection, key)
         self._loaded = None
         state = state_of(self)
         state.assigned, state.partial = frozenset(), frozenset()

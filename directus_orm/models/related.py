@@ -16,30 +16,27 @@ from uuid import UUID
 
 from pydantic_core import to_jsonable_python
 
-from ..connection.client import Directus, collection_path, item_path
+from ..connection.client import Directus, collection_path
 from ..exceptions import FieldError, NotStored, PartialRelationError
+from ..query.item_writes import patch_item
 from ..query.schema import Relation
 from ..sync import SyncFace
 from .options import _unwrap
 from .registry import is_model
-from .relations import Analysed
+from .relations import Analysed, distinct_items, item_key
 from .state import state_of
 
 if TYPE_CHECKING:
     from .base import DirectusModel
 
-__all__ = ["RelatedAccessor", "RelatedManager", "Unlinks", "mark_partial", "to_many_write", "unlink"]
+__all__ = [
+    "RelatedAccessor", "RelatedManager", "Unlinks", "mark_partial", "to_many_write",
+    "unlink",
+]
 
 R = TypeVar("R", bound="DirectusModel")
 #: A related row named by its primary key instead of an instance.
 RelatedKey = int | str | UUID
-
-
-def _key(item: Any) -> Any:
-    """An item of a to-many list -> its key in JSON form; None for an unsaved instance."""
-    if is_model(item):
-        return to_jsonable_python(item.pk) if item.is_stored else None
-    return to_jsonable_python(item)
 
 
 #: Junction rows to delete once the owner's PATCH succeeded: (relation, junction keys).
@@ -70,12 +67,14 @@ async def junction_keys(
     deep: dict[str, Any] = {"_limit": -1}
     if targets is not None:
         deep["_filter"] = m2m.wrap({"_in": list(targets)})
-    body = await conn.get(
-        item_path(owner._meta.collection, owner._loaded_key()),
-        params={"fields": [f"{name}.{m2m.through_pk}", ".".join(m2m.hop(name))], "deep": {name: deep}},
-    )
+    meta = owner._meta
+    # Filtered on the key rather than by item path: any key length, and a missing owner reads as none.
+    body = await conn.get(collection_path(meta.collection), params={
+        "filter": {meta.pk_name: {"_eq": to_jsonable_python(owner._loaded_key())}}, "limit": 1,
+        "fields": [f"{name}.{m2m.through_pk}", ".".join(m2m.hop(name))], "deep": {name: deep}})
     out: dict[str, list[Any]] = {}
-    for row in ((body or {}).get("data") or {}).get(name) or []:
+    owners: list[dict[str, Any]] = (body or {}).get("data") or []
+    for row in (owners[0].get(name) if owners else None) or []:
         out.setdefault(str(m2m.unwrap(row)), []).append(row.get(m2m.through_pk))
     return out
 
@@ -119,7 +118,7 @@ async def to_many_write(
     _check_replace(owner, name)
     loaded = [k for k in (owner._loaded or {}).get(name) or [] if k is not None]
     held = {str(k) for k in loaded}
-    items = owner.__dict__.get(name) or []
+    items = distinct_items(owner.__dict__.get(name) or [])
     m2m = _junction(rel)
     pk = rel.model._meta.pk_name
     create: list[Any] = []
@@ -127,7 +126,7 @@ async def to_many_write(
     edited: dict[str, dict[str, Any]] = {}  # many-to-many: target key -> changes (junction key needed)
     current: set[str] = set()
     for item in items:
-        key = _key(item)
+        key = item_key(item)
         if key is None:  # an unsaved instance: Directus creates it (and its junction row)
             payload = item._insert_payload()
             create.append(m2m.wrap(payload) if m2m else payload)
@@ -196,7 +195,7 @@ class RelatedManager(SyncFace, Generic[R]):
                     raise NotStored(f"{self}: {action}() takes stored objects; this "
                                     f"{type(obj).__name__} is not saved yet (save() it first, or append it "
                                     f"to the list and save the {type(self.owner).__name__})")
-            out.append(_key(obj))
+            out.append(item_key(obj))
         return list(dict.fromkeys(out))
 
     def _conn(self, using: str | None) -> Directus:
@@ -205,8 +204,13 @@ class RelatedManager(SyncFace, Generic[R]):
         return self.owner._conn(using)[1]
 
     async def _write(self, conn: Directus, value: Any) -> None:
-        await conn.patch(item_path(self.owner._meta.collection, self.owner._loaded_key()),
-                         json={self.name: value}, params={"fields": [self.owner._meta.pk_name]})
+        meta = self.owner._meta
+        key = self.owner._loaded_key()
+        found, _ = await patch_item(conn, meta.collection, meta.pk_name, key, {self.name: value},
+                                    {"fields": [meta.pk_name]})
+        if not found:
+            raise NotStored(f"{self}: the {type(self.owner).__name__} with pk {key!r} no longer exists in "
+                            f"{meta.collection!r}; the relation was not written")
 
     def _local(
         self, objs: Sequence[Any], keys: Sequence[Any], *, add: bool = False, whole: bool = False
@@ -222,12 +226,12 @@ class RelatedManager(SyncFace, Generic[R]):
             items, stored = list(objs), list(keys)
             state.partial = state.partial - {name}
         elif add:
-            have = {str(_key(i)) for i in owner.__dict__[name]}
+            have = {str(item_key(i)) for i in owner.__dict__[name]}
             fresh = [o for o, k in zip(objs, keys, strict=True) if str(k) not in have]
             items = [*owner.__dict__[name], *fresh]
             stored = [*(loaded.get(name) or []), *(k for k in keys if str(k) not in have)]
         else:
-            items = [i for i in owner.__dict__[name] if str(_key(i)) not in wanted]
+            items = [i for i in owner.__dict__[name] if str(item_key(i)) not in wanted]
             stored = [k for k in loaded.get(name) or [] if str(k) not in wanted]
         owner.__dict__[name] = items
         owner._loaded = {**loaded, name: stored}

@@ -20,7 +20,7 @@ later in the module (``from __future__ import annotations``): it is looked up at
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Union, cast, get_args, get_origin
 
@@ -158,12 +158,33 @@ def related_keys(value: Any) -> Any:
     return value
 
 
+def distinct_items(items: Iterable[Any]) -> list[Any]:
+    """A to-many list without repeats: a row (by key) or an unsaved instance (by identity) is related
+    once, as Django's ``add()`` relates a pair once - ``tags=[t, t.id]`` makes one junction row."""
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        key = item_key(item)
+        mark = ("new", id(item)) if key is None else ("key", str(key))
+        if mark not in seen:
+            seen.add(mark)
+            out.append(item)
+    return out
+
+
+def item_key(item: Any) -> Any:
+    """An item of a to-many list -> its key in JSON form; None for an unsaved instance."""
+    if is_model(item):
+        return to_jsonable_python(item.pk) if item.is_stored else None
+    return to_jsonable_python(item)
+
+
 def nested_value(value: Any, rel: Analysed) -> Any:
     """A relation's value in a write: keys as they are; an unsaved instance as its fields (Directus
     creates it); a stored one with changes as ``{pk, changes}`` (Directus updates it); many-to-many
     items wrapped in their junction row (``{"tags_id": ...}``)."""
     if isinstance(value, list):
-        return [rel.relation.wrap(_nested_item(v)) for v in value]
+        return [rel.relation.wrap(_nested_item(v)) for v in distinct_items(value)]
     return _nested_item(value)
 
 

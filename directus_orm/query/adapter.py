@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from typing_extensions import Self
@@ -93,6 +93,9 @@ class RowAdapter(Generic[T]):
     def prepare_values(self, values: Mapping[str, Any], context: str) -> dict[str, Any]:
         """Validate and serialise ``field=value`` pairs for a write (``update()``, ``bulk_update()``)."""
         raise NotImplementedError
+
+    def not_written(self, obj: T, fields: Collection[str]) -> None:
+        """``fields`` of ``obj`` were sent but the server dropped them: they stay changes."""
 
     def after_update(self, obj: T, fields: Sequence[str], alias: str) -> None:
         """``fields`` of ``obj`` were written by ``bulk_update()``."""

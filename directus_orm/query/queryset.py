@@ -29,6 +29,7 @@ from .q import Q
 from .query import Query
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, RelatedPath, relation_paths, resolve_field_path
 from .where import NOTHING
+from .written import confirm_fields, mismatch, missing_fields
 
 __all__ = [
     "DEFAULT_PAGE_SIZE", "DELETE_BATCH", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch",
@@ -742,14 +743,18 @@ class QuerySet(SyncFace, Generic[T]):
         query = await self._sendable()
         if query.is_empty:
             return 0
-        pk = self._adapter.schema.pk_name
-        body = await self._conn().patch(
+        pk, conn = self._adapter.schema.pk_name, self._conn()
+        body = await conn.patch(
             self._path,
             # limit -1: without it Directus updates only the first 100 matching rows.
             json={"query": {**query.filter_params(), "limit": -1}, "data": data},
-            params={"fields": [pk]},
+            # The written fields come back: a field the collection lacks makes the read-back fail (204).
+            params={"fields": [pk, *data]},
         )
-        return len((body or {}).get("data") or [])
+        if body is None:
+            await confirm_fields(conn, self._path, pk, list(data), f"update() of {self._adapter.label}")
+            return 0
+        return len(body.get("data") or [])
 
     async def delete(self) -> tuple[int, dict[str, int]]:
         """Delete the matching rows: read their keys, then ``DELETE /items/<c>`` with those keys (a JSON
@@ -782,6 +787,12 @@ class QuerySet(SyncFace, Generic[T]):
             body = await self._conn().post(self._path, json=payloads)
             rows: list[dict[str, Any]] = (body or {}).get("data") or []
             out.extend(adapter.after_insert_page(batch, _match_rows(payloads, rows, pk), alias))
+            missing = missing_fields(adapter.schema.field_names(), payloads, rows)
+            if missing:
+                for obj in batch:
+                    adapter.not_written(obj, missing)
+                raise mismatch(f"bulk_create() of {adapter.label}", missing,
+                               "The rows were created without them (later batches were not sent).")
         return out
 
     async def bulk_update(
@@ -812,9 +823,17 @@ class QuerySet(SyncFace, Generic[T]):
                     raise InvalidArgument("bulk_update() objects must have a primary key")
                 values = {f: adapter.value_of(obj, f) for f in fields}
                 payload.append({pk: key, **adapter.prepare_values(values, "bulk_update()")})
-            body = await self._conn().patch(self._path, json=payload, params={"fields": [pk]})
-            updated += len((body or {}).get("data") or batch)
-            for obj in batch:
+            conn = self._conn()
+            # The written fields come back: a field the collection lacks makes the read-back fail (204).
+            body = await conn.patch(self._path, json=payload, params={"fields": [pk, *fields]})
+            if body is None:  # Directus wrote them, and cannot show them to this role
+                await confirm_fields(conn, self._path, pk, fields, f"bulk_update() of {adapter.label}")
+                done = batch
+            else:  # rows whose key matched nothing are not in the answer: they stay unsaved
+                found = {str(row.get(pk)) for row in body.get("data") or []}
+                done = [obj for obj, sent in zip(batch, payload, strict=True) if str(sent[pk]) in found]
+            updated += len(done)
+            for obj in done:
                 adapter.after_update(obj, fields, self.db)
         return updated
 
