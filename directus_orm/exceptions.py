@@ -26,6 +26,9 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
     ├── DeferredFieldError                  also an AttributeError; directus_orm.models
+    ├── SchemaError                         directus_orm.schema (inspect, migrate, check)
+    │   ├── SchemaAccessDenied              not an admin
+    │   └── MigrationError                  a migration step was refused
     ├── NetworkError
     │   └── RequestTimeout
     └── APIError
