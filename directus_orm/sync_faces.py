@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     import httpx
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from .query.compiler import Query
     from .query.q import Q
     from .query.queryset import Page, Prefetch, QuerySet, ResultStream
+    from .schema.api import SchemaTools
+    from .schema.plan import Step
     from .sync import SyncProxy
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "SyncDirectusModel",
     "SyncQuerySet",
     "SyncRelatedManager",
+    "SyncSchemaTools",
 ]
 
 M = TypeVar("M", bound="DirectusModel")
@@ -256,6 +259,21 @@ class SyncQuerySet(Protocol[T]):
     def bulk_update(self, objs: Iterable[T], fields: Sequence[str], batch_size: int | None = ...) -> int: ...
 
 
+class SyncSchemaTools(Protocol):
+    """``SchemaTools.sync``: see :class:`directus_orm.schema.api.SchemaTools`."""
+
+    def inspect(self, collections: Iterable[str] | None = ...) -> str: ...
+    def plan(self, models: Iterable[type[DirectusModel]], *, prune: bool = ...) -> list[Step]: ...
+    def migrate(
+        self,
+        models: Iterable[type[DirectusModel]],
+        *,
+        prune: bool = ...,
+        progress: Callable[[int, int, Step], None] | None = ...,
+    ) -> list[Step]: ...
+    def check(self, models: Iterable[type[DirectusModel]]) -> list[Step]: ...
+
+
 class SyncAccessor(Protocol):
     """The type of ``obj.sync`` (:class:`directus_orm.sync.SyncFace`): the face of the object's class
     above; for a class outside the package, a SyncProxy (its members typed ``Any``)."""
@@ -276,5 +294,7 @@ class SyncAccessor(Protocol):
     def __get__(self, instance: RelatedManager[R], owner: Any) -> SyncRelatedManager[R]: ...
     @overload
     def __get__(self, instance: QuerySet[T], owner: Any) -> SyncQuerySet[T]: ...
+    @overload
+    def __get__(self, instance: SchemaTools, owner: Any) -> SyncSchemaTools: ...
     @overload
     def __get__(self, instance: S, owner: Any) -> SyncProxy[S]: ...

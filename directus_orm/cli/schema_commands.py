@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import DirectusModel
-from ..schema import check, inspect, migrate, plan_migration
+from ..schema import SchemaTools
 from ..schema.errors import SchemaError
 from ..schema.plan import Step
 from .registry import Command, register
@@ -64,7 +64,7 @@ def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def _inspect(args: argparse.Namespace) -> int:
     conn = connection_for(args)
-    code = await inspect(args.collections, connection=conn)
+    code = await SchemaTools(conn).inspect(args.collections)
     if args.output:
         Path(args.output).write_text(code, encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
@@ -90,7 +90,7 @@ async def _migrate(args: argparse.Namespace) -> int:
     models = load_models(args.module)
     conn = connection_for(args)
     if args.plan:
-        steps = await plan_migration(models, prune=args.prune, connection=conn)
+        steps = await SchemaTools(conn).plan(models, prune=args.prune)
         _print_steps(steps, args.json, "nothing to change")
         return 0
 
@@ -99,7 +99,7 @@ async def _migrate(args: argparse.Namespace) -> int:
             print(f"[{i}/{n}] {step.kind} {step.collection}{'.' + step.field if step.field else ''}",
                   file=sys.stderr, flush=True)
 
-    steps = await migrate(models, prune=args.prune, connection=conn, progress=progress)
+    steps = await SchemaTools(conn).migrate(models, prune=args.prune, progress=progress)
     _print_steps(steps, args.json, "nothing to change")
     return 0
 
@@ -107,7 +107,7 @@ async def _migrate(args: argparse.Namespace) -> int:
 # -- check -------------------------------------------------------------------------------------------------
 async def _check(args: argparse.Namespace) -> int:
     models = load_models(args.module)
-    differences = await check(models, connection=connection_for(args))
+    differences = await SchemaTools(connection_for(args)).check(models)
     if args.json:
         out: Any = [d.as_dict() for d in differences]
         print(json.dumps(out, indent=2))
