@@ -97,8 +97,12 @@ async def build(conn: Directus, prefix: str, *, m2a: bool = True) -> dict[str, s
 
 
 async def drop(conn: Directus, prefix: str) -> None:
-    rows = (await conn.get("/collections"))["data"]
-    for row in rows:
-        if row["collection"].startswith(f"{prefix}_"):
+    """Drop the prefix's collections (several passes: a collection others point at goes last)."""
+    for _ in range(5):
+        rows = [r["collection"] for r in (await conn.get("/collections"))["data"]
+                if r["collection"].startswith(f"{prefix}_")]
+        if not rows:
+            return
+        for name in rows:
             with contextlib.suppress(APIError):
-                await conn.delete(f"/collections/{row['collection']}")
+                await conn.delete(f"/collections/{name}")
