@@ -80,7 +80,8 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
                                   f"{where}: declared {spec.type}, the server has {cur.type}", {}))
             continue
         if not compatible(spec.type, cur.type, exact):
-            changes["type"] = spec.type
+            # Directus changes a column's type only when the body has a ``schema`` (measured)
+            changes.update(type=spec.type, schema={})
             why.append(f"declared {spec.type}, the server has {cur.type}")
         if cur.nullable and not spec.nullable:
             changes["schema"] = {"is_nullable": False}

@@ -137,19 +137,29 @@ async def test_inspect_every_type_import_read_write_and_round_trip(
 async def test_check_reports_each_kind_of_drift(own: Directus, tmp_path: Path) -> None:
     await full_schema.build(own, "dr", m2a=False)
     try:
+        # a column without a relation, which the model declares as a many-to-one
+        await own.post("/fields/dr_books", json={"field": "editor", "type": "integer", "meta": {}})
         path = tmp_path / "dr_models.py"
-        path.write_text(await SchemaTools(own).inspect())
+        code = await SchemaTools(own).inspect()
+        assert "    editor: int | None = None\n" in code
+        path.write_text(code.replace("    editor: int | None = None\n",
+                                     "    editor: DrTags | int | None = None\n"))
         module = _load(path, "dr_models")
         models = _models(module)
-        assert await check(models, connection=own) == []
+        assert [(d.drift, d.field) for d in await check(models, connection=own)] == [
+            ("relation_missing", "editor")]
         await own.delete("/fields/dr_books/pages")                            # field missing
-        await own.patch("/fields/dr_tags/name", json={"type": "integer"})      # type mismatch
+        await own.patch("/fields/dr_tags/name", json={"type": "integer", "schema": {}})  # type mismatch
         await own.patch("/fields/dr_authors/name", json={"schema": {"is_nullable": True}})  # nullability
-        await own.delete("/relations/dr_tokens/lang")                          # relation missing
         drift = {(d.drift, d.collection, d.field) for d in await check(models, connection=own)}
         assert drift == {("field_missing", "dr_books", "pages"), ("type_mismatch", "dr_tags", "name"),
                          ("nullable_mismatch", "dr_authors", "name"),
-                         ("relation_missing", "dr_tokens", "lang")}
+                         ("relation_missing", "dr_books", "editor")}
+        # migrate repairs what it can: the field, the type, NOT NULL, the relation; then no drift
+        await SchemaTools(own).migrate(models)
+        assert await check(models, connection=own) == []
+        raw = (await own.get("/relations/dr_books/editor"))["data"]
+        assert raw["related_collection"] == "dr_tags"
     finally:
         await full_schema.drop(own, "dr")
 
