@@ -49,6 +49,7 @@ from .query import (
     Sum,
     collection,
 )
+from .schema import check
 
 __version__ = "0.1.0"  # the one place: pyproject.toml reads it (hatch's dynamic version)
 
@@ -89,6 +90,7 @@ __all__ = [
     "Sum",
     "TokenAuth",
     "UnsupportedLookup",
+    "check",
     "collection",
     "configure",
     "connections",

@@ -32,6 +32,9 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── ManagerUnavailable                  also an AttributeError
     ├── ConflictingModelWarning             a UserWarning: issued (warnings.warn), not raised
     ├── SourceChanged                       an upload's source changed size
+    ├── SchemaError                         the schema tools (inspect, migrate, check)
+    │   ├── SchemaAccessDenied              not an admin
+    │   └── MigrationError                  a migration step was refused
     ├── NetworkError
     │   └── RequestTimeout
     └── APIError
@@ -109,6 +112,7 @@ __all__ = [
     "LimitExceeded",
     "ManagerUnavailable",
     "MethodNotAllowed",
+    "MigrationError",
     "MultipleObjectsReturned",
     "NetworkError",
     "NotNullViolation",
@@ -122,6 +126,8 @@ __all__ = [
     "RequestTimeout",
     "RequestsExceeded",
     "RouteNotFound",
+    "SchemaAccessDenied",
+    "SchemaError",
     "SchemaMismatch",
     "ServiceUnavailable",
     "SourceChanged",
@@ -218,6 +224,19 @@ class SourceChanged(DirectusError):
     """A source gave another number of bytes than it announced (a file changed while it was being
     uploaded), or a one-shot source (an async iterator) was asked for its content twice. Nothing
     was stored: the request was cut short."""
+
+
+class SchemaError(DirectusError):
+    """A schema tool cannot do what it was asked (a model it cannot map, an answer it cannot read)."""
+
+
+class SchemaAccessDenied(SchemaError):
+    """The connection's user is not an admin: Directus shows non-admins a filtered schema."""
+
+
+class MigrationError(SchemaError):
+    """A migration step was refused by the server; the steps before it were applied (named in the
+    message), the ones after it were not."""
 
 
 class ManagerUnavailable(DirectusError, AttributeError):

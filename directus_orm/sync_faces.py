@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
     import contextlib
-    from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 
     import httpx
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from .query.q import Q
     from .query.query import Query
     from .query.queryset import Page, Prefetch, QuerySet, ResultStream
+    from .schema.api import SchemaTools
+    from .schema.plan import Step
     from .sync import SyncProxy
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "SyncFileManager",
     "SyncQuerySet",
     "SyncRelatedManager",
+    "SyncSchemaTools",
 ]
 
 M = TypeVar("M", bound="DirectusModel")
@@ -404,6 +407,21 @@ class SyncQuerySet(Protocol[T]):
     def bulk_update(self, objs: Iterable[T], fields: Sequence[str], batch_size: int | None = ...) -> int: ...
 
 
+class SyncSchemaTools(Protocol):
+    """``SchemaTools.sync``: see :class:`directus_orm.schema.api.SchemaTools`."""
+
+    def inspect(self, collections: Iterable[str] | None = ...) -> str: ...
+    def plan(self, models: Iterable[type[DirectusModel]], *, prune: bool = ...) -> list[Step]: ...
+    def migrate(
+        self,
+        models: Iterable[type[DirectusModel]],
+        *,
+        prune: bool = ...,
+        progress: Callable[[int, int, Step], None] | None = ...,
+    ) -> list[Step]: ...
+    def check(self, models: Iterable[type[DirectusModel]]) -> list[Step]: ...
+
+
 class SyncAccessor(Protocol):
     """The type of ``obj.sync`` (:class:`directus_orm.sync.SyncFace`): the face of the object's class
     above; for a class outside the package, a SyncProxy (its members typed ``Any``)."""
@@ -428,5 +446,7 @@ class SyncAccessor(Protocol):
     def __get__(self, instance: RelatedManager[R], owner: Any) -> SyncRelatedManager[R]: ...
     @overload
     def __get__(self, instance: QuerySet[T], owner: Any) -> SyncQuerySet[T]: ...
+    @overload
+    def __get__(self, instance: SchemaTools, owner: Any) -> SyncSchemaTools: ...
     @overload
     def __get__(self, instance: S, owner: Any) -> SyncProxy[S]: ...

@@ -39,7 +39,7 @@ __all__ = ["META_ATTRIBUTES", "LoadPlan", "Options", "kind_of"]
 
 #: Attributes a model's ``class Meta`` may set.
 META_ATTRIBUTES = frozenset({"collection", "pk", "ordering", "get_latest_by", "connection", "abstract",
-                             "field_kinds"})
+                             "field_kinds", "singleton"})
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
