@@ -56,7 +56,8 @@ class ModelRegistry:
     def register(self, model: type[DirectusModel]) -> None:
         collection = model._meta.collection
         previous = self._models.get(collection)
-        if previous is not None and _name(previous) != _name(model):
+        # A subclass taking over its parent's collection (``class MyFile(File)``) is the point, not a clash.
+        if previous is not None and _name(previous) != _name(model) and not issubclass(model, previous):
             warnings.warn(
                 f"{_name(model)} claims collection {collection!r}, already modelled by {_name(previous)}: "
                 f"get_model({collection!r}) now answers {model.__qualname__}",

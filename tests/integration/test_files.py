@@ -396,9 +396,9 @@ async def test_a_subclass_keeps_the_collection_and_reads_custom_fields(conn: Dir
         assert (await conn.get(f"/files/{stored.id}"))["data"]["license"] == "CC-BY"
     finally:
         await conn.delete("/fields/directus_files/license")
-        from directus_orm.models.base import _registry
+        from directus_orm.models.registry import models
 
-        _registry["directus_files"] = File  # the next tests read directus_files with the plain model
+        models.register(File)  # the next tests read directus_files with the plain model
 
 
 # --- the raw escape hatch -----------------------------------------------------------------------------
