@@ -21,6 +21,7 @@ from .exceptions import (
     ObjectDoesNotExist,
     UnsupportedLookup,
 )
+from .graphql import gather
 from .models import (
     BaseManager,
     DeferredFieldError,
@@ -47,7 +48,9 @@ from .query import (
     QuerySet,
     ResultStream,
     Sum,
+    aggregate_of,
     collection,
+    count_of,
 )
 
 __version__ = "0.1.0"  # the one place: pyproject.toml reads it (hatch's dynamic version)
@@ -89,9 +92,12 @@ __all__ = [
     "Sum",
     "TokenAuth",
     "UnsupportedLookup",
+    "aggregate_of",
     "collection",
     "configure",
     "connections",
+    "count_of",
     "exceptions",
+    "gather",
     "get_model",
 ]
