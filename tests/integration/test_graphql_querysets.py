@@ -11,7 +11,18 @@ import httpx
 import pytest
 
 from directus_orm import (
-    Avg, Count, Directus, Max, Min, Prefetch, Q, QuerySet, Sum, aggregate_of, count_of, gather,
+    Avg,
+    Count,
+    Directus,
+    Max,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    aggregate_of,
+    count_of,
+    gather,
 )
 from directus_orm.exceptions import DirectusError
 from tests.integration import relational_schema as rs

@@ -10,7 +10,11 @@ import pytest
 
 from directus_orm import Directus
 from directus_orm.exceptions import (
-    APIError, GraphQLError, GraphQLExecutionError, GraphQLValidationError, InvalidArgumentType,
+    APIError,
+    GraphQLError,
+    GraphQLExecutionError,
+    GraphQLValidationError,
+    InvalidArgumentType,
 )
 from tests.support import ServerInfo, create_collection
 
@@ -46,7 +50,8 @@ async def test_a_document_that_does_not_validate_is_a_validation_error(admin: Di
 
 async def test_a_failed_field_keeps_the_partial_data(admin: Directus, items: None) -> None:
     with pytest.raises(GraphQLExecutionError) as caught:
-        await admin.graphql(f"{{ missing: {C}_by_id(id: 999) {{ id }} present: {C}_by_id(id: 1) {{ name }} }}")
+        await admin.graphql(f"{{ missing: {C}_by_id(id: 999) {{ id }} "
+                            f"present: {C}_by_id(id: 1) {{ name }} }}")
     err = caught.value
     assert err.status == 200 and err.code == "FORBIDDEN"  # a missing item reads as a forbidden one
     assert err.data == {"missing": None, "present": {"name": "a"}}
@@ -58,7 +63,8 @@ async def test_a_failed_field_keeps_the_partial_data(admin: Directus, items: Non
 
 async def test_a_variable_of_the_wrong_type_is_an_execution_error(admin: Directus, items: None) -> None:
     with pytest.raises(GraphQLExecutionError) as caught:
-        await admin.graphql(f"query($f: {C}_filter) {{ {C}(filter: $f) {{ id }} }}", {"f": {"name": {"_eq": 5}}})
+        await admin.graphql(f"query($f: {C}_filter) {{ {C}(filter: $f) {{ id }} }}",
+                            {"f": {"name": {"_eq": 5}}})
     assert caught.value.data is None
 
 
