@@ -462,6 +462,15 @@ class GraphQLValidationError(GraphQLError):
 
     codes = ("GRAPHQL_VALIDATION",)
 
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        # Directus's message is always "GraphQL validation error.": what failed is in extensions.errors.
+        found = (kwargs.get("extensions") or {}).get("errors")
+        details = " ".join(str(e.get("message")) for e in found if isinstance(e, Mapping)
+                           ) if isinstance(found, list) else ""
+        if details and not message.endswith(details):  # (not twice when unpickled)
+            message = f"{message} {details}"
+        super().__init__(message, **kwargs)
+
 
 class GraphQLExecutionError(GraphQLError):
     """The document ran and some fields failed (Directus answers HTTP 200 with ``errors``): ``data``

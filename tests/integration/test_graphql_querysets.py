@@ -14,6 +14,7 @@ from directus_orm import (
     Avg,
     Count,
     Directus,
+    DirectusModel,
     Max,
     Min,
     Prefetch,
@@ -24,7 +25,7 @@ from directus_orm import (
     count_of,
     gather,
 )
-from directus_orm.exceptions import DirectusError
+from directus_orm.exceptions import DirectusError, GraphQLValidationError
 from tests.integration import relational_schema as rs
 from tests.integration.test_relations import Author, Book, Tag
 
@@ -146,3 +147,29 @@ async def _record(sent: list[httpx.Request], request: httpx.Request) -> None:
 async def test_gather_refuses_what_it_cannot_batch(db: None) -> None:
     with pytest.raises(DirectusError):
         await gather(Book.objects.all(), 3)  # type: ignore[arg-type]
+
+
+class Ghost(DirectusModel):
+    """A model whose collection does not exist."""
+
+    id: int | None = None
+
+    class Meta:
+        collection = "gql_no_such_collection"
+
+
+async def test_a_failing_read_fails_the_batch_with_a_typed_error(db: None) -> None:
+    with pytest.raises(GraphQLValidationError, match="gql_no_such_collection"):
+        await gather(Book.objects.all(), count_of(Ghost.objects.all()))
+    with pytest.raises(GraphQLValidationError):
+        await Ghost.objects.using_graphql()
+
+
+async def test_gather_on_the_sync_face(db: None) -> None:
+    import asyncio
+
+    def work() -> list[Any]:
+        return gather(count_of(Book.objects.all()), Tag.objects.filter(name="sf")).sync.results()
+
+    n, tags = await asyncio.to_thread(work)
+    assert n == len(rs.ROWS[rs.BOOKS]) and [t.name for t in tags] == ["sf"]
