@@ -5,11 +5,17 @@ data, never spliced into the document text)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..exceptions import InvalidArgument
+
 __all__ = ["Document", "Field"]
+
+#: GraphQL's ``Name``: a field name is written into the document, so anything else is refused.
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 
 
 @dataclass
@@ -45,6 +51,9 @@ class Document:
         self._parts.append(f"{alias}: {self._render(root, alias)}")
 
     def _render(self, node: Field, prefix: str) -> str:
+        if not _NAME.match(node.name):
+            raise InvalidArgument(f"{node.name[:100]!r} is not a GraphQL name: it cannot be read over "
+                                  "GraphQL")
         text = node.name
         if node.arguments:
             args = []
