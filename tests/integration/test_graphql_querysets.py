@@ -22,6 +22,7 @@ from directus_orm import (
     QuerySet,
     Sum,
     aggregate_of,
+    collection,
     count_of,
     gather,
 )
@@ -173,3 +174,9 @@ async def test_gather_on_the_sync_face(db: None) -> None:
 
     n, tags = await asyncio.to_thread(work)
     assert n == len(rs.ROWS[rs.BOOKS]) and [t.name for t in tags] == ["sf"]
+
+
+async def test_a_system_collection_over_graphql(db: None) -> None:
+    users = collection("directus_users").only("email").order_by("email")
+    assert await users.using_graphql() == await users  # /graphql/system, named "users" there
+    assert await users.using_graphql().count() == await users.count()
