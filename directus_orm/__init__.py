@@ -21,6 +21,7 @@ from .exceptions import (
     ObjectDoesNotExist,
     UnsupportedLookup,
 )
+from .graphql import gather
 from .models import (
     BaseManager,
     DeferredFieldError,
@@ -47,7 +48,9 @@ from .query import (
     QuerySet,
     ResultStream,
     Sum,
+    aggregate_of,
     collection,
+    count_of,
 )
 from .schema import check
 
@@ -90,10 +93,13 @@ __all__ = [
     "Sum",
     "TokenAuth",
     "UnsupportedLookup",
+    "aggregate_of",
     "check",
     "collection",
     "configure",
     "connections",
+    "count_of",
     "exceptions",
+    "gather",
     "get_model",
 ]

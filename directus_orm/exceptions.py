@@ -72,6 +72,9 @@ The hierarchy (with the Directus error codes each class stands for)::
         ├── ServiceUnavailable              SERVICE_UNAVAILABLE, OUT_OF_DATE ...
         ├── OutOfTime                       OUT_OF_TIME
         ├── UnexpectedResponse              not a Directus answer (HTML, empty 301, ...)
+        ├── GraphQLError                    an answer of /graphql (connection.graphql())
+        │   ├── GraphQLValidationError      GRAPHQL_VALIDATION (HTTP 400: nothing ran)
+        │   └── GraphQLExecutionError       errors[] beside the (partial) data of an HTTP 200
         └── InternalServerError             INTERNAL_SERVER_ERROR"""
 
 from __future__ import annotations
@@ -91,6 +94,9 @@ __all__ = [
     "FailedValidation",
     "FieldError",
     "Forbidden",
+    "GraphQLError",
+    "GraphQLExecutionError",
+    "GraphQLValidationError",
     "IllegalAssetTransformation",
     "ImproperlyConfigured",
     "IntegrityError",
@@ -490,6 +496,48 @@ class OutOfTime(APIError):
 
 class InternalServerError(APIError):
     codes = ("INTERNAL_SERVER_ERROR",)
+
+
+# --- GraphQL ---------------------------------------------------------------------------------------
+class GraphQLError(APIError):
+    """An error answer of ``/graphql`` or ``/graphql/system``."""
+
+
+class GraphQLValidationError(GraphQLError):
+    """The document does not parse or does not match the schema (HTTP 400): nothing was executed.
+    ``errors[0]["extensions"]["errors"]`` lists graphql-js's messages (unknown field, wrong type ...)."""
+
+    codes = ("GRAPHQL_VALIDATION",)
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        # Directus's message is always "GraphQL validation error.": what failed is in extensions.errors.
+        found = (kwargs.get("extensions") or {}).get("errors")
+        details = " ".join(str(e.get("message")) for e in found if isinstance(e, Mapping)
+                           ) if isinstance(found, list) else ""
+        if details and not message.endswith(details):  # (not twice when unpickled)
+            message = f"{message} {details}"
+        super().__init__(message, **kwargs)
+
+
+class GraphQLExecutionError(GraphQLError):
+    """The document ran and some fields failed (Directus answers HTTP 200 with ``errors``): ``data``
+    holds what did resolve (a failed field is None), ``errors`` every error with its ``path``, ``code``
+    the first error's Directus code (``FORBIDDEN`` for a missing or forbidden item ...)."""
+
+    def __init__(self, message: str, *, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        self.data: dict[str, Any] | None = dict(data) if data is not None else None
+        super().__init__(message, **kwargs)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_execution_error, (type(self), self.message, self.data, self.status, self.code,
+                                           self.extensions, self.errors, self.method, self.path))
+
+
+def _rebuild_execution_error(cls: type[GraphQLExecutionError], message: str, data: Any, *args: Any
+                             ) -> GraphQLExecutionError:
+    status, code, extensions, errors, method, path = args
+    return cls(message, data=data, status=status, code=code, extensions=extensions, errors=errors,
+               method=method, path=path)
 
 
 def _all_subclasses(cls: type[APIError]) -> list[type[APIError]]:

@@ -23,7 +23,7 @@ from ..exceptions import (
     RequestTimeout,
 )
 from ..sync import SyncFace
-from . import logs
+from . import graphql, logs
 from .answers import check_status, json_object, raw_path, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
 from .failures import failed_request, network_error, noted, withhold_secrets
@@ -428,6 +428,17 @@ class Directus(SyncFace):
             return response.text == "pong"
         except DirectusError:
             return False
+
+    async def graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, system: bool = False
+    ) -> dict[str, Any]:
+        """Run a GraphQL document on ``/graphql`` (or ``/graphql/system``) and return its ``data``.
+
+        A document that does not validate raises :class:`~directus_orm.exceptions.GraphQLValidationError`
+        (nothing ran); fields that failed raise :class:`~directus_orm.exceptions.GraphQLExecutionError`,
+        whose ``data`` holds what did resolve. Sent as a POST, so never retried (a mutation may be in it).
+        """
+        return await graphql.execute(self, query, variables, system=system)
 
     async def me(self, fields: str = "*") -> dict[str, Any]:
         """The current user (``/users/me``)."""

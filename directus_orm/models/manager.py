@@ -115,6 +115,9 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
     def using(self, alias: str) -> QuerySet[M]:
         return self.get_queryset().using(alias)
 
+    def using_graphql(self, enabled: bool = True) -> QuerySet[M]:
+        return self.get_queryset().using_graphql(enabled)
+
     def select_related(self, *fields: str | None) -> QuerySet[M]:
         return self.get_queryset().select_related(*fields)
 

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
 
 from typing_extensions import Self
 
+from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.registry import connections
 from ..exceptions import DirectusError, FieldError, Forbidden, InvalidArgument, InvalidUsage, RecordNotUnique
@@ -108,6 +109,7 @@ class QuerySet(SyncFace, Generic[T]):
         self._using = using
         self._shape: RowShape = DICTS  # how values() rows become results (values_list(): tuples ...)
         self._client_distinct = False  # distinct() over to-many columns: de-duplicated here
+        self._graphql = False  # reads go to /graphql (using_graphql())
 
     # -- cloning ------------------------------------------------------------------------------------
     def _clone(self, **query_changes: Any) -> Self:
@@ -181,6 +183,13 @@ class QuerySet(SyncFace, Generic[T]):
     def search(self, term: str) -> Self:
         """Directus's full-text ``search`` over the collection's text fields."""
         return self._clone(search=term)
+
+    def using_graphql(self, enabled: bool = True) -> Self:
+        """Run this query's reads over GraphQL (``/graphql``), compiled from the same query: the same
+        results, in one request per read (no paging). Writes still use REST. See docs/graphql.md."""
+        clone = self._clone()
+        clone._graphql = bool(enabled)
+        return clone
 
     def using(self, alias: str) -> Self:
         clone = self._clone()
@@ -402,6 +411,19 @@ class QuerySet(SyncFace, Generic[T]):
     async def aggregate(self, *args: Aggregate, **kwargs: Aggregate) -> dict[str, Any]:
         """``{"price__sum": ..., "n": ...}`` over the filtered rows, in one request
         (``aggregate={"sum": ["price"], ...}``). Numbers come back as numbers."""
+        columns = self._aggregate_columns(*args, **kwargs)
+        query = await self._sendable()
+        if query.is_empty:
+            return {c.name: 0 if isinstance(c.aggregate, Count) else None for c in columns}
+        if self._graphql:
+            return await self._graphql_aggregate_read(query, columns)
+        params = {**query.filter_params(), "aggregate": query.aggregate_param(columns)}
+        body = await self._conn().get(self._path, params=params)
+        rows = (body or {}).get("data") or [{}]
+        return explode(rows[0], columns)[0]
+
+    def _aggregate_columns(self, *args: Aggregate, **kwargs: Aggregate) -> tuple[Column, ...]:
+        """The columns ``aggregate(*args, **kwargs)`` reads (checked before any request)."""
         named = self._named(args, kwargs, "aggregate")
         if not named:
             raise InvalidUsage("aggregate() needs at least one aggregate")
@@ -412,15 +434,35 @@ class QuerySet(SyncFace, Generic[T]):
             )
         if query.group_by is not None:
             raise FieldError("aggregate() over annotate()d groups is not supported by Directus")
-        columns = tuple(aggregate_column(query.schema, alias, agg, "aggregate")
-                        for alias, agg in named.items())
+        return tuple(aggregate_column(query.schema, alias, agg, "aggregate") for alias, agg in named.items())
+
+    # -- GraphQL ------------------------------------------------------------------------------------
+    async def _graphql_read(self, fields: Sequence[str] | None = None) -> graphql.Read[list[T]]:
+        """This query's rows as one GraphQL read (``directus_orm.gather``); ``fields``: REST field paths
+        read instead of the query's (exists(), delete())."""
         query = await self._sendable()
         if query.is_empty:
-            return {c.name: 0 if isinstance(c.aggregate, Count) else None for c in columns}
-        params = {**query.filter_params(), "aggregate": query.aggregate_param(columns)}
-        body = await self._conn().get(self._path, params=params)
-        rows = (body or {}).get("data") or [{}]
-        return explode(rows[0], columns)[0]
+            return graphql.constant_read([])
+        alias = self.db
+
+        def finish(rows: list[dict[str, Any]]) -> list[T]:
+            return self._deduplicated(self._results(rows, alias), set()) if rows else []
+        return graphql.rows_read(query, self._conn(), finish, fields)
+
+    def _graphql_count_read(self, query: Query) -> graphql.Read[int]:
+        """``countAll`` of the matching rows, within the slice (``query``: as sent)."""
+        return graphql.aggregate_read(query, self._conn(), lambda rows: _in_slice(
+            int((rows or [{}])[0].get("countAll") or 0), query), {}, count_all=True)
+
+    def _graphql_aggregate_read(
+        self, query: Query, columns: tuple[Column, ...]
+    ) -> graphql.Read[dict[str, Any]]:
+        if query.is_empty:
+            return graphql.constant_read({c.name: 0 if isinstance(c.aggregate, Count) else None
+                                          for c in columns})
+        return graphql.aggregate_read(query, self._conn(),
+                                      lambda rows: explode((rows or [{}])[0], columns)[0],
+                                      query.aggregate_param(columns))
 
     async def with_meta(self) -> Page[T]:
         """The results in one request (the slice, or every row when unsliced) with Directus's
@@ -464,6 +506,14 @@ class QuerySet(SyncFace, Generic[T]):
         ``queryLimit.max`` is unlimited). Pages follow a keyset cursor where the order allows one
         (see ``keyset.py``), else ``offset``; each page asks for one row more than it keeps, so a
         full last page is known to be last without asking for an empty one."""
+        if self._graphql:
+            # One request for the whole result (GraphQL has no cursor to follow here).
+            sendable = await self._sendable()
+            if not sendable.is_empty:
+                answered = await graphql.rows_read(sendable, self._conn(), lambda rows: rows, fields)
+                if answered:
+                    yield answered
+            return
         query = await self._sendable()
         if query.is_empty:
             return
@@ -559,18 +609,21 @@ class QuerySet(SyncFace, Generic[T]):
     async def _batches(self, chunk_size: int | None = None, whole: bool = False) -> AsyncIterator[list[Any]]:
         """The results of each answered page (distinct() over to-many columns: de-duplicated here)."""
         alias = self.db
-        seen: set[Any] | None = set() if self._client_distinct else None
+        seen: set[Any] = set()
         async for rows in self._pages(chunk_size, whole=whole):
-            results = self._results(rows, alias)
-            if seen is not None:
-                fresh = []
-                for result in results:
-                    marker = _hashable(result)
-                    if marker not in seen:
-                        seen.add(marker)
-                        fresh.append(result)
-                results = fresh
-            yield results
+            yield self._deduplicated(self._results(rows, alias), seen)
+
+    def _deduplicated(self, results: list[Any], seen: set[Any]) -> list[Any]:
+        """distinct() over to-many columns: results not in ``seen`` (which they join)."""
+        if not self._client_distinct:
+            return results
+        fresh = []
+        for result in results:
+            marker = _hashable(result)
+            if marker not in seen:
+                seen.add(marker)
+                fresh.append(result)
+        return fresh
 
     async def _stream(self, chunk_size: int | None = None) -> AsyncIterator[Any]:
         async for results in self._batches(chunk_size):
@@ -609,7 +662,7 @@ class QuerySet(SyncFace, Generic[T]):
         collection = qs._adapter.schema.collection
         # By key alone: the item endpoint, which Directus answers faster than a filtered list (unless
         # the key cannot be a path segment: "me" on directus_users, a very long key ...).
-        if key is not None and key_in_path(collection, key):
+        if key is not None and key_in_path(collection, key) and not qs._graphql:
             path = item_path(collection, key)
             try:
                 body = await qs._conn().get(path, params=qs._query.shape_params())
@@ -667,12 +720,12 @@ class QuerySet(SyncFace, Generic[T]):
         if query.group_by is not None or self._client_distinct or any(c.many for c in query.columns or ()):
             # groups, or rows fanned out over a to-many relation
             return len(await self._with_query(query)._fetch_all())
+        if self._graphql:
+            return await self._graphql_count_read(query)
         params = {**query.filter_params(), "aggregate": {"count": "*"}}
         body = await self._conn().get(self._path, params=params)
         data = (body or {}).get("data") or [{}]
-        total = int(data[0].get("count") or 0)  # Directus may answer the count as a string
-        total = max(0, total - query.low)
-        return total if query.high is None else min(total, query.high - query.low)
+        return _in_slice(int(data[0].get("count") or 0), query)  # Directus may answer it as a string
 
     async def exists(self) -> bool:
         if self._query.group_by is not None:
@@ -856,6 +909,12 @@ class ResultStream(Generic[T]):
 
         qs = self._queryset
         return iterate_batches(lambda: qs._batches(self._chunk_size), name=type(qs).__name__)
+
+
+def _in_slice(total: int, query: Query) -> int:
+    """A count of matching rows -> the count within the query's slice."""
+    total = max(0, total - query.low)
+    return total if query.high is None else min(total, query.high - query.low)
 
 
 def _match_rows(payloads: list[dict[str, Any]], rows: list[dict[str, Any]], pk: str) -> list[dict[str, Any]]:
