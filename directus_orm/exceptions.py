@@ -12,7 +12,9 @@ The hierarchy (with the Directus error codes each class stands for)::
 
     DirectusError
     ├── ImproperlyConfigured
+    │   └── RealtimeNotInstalled            directus_orm.realtime: the websockets extra is missing
     ├── InvalidArgument                     also a ValueError
+    │   └── UnsupportedSubscription         directus_orm.realtime
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── FieldError
@@ -26,8 +28,12 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
     ├── DeferredFieldError                  also an AttributeError; directus_orm.models
+    ├── RealtimeError                       directus_orm.realtime
+    │   ├── RealtimeUnavailable
+    │   └── SubscriptionOverflow
     ├── NetworkError
-    │   └── RequestTimeout
+    │   ├── RequestTimeout
+    │   └── ConnectionLost                  directus_orm.realtime: reconnecting gave up
     └── APIError
         ├── AuthenticationError
         │   ├── InvalidCredentials          INVALID_CREDENTIALS
@@ -36,7 +42,8 @@ The hierarchy (with the Directus error codes each class stands for)::
         │   ├── InvalidOTP                  INVALID_OTP
         │   ├── UserSuspended               USER_SUSPENDED
         │   ├── InvalidIP                   INVALID_IP
-        │   └── InvalidProvider             INVALID_PROVIDER
+        │   ├── InvalidProvider             INVALID_PROVIDER
+        │   └── SocketAuthFailed            AUTH_FAILED, AUTH_TIMEOUT (websocket); directus_orm.realtime
         ├── Forbidden                       FORBIDDEN, RESOURCE_RESTRICTED ...
         │   └── LimitExceeded               LIMIT_EXCEEDED
         ├── InvalidQuery                    INVALID_QUERY

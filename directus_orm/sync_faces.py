@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from .query.compiler import Query
     from .query.q import Q
     from .query.queryset import Page, Prefetch, QuerySet, ResultStream
+    from .realtime.backoff import Backoff
+    from .realtime.subscription import Subscription
     from .sync import SyncProxy
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "SyncDirectusModel",
     "SyncQuerySet",
     "SyncRelatedManager",
+    "SyncSubscription",
 ]
 
 M = TypeVar("M", bound="DirectusModel")
@@ -43,6 +46,7 @@ R = TypeVar("R", bound="DirectusModel")
 R_contra = TypeVar("R_contra", bound="DirectusModel", contravariant=True)
 S = TypeVar("S")
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class SyncDirectus(Protocol):
@@ -186,6 +190,16 @@ class SyncBaseManager(Protocol[M]):
     def update(self, **values: Any) -> int: ...
     def bulk_create(self, objs: Iterable[M], batch_size: int | None = ...) -> list[M]: ...
     def bulk_update(self, objs: Iterable[M], fields: Sequence[str], batch_size: int | None = ...) -> int: ...
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = ...,
+        item: Any = ...,
+        init: bool = ...,
+        max_queue: int | None = ...,
+        reconnect: Backoff | None = ...,
+        heartbeat: float | None = ...,
+    ) -> Subscription[M]: ...
 
 
 class SyncRelatedManager(Protocol[R_contra]):
@@ -254,6 +268,23 @@ class SyncQuerySet(Protocol[T]):
     def delete(self) -> tuple[int, dict[str, int]]: ...
     def bulk_create(self, objs: Iterable[T], batch_size: int | None = ...) -> list[T]: ...
     def bulk_update(self, objs: Iterable[T], fields: Sequence[str], batch_size: int | None = ...) -> int: ...
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = ...,
+        item: Any = ...,
+        init: bool = ...,
+        max_queue: int | None = ...,
+        reconnect: Backoff | None = ...,
+        heartbeat: float | None = ...,
+    ) -> Subscription[T]: ...
+
+
+class SyncSubscription(Protocol[T_co]):
+    """``Subscription.sync``: see :class:`directus_orm.realtime.subscription.Subscription`."""
+
+    def start(self) -> None: ...
+    def aclose(self) -> None: ...
 
 
 class SyncAccessor(Protocol):
@@ -276,5 +307,7 @@ class SyncAccessor(Protocol):
     def __get__(self, instance: RelatedManager[R], owner: Any) -> SyncRelatedManager[R]: ...
     @overload
     def __get__(self, instance: QuerySet[T], owner: Any) -> SyncQuerySet[T]: ...
+    @overload
+    def __get__(self, instance: Subscription[T], owner: Any) -> SyncSubscription[T]: ...
     @overload
     def __get__(self, instance: S, owner: Any) -> SyncProxy[S]: ...

@@ -13,7 +13,7 @@ from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast, overload
 
 from typing_extensions import Self
 
@@ -30,6 +30,10 @@ from .limits import UNLIMITED, query_limit_max
 from .projection import Column, explode
 from .q import Q
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
+
+if TYPE_CHECKING:
+    from ..realtime.backoff import Backoff
+    from ..realtime.subscription import Subscription
 
 __all__ = [
     "DEFAULT_PAGE_SIZE", "DELETE_BATCH", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch",
@@ -938,6 +942,31 @@ class QuerySet(SyncFace, Generic[T]):
             for obj in batch:
                 adapter.after_update(obj, fields, self.db)
         return updated
+
+    # -- realtime -----------------------------------------------------------------------------------
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = None,
+        item: Any = None,
+        init: bool = True,
+        max_queue: int | None = None,
+        reconnect: Backoff | None = None,
+        heartbeat: float | None = None,
+    ) -> Subscription[T]:
+        """Follow this QuerySet over Directus's websocket (needs the ``realtime`` extra):
+        ``async with qs.subscribe() as sub: async for event in sub``; sync: ``for event in
+        qs.subscribe()``. The filter, ``only()``/``defer()`` and ``select_related()`` become the
+        subscription's query; events carry instances as a read would. ``events``: some of
+        ``"create"``, ``"update"``, ``"delete"`` (default all); ``item``: follow one row by key;
+        ``init``: deliver the initial snapshot (and the fresh one after a reconnect); ``max_queue``:
+        events kept for a slow consumer; ``reconnect``: a :class:`~directus_orm.realtime.Backoff`;
+        ``heartbeat``: seconds of silence before the connection is probed (default: the server's
+        heartbeat period). See docs/realtime.md."""
+        from ..realtime import subscribe
+
+        return subscribe(self, events=events, item=item, init=init, max_queue=max_queue,
+                         reconnect=reconnect, heartbeat=heartbeat)
 
 
 class ResultStream(Generic[T]):
