@@ -12,6 +12,7 @@ import pytest
 from directus_orm import DirectusModel, collection
 from directus_orm.exceptions import (
     AuthenticationError,
+    DirectusError,
     Forbidden,
     InvalidArgument,
     RequestsExceeded,
