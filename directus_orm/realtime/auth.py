@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 from ..connection.auth import SessionAuth, StaticToken, TokenAuth
+from ..connection.auth import _jwt_expiry as jwt_expiry
 from ..connection.client import Directus
 from .errors import RealtimeError
-from .protocol import jwt_expiry
 
 __all__ = ["socket_token"]
 

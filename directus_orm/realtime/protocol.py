@@ -6,7 +6,6 @@ of order); a few errors carry none (validation errors, rate limiting).
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +14,7 @@ from urllib.parse import quote
 from pydantic_core import to_json
 
 __all__ = [
-    "PONG", "auth_frame", "decode", "encode", "is_error", "jwt_expiry", "socket_url", "subscribe_frame",
+    "PONG", "auth_frame", "decode", "encode", "is_error", "socket_url", "subscribe_frame",
     "unsubscribe_frame",
 ]
 
@@ -69,13 +68,3 @@ def socket_url(base_url: str, path: str, strict_token: str | None = None) -> str
         url += f"?access_token={quote(strict_token, safe='')}"
     return url
 
-
-def jwt_expiry(token: str) -> float | None:
-    """When a JWT expires (epoch seconds, read, not verified); None for a static token."""
-    try:
-        payload = token.split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        exp = json.loads(base64.urlsafe_b64decode(payload)).get("exp")
-    except (IndexError, ValueError, AttributeError):
-        return None
-    return float(exp) if isinstance(exp, (int, float)) else None

@@ -23,12 +23,13 @@ from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..connection.auth import _jwt_expiry as jwt_expiry
 from ..connection.client import Directus
 from ..exceptions import ConnectionClosed, DirectusError, Forbidden, NetworkError
 from .auth import socket_token
 from .backoff import Backoff
 from .errors import ConnectionLost, RealtimeNotInstalled, RealtimeUnavailable, SocketAuthFailed, socket_error
-from .protocol import PONG, auth_frame, decode, is_error, jwt_expiry, socket_url, unsubscribe_frame
+from .protocol import PONG, auth_frame, decode, is_error, socket_url, unsubscribe_frame
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection

@@ -26,7 +26,7 @@ from directus_orm.realtime import (
     UnsupportedSubscription,
 )
 from directus_orm.realtime.errors import socket_error
-from directus_orm.realtime.protocol import auth_frame, decode, jwt_expiry, socket_url, subscribe_frame
+from directus_orm.realtime.protocol import auth_frame, decode, socket_url, subscribe_frame
 from directus_orm.realtime.spec import key_converter
 
 
@@ -51,14 +51,6 @@ def test_socket_url() -> None:
     assert socket_url("http://h:8055", "/websocket") == "ws://h:8055/websocket"
     assert socket_url("https://h/directus/", "/websocket") == "wss://h/directus/websocket"
     assert socket_url("http://h", "/websocket", "a/b+c") == "ws://h/websocket?access_token=a%2Fb%2Bc"
-
-
-def test_jwt_expiry_reads_exp_and_ignores_static_tokens() -> None:
-    import base64
-
-    payload = base64.urlsafe_b64encode(b'{"exp": 1700000000}').decode().rstrip("=")
-    assert jwt_expiry(f"h.{payload}.s") == 1700000000.0
-    assert jwt_expiry("a-static-token") is None
 
 
 def test_socket_errors_are_typed() -> None:
