@@ -297,6 +297,8 @@ class RealtimeSocket:
                                       f"(HTTP {status}): is WEBSOCKETS_ENABLED set?") from None
         except InvalidHandshake as exc:
             raise NetworkError(f"websocket handshake failed: {exc}", method="GET", path=path) from None
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise NetworkError(f"websocket connection failed: {exc!r}", method="GET", path=path) from None
         self._last_seen = asyncio.get_running_loop().time()
         if token is not None and mode != "strict":
             try:
@@ -378,8 +380,8 @@ class RealtimeSocket:
         if sub is None:
             log.warning("realtime: %s", error)
             return
-        if self._expired and sub.started.done():
-            return  # the event was read as the public role while re-authenticating: renewed after
+        if self._expired:
+            return  # read as the public role while re-authenticating: every subscription is renewed after
         self._forget(sub)
         if sub.started.done():
             self._spawn(self._send_quietly(unsubscribe_frame(sub.uid)))

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 from ..connection.client import collection_path
 from ..connection.registry import connections
@@ -237,7 +238,7 @@ class _Borrowed(Generic[T]):
 async def _key_kind(conn: Any, spec: SubscriptionSpec) -> str:
     """A dict collection's primary key type, so deleted keys come in one type ("1" and 1 are one key)."""
     try:
-        body = await conn.get(f"/fields/{spec.collection}/{spec.pk}")
+        body = await conn.get(f"/fields/{quote(spec.collection, safe='')}/{quote(spec.pk, safe='')}")
     except DirectusError:
         return "any"
     kind = ((body or {}).get("data") or {}).get("type")

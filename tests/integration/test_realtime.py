@@ -177,6 +177,15 @@ async def test_events_filter_init_skip_and_fields(default: None, raw: httpx.Asyn
         await no_event(sub)
 
 
+async def test_search_is_part_of_the_query(default: None, raw: httpx.AsyncClient) -> None:
+    async with Article.objects.search("needle").subscribe(init=False) as sub:
+        await post(raw, ARTICLES, {"title": "hay"})
+        found = await post(raw, ARTICLES, {"title": "a needle here"})
+        event = await next_event(sub)
+        assert [a.id for a in event.instances] == [found["id"]]
+        await no_event(sub, 1)
+
+
 async def test_select_related_instances_and_item(default: None, raw: httpx.AsyncClient) -> None:
     author = await post(raw, AUTHORS, {"name": "Ursula"})
     first = await post(raw, ARTICLES, {"title": "one", "author": author["id"]})
