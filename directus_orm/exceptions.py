@@ -6,7 +6,9 @@ status); network failures are :class:`NetworkError`; mistakes caught before any 
 :class:`ImproperlyConfigured`, :class:`FieldError` and :class:`UnsupportedLookup`.
 
 No message, repr or attribute here ever holds a token, password or cookie value: only the method, the
-path (without its query string, which may carry ``access_token``) and what Directus said.
+path (without its query string, which may carry ``access_token``) and what Directus said. A
+:class:`NetworkError` (and a :class:`RequestTimeout` from httpx) is chained to the httpx exception that
+caused it (``__cause__``), whose messages are withheld where they could quote a credential.
 
 The hierarchy (with the Directus error codes each class stands for)::
 
@@ -15,6 +17,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   └── RealtimeNotInstalled            directus_orm.realtime: the websockets extra is missing
     ├── InvalidArgument                     also a ValueError
     │   └── UnsupportedSubscription         directus_orm.realtime
+    ├── InvalidUsage                        also a TypeError
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── FieldError
@@ -27,7 +30,9 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   └── QueryTooLarge
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
-    ├── DeferredFieldError                  also an AttributeError; directus_orm.models
+    ├── DeferredFieldError                  also an AttributeError
+    ├── ManagerUnavailable                  also an AttributeError
+    ├── ConflictingModelWarning             a UserWarning: issued (warnings.warn), not raised
     ├── RealtimeError                       directus_orm.realtime
     │   ├── RealtimeUnavailable
     │   └── SubscriptionOverflow
@@ -70,8 +75,7 @@ The hierarchy (with the Directus error codes each class stands for)::
         ├── ServiceUnavailable              SERVICE_UNAVAILABLE, OUT_OF_DATE ...
         ├── OutOfTime                       OUT_OF_TIME
         ├── UnexpectedResponse              not a Directus answer (HTML, empty 301, ...)
-        └── InternalServerError             INTERNAL_SERVER_ERROR
-"""
+        └── InternalServerError             INTERNAL_SERVER_ERROR"""
 
 from __future__ import annotations
 
@@ -81,9 +85,11 @@ from typing import Any
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "ConflictingModelWarning",
     "ConnectionClosed",
     "ContainsNullValues",
     "ContentTooLarge",
+    "DeferredFieldError",
     "DirectusError",
     "FailedValidation",
     "FieldError",
@@ -105,7 +111,9 @@ __all__ = [
     "InvalidQuery",
     "InvalidRequest",
     "InvalidToken",
+    "InvalidUsage",
     "LimitExceeded",
+    "ManagerUnavailable",
     "MethodNotAllowed",
     "MultipleObjectsReturned",
     "NetworkError",
@@ -157,6 +165,13 @@ class InvalidArgument(DirectusError, ValueError):
     is given, before any request."""
 
 
+class InvalidUsage(DirectusError, TypeError):
+    """A call that cannot work as made, whatever the values: an argument of the wrong type
+    (``Q(5)``, ``qs["a"]``), or an operation the QuerySet's state does not allow (``filter()`` after a
+    slice, ``delete()`` after ``values()``, ``bool(qs)``); raised before any request, where Django
+    raises ``TypeError``."""
+
+
 class NotStored(DirectusError, ValueError):
     """The instance has no stored row to act on (never saved, or already deleted)."""
 
@@ -198,6 +213,20 @@ class MultipleObjectsReturned(DirectusError):
 
 class SyncUsageError(DirectusError, RuntimeError):
     """A sync form was called from inside a running event loop (it would block that loop)."""
+
+
+class DeferredFieldError(DirectusError, AttributeError):
+    """A field left out by ``only()`` / ``defer()`` (or missing from the server's answer) was read."""
+
+
+class ManagerUnavailable(DirectusError, AttributeError):
+    """A manager read where there is none: on an instance (``obj.objects``), or on an abstract model or
+    a manager not attached to one (Django raises ``AttributeError`` there too)."""
+
+
+class ConflictingModelWarning(DirectusError, UserWarning):
+    """A warning, not an error: a model class claims a collection another model class already claimed,
+    and replaces it in the model registry (``get_model()``). ``-W error`` raises it."""
 
 
 class NetworkError(DirectusError):

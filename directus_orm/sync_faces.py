@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from .models.manager import BaseManager
     from .models.related import RelatedAccessor, RelatedKey, RelatedManager
     from .query.aggregates import Aggregate
-    from .query.compiler import Query
     from .query.q import Q
+    from .query.query import Query
     from .query.queryset import Page, Prefetch, QuerySet, ResultStream
     from .realtime.backoff import Backoff
     from .realtime.subscription import Subscription

@@ -3,6 +3,7 @@ answer (a redirect, an HTML page, a body that is not JSON) becomes :class:`Unexp
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -67,8 +68,10 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
         return None
     try:
         body = response.json()
-    except ValueError:
-        raise unexpected(response, "the body is not JSON") from None
+    except ValueError as exc:
+        # chained to a JSONDecodeError only: a UnicodeDecodeError's repr holds the whole body
+        cause = exc if isinstance(exc, json.JSONDecodeError) else None
+        raise unexpected(response, "the body is not JSON") from cause
     if not isinstance(body, dict):
         raise unexpected(response, f"JSON {type(body).__name__}, not an object")
     return body

@@ -28,7 +28,7 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from typing import Any
 
 import httpx
@@ -43,7 +43,7 @@ from ..exceptions import (
 from .answers import json_object, unexpected
 from .retries import within
 
-__all__ = ["DirectusAuth", "PasswordAuth", "SessionAuth", "StaticToken", "TokenAuth"]
+__all__ = ["DirectusAuth", "GrantSender", "PasswordAuth", "SessionAuth", "StaticToken", "TokenAuth"]
 
 SESSION_COOKIE_NAME = "directus_session_token"
 JWT_SECOND = 1.0  # resolution of a JWT's iat/exp
@@ -117,6 +117,8 @@ def _error_code(response: httpx.Response) -> str | None:
 
 
 GrantSteps = Generator[httpx.Request, httpx.Response, None]
+#: Sends a login/refresh request without any auth flow and returns the answer unchecked.
+GrantSender = Callable[[httpx.Request], Awaitable[httpx.Response]]
 
 
 def _bounded(grant: httpx.Request, request: httpx.Request) -> httpx.Request:
@@ -142,9 +144,11 @@ def _copy(exc: Exception) -> Exception:
     """A fresh instance of a failure to raise in another task (one instance raised in several
     tasks would mix their tracebacks)."""
     try:
-        return copy.copy(exc)
+        fresh = copy.copy(exc)
     except Exception:  # not copyable: raise the instance itself
         return exc
+    fresh.__cause__ = exc.__cause__  # what made the login/refresh fail (a copy does not carry it)
+    return fresh
 
 
 class _RefreshingAuth(DirectusAuth):
@@ -236,9 +240,9 @@ class _RefreshingAuth(DirectusAuth):
         lock = self._lock()
         try:
             await within(_lock_wait(request), lock.acquire())
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError as exc:
             raise RequestTimeout("timed out waiting for another request's login/refresh",
-                                 method=request.method, path=request.url.path) from None
+                                 method=request.method, path=request.url.path) from exc
         try:
             if self._generation != seen:
                 yield False
@@ -262,6 +266,31 @@ class _RefreshingAuth(DirectusAuth):
                     self._attempts += 1
         finally:
             lock.release()
+
+    # -- public: getting a credential on request ---------------------------------------------------
+    @property
+    def can_refresh(self) -> bool:
+        """Whether :meth:`renew` can refresh this credential (a refresh token or session is held)."""
+        return self._can_refresh()
+
+    async def renew(self, send: GrantSender, *, login: bool = False) -> None:
+        """Get a new credential now: a refresh, or a login when ``login`` is true (a refused refresh
+        logs in again when the password is known).
+
+        ``send`` sends one login/refresh request as it is (no auth flow) and returns the answer
+        unchecked; ``Directus`` passes its own. Single-flight with the refreshes of the auth flow
+        (it holds the same lock); a refused password's back-off does not apply to this explicit call.
+        Raises the typed error of a refused answer.
+        """
+        async with self._lock():
+            steps = self._grant_steps(login, explicit=True)
+            grant = next(steps)
+            while True:
+                response = await send(grant)
+                try:
+                    grant = steps.send(response)
+                except StopIteration:
+                    return
 
     # -- shared -----------------------------------------------------------------------------------
     def _lock(self) -> asyncio.Lock:
@@ -421,17 +450,34 @@ class PasswordAuth(TokenAuth):
         return not self._logged_out
 
     def _login_request(self) -> httpx.Request:
-        body = {"email": self._email, "password": self._password, "mode": "json"}
-        if self._otp:
-            body["otp"] = self._otp
-        return httpx.Request("POST", f"{self._base_url}/auth/login", json=body)
+        return httpx.Request("POST", f"{self._base_url}/auth/login", json=self.login_body())
 
-    def login_request(self, otp: str | None = None) -> httpx.Request:
-        """A fresh login (used by ``Directus.login()``); ``otp`` replaces the stored one."""
+    @property
+    def email(self) -> str:
+        return self._email
+
+    async def login(self, send: GrantSender, otp: str | None = None) -> None:
+        """Log in now (also after a :meth:`forget`), through ``send`` (see :meth:`renew`); ``otp``
+        replaces the stored one."""
         if otp is not None:
             self._otp = otp
         self._logged_out = False
-        return self._login_request()
+        await self.renew(send, login=True)
+
+    def replace(self, email: str | None = None, password: str | None = None,
+                otp: str | None = None) -> PasswordAuth:
+        """A new PasswordAuth for the same server: the given values in place of this one's."""
+        return PasswordAuth(self._base_url, self._email if email is None else email,
+                            self._password if password is None else password,
+                            self._otp if otp is None else otp)
+
+    def login_body(self, mode: str = "json") -> dict[str, Any]:
+        """The JSON body of a login request in ``mode`` ("json" or "session"). It holds the password:
+        send it, never log it."""
+        body: dict[str, Any] = {"email": self._email, "password": self._password, "mode": mode}
+        if self._otp:
+            body["otp"] = self._otp
+        return body
 
     def forget(self) -> None:
         super().forget()

@@ -25,6 +25,7 @@ from ..sync import SyncFace
 from . import logs
 from .answers import check_status, json_object, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
+from .failures import failed_request, network_error, noted, withhold_secrets
 from .paths import (
     SYSTEM_ENDPOINTS,
     collection_path,
@@ -208,22 +209,23 @@ class Directus(SyncFace):
             headers = {**(headers or {}), "Content-Type": "application/json"}
         try:
             client = self.pool.client()
-        except RuntimeError:
-            raise ConnectionClosed("this connection's pool is closed; create a new connection") from None
+        except RuntimeError as exc:
+            raise ConnectionClosed("this connection's pool is closed; create a new connection") from exc
         try:
             request = client.build_request(
                 method, url, params=encoded, json=json, headers=headers, files=files, data=data,
                 content=content,
             )
         except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
-            # a header value that is not latin-1, a URL httpx refuses ... (never echo the values)
+            # a header value that is not latin-1, a URL httpx refuses ... (never echo the values; not
+            # chained either: a UnicodeEncodeError's repr holds the whole value)
             raise InvalidRequest(f"cannot build {method} {path[:200]}: {type(exc).__name__}") from None
         try:
             return await within(self.deadline,
                                 self._attempts(client, request, auth if auth is not None else self.auth))
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError as exc:
             raise RequestTimeout(f"no complete answer within the deadline ({self.deadline:g} s)",
-                                 method=method, path=request.url.path) from None
+                                 method=method, path=request.url.path) from exc
 
     def _search_body(self, url: str, params: Mapping[str, Any], encoded: Mapping[str, str]) -> bytes:
         path = httpx.URL(url).path
@@ -249,26 +251,32 @@ class Directus(SyncFace):
             try:
                 response = await client.send(request, auth=auth)
             except httpx.TimeoutException as exc:
-                failed = _failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
+                failed = failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
                 error: NetworkError = RequestTimeout(f"timed out: {type(exc).__name__}",
                                                      method=failed.method, path=failed.url.path)
-                raise _noted(error, failed is not request, auth) from None
+                raise noted(error, failed is not request, auth) from withhold_secrets(exc, request, failed)
             except RETRY_EXCEPTIONS as exc:
-                grant = _failed_request(exc, request) is not request
+                grant = failed_request(exc, request) is not request
                 if last or grant:
-                    raise _noted(_network_error(exc, request), grant, auth) from None
+                    raise noted(network_error(exc, request), grant, auth) from exc
                 logger.debug("%s %s: %s, retrying", request.method, request.url.path, type(exc).__name__)
                 await asyncio.sleep(retries.wait(attempt) or 0.0)
                 continue
+            except httpx.LocalProtocolError as exc:  # h11 refused what we would send: nothing was sent
+                failed = failed_request(exc, request)
+                raise InvalidRequest(f"cannot send {failed.method} {failed.url.path}: LocalProtocolError "
+                                     "(a header value or a body httpx refuses to send)"
+                                     ) from withhold_secrets(exc, request, failed)
             except httpx.RequestError as exc:  # transport failures, but also decoding / redirect loops
-                grant = _failed_request(exc, request) is not request
-                raise _noted(_network_error(exc, request), grant, auth) from None
+                grant = failed_request(exc, request) is not request
+                raise noted(network_error(exc, request), grant, auth) from exc
             except (UnicodeError, httpx.InvalidURL) as exc:  # e.g. a credential that is not latin-1
+                # not chained: a UnicodeEncodeError's repr holds the whole value (the credential)
                 raise InvalidRequest(f"cannot send {request.method} {request.url.path}: "
                                      f"{type(exc).__name__} (a header or URL value)") from None
-            except RuntimeError:
+            except RuntimeError as exc:
                 if client.is_closed:
-                    raise ConnectionClosed("this connection's pool was closed during the request") from None
+                    raise ConnectionClosed("this connection's pool was closed during the request") from exc
                 raise
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("%s %s -> %s (%.1f ms)", request.method, request.url.path, response.status_code,
@@ -307,46 +315,39 @@ class Directus(SyncFace):
         configured = self.auth if isinstance(self.auth, PasswordAuth) else None
         if configured is not None and email is None and password is None and mode == "json":
             # Re-use the configured auth object (others may hold it); single-flight with its refreshes.
-            configured.login_request(otp)  # takes the new otp, and ends a logout
-            async with configured._lock():
-                await self._run_grant(configured._grant_steps(True, explicit=True))
+            await configured.login(self._send_grant, otp)
             return
         if configured is not None:
-            email = configured._email if email is None else email
-            password = configured._password if password is None else password
-            otp = configured._otp if otp is None else otp
-        if not email or not password:
+            auth = configured.replace(email, password, otp)
+        elif not email or not password:
             missing = "password" if email else "email"
             raise ImproperlyConfigured(
                 f"login() needs an email and a password: {missing!r} was neither given nor configured"
             )
-        body: dict[str, Any] = {"email": email, "password": password, "mode": mode}
-        if otp:
-            body["otp"] = otp
-        response = await self.send("POST", "/auth/login", json=body, auth=httpx.Auth())
-        if mode == "session":
-            data = (json_object(response) or {}).get("data")
-            token = response.cookies.get(self._session_cookie_name)
-            if not token:
-                raise unexpected(response, "a session login answered without a session cookie")
-            expires = data.get("expires") if isinstance(data, dict) else None
-            self.auth = SessionAuth(self.url, token, self._session_cookie_name,
-                                    expires if isinstance(expires, int) else None)
         else:
             auth = PasswordAuth(self.url, email, password, otp)
-            auth._read_grant(response)
+        if mode == "json":
+            await auth.login(self._send_grant)
             self.auth = auth
+            return
+        response = await self.send("POST", "/auth/login", json=auth.login_body(mode), auth=httpx.Auth())
+        data = (json_object(response) or {}).get("data")
+        token = response.cookies.get(self._session_cookie_name)
+        if not token:
+            raise unexpected(response, "a session login answered without a session cookie")
+        expires = data.get("expires") if isinstance(data, dict) else None
+        self.auth = SessionAuth(self.url, token, self._session_cookie_name,
+                                expires if isinstance(expires, int) else None)
 
     async def refresh(self) -> None:
         """Refresh the access token or session now (a password connection whose refresh token is
         refused logs in again)."""
         auth = self.auth
-        if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth._can_refresh():
+        if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth.can_refresh:
             raise DirectusError(f"{type(auth).__name__} credentials cannot be refreshed")
-        # Under the auth's lock: Directus rotates json refresh tokens, so two refreshes racing with the
-        # same token would leave one of them holding a revoked token.
-        async with auth._lock():
-            await self._run_grant(auth._grant_steps(False, explicit=True))
+        # Single-flight (renew holds the auth's lock): Directus rotates json refresh tokens, so two
+        # refreshes racing with the same token would leave one of them holding a revoked token.
+        await auth.renew(self._send_grant)
 
     async def logout(self) -> None:
         """End the session on the server and forget the credentials (static tokens: forget only).
@@ -374,16 +375,6 @@ class Directus(SyncFace):
         """
         return await self._exchange(request.method, str(request.url), content=request.content,
                                     headers=dict(request.headers), auth=httpx.Auth())
-
-    async def _run_grant(self, steps: Any) -> None:
-        """Drive an auth object's grant steps (login / refresh requests) through this connection."""
-        grant = next(steps)
-        while True:
-            response = await self._send_grant(grant)
-            try:
-                grant = steps.send(response)
-            except StopIteration:
-                return
 
     # -- small conveniences ---------------------------------------------------------------------------
     async def ping(self) -> bool:
@@ -415,26 +406,6 @@ class Directus(SyncFace):
     def __repr__(self) -> str:
         alias = f" alias={self.alias!r}" if self.alias else ""
         return f"<Directus {_redact_url(self.url)}{alias} auth={self.auth!r}>"
-
-
-def _failed_request(exc: httpx.RequestError, default: httpx.Request) -> httpx.Request:
-    try:
-        return exc.request
-    except RuntimeError:  # httpx raises this when the exception carries no request
-        return default
-
-
-def _noted(error: NetworkError, grant: bool, auth: httpx.Auth | None) -> NetworkError:
-    """``error``; when a login/refresh request failed, its auth learns it first (for its waiters)."""
-    if grant and isinstance(auth, DirectusAuth):
-        auth.grant_failed(error)
-    return error
-
-
-def _network_error(exc: httpx.RequestError, request: httpx.Request) -> NetworkError:
-    failed = _failed_request(exc, request)
-    return NetworkError(f"network error: {type(exc).__name__}: {exc}", method=failed.method,
-                        path=failed.url.path)
 
 
 def _redact_url(url: str) -> str:

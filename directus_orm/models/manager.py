@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
 from typing_extensions import Self
 
+from ..exceptions import ManagerUnavailable
 from ..query.aggregates import Aggregate
 from ..query.q import Q
 from ..query.queryset import Page, Prefetch, QuerySet, ResultStream
 from ..sync import SyncFace
+from .adapter import ModelAdapter
 
 if TYPE_CHECKING:
     from ..realtime.backoff import Backoff
@@ -34,10 +36,10 @@ class ManagerDescriptor:
     def __get__(self, instance: object, owner: Any) -> NoReturn: ...
     def __get__(self, instance: object, owner: Any) -> Any:
         if instance is not None:
-            raise AttributeError(f"Manager isn't accessible via {owner.__name__} instances")
+            raise ManagerUnavailable(f"Manager isn't accessible via {owner.__name__} instances")
         meta = owner.__dict__.get("_meta")
         if meta is None:
-            raise AttributeError(f"Manager isn't available; {owner.__name__} is not a concrete model")
+            raise ManagerUnavailable(f"Manager isn't available; {owner.__name__} is not a concrete model")
         return meta.default_manager
 
 
@@ -58,7 +60,7 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
     def __get__(self, instance: object, owner: Any) -> NoReturn: ...
     def __get__(self, instance: object, owner: Any) -> Any:
         if instance is not None:
-            raise AttributeError(f"Manager isn't accessible via {owner.__name__} instances")
+            raise ManagerUnavailable(f"Manager isn't accessible via {owner.__name__} instances")
         return self
 
     def contribute_to_class(self, model: type[M], name: str) -> None:
@@ -82,9 +84,7 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
 
     def get_queryset(self) -> QuerySet[M]:
         if self.model is None:
-            raise AttributeError(f"{type(self).__name__} is not attached to a model")
-        from .base import ModelAdapter
-
+            raise ManagerUnavailable(f"{type(self).__name__} is not attached to a model")
         return self._queryset_class(ModelAdapter.for_model(self.model))
 
 

@@ -1,11 +1,13 @@
-"""Queries: ``Q``, lookups, the pure compiler, ``QuerySet``, aggregates, dict collections."""
+"""Queries: ``Q``, lookups, the filter compiler (``where``), the query state (``query``), ``QuerySet``,
+aggregates, dict collections."""
 
 from .aggregates import Aggregate, Avg, Count, Max, Min, Sum
 from .collection import collection
-from .compiler import EVERYTHING, NOTHING, Query
 from .dynamic import CurrentPolicies, CurrentRole, CurrentRoles, CurrentUser, DynamicVariable, Now
 from .q import Q
+from .query import Query
 from .queryset import Page, Prefetch, QuerySet, ResultStream
+from .where import EVERYTHING, NOTHING
 
 __all__ = [
     "EVERYTHING", "NOTHING", "Aggregate", "Avg", "Count", "CurrentPolicies", "CurrentRole", "CurrentRoles",

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from typing_extensions import Self
 
 from ..exceptions import MultipleObjectsReturned, ObjectDoesNotExist
-from .compiler import Query
+from .query import Query
 from .schema import Schema
 
 __all__ = ["RowAdapter"]
@@ -47,7 +47,7 @@ class RowAdapter(Generic[T]):
         query = self._base_query
         if query is None:
             query = Query(self.schema).with_default_ordering(self.default_ordering)
-            if getattr(self.schema, "resolution_is_final", False):
+            if self.schema.resolution_is_final:
                 self._base_query = query
         return query
 

@@ -6,11 +6,13 @@ py-directus is not installed in .venv, so its column is simply empty here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
 
 from bench.__main__ import CASES, run
+from bench.seed import drop_collections
 from bench.suite import CLIENT_SIDE_CASES, QUICK
 from directus_orm import connections
 from tests.conftest import ServerInfo
@@ -19,9 +21,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
 
 @pytest.fixture
-def reset_registry() -> Iterator[None]:
+def reset_registry(directus_server: ServerInfo) -> Iterator[None]:
     yield
     connections.reset()  # the bench configures the registry itself
+    asyncio.run(drop_collections(directus_server.url, directus_server.token))  # 25 collections at most
 
 
 def test_every_case_runs_and_raw_httpx_sends_the_orm_requests(
