@@ -14,7 +14,9 @@ The hierarchy (with the Directus error codes each class stands for)::
 
     DirectusError
     ├── ImproperlyConfigured
+    │   └── RealtimeNotInstalled            directus_orm.realtime: the websockets extra is missing
     ├── InvalidArgument                     also a ValueError
+    │   └── UnsupportedSubscription         directus_orm.realtime
     ├── InvalidUsage                        also a TypeError
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
@@ -35,8 +37,12 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── SchemaError                         the schema tools (inspect, migrate, check)
     │   ├── SchemaAccessDenied              not an admin
     │   └── MigrationError                  a migration step was refused
+    ├── RealtimeError                       directus_orm.realtime
+    │   ├── RealtimeUnavailable
+    │   └── SubscriptionOverflow
     ├── NetworkError
-    │   └── RequestTimeout
+    │   ├── RequestTimeout
+    │   └── ConnectionLost                  directus_orm.realtime: reconnecting gave up
     └── APIError
         ├── AuthenticationError
         │   ├── InvalidCredentials          INVALID_CREDENTIALS
@@ -45,7 +51,8 @@ The hierarchy (with the Directus error codes each class stands for)::
         │   ├── InvalidOTP                  INVALID_OTP
         │   ├── UserSuspended               USER_SUSPENDED
         │   ├── InvalidIP                   INVALID_IP
-        │   └── InvalidProvider             INVALID_PROVIDER
+        │   ├── InvalidProvider             INVALID_PROVIDER
+        │   └── SocketAuthFailed            AUTH_FAILED, AUTH_TIMEOUT (websocket); directus_orm.realtime
         ├── Forbidden                       FORBIDDEN, RESOURCE_RESTRICTED ...
         │   └── LimitExceeded               LIMIT_EXCEEDED
         ├── InvalidQuery                    INVALID_QUERY
@@ -87,6 +94,7 @@ __all__ = [
     "AuthenticationError",
     "ConflictingModelWarning",
     "ConnectionClosed",
+    "ConnectionLost",
     "ContainsNullValues",
     "ContentTooLarge",
     "DeferredFieldError",
@@ -128,6 +136,9 @@ __all__ = [
     "PartialRelationError",
     "QueryTooLarge",
     "RangeNotSatisfiable",
+    "RealtimeError",
+    "RealtimeNotInstalled",
+    "RealtimeUnavailable",
     "RecordNotUnique",
     "RequestTimeout",
     "RequestsExceeded",
@@ -136,13 +147,16 @@ __all__ = [
     "SchemaError",
     "SchemaMismatch",
     "ServiceUnavailable",
+    "SocketAuthFailed",
     "SourceChanged",
+    "SubscriptionOverflow",
     "SyncUsageError",
     "TokenExpired",
     "UnexpectedResponse",
     "UnprocessableContent",
     "UnsupportedLookup",
     "UnsupportedMediaType",
+    "UnsupportedSubscription",
     "UserSuspended",
     "ValueOutOfRange",
     "ValueTooLong",
@@ -625,3 +639,35 @@ def error_from_response(status: int, body: Any, *, method: str, path: str) -> AP
     cls = _BY_CODE.get(code or "") or _BY_STATUS.get(status) or APIError
     return cls(message, status=status, code=code, extensions=extensions, errors=errors,
                method=method, path=path)
+
+
+class RealtimeError(DirectusError):
+    """Base of the failures only the realtime socket has."""
+
+
+class RealtimeNotInstalled(ImproperlyConfigured):
+    """The ``websockets`` package is missing: ``pip install 'directus-orm[realtime]'``."""
+
+
+class RealtimeUnavailable(RealtimeError):
+    """The server does not offer the REST websocket (``WEBSOCKETS_ENABLED`` / ``WEBSOCKETS_REST_ENABLED``
+    off, another path, or the upgrade refused)."""
+
+
+class UnsupportedSubscription(InvalidArgument):
+    """The QuerySet cannot be a subscription (a slice, ``values()``, an emulated condition ...);
+    raised before anything is sent."""
+
+
+class SubscriptionOverflow(RealtimeError):
+    """The consumer fell behind by more than the subscription's ``max_queue`` events: the events
+    already queued were delivered, the later ones were not (nothing is dropped silently)."""
+
+
+class ConnectionLost(NetworkError):
+    """The socket was lost and could not be re-established within the reconnect policy."""
+
+
+class SocketAuthFailed(AuthenticationError):
+    """The socket's authentication was refused (``AUTH_FAILED``) or not answered in time
+    (``AUTH_TIMEOUT``)."""

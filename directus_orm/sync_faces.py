@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .query.q import Q
     from .query.query import Query
     from .query.queryset import Page, Prefetch, QuerySet, ResultStream
+    from .realtime.backoff import Backoff
+    from .realtime.subscription import Subscription
     from .schema.api import SchemaTools
     from .schema.plan import Step
     from .sync import SyncProxy
@@ -48,6 +50,7 @@ __all__ = [
     "SyncQuerySet",
     "SyncRelatedManager",
     "SyncSchemaTools",
+    "SyncSubscription",
 ]
 
 M = TypeVar("M", bound="DirectusModel")
@@ -55,6 +58,7 @@ R = TypeVar("R", bound="DirectusModel")
 R_contra = TypeVar("R_contra", bound="DirectusModel", contravariant=True)
 S = TypeVar("S")
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class SyncDirectus(Protocol):
@@ -206,6 +210,16 @@ class SyncFileManager(Protocol[M]):
     def update(self, **values: Any) -> int: ...
     def bulk_create(self, objs: Iterable[M], batch_size: int | None = ...) -> list[M]: ...
     def bulk_update(self, objs: Iterable[M], fields: Sequence[str], batch_size: int | None = ...) -> int: ...
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = ...,
+        item: Any = ...,
+        init: bool = ...,
+        max_queue: int | None = ...,
+        reconnect: Backoff | None = ...,
+        heartbeat: float | None = ...,
+    ) -> Subscription[M]: ...
 
 
 class SyncFile(Protocol):
@@ -350,6 +364,16 @@ class SyncBaseManager(Protocol[M]):
     def update(self, **values: Any) -> int: ...
     def bulk_create(self, objs: Iterable[M], batch_size: int | None = ...) -> list[M]: ...
     def bulk_update(self, objs: Iterable[M], fields: Sequence[str], batch_size: int | None = ...) -> int: ...
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = ...,
+        item: Any = ...,
+        init: bool = ...,
+        max_queue: int | None = ...,
+        reconnect: Backoff | None = ...,
+        heartbeat: float | None = ...,
+    ) -> Subscription[M]: ...
 
 
 class SyncRelatedManager(Protocol[R_contra]):
@@ -419,6 +443,23 @@ class SyncQuerySet(Protocol[T]):
     def delete(self) -> tuple[int, dict[str, int]]: ...
     def bulk_create(self, objs: Iterable[T], batch_size: int | None = ...) -> list[T]: ...
     def bulk_update(self, objs: Iterable[T], fields: Sequence[str], batch_size: int | None = ...) -> int: ...
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = ...,
+        item: Any = ...,
+        init: bool = ...,
+        max_queue: int | None = ...,
+        reconnect: Backoff | None = ...,
+        heartbeat: float | None = ...,
+    ) -> Subscription[T]: ...
+
+
+class SyncSubscription(Protocol[T_co]):
+    """``Subscription.sync``: see :class:`directus_orm.realtime.subscription.Subscription`."""
+
+    def start(self) -> None: ...
+    def aclose(self) -> None: ...
 
 
 class SyncSchemaTools(Protocol):
@@ -462,6 +503,8 @@ class SyncAccessor(Protocol):
     def __get__(self, instance: RelatedManager[R], owner: Any) -> SyncRelatedManager[R]: ...
     @overload
     def __get__(self, instance: QuerySet[T], owner: Any) -> SyncQuerySet[T]: ...
+    @overload
+    def __get__(self, instance: Subscription[T], owner: Any) -> SyncSubscription[T]: ...
     @overload
     def __get__(self, instance: SchemaTools, owner: Any) -> SyncSchemaTools: ...
     @overload

@@ -16,6 +16,8 @@ from ..sync import SyncFace
 from .adapter import ModelAdapter
 
 if TYPE_CHECKING:
+    from ..realtime.backoff import Backoff
+    from ..realtime.subscription import Subscription
     from .base import DirectusModel
 
 __all__ = ["BaseManager", "Manager", "ManagerDescriptor"]
@@ -202,6 +204,19 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
         self, objs: Iterable[M], fields: Sequence[str], batch_size: int | None = None
     ) -> int:
         return await self.get_queryset().bulk_update(objs, fields, batch_size)
+
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = None,
+        item: Any = None,
+        init: bool = True,
+        max_queue: int | None = None,
+        reconnect: Backoff | None = None,
+        heartbeat: float | None = None,
+    ) -> Subscription[M]:
+        return self.get_queryset().subscribe(events=events, item=item, init=init, max_queue=max_queue,
+                                             reconnect=reconnect, heartbeat=heartbeat)
 
 
 def _proxy(name: str, method: Any) -> Any:

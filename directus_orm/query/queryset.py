@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast, overload
 
 from typing_extensions import Self
 
@@ -31,6 +31,10 @@ from .query import Query
 from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, RelatedPath, relation_paths, resolve_field_path
 from .where import NOTHING
 from .written import confirm_fields, mismatch, missing_fields
+
+if TYPE_CHECKING:
+    from ..realtime.backoff import Backoff
+    from ..realtime.subscription import Subscription
 
 __all__ = [
     "DEFAULT_PAGE_SIZE", "DELETE_BATCH", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch",
@@ -889,6 +893,31 @@ class QuerySet(SyncFace, Generic[T]):
             for obj in done:
                 adapter.after_update(obj, fields, self.db)
         return updated
+
+    # -- realtime -----------------------------------------------------------------------------------
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = None,
+        item: Any = None,
+        init: bool = True,
+        max_queue: int | None = None,
+        reconnect: Backoff | None = None,
+        heartbeat: float | None = None,
+    ) -> Subscription[T]:
+        """Follow this QuerySet over Directus's websocket (needs the ``realtime`` extra):
+        ``async with qs.subscribe() as sub: async for event in sub``; sync: ``for event in
+        qs.subscribe()``. The filter, ``only()``/``defer()`` and ``select_related()`` become the
+        subscription's query; events carry instances as a read would. ``events``: some of
+        ``"create"``, ``"update"``, ``"delete"`` (default all); ``item``: follow one row by key;
+        ``init``: deliver the initial snapshot (and the fresh one after a reconnect); ``max_queue``:
+        events kept for a slow consumer; ``reconnect``: a :class:`~directus_orm.realtime.Backoff`;
+        ``heartbeat``: seconds of silence before the connection is probed (default: the server's
+        heartbeat period). See docs/realtime.md."""
+        from ..realtime import subscribe
+
+        return subscribe(self, events=events, item=item, init=init, max_queue=max_queue,
+                         reconnect=reconnect, heartbeat=heartbeat)
 
 
 class ResultStream(Generic[T]):
