@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..exceptions import DirectusError, SchemaError
 from ..models import DirectusModel
 from ..schema import SchemaTools
-from ..schema.errors import SchemaError
 from ..schema.plan import Step
 from .registry import Command, register
 from .settings import connection_for
@@ -34,8 +34,10 @@ def load_models(target: str) -> list[type[DirectusModel]]:
             spec.loader.exec_module(module)
         else:
             module = importlib.import_module(target)
-    except ImportError as exc:
-        raise SchemaError(f"cannot import {target!r}: {exc}") from None
+    except DirectusError:
+        raise
+    except Exception as exc:  # a missing file, a syntax error, the module's own failure: not drift
+        raise SchemaError(f"cannot import {target!r}: {type(exc).__name__}: {exc}") from exc
     finally:
         sys.path.pop(0)
     models = [v for v in vars(module).values()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
@@ -125,3 +126,15 @@ def test_an_annotation_without_a_directus_type_is_refused() -> None:
 
     with pytest.raises(SchemaError, match="DirectusType"):
         desired_schema([UsOdd])
+
+
+@pytest.mark.parametrize("source", ["raise RuntimeError('boom')\n", "def broken(:\n", None])
+def test_a_module_that_cannot_be_loaded_is_a_schema_error(tmp_path: Path, source: str | None) -> None:
+    """Exit code 1 means drift: a missing file or a failing import must be an error (exit 2), not that."""
+    from directus_orm.cli.schema_commands import load_models
+
+    path = tmp_path / "models_here.py"
+    if source is not None:
+        path.write_text(source)
+    with pytest.raises(SchemaError, match="cannot import"):
+        load_models(str(path))
