@@ -18,7 +18,15 @@ from typing_extensions import Self
 from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.registry import connections
-from ..exceptions import DirectusError, FieldError, Forbidden, InvalidArgument, InvalidUsage, RecordNotUnique
+from ..exceptions import (
+    DirectusError,
+    FieldError,
+    Forbidden,
+    InvalidArgument,
+    InvalidUsage,
+    RecordNotUnique,
+    UnexpectedResponse,
+)
 from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
@@ -573,7 +581,7 @@ class QuerySet(SyncFace, Generic[T]):
             while True:
                 body = await (pending if pending is not None else conn.get(self._path, params=params))
                 pending = None
-                rows: list[dict[str, Any]] = (body or {}).get("data") or []
+                rows = _rows(body, "GET", self._path)
                 more = len(rows) > keep if ask > keep else bool(keep) and len(rows) == keep
                 if more and ask > keep:
                     del rows[keep:]
@@ -842,7 +850,7 @@ class QuerySet(SyncFace, Generic[T]):
             batch = objs[start:start + size]
             payloads = [adapter.insert_payload(obj) for obj in batch]
             body = await self._conn().post(self._path, json=payloads)
-            rows: list[dict[str, Any]] = (body or {}).get("data") or []
+            rows = _rows(body, "POST", self._path)
             out.extend(adapter.after_insert_page(batch, _match_rows(payloads, rows, pk), alias))
             missing = missing_fields(adapter.schema.field_names(), payloads, rows)
             if missing:
@@ -944,6 +952,16 @@ def _in_slice(total: int, query: Query) -> int:
     """A count of matching rows -> the count within the query's slice."""
     total = max(0, total - query.low)
     return total if query.high is None else min(total, query.high - query.low)
+
+
+def _rows(body: dict[str, Any] | None, method: str, path: str) -> list[dict[str, Any]]:
+    """The rows of a list answer; anything but a list (a singleton's object ...) is not what was asked."""
+    rows = (body or {}).get("data") or []
+    if not isinstance(rows, list):
+        raise UnexpectedResponse(f"a list of rows was expected, the answer's data is a {type(rows).__name__} "
+                                 "(a singleton collection? QuerySets read lists)",
+                                 status=200, content_type="application/json", method=method, path=path)
+    return rows
 
 
 def _match_rows(payloads: list[dict[str, Any]], rows: list[dict[str, Any]], pk: str) -> list[dict[str, Any]]:
