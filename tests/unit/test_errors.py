@@ -225,3 +225,13 @@ def test_misuse_is_a_directus_error_and_the_builtin(index: int) -> None:
     with pytest.raises(typed) as info:
         call()
     assert isinstance(info.value, exc.DirectusError) and isinstance(info.value, builtin)
+
+
+def test_a_count_that_is_not_a_number_is_a_typed_error() -> None:
+    """Directus 12.4 on SQLite answers ``count`` over a date field with a date: not a count."""
+    from directus_orm.exceptions import UnexpectedResponse
+    from directus_orm.query.aggregates import Count
+
+    assert Count("id").convert("3", None) == 3
+    with pytest.raises(UnexpectedResponse, match="1970-01-01"):
+        Count("published").convert("1970-01-01", None)
