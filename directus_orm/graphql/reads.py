@@ -12,6 +12,8 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ..exceptions import FieldError
+from ..query.aggregates import NUMERIC_KINDS
 from .document import Document, Field, Fixer
 from .selection import drop_functions, filter_type, function_filter, root_name, select
 
@@ -101,6 +103,8 @@ def aggregate_read(query: Query, conn: Directus, finish: Callable[[list[dict[str
     if count_all:
         root.child("countAll")
     for operation, names in aggregate.items():
+        if not operation.startswith("count"):
+            _numeric_only(query, operation, names)
         node = root.child(operation)
         for field_name in names:
             node.child(field_name)
@@ -116,6 +120,15 @@ def aggregate_read(query: Query, conn: Directus, finish: Callable[[list[dict[str
     if not aggregate and not count_all:
         root.child("countAll")  # a selection cannot be empty
     return Read(conn, system, root, fix, finish)
+
+
+def _numeric_only(query: Query, operation: str, names: Sequence[str]) -> None:
+    """Directus's ``<c>_aggregated_fields`` hold numeric fields only: ``min`` of a date is REST's alone."""
+    for field_name in names:
+        info = query.schema.get_field(field_name)
+        if info is not None and info.kind not in NUMERIC_KINDS:
+            raise FieldError(f"{operation} over the {info.kind} field {field_name!r} is not offered by "
+                             "Directus's GraphQL (numeric fields only): run this aggregate over REST")
 
 
 def _group_parsers(query: Query, group_by: Sequence[str]) -> dict[str, Callable[[Any], Any]]:

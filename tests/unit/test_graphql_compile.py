@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from directus_orm import Count, Directus, Q
+from directus_orm import Count, Directus, FieldError, Max, Min, Q
 from directus_orm.exceptions import GraphQLValidationError, InvalidArgument, InvalidUsage
 from directus_orm.graphql import Document, gather, rows_read
 from directus_orm.graphql.selection import function_filter
@@ -80,3 +80,15 @@ def test_the_validation_error_names_what_failed() -> None:
 def test_a_field_name_is_never_spliced_into_the_document() -> None:
     with pytest.raises(InvalidArgument, match="not a GraphQL name"):
         compiled(collection("anything").only("name } evil: users { email"))
+
+
+@pytest.mark.parametrize("aggregate", [Min("published"), Max("title")])
+def test_min_max_of_a_non_numeric_field_is_refused_before_sending(aggregate: Any) -> None:
+    """Directus's GraphQL offers min/max/sum/avg over numeric fields only (REST has them all)."""
+    from directus_orm import connections
+
+    qs = Book.objects.all()
+    columns = qs._aggregate_columns(aggregate)
+    with connections.override(Directus("http://127.0.0.1:9", token="t")), \
+            pytest.raises(FieldError, match="over REST"):
+        qs._graphql_aggregate_read(qs.query, columns)
