@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .models.manager import BaseManager
     from .models.related import RelatedAccessor, RelatedKey, RelatedManager
     from .query.aggregates import Aggregate
+    from .query.batched import AggregateOf, CountOf
     from .query.q import Q
     from .query.query import Query
     from .query.queryset import Page, Prefetch, QuerySet, ResultStream
@@ -39,10 +40,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SyncAccessor",
+    "SyncAggregateOf",
     "SyncBaseManager",
     "SyncBatch",
     "SyncConnectionHandler",
     "SyncConnectionPool",
+    "SyncCountOf",
     "SyncDirectus",
     "SyncDirectusModel",
     "SyncFile",
@@ -387,6 +390,18 @@ class SyncRelatedManager(Protocol[R_contra]):
     def clear(self, *, using: str | None = ...) -> None: ...
 
 
+class SyncAggregateOf(Protocol):
+    """``AggregateOf.sync``: see :class:`directus_orm.query.batched.AggregateOf`."""
+
+    def result(self) -> dict[str, Any]: ...
+
+
+class SyncCountOf(Protocol):
+    """``CountOf.sync``: see :class:`directus_orm.query.batched.CountOf`."""
+
+    def result(self) -> int: ...
+
+
 class SyncQuerySet(Protocol[T]):
     """``QuerySet.sync``: see :class:`directus_orm.query.queryset.QuerySet`."""
 
@@ -501,6 +516,10 @@ class SyncAccessor(Protocol):
     def __get__(self, instance: BaseManager[M], owner: Any) -> SyncBaseManager[M]: ...
     @overload
     def __get__(self, instance: RelatedManager[R], owner: Any) -> SyncRelatedManager[R]: ...
+    @overload
+    def __get__(self, instance: AggregateOf, owner: Any) -> SyncAggregateOf: ...
+    @overload
+    def __get__(self, instance: CountOf, owner: Any) -> SyncCountOf: ...
     @overload
     def __get__(self, instance: QuerySet[T], owner: Any) -> SyncQuerySet[T]: ...
     @overload

@@ -7,6 +7,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from .. import graphql
+from ..sync import SyncFace
 from .aggregates import Aggregate
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["AggregateOf", "CountOf", "aggregate_of", "count_of"]
 
 
-class CountOf:
+class CountOf(SyncFace):
     """``qs.count()`` as a read of :func:`~directus_orm.gather`."""
 
     def __init__(self, queryset: QuerySet[Any]) -> None:
@@ -31,14 +32,18 @@ class CountOf:
             return graphql.Read(rows.conn, rows.system, rows.root, rows.fix, lambda r: len(rows.finish(r)))
         return qs._graphql_count_read(query)
 
+    async def result(self) -> int:
+        """The count, read alone (``await count_of(qs)`` does the same; ``.sync.result()`` blocks)."""
+        return int(await _alone(self))
+
     def __await__(self) -> Generator[Any, None, int]:
-        return _alone(self).__await__()
+        return self.result().__await__()
 
     def __repr__(self) -> str:
         return f"<count_of {self.queryset.query}>"
 
 
-class AggregateOf:
+class AggregateOf(SyncFace):
     """``qs.aggregate(...)`` as a read of :func:`~directus_orm.gather`."""
 
     def __init__(self, queryset: QuerySet[Any], *args: Aggregate, **kwargs: Aggregate) -> None:
@@ -49,8 +54,13 @@ class AggregateOf:
         query = await self.queryset._sendable()
         return self.queryset._graphql_aggregate_read(query, self.columns)
 
+    async def result(self) -> dict[str, Any]:
+        """The aggregate, read alone (``await aggregate_of(...)`` does the same; ``.sync.result()``
+        blocks)."""
+        return dict(await _alone(self))
+
     def __await__(self) -> Generator[Any, None, dict[str, Any]]:
-        return _alone(self).__await__()
+        return self.result().__await__()
 
     def __repr__(self) -> str:
         return f"<aggregate_of {', '.join(c.name for c in self.columns)} {self.queryset.query}>"

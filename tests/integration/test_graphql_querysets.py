@@ -180,3 +180,9 @@ async def test_a_system_collection_over_graphql(db: None) -> None:
     users = collection("directus_users").only("email").order_by("email")
     assert await users.using_graphql() == await users  # /graphql/system, named "users" there
     assert await users.using_graphql().count() == await users.count()
+
+
+def test_count_of_and_aggregate_of_in_sync_code(db: None) -> None:
+    qs = Book.objects.filter(pages__gt=100)
+    assert count_of(qs).sync.result() == qs.sync.count()
+    assert aggregate_of(qs, Max("pages")).sync.result() == qs.sync.aggregate(Max("pages"))
