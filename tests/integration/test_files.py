@@ -593,3 +593,8 @@ def test_fastapi_non_ascii_download_names_use_rfc_5987(conn: Directus, files_ser
             "attachment; filename=\"report e.txt\"; filename*=UTF-8''report%20%C3%A9.txt")
         plain = client.get(f"/content/{key}", params={"download": "true"}, headers=bearer)
         assert plain.headers["content-disposition"] == 'attachment; filename="plain.txt"'
+        stored_name = client.post("/upload", files={"file": ("résumé.txt", b"cv", "text/plain")},
+                                  headers=bearer).json()["id"]
+        inline = client.get(f"/content/{stored_name}", headers=bearer)
+        assert inline.headers["content-disposition"] == (
+            "inline; filename=\"resume.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt")
