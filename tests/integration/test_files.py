@@ -342,9 +342,9 @@ async def test_range_reads(conn: Directus) -> None:
         await stored.read(start=len(data) + 5)
     with pytest.raises(InvalidArgument):
         await stored.read(Transform(width=10), start=3)
-    for bad in ({"end": -1}, {"start": -1}, {"start": 3, "end": -2}):
+    for start, end in ((0, -1), (-1, None), (3, -2)):
         with pytest.raises(InvalidArgument, match="negative"):
-            await stored.read(**bad)
+            await stored.read(start=start, end=end)
 
 
 async def test_wrong_argument_types_are_typed_errors(conn: Directus) -> None:
