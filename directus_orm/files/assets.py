@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from ..connection import Directus
-from ..exceptions import InvalidArgument, NetworkError, RequestTimeout, UnexpectedResponse
+from ..exceptions import InvalidArgument, InvalidUsage, NetworkError, RequestTimeout, UnexpectedResponse
 from .transform import Transform
 
 __all__ = ["DownloadTarget", "asset_params", "asset_path", "asset_url", "download_asset", "stream_asset"]
@@ -56,11 +56,26 @@ def asset_url(conn: Directus, key: Any, transform: Transform | None = None, *, d
     return f"{conn.url}{asset_path(key, filename)}{'?' + query if query else ''}"
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_read_options(start: Any, end: Any, chunk_size: Any = READ_CHUNK) -> None:
+    """Offsets are from the file's beginning: a negative one (which a slice would count from the end,
+    needing the size first) is refused, as is anything not an int."""
+    for label, value in (("start", start), ("end", end), ("chunk_size", chunk_size)):
+        if not (_is_int(value) or (label == "end" and value is None)):
+            raise InvalidUsage(f"{label} must be an int, got {type(value).__name__}")
+    if start < 0 or (end is not None and end < 0):
+        raise InvalidArgument("start and end are byte offsets from the file's beginning (>= 0); "
+                              "negative offsets are not supported")
+    if chunk_size < 1:
+        raise InvalidArgument(f"chunk_size must be at least 1, got {chunk_size}")
+
+
 def _range_header(start: int, end: int | None, transform: Transform | None,
                   size: int | None) -> tuple[dict[str, str], int | None]:
     """The Range header for bytes ``[start, end)`` and how many bytes to keep (None: all)."""
-    if start < 0 or (end is not None and end < 0):
-        raise InvalidArgument("start and end are byte offsets from the file's beginning (>= 0)")
     if start == 0 and end is None:
         return {}, None
     if transform:
@@ -99,6 +114,7 @@ async def stream_asset(
 ) -> AsyncIterator[bytes]:
     """The asset's content (bytes ``[start, end)`` when given), chunk by chunk. ``size``: the file's
     size when known (a range over its last byte needs it)."""
+    check_read_options(start, end, chunk_size)
     if end is not None and end <= start:
         return
     range_headers, keep = _range_header(start, end, transform, size)

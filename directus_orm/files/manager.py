@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 from ..connection.client import Directus
 from ..connection.paths import collection_path, item_path
 from ..connection.registry import connections
-from ..exceptions import InvalidArgument, ManagerUnavailable, UnexpectedResponse
+from ..exceptions import Forbidden, InvalidArgument, ManagerUnavailable, NotStored, UnexpectedResponse
 from ..models.base import DirectusModel, ModelAdapter, get_model
 from ..models.manager import M, Manager
+from ..query.item_writes import item_exists
 from ..sync import SyncFace
 from .multipart import FilePart, MultipartBody, field_text
 from .sources import CHUNK_SIZE, SourceChanged, UploadSource, source_from
@@ -175,8 +176,8 @@ class FileManager(Manager[M], SyncFace):
         return {name: field_text(name, value) for name, value in values.items()}
 
     async def _folder_key(self, folder: FolderRef, alias: str) -> str | None:
-        """A folder argument as its key: an instance or key as it is, a name looked up (``a/b``: folder
-        ``b`` inside ``a``, from the root)."""
+        """A folder argument as its key: an instance or key (a UUID, or text that parses as one) as it
+        is, a name looked up (``a/b``: folder ``b`` inside ``a``, from the root)."""
         if folder is None:
             return None
         if isinstance(folder, DirectusModel):
@@ -187,6 +188,10 @@ class FileManager(Manager[M], SyncFace):
             return str(folder)
         if not isinstance(folder, str) or not folder.strip("/"):
             raise InvalidArgument(f"folder must be a Folder, its key (UUID) or its name, got {folder!r}")
+        try:  # a key given as text (a form field, a path parameter) is a key, not a name
+            return str(uuid.UUID(folder))
+        except ValueError:
+            pass
         folders = get_model("directus_folders")
         parent: Any = None
         for name in folder.strip("/").split("/"):
@@ -202,10 +207,35 @@ class FileManager(Manager[M], SyncFace):
         part = source_from(source, filename=filename, content_type=content_type, default_name=current_name)
         fields = await self._fields(metadata, folder, alias, "replace()")
         body = MultipartBody([FilePart(part, fields)])
-        answer = await connections[alias].request("PATCH", item_path(self._model()._meta.collection, key),
-                                                  content=body, headers=body.headers())
+        meta = self._model()._meta
+        conn = connections[alias]
+        # Directus answers a PATCH of a missing file with 204 and stores the upload as a *new* file:
+        # so the key is checked first, and again after a 204.
+        if await item_exists(conn, meta.collection, meta.pk_name, key) is False:
+            self._gone(key)
+        try:
+            answer = await conn.request("PATCH", item_path(meta.collection, key), content=body,
+                                        headers=body.headers())
+        except Forbidden:
+            # A role that may read files is refused the update of a missing one.
+            if await item_exists(conn, meta.collection, meta.pk_name, key) is False:
+                self._gone(key)
+            raise
         row = (answer or {}).get("data")
-        return dict(row) if isinstance(row, Mapping) else {}
+        if isinstance(row, Mapping):
+            return dict(row)
+        # 204: the role may not read the file back, or (answered alike) the file was deleted since the
+        # check, and Directus stored the content under a new key of its own.
+        if await item_exists(conn, meta.collection, meta.pk_name, key) is False:
+            self._gone(key, late=True)
+        return {}
+
+    def _gone(self, key: Any, late: bool = False) -> NoReturn:
+        model = self._model()
+        outcome = ("it was deleted while the new content was sent, and Directus may have stored that "
+                   "content as a new file" if late else "nothing was written")
+        raise NotStored(f"{model.__name__} with pk {key!r} no longer exists in {model._meta.collection!r}: "
+                        f"its content was not replaced; {outcome}")
 
 
 class FileManagerDescriptor:

@@ -76,6 +76,7 @@ class File(SystemModel, SyncFace):
 
     class Meta:
         collection = "directus_files"
+        recreatable = False  # a vanished row's content is gone: save() must not insert a bare row
 
     def _stored_key(self) -> Any:
         key = (self._loaded or {}).get(self._meta.pk_name) if self.is_stored else None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Union
 
-from ..exceptions import InvalidArgument, SourceChanged
+from ..exceptions import InvalidArgument, InvalidUsage, SourceChanged
 
 __all__ = ["CHUNK_SIZE", "Source", "SourceChanged", "UploadSource", "source_from"]
 
@@ -134,6 +134,9 @@ def source_from(
     """The :class:`Source` for one upload. ``filename`` defaults to the path's or file object's name
     (``UploadFile.filename``), then ``default_name``; ``content_type`` to the ``UploadFile``'s or a guess
     from the name."""
+    for label, value in (("filename", filename), ("content_type", content_type)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidUsage(f"{label} must be a str, got {type(value).__name__}")
     name: str | None = filename
     ctype: str | None = content_type
     size: int | None

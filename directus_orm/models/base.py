@@ -567,13 +567,18 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
 
     async def _save_missing_row(self, conn: Directus, alias: str, update_fields: bool) -> None:
         """The stored row is gone (someone deleted it): as in Django, a save with ``update_fields``
-        fails, a plain save inserts the whole row again at its key - if the instance holds every column
+        fails, a plain save inserts the whole row again at its key - if the model's rows can be recreated
+        from their fields (not ``Meta.recreatable = False``, e.g. a file) and the instance holds every column
         (an insert of a row loaded with only()/defer() would lose the others: refused; to-many lists
         not loaded are left out, they are other rows' keys)."""
         name, key = type(self).__name__, self._loaded_key()
         if update_fields:
             raise NotStored(f"Save with update_fields did not affect any rows: {name} with pk {key!r} no "
                             f"longer exists in {self._meta.collection!r}; nothing was written")
+        if not self._meta.recreatable:
+            raise NotStored(f"{name} with pk {key!r} no longer exists in {self._meta.collection!r}, and its "
+                            f"row cannot be recreated from its fields (Meta.recreatable = False); nothing "
+                            f"was written")
         relations = self._meta.relations  # a to-many list is other rows' keys, not this row's
         missing = sorted(f for f in self._deferred if f not in relations or relations[f].kind == "m2o")
         if missing:

@@ -39,7 +39,7 @@ __all__ = ["META_ATTRIBUTES", "LoadPlan", "Options", "kind_of"]
 
 #: Attributes a model's ``class Meta`` may set.
 META_ATTRIBUTES = frozenset({"collection", "pk", "ordering", "get_latest_by", "connection", "abstract",
-                             "field_kinds", "singleton"})
+                             "field_kinds", "singleton", "recreatable"})
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -178,6 +178,9 @@ class Options:
         latest = get("get_latest_by") or ()
         self.get_latest_by: tuple[str, ...] = (latest,) if isinstance(latest, str) else tuple(latest)
         self.connection: str = str(get("connection") or DEFAULT_ALIAS)
+        #: Whether a row deleted elsewhere may be inserted again from the instance's fields by save()
+        #: (False for rows whose fields do not hold all they are, e.g. a file's content).
+        self.recreatable: bool = bool(get("recreatable", True))
         kinds_override: Mapping[str, str] = get("field_kinds") or {}
         for name, kind in kinds_override.items():
             if kind not in KINDS:

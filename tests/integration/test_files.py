@@ -34,6 +34,8 @@ from directus_orm.exceptions import (
     ContentTooLarge,
     Forbidden,
     InvalidArgument,
+    InvalidUsage,
+    NotStored,
     RangeNotSatisfiable,
     UnexpectedResponse,
 )
@@ -201,6 +203,28 @@ async def test_replace_keeps_the_id_and_changes_the_content(conn: Directus) -> N
     assert await server_bytes(conn, key) == b"new, longer content"
 
 
+async def test_replace_of_a_file_deleted_elsewhere_raises_and_stores_nothing(conn: Directus) -> None:
+    stored = await File.objects.upload(b"old content", filename="gone.txt", title="Gone")
+    key = stored.id
+    await conn.delete(f"/files/{key}")
+    with pytest.raises(NotStored, match="no longer exists"):
+        await stored.replace(b"new content", filename="new.txt", title="New")
+    assert (stored.filesize, stored.filename_download, stored.title) == (11, "gone.txt", "Gone")
+    assert (await conn.get("/files", params={"filter": {"id": {"_eq": str(key)}}}))["data"] == []
+    assert await named(conn, "new.txt") == []
+
+
+async def test_save_of_a_file_deleted_elsewhere_does_not_insert_a_bare_row(conn: Directus) -> None:
+    stored = await File.objects.upload(b"content", filename="vanished.txt")
+    key = stored.id
+    await conn.delete(f"/files/{key}")
+    stored.title = "Changed"
+    with pytest.raises(NotStored, match="cannot be recreated"):
+        await stored.save()
+    assert (await conn.get("/files", params={"filter": {"id": {"_eq": str(key)}}}))["data"] == []
+    assert stored.get_changed_fields() == ["title"]
+
+
 async def test_metadata_is_checked_before_any_request(conn: Directus) -> None:
     with pytest.raises(InvalidArgument, match="null"):
         await File.objects.upload(b"x", filename="x.txt", title="null")
@@ -313,10 +337,29 @@ async def test_range_reads(conn: Directus) -> None:
     assert await stored.read(start=len(data) - 1, end=len(data)) == data[-1:]
     assert await stored.read(start=10_000) == data[10_000:]
     assert await stored.read(start=7, end=7) == b""
+    assert await stored.read(start=len(data) - 3, end=len(data) + 100) == data[-3:]  # like a slice
     with pytest.raises(RangeNotSatisfiable):
         await stored.read(start=len(data) + 5)
     with pytest.raises(InvalidArgument):
         await stored.read(Transform(width=10), start=3)
+    for start, end in ((0, -1), (-1, None), (3, -2)):
+        with pytest.raises(InvalidArgument, match="negative"):
+            await stored.read(start=start, end=end)
+
+
+async def test_wrong_argument_types_are_typed_errors(conn: Directus) -> None:
+    stored = await File.objects.upload(b"0123456789", filename="types.txt")
+    with pytest.raises(InvalidArgument, match="chunk_size"):
+        [chunk async for chunk in stored.stream(chunk_size=0)]
+    with pytest.raises(InvalidUsage, match="start"):
+        await stored.read(start="a")  # type: ignore[arg-type]
+    with pytest.raises(InvalidUsage, match="end"):
+        await stored.read(end=2.5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidUsage, match="content_type"):
+        await File.objects.upload(b"x", filename="typed.txt", content_type=5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidUsage, match="filename"):
+        await File.objects.upload(b"x", filename=7)  # type: ignore[arg-type]
+    assert await named(conn, "typed.txt") == []
 
 
 async def test_a_transformed_image_has_the_asked_size_and_format(conn: Directus) -> None:
@@ -379,6 +422,8 @@ async def test_folders_by_name_and_instance(conn: Directus) -> None:
     assert [f.filename_download async for f in File.objects.filter(folder__name="Invoices")] == ["b.txt"]
     with pytest.raises(Folder.DoesNotExist):
         await File.objects.upload(b"c", filename="c.txt", folder="Invoices/2027")
+    by_text_key = await File.objects.upload(b"k", filename="k.txt", folder=str(year.id))
+    assert (await conn.get(f"/files/{by_text_key.id}"))["data"]["folder"] == str(year.id)
     moved = await File.objects.upload(b"d", filename="d.txt")
     await moved.replace(b"dd", folder=year)
     assert (await conn.get(f"/files/{moved.id}"))["data"]["folder"] == str(year.id)
@@ -442,8 +487,8 @@ def files_app() -> Any:
 
     @app.get("/content/{key}")
     async def content(key: uuid.UUID, request: Request, download: bool = False, width: int | None = None,
-                      conn: Directus = Depends(directus)) -> Any:  # noqa: B008
-        return await file_response(key, request=request, download=download,
+                      name: str | None = None, conn: Directus = Depends(directus)) -> Any:  # noqa: B008
+        return await file_response(key, request=request, download=download, filename=name,
                                    transform=Transform(width=width, format="png") if width else None)
 
     return app
@@ -487,3 +532,69 @@ def test_fastapi_transforms_and_refusals(conn: Directus, files_server: ServerInf
         too_big = client.post("/upload", files={"file": ("big.bin", b"x" * (MAX_UPLOAD + 1), "text/plain")},
                               headers=bearer)
         assert too_big.status_code == 413
+
+
+def test_fastapi_one_byte_ranges_are_correct_206s(conn: Directus, files_server: ServerInfo) -> None:
+    data = bytes(range(10))
+    bearer = {"Authorization": f"Bearer {files_server.token}"}
+    with TestClient(files_app()) as client:
+        key = client.post("/upload", files={"file": ("b.bin", data, "application/octet-stream")},
+                          headers=bearer).json()["id"]
+        for first in (0, 5, 9):
+            part = client.get(f"/content/{key}", headers={**bearer, "Range": f"bytes={first}-{first}"})
+            assert part.status_code == 206, part.text
+            assert part.content == data[first:first + 1]
+            assert part.headers["content-range"] == f"bytes {first}-{first}/10"
+            assert part.headers["content-length"] == "1"
+        two = client.get(f"/content/{key}", headers={**bearer, "Range": "bytes=3-4"})
+        assert (two.status_code, two.content) == (206, data[3:5])
+        assert two.headers["content-range"] == "bytes 3-4/10"
+    assert httpx.get(f"{files_server.url}/assets/{key}", headers=bearer).content == data
+
+
+def test_fastapi_answers_304_when_the_validator_matches(conn: Directus, files_server: ServerInfo) -> None:
+    bearer = {"Authorization": f"Bearer {files_server.token}"}
+    with TestClient(files_app()) as client:
+        key = client.post("/upload", files={"file": ("e.txt", b"etag me", "text/plain")},
+                          headers=bearer).json()["id"]
+        first = client.get(f"/content/{key}", headers=bearer)
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        again = client.get(f"/content/{key}", headers={**bearer, "If-None-Match": etag})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+        other = client.get(f"/content/{key}", headers={**bearer, "If-None-Match": '"other"'})
+        assert (other.status_code, other.content) == (200, b"etag me")
+        since = client.get(f"/content/{key}", headers={**bearer, "If-Modified-Since": modified})
+        assert since.status_code == 304
+        long_ago = "Thu, 01 Jan 2015 00:00:00 GMT"
+        old = client.get(f"/content/{key}", headers={**bearer, "If-Modified-Since": long_ago})
+        assert old.status_code == 200 and old.content == b"etag me"
+
+
+def test_fastapi_invalid_form_values_are_422(conn: Directus, files_server: ServerInfo) -> None:
+    bearer = {"Authorization": f"Bearer {files_server.token}"}
+    with TestClient(files_app()) as client:
+        answer = client.post("/upload", files={"file": ("n.txt", b"null title", "text/plain")},
+                             data={"title": "null"}, headers=bearer)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] == "INVALID_ARGUMENT"
+    assert httpx.get(f"{files_server.url}/files", headers=bearer,
+                     params={"filter[filename_download][_eq]": "n.txt"}).json()["data"] == []
+
+
+def test_fastapi_non_ascii_download_names_use_rfc_5987(conn: Directus, files_server: ServerInfo) -> None:
+    bearer = {"Authorization": f"Bearer {files_server.token}"}
+    with TestClient(files_app()) as client:
+        key = client.post("/upload", files={"file": ("plain.txt", b"report", "text/plain")},
+                          headers=bearer).json()["id"]
+        saved = client.get(f"/content/{key}", params={"download": "true", "name": "report é.txt"},
+                           headers=bearer)
+        assert saved.status_code == 200 and saved.content == b"report"
+        assert saved.headers["content-disposition"] == (
+            "attachment; filename=\"report e.txt\"; filename*=UTF-8''report%20%C3%A9.txt")
+        plain = client.get(f"/content/{key}", params={"download": "true"}, headers=bearer)
+        assert plain.headers["content-disposition"] == 'attachment; filename="plain.txt"'
+        stored_name = client.post("/upload", files={"file": ("résumé.txt", b"cv", "text/plain")},
+                                  headers=bearer).json()["id"]
+        inline = client.get(f"/content/{stored_name}", headers=bearer)
+        assert inline.headers["content-disposition"] == (
+            "inline; filename=\"resume.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt")

@@ -10,8 +10,8 @@ from email.policy import HTTP
 
 import pytest
 
-from directus_orm.exceptions import InvalidArgument
-from directus_orm.files.assets import _range_header, asset_path
+from directus_orm.exceptions import InvalidArgument, InvalidUsage
+from directus_orm.files.assets import _range_header, asset_path, check_read_options
 from directus_orm.files.multipart import FilePart, MultipartBody, field_text
 from directus_orm.files.sources import SourceChanged, source_from
 from directus_orm.files.transform import Transform, transform_from
@@ -88,8 +88,18 @@ def test_range_headers() -> None:
     assert _range_header(99, 100, None, 100) == ({"Range": "bytes=-1"}, 1)  # the last byte
     with pytest.raises(InvalidArgument):
         _range_header(1, 5, Transform(width=3), None)
-    with pytest.raises(InvalidArgument):
-        _range_header(-1, None, None, None)
+
+def test_read_options_are_checked() -> None:
+    check_read_options(0, None)
+    check_read_options(3, 0, 1)  # an empty range is not an error
+    for start, end in ((-1, None), (0, -1), (5, -2)):
+        with pytest.raises(InvalidArgument, match="negative"):
+            check_read_options(start, end)
+    with pytest.raises(InvalidArgument, match="chunk_size"):
+        check_read_options(0, None, 0)
+    for args in (("a", None), (0, 1.5), (True, None), (0, None, "big")):
+        with pytest.raises(InvalidUsage):
+            check_read_options(*args)
 
 
 def test_transforms() -> None:
