@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from . import orm_side
+from .graphql_batch import case_graphql_batch
 from .in_list import case_in_list
 from .raw_side import LIMITS, TIMEOUT, Raw
 from .replay import URL as REPLAY_URL
@@ -46,7 +47,7 @@ from .suite import (
 )
 
 CASES = ("pk", "rows", "concurrent", "stream", "bulk", "compile", "in_list", "all_small", "all_large",
-         "related", "churn")
+         "related", "churn", "graphql_batch")
 
 
 def _say(msg: str) -> None:
@@ -91,12 +92,13 @@ async def _server_cases(url: str, token: str, sizes: Sizes, cases: list[str]) ->
             _say("  " + line)
         runners = {"pk": case_pk, "rows": case_rows, "concurrent": case_concurrent, "bulk": case_bulk,
                    "in_list": case_in_list, "all_small": case_all_small, "all_large": case_all_large,
-                   "related": case_related}
+                   "related": case_related, "graphql_batch": case_graphql_batch}
         for key in cases:
             if key in runners:
                 _say(f"case {key}")
                 started = time.perf_counter()
-                results.append(await runners[key](contenders, sizes))
+                found = await runners[key](contenders, sizes)
+                results.extend(found if isinstance(found, list) else [found])
                 _say(f"case {key} done in {time.perf_counter() - started:.1f} s")
     finally:
         await raw.aclose()
@@ -148,7 +150,7 @@ def run(url: str, token: str, sizes: Sizes, cases: list[str], seed_rows: bool) -
         results.append(asyncio.run(case_churn(url, token, sizes)))
     results += asyncio.run(_client_side(url, token, sizes, cases))
     order = {key: i for i, key in enumerate(CASES)}
-    results.sort(key=lambda r: order[r.key])
+    results.sort(key=lambda r: order[r.key.removesuffix("_seq").removesuffix("_conc")])  # graphql_batch_*
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     out += [f"load average at end: {load}", "", table(results), "", client_table(results), "",
             "request parity (ORM vs raw httpx):"]

@@ -102,5 +102,19 @@ async def clear_bulk(url: str, token: str) -> None:
         await _check(await client.request("DELETE", f"/items/{BULK}", json={"query": {"limit": -1}}))
 
 
+#: Every collection the bench creates, in an order that can be dropped (products before categories).
+COLLECTIONS = (ITEMS, BULK, ALL_SMALL, ALL_LARGE, PRODUCT, CATEGORY, CHURN)
+
+
+async def drop_collections(url: str, token: str) -> None:
+    """Drop the bench's collections (a server has room for 25 user collections)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as client:
+        for name in COLLECTIONS:
+            response = await client.delete(f"/collections/{name}")
+            if response.status_code not in (204, 403):  # 403: no such collection
+                await _check(response)
+
+
 def seed_sync(url: str, token: str, rows: int) -> float:
     return asyncio.run(seed(url, token, rows))

@@ -64,7 +64,8 @@ def _in_venv(args: list[str], env: dict[str, str] | None = None) -> int:
 #: The static checks, in order: ``check`` runs them, ``test`` runs them and then pytest, tox runs
 #: ``test``. ``{site}`` is a temporary directory.
 CHECKS: list[tuple[str, list[str]]] = [
-    ("ruff", ["-m", "ruff", "check", "directus_orm", "tests", "devtools", "example_project", "bench"]),
+    ("ruff", ["-m", "ruff", "check", "directus_orm", "tests", "devtools", "example_project", "bench",
+              "docs/examples"]),
     ("mypy --strict directus_orm", ["-m", "mypy", "directus_orm"]),
     ("mkdocs build --strict (broken links or nav entries fail the run)",
      ["-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", "{site}"]),

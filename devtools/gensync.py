@@ -84,12 +84,15 @@ def _faced_classes() -> list[type]:
         return cls.__module__.startswith(PACKAGE) and getattr(module, cls.__name__, None) is cls
 
     found = [cls for cls in SyncFace.__subclasses__() if declared(cls) and not cls.__name__.startswith("_")]
+    # A subclass that lists SyncFace among its bases again (``class File(SystemModel, SyncFace)``) gets
+    # its own face, its bases' members included; other subclasses share their base's face.
     stack = [sub for cls in found for sub in cls.__subclasses__()]
-    while stack:  # a subclass shares its base's face: it must not add public members
+    while stack:  # a subclass sharing its base's face must not add public members
         sub = stack.pop()
         stack.extend(sub.__subclasses__())
-        added = [name for name in vars(sub) if not name.startswith("_")]
-        if declared(sub) and added:
+        added = [name for name, value in vars(sub).items() if not name.startswith("_") and (
+            inspect.isfunction(value) or isinstance(value, (property, classmethod, staticmethod)))]
+        if declared(sub) and added and sub not in found:
             raise ValueError(f"{sub.__qualname__} adds {added} to its base's sync face, which "
                              "would not list them: teach this generator subclass faces")
     return sorted(found, key=lambda c: (c.__module__, c.__name__))
@@ -246,6 +249,7 @@ def _members(face: Face) -> None:
     else:
         self_type = ast.Name(face.self_var or cls.__name__)
     seen: set[str] = set()
+    face.sources[cls.__name__] = cls.__module__  # ``Self`` in a base's members names this class
     for klass in _library_mro(cls):
         node, tree = _class_node(klass)
         imports = _module_imports(klass.__module__, tree)
@@ -342,6 +346,8 @@ def _variance(face: Face, var: Any) -> str:
     in_params = in_results = False
     for member in face.members:
         text = "\n".join(member.text)
+        if "def __get__(" in text:  # the accessor itself, not what the face offers
+            continue
         tree = ast.parse(textwrap.dedent(text.replace(": ...", ": pass")))
         for fn in ast.walk(tree):
             if isinstance(fn, ast.FunctionDef):
@@ -355,6 +361,8 @@ def _variance(face: Face, var: Any) -> str:
         return "co"
     if in_params and not in_results:
         return "contra"
+    if not in_params and not in_results:
+        return "co"  # unused by the face: mypy wants it covariant
     return ""
 
 

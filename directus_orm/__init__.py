@@ -22,6 +22,7 @@ from .exceptions import (
     UnsupportedByServer,
     UnsupportedLookup,
 )
+from .graphql import gather
 from .models import (
     BaseManager,
     DeferredFieldError,
@@ -48,8 +49,11 @@ from .query import (
     QuerySet,
     ResultStream,
     Sum,
+    aggregate_of,
     collection,
+    count_of,
 )
+from .schema import check
 
 __version__ = "0.1.0"  # the one place: pyproject.toml reads it (hatch's dynamic version)
 
@@ -91,9 +95,13 @@ __all__ = [
     "TokenAuth",
     "UnsupportedByServer",
     "UnsupportedLookup",
+    "aggregate_of",
+    "check",
     "collection",
     "configure",
     "connections",
+    "count_of",
     "exceptions",
+    "gather",
     "get_model",
 ]

@@ -6,13 +6,18 @@ status); network failures are :class:`NetworkError`; mistakes caught before any 
 :class:`ImproperlyConfigured`, :class:`FieldError` and :class:`UnsupportedLookup`.
 
 No message, repr or attribute here ever holds a token, password or cookie value: only the method, the
-path (without its query string, which may carry ``access_token``) and what Directus said.
+path (without its query string, which may carry ``access_token``) and what Directus said. A
+:class:`NetworkError` (and a :class:`RequestTimeout` from httpx) is chained to the httpx exception that
+caused it (``__cause__``), whose messages are withheld where they could quote a credential.
 
 The hierarchy (with the Directus error codes each class stands for)::
 
     DirectusError
     ├── ImproperlyConfigured
+    │   └── RealtimeNotInstalled            directus_orm.realtime: the websockets extra is missing
     ├── InvalidArgument                     also a ValueError
+    │   └── UnsupportedSubscription         directus_orm.realtime
+    ├── InvalidUsage                        also a TypeError
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── FieldError
@@ -26,9 +31,19 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   └── QueryTooLarge
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
-    ├── DeferredFieldError                  also an AttributeError; directus_orm.models
+    ├── DeferredFieldError                  also an AttributeError
+    ├── ManagerUnavailable                  also an AttributeError
+    ├── ConflictingModelWarning             a UserWarning: issued (warnings.warn), not raised
+    ├── SourceChanged                       an upload's source changed size
+    ├── SchemaError                         the schema tools (inspect, migrate, check)
+    │   ├── SchemaAccessDenied              not an admin
+    │   └── MigrationError                  a migration step was refused
+    ├── RealtimeError                       directus_orm.realtime
+    │   ├── RealtimeUnavailable
+    │   └── SubscriptionOverflow
     ├── NetworkError
-    │   └── RequestTimeout
+    │   ├── RequestTimeout
+    │   └── ConnectionLost                  directus_orm.realtime: reconnecting gave up
     └── APIError
         ├── AuthenticationError
         │   ├── InvalidCredentials          INVALID_CREDENTIALS
@@ -37,7 +52,8 @@ The hierarchy (with the Directus error codes each class stands for)::
         │   ├── InvalidOTP                  INVALID_OTP
         │   ├── UserSuspended               USER_SUSPENDED
         │   ├── InvalidIP                   INVALID_IP
-        │   └── InvalidProvider             INVALID_PROVIDER
+        │   ├── InvalidProvider             INVALID_PROVIDER
+        │   └── SocketAuthFailed            AUTH_FAILED, AUTH_TIMEOUT (websocket); directus_orm.realtime
         ├── Forbidden                       FORBIDDEN, RESOURCE_RESTRICTED ...
         │   └── LimitExceeded               LIMIT_EXCEEDED
         ├── InvalidQuery                    INVALID_QUERY
@@ -64,8 +80,10 @@ The hierarchy (with the Directus error codes each class stands for)::
         ├── ServiceUnavailable              SERVICE_UNAVAILABLE, OUT_OF_DATE ...
         ├── OutOfTime                       OUT_OF_TIME
         ├── UnexpectedResponse              not a Directus answer (HTML, empty 301, ...)
-        └── InternalServerError             INTERNAL_SERVER_ERROR
-"""
+        ├── GraphQLError                    an answer of /graphql (connection.graphql())
+        │   ├── GraphQLValidationError      GRAPHQL_VALIDATION (HTTP 400: nothing ran)
+        │   └── GraphQLExecutionError       errors[] beside the (partial) data of an HTTP 200
+        └── InternalServerError             INTERNAL_SERVER_ERROR"""
 
 from __future__ import annotations
 
@@ -75,13 +93,19 @@ from typing import Any
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "ConflictingModelWarning",
     "ConnectionClosed",
+    "ConnectionLost",
     "ContainsNullValues",
     "ContentTooLarge",
+    "DeferredFieldError",
     "DirectusError",
     "FailedValidation",
     "FieldError",
     "Forbidden",
+    "GraphQLError",
+    "GraphQLExecutionError",
+    "GraphQLValidationError",
     "IllegalAssetTransformation",
     "ImproperlyConfigured",
     "IntegrityError",
@@ -99,8 +123,11 @@ __all__ = [
     "InvalidQuery",
     "InvalidRequest",
     "InvalidToken",
+    "InvalidUsage",
     "LimitExceeded",
+    "ManagerUnavailable",
     "MethodNotAllowed",
+    "MigrationError",
     "MultipleObjectsReturned",
     "NetworkError",
     "NotNullViolation",
@@ -110,12 +137,20 @@ __all__ = [
     "PartialRelationError",
     "QueryTooLarge",
     "RangeNotSatisfiable",
+    "RealtimeError",
+    "RealtimeNotInstalled",
+    "RealtimeUnavailable",
     "RecordNotUnique",
     "RequestTimeout",
     "RequestsExceeded",
     "RouteNotFound",
+    "SchemaAccessDenied",
+    "SchemaError",
     "SchemaMismatch",
     "ServiceUnavailable",
+    "SocketAuthFailed",
+    "SourceChanged",
+    "SubscriptionOverflow",
     "SyncUsageError",
     "TokenExpired",
     "UnexpectedResponse",
@@ -123,6 +158,7 @@ __all__ = [
     "UnsupportedByServer",
     "UnsupportedLookup",
     "UnsupportedMediaType",
+    "UnsupportedSubscription",
     "UserSuspended",
     "ValueOutOfRange",
     "ValueTooLong",
@@ -162,6 +198,13 @@ class UnsupportedByServer(DirectusError):
 class InvalidArgument(DirectusError, ValueError):
     """An argument or option has a value that cannot work (``iterator(chunk_size=0)``); raised when it
     is given, before any request."""
+
+
+class InvalidUsage(DirectusError, TypeError):
+    """A call that cannot work as made, whatever the values: an argument of the wrong type
+    (``Q(5)``, ``qs["a"]``), or an operation the QuerySet's state does not allow (``filter()`` after a
+    slice, ``delete()`` after ``values()``, ``bool(qs)``); raised before any request, where Django
+    raises ``TypeError``."""
 
 
 class NotStored(DirectusError, ValueError):
@@ -205,6 +248,39 @@ class MultipleObjectsReturned(DirectusError):
 
 class SyncUsageError(DirectusError, RuntimeError):
     """A sync form was called from inside a running event loop (it would block that loop)."""
+
+
+class DeferredFieldError(DirectusError, AttributeError):
+    """A field left out by ``only()`` / ``defer()`` (or missing from the server's answer) was read."""
+
+
+class SourceChanged(DirectusError):
+    """A source gave another number of bytes than it announced (a file changed while it was being
+    uploaded), or a one-shot source (an async iterator) was asked for its content twice. Nothing
+    was stored: the request was cut short."""
+
+
+class SchemaError(DirectusError):
+    """A schema tool cannot do what it was asked (a model it cannot map, an answer it cannot read)."""
+
+
+class SchemaAccessDenied(SchemaError):
+    """The connection's user is not an admin: Directus shows non-admins a filtered schema."""
+
+
+class MigrationError(SchemaError):
+    """A migration step was refused by the server; the steps before it were applied (named in the
+    message), the ones after it were not."""
+
+
+class ManagerUnavailable(DirectusError, AttributeError):
+    """A manager read where there is none: on an instance (``obj.objects``), or on an abstract model or
+    a manager not attached to one (Django raises ``AttributeError`` there too)."""
+
+
+class ConflictingModelWarning(DirectusError, UserWarning):
+    """A warning, not an error: a model class claims a collection another model class already claimed,
+    and replaces it in the model registry (``get_model()``). ``-W error`` raises it."""
 
 
 class NetworkError(DirectusError):
@@ -450,6 +526,48 @@ class InternalServerError(APIError):
     codes = ("INTERNAL_SERVER_ERROR",)
 
 
+# --- GraphQL ---------------------------------------------------------------------------------------
+class GraphQLError(APIError):
+    """An error answer of ``/graphql`` or ``/graphql/system``."""
+
+
+class GraphQLValidationError(GraphQLError):
+    """The document does not parse or does not match the schema (HTTP 400): nothing was executed.
+    ``errors[0]["extensions"]["errors"]`` lists graphql-js's messages (unknown field, wrong type ...)."""
+
+    codes = ("GRAPHQL_VALIDATION",)
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        # Directus's message is always "GraphQL validation error.": what failed is in extensions.errors.
+        found = (kwargs.get("extensions") or {}).get("errors")
+        details = " ".join(str(e.get("message")) for e in found if isinstance(e, Mapping)
+                           ) if isinstance(found, list) else ""
+        if details and not message.endswith(details):  # (not twice when unpickled)
+            message = f"{message} {details}"
+        super().__init__(message, **kwargs)
+
+
+class GraphQLExecutionError(GraphQLError):
+    """The document ran and some fields failed (Directus answers HTTP 200 with ``errors``): ``data``
+    holds what did resolve (a failed field is None), ``errors`` every error with its ``path``, ``code``
+    the first error's Directus code (``FORBIDDEN`` for a missing or forbidden item ...)."""
+
+    def __init__(self, message: str, *, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        self.data: dict[str, Any] | None = dict(data) if data is not None else None
+        super().__init__(message, **kwargs)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_execution_error, (type(self), self.message, self.data, self.status, self.code,
+                                           self.extensions, self.errors, self.method, self.path))
+
+
+def _rebuild_execution_error(cls: type[GraphQLExecutionError], message: str, data: Any, *args: Any
+                             ) -> GraphQLExecutionError:
+    status, code, extensions, errors, method, path = args
+    return cls(message, data=data, status=status, code=code, extensions=extensions, errors=errors,
+               method=method, path=path)
+
+
 def _all_subclasses(cls: type[APIError]) -> list[type[APIError]]:
     found: list[type[APIError]] = []
     for sub in cls.__subclasses__():
@@ -535,3 +653,35 @@ def error_from_response(status: int, body: Any, *, method: str, path: str) -> AP
     cls = _BY_CODE.get(code or "") or _BY_STATUS.get(status) or APIError
     return cls(message, status=status, code=code, extensions=extensions, errors=errors,
                method=method, path=path)
+
+
+class RealtimeError(DirectusError):
+    """Base of the failures only the realtime socket has."""
+
+
+class RealtimeNotInstalled(ImproperlyConfigured):
+    """The ``websockets`` package is missing: ``pip install 'directus-orm[realtime]'``."""
+
+
+class RealtimeUnavailable(RealtimeError):
+    """The server does not offer the REST websocket (``WEBSOCKETS_ENABLED`` / ``WEBSOCKETS_REST_ENABLED``
+    off, another path, or the upgrade refused)."""
+
+
+class UnsupportedSubscription(InvalidArgument):
+    """The QuerySet cannot be a subscription (a slice, ``values()``, an emulated condition ...);
+    raised before anything is sent."""
+
+
+class SubscriptionOverflow(RealtimeError):
+    """The consumer fell behind by more than the subscription's ``max_queue`` events: the events
+    already queued were delivered, the later ones were not (nothing is dropped silently)."""
+
+
+class ConnectionLost(NetworkError):
+    """The socket was lost and could not be re-established within the reconnect policy."""
+
+
+class SocketAuthFailed(AuthenticationError):
+    """The socket's authentication was refused (``AUTH_FAILED``) or not answered in time
+    (``AUTH_TIMEOUT``)."""

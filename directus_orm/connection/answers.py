@@ -3,16 +3,17 @@ answer (a redirect, an HTML page, a body that is not JSON) becomes :class:`Unexp
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
 from ..exceptions import UnexpectedResponse, error_from_response
-from .paths import SYSTEM_ENDPOINTS
+from .paths import RESERVED_KEYS, SYSTEM_ENDPOINTS
 
 _DATA_SEGMENTS = frozenset(SYSTEM_ENDPOINTS.values())
 
-__all__ = ["check_status", "json_object", "unexpected"]
+__all__ = ["check_status", "json_object", "raw_path", "unexpected"]
 
 
 def _where(response: httpx.Response) -> tuple[str, str]:
@@ -39,6 +40,26 @@ def _data_path(path: str) -> bool:
     )
 
 
+def raw_path(path: str) -> bool:
+    """Whether a request path (relative to the server) names an endpoint answering content rather than
+    JSON: ``/assets/<key>`` (a file, transformed or not)."""
+    segments = [s for s in path.split("?", 1)[0].split("/") if s]
+    return len(segments) >= 2 and segments[0] == "assets"
+
+
+def _item_or_collection(path: str) -> bool:
+    """``/items/<c>[/<key>]`` or ``/<system collection>[/<key>]``: the answers that always carry
+    ``data`` (not the action routes under them: ``/flows/trigger/<id>`` answers what the flow says)."""
+    segments = path.strip("/").split("/")
+    if "items" in segments[:-1]:
+        return len(segments) - segments.index("items") <= 3
+    start = next((i for i, s in enumerate(segments) if s in _DATA_SEGMENTS), None)
+    if start is None or {"utils", "auth", "server", "assets"} & set(segments):
+        return False
+    rest = segments[start + 1:]
+    return not rest or (len(rest) == 1 and rest[0].lower() not in RESERVED_KEYS.get(segments[start], ()))
+
+
 def check_status(response: httpx.Response) -> None:
     """Raise the typed error of an error answer (4xx/5xx), or :class:`UnexpectedResponse` for any
     status Directus does not answer with (1xx, 3xx: redirects are not followed)."""
@@ -57,7 +78,8 @@ def check_status(response: httpx.Response) -> None:
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The decoded JSON object of a successful answer, None when it has no body (204, or the few
-    endpoints answering 200 with nothing); anything else raises :class:`UnexpectedResponse`."""
+    endpoints answering 200 with nothing); anything else - an item or collection answer without
+    ``data`` included - raises :class:`UnexpectedResponse`."""
     check_status(response)
     if not response.content:
         if response.status_code != 204 and _data_path(response.request.url.path):
@@ -67,8 +89,13 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
         return None
     try:
         body = response.json()
-    except ValueError:
-        raise unexpected(response, "the body is not JSON") from None
+    except ValueError as exc:
+        # chained to a JSONDecodeError only: a UnicodeDecodeError's repr holds the whole body
+        cause = exc if isinstance(exc, json.JSONDecodeError) else None
+        raise unexpected(response, "the body is not JSON") from cause
     if not isinstance(body, dict):
         raise unexpected(response, f"JSON {type(body).__name__}, not an object")
+    if "data" not in body and _item_or_collection(response.request.url.path):
+        # Every item or collection answer carries "data": without it, nothing says what was done.
+        raise unexpected(response, "a JSON object without \"data\"")
     return body

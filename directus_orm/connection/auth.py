@@ -12,7 +12,8 @@ all fail with its error at once. The refresh and login requests are yielded from
 travel through the same client and pool, with the same timeouts, as the request that needed them.
 
 A password the server refused is not sent again for a while (``login_backoff`` seconds, doubling up to
-``max_login_backoff``): Directus suspends a user after 25 failed logins. A refused refresh (its answer
+``max_login_backoff``), by any connection object of the process (``login_backoff.py``): Directus
+suspends a user after 25 failed logins. A refused refresh (its answer
 was lost, the refresh token was revoked) falls back on a login when the password is known.
 
 Tokens live only in private attributes; ``repr()`` shows the kind of credentials, never their value.
@@ -28,7 +29,7 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Hashable
 from typing import Any
 
 import httpx
@@ -41,9 +42,10 @@ from ..exceptions import (
     RequestTimeout,
 )
 from .answers import json_object, unexpected
+from .login_backoff import credentials_key, refused_logins
 from .retries import within
 
-__all__ = ["DirectusAuth", "PasswordAuth", "SessionAuth", "StaticToken", "TokenAuth"]
+__all__ = ["DirectusAuth", "GrantSender", "PasswordAuth", "SessionAuth", "StaticToken", "TokenAuth"]
 
 SESSION_COOKIE_NAME = "directus_session_token"
 JWT_SECOND = 1.0  # resolution of a JWT's iat/exp
@@ -117,6 +119,8 @@ def _error_code(response: httpx.Response) -> str | None:
 
 
 GrantSteps = Generator[httpx.Request, httpx.Response, None]
+#: Sends a login/refresh request without any auth flow and returns the answer unchecked.
+GrantSender = Callable[[httpx.Request], Awaitable[httpx.Response]]
 
 
 def _bounded(grant: httpx.Request, request: httpx.Request) -> httpx.Request:
@@ -142,9 +146,11 @@ def _copy(exc: Exception) -> Exception:
     """A fresh instance of a failure to raise in another task (one instance raised in several
     tasks would mix their tracebacks)."""
     try:
-        return copy.copy(exc)
+        fresh = copy.copy(exc)
     except Exception:  # not copyable: raise the instance itself
         return exc
+    fresh.__cause__ = exc.__cause__  # what made the login/refresh fail (a copy does not carry it)
+    return fresh
 
 
 class _RefreshingAuth(DirectusAuth):
@@ -171,9 +177,6 @@ class _RefreshingAuth(DirectusAuth):
         self._locks_guard = threading.Lock()
         self._attempts = 0  # grants tried; with _failure, lets waiters see one failed while they waited
         self._failure: Exception | None = None
-        self._refused: AuthenticationError | None = None  # the last refused login, while backing off
-        self._refused_until = 0.0
-        self._refusals = 0
 
     # -- hooks for subclasses ---------------------------------------------------------------------
     def _can_refresh(self) -> bool:
@@ -213,18 +216,21 @@ class _RefreshingAuth(DirectusAuth):
             except AuthenticationError:
                 if not self._can_login():
                     raise
-        if not explicit and self._refused is not None and time.monotonic() < self._refused_until:
-            raise _copy(self._refused)
+        key = self._credentials_key()
+        refused = refused_logins.refused(key)
+        if not explicit and refused is not None:
+            raise _copy(refused)
         response = yield self._login_request()
         try:
             self._read_grant(response)
         except AuthenticationError as exc:
-            self._refusals += 1
-            self._refused = exc
-            wait = min(self.max_login_backoff, self.login_backoff * 2 ** (self._refusals - 1))
-            self._refused_until = time.monotonic() + wait
+            refused_logins.refuse(key, exc, self.login_backoff, self.max_login_backoff)
             raise
-        self._refused, self._refusals = None, 0
+        refused_logins.accept(key)
+
+    def _credentials_key(self) -> Hashable:
+        """What a refused login is remembered by, process-wide (``refused_logins``)."""
+        return (self._base_url, id(self))
 
     @contextlib.asynccontextmanager
     async def _turn(self, request: httpx.Request, seen: int | None = None) -> AsyncIterator[bool]:
@@ -236,9 +242,9 @@ class _RefreshingAuth(DirectusAuth):
         lock = self._lock()
         try:
             await within(_lock_wait(request), lock.acquire())
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError as exc:
             raise RequestTimeout("timed out waiting for another request's login/refresh",
-                                 method=request.method, path=request.url.path) from None
+                                 method=request.method, path=request.url.path) from exc
         try:
             if self._generation != seen:
                 yield False
@@ -262,6 +268,31 @@ class _RefreshingAuth(DirectusAuth):
                     self._attempts += 1
         finally:
             lock.release()
+
+    # -- public: getting a credential on request ---------------------------------------------------
+    @property
+    def can_refresh(self) -> bool:
+        """Whether :meth:`renew` can refresh this credential (a refresh token or session is held)."""
+        return self._can_refresh()
+
+    async def renew(self, send: GrantSender, *, login: bool = False) -> None:
+        """Get a new credential now: a refresh, or a login when ``login`` is true (a refused refresh
+        logs in again when the password is known).
+
+        ``send`` sends one login/refresh request as it is (no auth flow) and returns the answer
+        unchecked; ``Directus`` passes its own. Single-flight with the refreshes of the auth flow
+        (it holds the same lock); a refused password's back-off does not apply to this explicit call.
+        Raises the typed error of a refused answer.
+        """
+        async with self._lock():
+            steps = self._grant_steps(login, explicit=True)
+            grant = next(steps)
+            while True:
+                response = await send(grant)
+                try:
+                    grant = steps.send(response)
+                except StopIteration:
+                    return
 
     # -- shared -----------------------------------------------------------------------------------
     def _lock(self) -> asyncio.Lock:
@@ -420,18 +451,38 @@ class PasswordAuth(TokenAuth):
     def _can_login(self) -> bool:
         return not self._logged_out
 
-    def _login_request(self) -> httpx.Request:
-        body = {"email": self._email, "password": self._password, "mode": "json"}
-        if self._otp:
-            body["otp"] = self._otp
-        return httpx.Request("POST", f"{self._base_url}/auth/login", json=body)
+    def _credentials_key(self) -> Hashable:
+        return credentials_key(self._base_url, self._email, f"{self._password}\0{self._otp or ''}")
 
-    def login_request(self, otp: str | None = None) -> httpx.Request:
-        """A fresh login (used by ``Directus.login()``); ``otp`` replaces the stored one."""
+    def _login_request(self) -> httpx.Request:
+        return httpx.Request("POST", f"{self._base_url}/auth/login", json=self.login_body())
+
+    @property
+    def email(self) -> str:
+        return self._email
+
+    async def login(self, send: GrantSender, otp: str | None = None) -> None:
+        """Log in now (also after a :meth:`forget`), through ``send`` (see :meth:`renew`); ``otp``
+        replaces the stored one."""
         if otp is not None:
             self._otp = otp
         self._logged_out = False
-        return self._login_request()
+        await self.renew(send, login=True)
+
+    def replace(self, email: str | None = None, password: str | None = None,
+                otp: str | None = None) -> PasswordAuth:
+        """A new PasswordAuth for the same server: the given values in place of this one's."""
+        return PasswordAuth(self._base_url, self._email if email is None else email,
+                            self._password if password is None else password,
+                            self._otp if otp is None else otp)
+
+    def login_body(self, mode: str = "json") -> dict[str, Any]:
+        """The JSON body of a login request in ``mode`` ("json" or "session"). It holds the password:
+        send it, never log it."""
+        body: dict[str, Any] = {"email": self._email, "password": self._password, "mode": mode}
+        if self._otp:
+            body["otp"] = self._otp
+        return body
 
     def forget(self) -> None:
         super().forget()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any, Literal
 
@@ -22,9 +23,10 @@ from ..exceptions import (
     RequestTimeout,
 )
 from ..sync import SyncFace
-from . import logs
-from .answers import check_status, json_object, unexpected
+from . import graphql, logs
+from .answers import check_status, json_object, raw_path, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
+from .failures import failed_request, network_error, noted, withhold_secrets
 from .paths import (
     SYSTEM_ENDPOINTS,
     collection_path,
@@ -150,8 +152,9 @@ class Directus(SyncFace):
         headers: Mapping[str, str] | None = None,
         files: Any = None,
         data: Any = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
         auth: httpx.Auth | None = None,
+        raw: bool | None = None,
     ) -> Any:
         """Send a request and return the decoded JSON object (None for an answer without a body).
 
@@ -159,12 +162,20 @@ class Directus(SyncFace):
         are not Directus's (a redirect, an HTML page, a body that is not a JSON object) raise
         :class:`~directus_orm.exceptions.UnexpectedResponse`; network failures raise
         :class:`~directus_orm.exceptions.NetworkError` (:class:`RequestTimeout` past a timeout or the
-        deadline). Use :meth:`send` for answers that are not JSON (files, exports).
+        deadline).
+
+        Raw content: ``raw=True`` returns the body as ``bytes`` whatever its content type (errors are
+        still typed); ``raw=None`` (the default) does so for the endpoints whose answer is content
+        rather than JSON (``/assets/...``), so ``await conn.get(f"/assets/{key}")`` is the file's bytes,
+        never a mis-decoded ``str``; ``raw=False`` always expects JSON. For large content use
+        :meth:`stream` (the body is never held whole) or :meth:`send` (the ``httpx.Response``).
         """
         response = await self.send(
             method, path, params=params, json=json, headers=headers, files=files, data=data,
             content=content, auth=auth,
         )
+        if raw or (raw is None and raw_path(path)):
+            return response.content
         return json_object(response)
 
     async def send(
@@ -177,13 +188,16 @@ class Directus(SyncFace):
         headers: Mapping[str, str] | None = None,
         files: Any = None,
         data: Any = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
         auth: httpx.Auth | None = None,
     ) -> httpx.Response:
         """Like :meth:`request`, returning the ``httpx.Response`` (already checked for errors).
 
         A ``GET`` whose query string would be too long for a URL (a filter over thousands of keys) is
         sent as ``SEARCH`` with the query in the body, on the collection endpoints that read it.
+        ``content`` may be an async iterable of bytes (a streamed body, e.g. a multipart upload): the
+        deadline then does not apply (a large upload takes what it takes; httpx's write timeout bounds
+        each chunk).
         """
         response = await self._exchange(
             method, path, params=params, json=json, headers=headers, files=files, data=data,
@@ -192,13 +206,43 @@ class Directus(SyncFace):
         check_status(response)
         return response
 
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> contextlib.AbstractAsyncContextManager[httpx.Response]:
+        """``async with conn.stream("GET", f"/assets/{key}") as response:`` - the answer checked for
+        errors, its body not read yet (``response.aiter_bytes()``): the content is never held whole.
+        The deadline covers the wait for the answer's head; httpx's read timeout bounds each chunk
+        after. An error answer raises its typed error (its small JSON body read first)."""
+        return self._stream(method, path, params=params, headers=headers, content=content, auth=auth)
+
+    @contextlib.asynccontextmanager
+    async def _stream(self, method: str, path: str, **options: Any) -> AsyncIterator[httpx.Response]:
+        response = await self._exchange(method, path, stream=True, **options)
+        try:
+            if not 200 <= response.status_code < 300:
+                await response.aread()
+                check_status(response)
+            yield response
+        finally:
+            await response.aclose()
+
     async def _exchange(self, method: str, path: str, **options: Any) -> httpx.Response:
         """Build, send (retrying reads) within the deadline, and return the answer unchecked.
         ``options``: :meth:`send`'s keyword arguments."""
         params: Mapping[str, Any] | None = options.get("params")
         headers: Mapping[str, str] | None = options.get("headers")
-        content: bytes | None = options.get("content")
+        content: bytes | AsyncIterable[bytes] | None = options.get("content")
         json, files, data, auth = (options.get(k) for k in ("json", "files", "data", "auth"))
+        stream = bool(options.get("stream"))
+        # A streamed body may take long to send: each chunk is bounded by the write timeout instead.
+        deadline = None if content is not None and not isinstance(content, bytes) else self.deadline
         method = method.upper()
         url = path if path.startswith(("http://", "https://")) else f"{self.url}/{path.lstrip('/')}"
         encoded = encode_params(params)
@@ -208,22 +252,23 @@ class Directus(SyncFace):
             headers = {**(headers or {}), "Content-Type": "application/json"}
         try:
             client = self.pool.client()
-        except RuntimeError:
-            raise ConnectionClosed("this connection's pool is closed; create a new connection") from None
+        except RuntimeError as exc:
+            raise ConnectionClosed("this connection's pool is closed; create a new connection") from exc
         try:
             request = client.build_request(
                 method, url, params=encoded, json=json, headers=headers, files=files, data=data,
                 content=content,
             )
         except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
-            # a header value that is not latin-1, a URL httpx refuses ... (never echo the values)
+            # a header value that is not latin-1, a URL httpx refuses ... (never echo the values; not
+            # chained either: a UnicodeEncodeError's repr holds the whole value)
             raise InvalidRequest(f"cannot build {method} {path[:200]}: {type(exc).__name__}") from None
         try:
-            return await within(self.deadline,
-                                self._attempts(client, request, auth if auth is not None else self.auth))
-        except asyncio.TimeoutError:
+            return await within(deadline, self._attempts(client, request,
+                                                         auth if auth is not None else self.auth, stream))
+        except asyncio.TimeoutError as exc:
             raise RequestTimeout(f"no complete answer within the deadline ({self.deadline:g} s)",
-                                 method=method, path=request.url.path) from None
+                                 method=method, path=request.url.path) from exc
 
     def _search_body(self, url: str, params: Mapping[str, Any], encoded: Mapping[str, str]) -> bytes:
         path = httpx.URL(url).path
@@ -238,7 +283,7 @@ class Directus(SyncFace):
         return body
 
     async def _attempts(
-        self, client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
+        self, client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, stream: bool = False
     ) -> httpx.Response:
         """Send, and send reads again after a broken connection, 503 or 429 (see :class:`Retries`)."""
         retries = self.retries
@@ -247,28 +292,34 @@ class Directus(SyncFace):
             started = time.perf_counter()
             last = attempt == tries - 1
             try:
-                response = await client.send(request, auth=auth)
+                response = await client.send(request, auth=auth, stream=stream)
             except httpx.TimeoutException as exc:
-                failed = _failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
+                failed = failed_request(exc, request)  # the login/refresh an auth flow sent, maybe
                 error: NetworkError = RequestTimeout(f"timed out: {type(exc).__name__}",
                                                      method=failed.method, path=failed.url.path)
-                raise _noted(error, failed is not request, auth) from None
+                raise noted(error, failed is not request, auth) from withhold_secrets(exc, request, failed)
             except RETRY_EXCEPTIONS as exc:
-                grant = _failed_request(exc, request) is not request
+                grant = failed_request(exc, request) is not request
                 if last or grant:
-                    raise _noted(_network_error(exc, request), grant, auth) from None
+                    raise noted(network_error(exc, request), grant, auth) from exc
                 logger.debug("%s %s: %s, retrying", request.method, request.url.path, type(exc).__name__)
                 await asyncio.sleep(retries.wait(attempt) or 0.0)
                 continue
+            except httpx.LocalProtocolError as exc:  # h11 refused what we would send: nothing was sent
+                failed = failed_request(exc, request)
+                raise InvalidRequest(f"cannot send {failed.method} {failed.url.path}: LocalProtocolError "
+                                     "(a header value or a body httpx refuses to send)"
+                                     ) from withhold_secrets(exc, request, failed)
             except httpx.RequestError as exc:  # transport failures, but also decoding / redirect loops
-                grant = _failed_request(exc, request) is not request
-                raise _noted(_network_error(exc, request), grant, auth) from None
+                grant = failed_request(exc, request) is not request
+                raise noted(network_error(exc, request), grant, auth) from exc
             except (UnicodeError, httpx.InvalidURL) as exc:  # e.g. a credential that is not latin-1
+                # not chained: a UnicodeEncodeError's repr holds the whole value (the credential)
                 raise InvalidRequest(f"cannot send {request.method} {request.url.path}: "
                                      f"{type(exc).__name__} (a header or URL value)") from None
-            except RuntimeError:
+            except RuntimeError as exc:
                 if client.is_closed:
-                    raise ConnectionClosed("this connection's pool was closed during the request") from None
+                    raise ConnectionClosed("this connection's pool was closed during the request") from exc
                 raise
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("%s %s -> %s (%.1f ms)", request.method, request.url.path, response.status_code,
@@ -276,6 +327,7 @@ class Directus(SyncFace):
             if not last and response.status_code in retries.statuses:
                 wait = retries.wait(attempt, response)
                 if wait is not None:
+                    await response.aclose()  # a streamed answer holds its connection until closed
                     await asyncio.sleep(wait)
                     continue
             return response
@@ -307,46 +359,39 @@ class Directus(SyncFace):
         configured = self.auth if isinstance(self.auth, PasswordAuth) else None
         if configured is not None and email is None and password is None and mode == "json":
             # Re-use the configured auth object (others may hold it); single-flight with its refreshes.
-            configured.login_request(otp)  # takes the new otp, and ends a logout
-            async with configured._lock():
-                await self._run_grant(configured._grant_steps(True, explicit=True))
+            await configured.login(self._send_grant, otp)
             return
         if configured is not None:
-            email = configured._email if email is None else email
-            password = configured._password if password is None else password
-            otp = configured._otp if otp is None else otp
-        if not email or not password:
+            auth = configured.replace(email, password, otp)
+        elif not email or not password:
             missing = "password" if email else "email"
             raise ImproperlyConfigured(
                 f"login() needs an email and a password: {missing!r} was neither given nor configured"
             )
-        body: dict[str, Any] = {"email": email, "password": password, "mode": mode}
-        if otp:
-            body["otp"] = otp
-        response = await self.send("POST", "/auth/login", json=body, auth=httpx.Auth())
-        if mode == "session":
-            data = (json_object(response) or {}).get("data")
-            token = response.cookies.get(self._session_cookie_name)
-            if not token:
-                raise unexpected(response, "a session login answered without a session cookie")
-            expires = data.get("expires") if isinstance(data, dict) else None
-            self.auth = SessionAuth(self.url, token, self._session_cookie_name,
-                                    expires if isinstance(expires, int) else None)
         else:
             auth = PasswordAuth(self.url, email, password, otp)
-            auth._read_grant(response)
+        if mode == "json":
+            await auth.login(self._send_grant)
             self.auth = auth
+            return
+        response = await self.send("POST", "/auth/login", json=auth.login_body(mode), auth=httpx.Auth())
+        data = (json_object(response) or {}).get("data")
+        token = response.cookies.get(self._session_cookie_name)
+        if not token:
+            raise unexpected(response, "a session login answered without a session cookie")
+        expires = data.get("expires") if isinstance(data, dict) else None
+        self.auth = SessionAuth(self.url, token, self._session_cookie_name,
+                                expires if isinstance(expires, int) else None)
 
     async def refresh(self) -> None:
         """Refresh the access token or session now (a password connection whose refresh token is
         refused logs in again)."""
         auth = self.auth
-        if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth._can_refresh():
+        if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth.can_refresh:
             raise DirectusError(f"{type(auth).__name__} credentials cannot be refreshed")
-        # Under the auth's lock: Directus rotates json refresh tokens, so two refreshes racing with the
-        # same token would leave one of them holding a revoked token.
-        async with auth._lock():
-            await self._run_grant(auth._grant_steps(False, explicit=True))
+        # Single-flight (renew holds the auth's lock): Directus rotates json refresh tokens, so two
+        # refreshes racing with the same token would leave one of them holding a revoked token.
+        await auth.renew(self._send_grant)
 
     async def logout(self) -> None:
         """End the session on the server and forget the credentials (static tokens: forget only).
@@ -375,16 +420,6 @@ class Directus(SyncFace):
         return await self._exchange(request.method, str(request.url), content=request.content,
                                     headers=dict(request.headers), auth=httpx.Auth())
 
-    async def _run_grant(self, steps: Any) -> None:
-        """Drive an auth object's grant steps (login / refresh requests) through this connection."""
-        grant = next(steps)
-        while True:
-            response = await self._send_grant(grant)
-            try:
-                grant = steps.send(response)
-            except StopIteration:
-                return
-
     # -- small conveniences ---------------------------------------------------------------------------
     async def ping(self) -> bool:
         """True when the server answers ``/server/ping``."""
@@ -393,6 +428,17 @@ class Directus(SyncFace):
             return response.text == "pong"
         except DirectusError:
             return False
+
+    async def graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, system: bool = False
+    ) -> dict[str, Any]:
+        """Run a GraphQL document on ``/graphql`` (or ``/graphql/system``) and return its ``data``.
+
+        A document that does not validate raises :class:`~directus_orm.exceptions.GraphQLValidationError`
+        (nothing ran); fields that failed raise :class:`~directus_orm.exceptions.GraphQLExecutionError`,
+        whose ``data`` holds what did resolve. Sent as a POST, so never retried (a mutation may be in it).
+        """
+        return await graphql.execute(self, query, variables, system=system)
 
     async def me(self, fields: str = "*") -> dict[str, Any]:
         """The current user (``/users/me``)."""
@@ -415,26 +461,6 @@ class Directus(SyncFace):
     def __repr__(self) -> str:
         alias = f" alias={self.alias!r}" if self.alias else ""
         return f"<Directus {_redact_url(self.url)}{alias} auth={self.auth!r}>"
-
-
-def _failed_request(exc: httpx.RequestError, default: httpx.Request) -> httpx.Request:
-    try:
-        return exc.request
-    except RuntimeError:  # httpx raises this when the exception carries no request
-        return default
-
-
-def _noted(error: NetworkError, grant: bool, auth: httpx.Auth | None) -> NetworkError:
-    """``error``; when a login/refresh request failed, its auth learns it first (for its waiters)."""
-    if grant and isinstance(auth, DirectusAuth):
-        auth.grant_failed(error)
-    return error
-
-
-def _network_error(exc: httpx.RequestError, request: httpx.Request) -> NetworkError:
-    failed = _failed_request(exc, request)
-    return NetworkError(f"network error: {type(exc).__name__}: {exc}", method=failed.method,
-                        path=failed.url.path)
 
 
 def _redact_url(url: str) -> str:

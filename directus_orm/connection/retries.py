@@ -13,10 +13,12 @@ import random
 import sys
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 import httpx
+
+from ..exceptions import InvalidArgument, InvalidUsage
 
 __all__ = ["DEFAULT_DEADLINE", "IDEMPOTENT_METHODS", "Retries", "retries_from", "within"]
 
@@ -50,7 +52,7 @@ class Retries:
 
     def __post_init__(self) -> None:
         if self.count < 0 or self.backoff < 0 or self.max_backoff < 0 or self.max_retry_after < 0:
-            raise ValueError(f"retry settings must not be negative: {self}")
+            raise InvalidArgument(f"retry settings must not be negative: {self}")
 
     def wait(self, attempt: int, response: httpx.Response | None = None) -> float | None:
         """Seconds to wait before retry number ``attempt`` (0-based), None when the server asks for
@@ -90,8 +92,14 @@ def retries_from(value: Any) -> Retries:
     if isinstance(value, int):
         return Retries(count=value)
     if isinstance(value, dict):
+        unknown = sorted(set(value) - {f.name for f in fields(Retries)})
+        if unknown:
+            # what Retries(**value) would raise, as a TypeError too
+            raise InvalidUsage(f"unknown retry settings: {', '.join(map(str, unknown))}")
         return Retries(**value)
-    raise TypeError(f"retries must be a Retries, an int, a dict or None, got {type(value).__name__}")
+    raise InvalidUsage(
+        f"retries must be a Retries, an int, a dict or None, got {type(value).__name__}"
+    )
 
 
 if sys.version_info >= (3, 11):

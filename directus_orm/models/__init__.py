@@ -1,8 +1,10 @@
 """Models: ``DirectusModel``, its metaclass and ``Meta`` options, managers, relations."""
 
-from .base import DeferredFieldError, DirectusModel, ModelBase, get_model, registered_models
+from ..exceptions import DeferredFieldError
+from .base import DirectusModel, ModelBase
 from .manager import BaseManager, Manager
 from .options import Options
+from .registry import get_model, registered_models
 from .related import RelatedManager
 from .relations import ManyToMany, ManyToOne, OneToMany
 

@@ -12,51 +12,40 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic._internal._model_construction import ModelMetaclass
 from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
-from ..connection.client import Directus, collection_path, item_path
+from .._compat import ModelMetaclass
+from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
 from ..exceptions import (
-    DirectusError,
+    DeferredFieldError,
     FieldError,
     Forbidden,
-    ImproperlyConfigured,
     MultipleObjectsReturned,
     NotStored,
     ObjectDoesNotExist,
     SchemaMismatch,
 )
-from ..query.adapter import RowAdapter
+from ..query.item_writes import delete_item, patch_item
 from ..sync import SyncFace
+from .adapter import ModelAdapter
 from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import LoadPlan, Options, _unwrap
-from .related import RelatedAccessor, Unlinks, mark_partial, to_many_write, unlink
-from .relations import Analysed, ManyToMany
+from .registry import ModelRoot, get_model, models, registered_models
+from .related import RelatedAccessor, Unlinks, to_many_write, unlink
+from .relations import Analysed, attach_answer, load_related, nested_value, related_keys
+from .state import ModelState, PageState, peek_state, state_of
 
+# ``DeferredFieldError``, ``ModelAdapter``, ``get_model`` and ``registered_models`` live in their own
+# modules now; they stay importable from here.
 __all__ = [
-    "DeferredFieldError", "DirectusModel", "ModelAdapter", "ModelBase", "get_model", "registered_models",
+    "DeferredFieldError", "DirectusModel", "ModelAdapter", "ModelBase", "ModelState", "get_model",
+    "registered_models",
 ]
-
-M = TypeVar("M", bound="DirectusModel")
-
-_registry: dict[str, type[DirectusModel]] = {}
-
-
-def get_model(collection: str) -> type[DirectusModel]:
-    """The model registered for ``collection`` (the last one defined, if several)."""
-    try:
-        return _registry[collection]
-    except KeyError:
-        raise LookupError(f"no model is registered for collection {collection!r}") from None
-
-
-def registered_models() -> dict[str, type[DirectusModel]]:
-    return dict(_registry)
 
 
 class ModelBase(ModelMetaclass):
@@ -100,84 +89,8 @@ class ModelBase(ModelMetaclass):
             type.__setattr__(cls, key, manager)
             opts.managers[key] = manager
         opts.default_manager_name = next(iter(declared))
-        _registry[opts.collection] = model
+        models.register(model)
         return cls
-
-
-class ModelState:
-    """What an instance knows about its row (Django's ``obj._state``).
-
-    One object in a ``__slots__`` slot rather than pydantic private attributes: pydantic initialises
-    every private attribute of every instance it validates, and rows are loaded by the thousand
-    (bench: that, plus the eager snapshot below, was most of the 7.6 us a row took to load).
-
-    ``loaded`` is the JSON snapshot of the stored values. Rows read from the server keep their values
-    in ``source`` instead and take the snapshot only when first needed (on a save or a diff), which
-    most rows never are. Neither: not stored. ``source`` may be the instance's own ``__dict__`` when
-    ``LoadPlan.share_values`` says nothing changes that dict in place. ``extra`` None: no undeclared
-    keys. (Allocations per row are measured: the garbage collector's work grows with them.)
-    """
-
-    __slots__ = ("assigned", "deferred", "extra", "loaded", "partial", "source", "using")
-
-    def __init__(
-        self,
-        loaded: dict[str, Any] | None = None,
-        extra: dict[str, Any] | None = None,
-        using: str | None = None,
-        deferred: frozenset[str] = frozenset(),
-        source: dict[str, Any] | None = None,
-        partial: frozenset[str] = frozenset(),
-        assigned: frozenset[str] = frozenset(),
-    ) -> None:
-        self.loaded = loaded
-        self.extra = extra
-        self.using = using
-        self.deferred = deferred
-        self.source = source
-        #: To-many fields loaded through a filtered or sliced ``Prefetch``: the list lacks rows.
-        self.partial = partial
-        #: To-many fields given a whole new list since the last load or save.
-        self.assigned = assigned
-
-    def __reduce__(self) -> Any:
-        return (ModelState, (self.loaded, self.extra, self.using, self.deferred, self.source, self.partial,
-                             self.assigned))
-
-    def __copy__(self) -> ModelState:
-        # ``source`` is never mutated (the snapshot replaces it), so copies may share it.
-        extra = None if self.extra is None else dict(self.extra)
-        return ModelState(self.loaded, extra, self.using, self.deferred, self.source, self.partial,
-                          self.assigned)
-
-
-class PageState(ModelState):
-    """One state for all the rows of an answered page whose stored values are their own ``__dict__``
-    (``LoadPlan.share_values``): loading then allocates nothing per row beyond pydantic's instance,
-    which the garbage collector charges for (bench: the stream case). ``_state_of`` gives an instance
-    its own ``ModelState`` - the ``__dict__`` it has then as ``source`` - before anything replaces that
-    dict: our ``__setattr__`` asks for it first, every other state change goes through ``_state_of``."""
-
-    __slots__ = ()
-
-
-def _peek_state(obj: object) -> ModelState | None:
-    try:
-        return cast(ModelState, object.__getattribute__(obj, "_dstate"))
-    except AttributeError:
-        return None
-
-
-def _state_of(obj: object) -> ModelState:
-    """The instance's state; instances built by user code (not loaded) start with a fresh one."""
-    state = _peek_state(obj)
-    if state is None:
-        state = ModelState()
-        object.__setattr__(obj, "_dstate", state)
-    elif type(state) is PageState:
-        state = ModelState(None, None, state.using, state.deferred, obj.__dict__)
-        object.__setattr__(obj, "_dstate", state)
-    return state
 
 
 def _copy_values(values: dict[str, Any], containers: Sequence[str]) -> dict[str, Any]:
@@ -198,7 +111,7 @@ def _remember(obj: BaseModel, plan: LoadPlan) -> dict[str, Any]:
     return obj.__dict__ if plan.share_values else _copy_values(obj.__dict__, plan.containers)
 
 
-class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
+class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
     """Base class of Directus models. Declare fields as pydantic fields and a ``class Meta`` with
     ``collection``, optionally ``pk``, ``ordering``, ``get_latest_by``, ``connection`` (alias),
     ``abstract`` and ``field_kinds`` (``{"geo": "geometry"}`` where the annotation cannot tell)."""
@@ -217,7 +130,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             try:
                 return super().__getattr__(name)
             except AttributeError:
-                state = _peek_state(self)
+                state = peek_state(self)
                 if state is None:
                     raise
                 if name in state.deferred:
@@ -232,58 +145,58 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
                 raise
 
         def __setattr__(self, name: str, value: Any) -> None:
-            state = _peek_state(self)
+            state = peek_state(self)
             if type(state) is PageState:
-                state = _state_of(self)  # its own state, remembering the __dict__ the assignment replaces
+                state = state_of(self)  # its own state, remembering the __dict__ the assignment replaces
             super().__setattr__(name, value)
             if state is not None and state.deferred and name in state.deferred:
                 state.deferred = state.deferred - {name}  # assigned: loaded locally
             rel = self._meta.relations.get(name)
             if rel is not None and rel.kind != "m2o":
-                state = _state_of(self)
+                state = state_of(self)
                 state.assigned = state.assigned | {name}  # a whole new list: save() checks it may replace
 
     # -- state (kept in one ModelState; these read like the attributes they replace) ---------------
     @property
     def _loaded(self) -> dict[str, Any] | None:
         """The JSON snapshot of the stored values; None: not stored yet."""
-        state = _state_of(self)
+        state = state_of(self)
         if state.loaded is None and state.source is not None:
             state.loaded, state.source = self._snapshot_of(state.source), None
         return state.loaded
 
     @_loaded.setter
     def _loaded(self, value: dict[str, Any] | None) -> None:
-        state = _state_of(self)
+        state = state_of(self)
         state.loaded, state.source = value, None
 
     @property
     def _extra(self) -> dict[str, Any]:
-        state = _state_of(self)
+        state = state_of(self)
         if state.extra is None:
             state.extra = {}
         return state.extra
 
     @_extra.setter
     def _extra(self, value: dict[str, Any] | None) -> None:
-        _state_of(self).extra = value
+        state_of(self).extra = value
 
     @property
     def _using(self) -> str | None:
-        return _state_of(self).using
+        return state_of(self).using
 
     @_using.setter
     def _using(self, value: str | None) -> None:
-        _state_of(self).using = value
+        state_of(self).using = value
 
     @property
     def _deferred(self) -> frozenset[str]:
         """Fields not loaded (``only()`` / ``defer()``)."""
-        return _state_of(self).deferred
+        return state_of(self).deferred
 
     @_deferred.setter
     def _deferred(self, value: frozenset[str]) -> None:
-        _state_of(self).deferred = value
+        state_of(self).deferred = value
 
     def _snapshot_of(self, values: dict[str, Any]) -> dict[str, Any]:
         """The snapshot an instance holding ``values`` would take (a bare shadow instance: no
@@ -299,17 +212,17 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
     # pydantic copies and pickles __dict__ and its own slots; the state slot must travel too.
     def __copy__(self) -> Self:
         new = super().__copy__()
-        object.__setattr__(new, "_dstate", copy.copy(_state_of(self)))
+        object.__setattr__(new, "_dstate", copy.copy(state_of(self)))
         return new
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         new = super().__deepcopy__(memo)
-        object.__setattr__(new, "_dstate", copy.deepcopy(_state_of(self), memo))
+        object.__setattr__(new, "_dstate", copy.deepcopy(state_of(self), memo))
         return new
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
-        state["_dstate"] = _state_of(self)
+        state["_dstate"] = state_of(self)
         return state
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
@@ -336,7 +249,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
     @property
     def is_stored(self) -> bool:
         """True once loaded from or saved to the server (Django: ``not obj._state.adding``)."""
-        state = _state_of(self)
+        state = state_of(self)
         return state.loaded is not None or state.source is not None
 
 
@@ -349,14 +262,14 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         """The JSON form of every loaded field; a relation as its key(s) (an unsaved related instance:
         None), so a loaded ``Author`` and its key compare equal."""
         relations = self._meta.relations
-        # The serializer itself: model_dump's wrapper costs a third of the call (bench: bulk_create).
+        # The serializer itself: model_dump's wrapper is a large share of the call (bulk_create).
         dump = type(self).__pydantic_serializer__.to_python
         if not relations:
             return cast("dict[str, Any]", dump(self, mode="json"))
         data: dict[str, Any] = dump(self, mode="json", exclude=set(relations))
         for name in relations:
             if name in self.__dict__:
-                data[name] = _keys(self.__dict__[name])
+                data[name] = related_keys(self.__dict__[name])
         return data
 
     def _relation_dirty(self, name: str) -> bool:
@@ -377,7 +290,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         out: dict[str, Any] = {}
         for name in names:
             rel = relations.get(name)
-            out[name] = current[name] if rel is None else _nested(self.__dict__.get(name), rel)
+            out[name] = current[name] if rel is None else nested_value(self.__dict__.get(name), rel)
         return out
 
     async def _changes_payload(
@@ -404,7 +317,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
                     out[name] = {value._meta.pk_name: key, **await value._changes_payload(
                         conn, changed, snap, unlinks)} if changed else key
                 else:
-                    out[name] = _nested(value, rel)
+                    out[name] = nested_value(value, rel)
         return out
 
     def get_changed_fields(self) -> list[str]:
@@ -422,7 +335,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         plan = cls._meta.load_plan()
         relations = plan.relations
         if relations:
-            data = {k: (_load_related(relations[k], v, alias) if k in relations else v)
+            data = {k: (load_related(relations[k], v, alias) if k in relations else v)
                     for k, v in row.items() if k in fields}
         elif row.keys() <= fields.keys():
             data = dict(row)
@@ -481,7 +394,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         answer's undeclared keys."""
         object.__setattr__(self, "__dict__", new.__dict__)
         self.__pydantic_fields_set__.update(new.__dict__)
-        old = _peek_state(self)
+        old = peek_state(self)
         if old is not None and old.extra:
             extra = {**old.extra, **(extra or {})}
         plan = self._meta.load_plan()
@@ -497,10 +410,10 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         relations = self._meta.relations
         if only is None and not relations and row.keys() >= fields.keys():
             new = cls._from_db(row, alias)
-            self._adopt(new, alias, _state_of(new).extra)
+            self._adopt(new, alias, state_of(new).extra)
             return
         take = [f for f in row if f in fields and (only is None or f in only)]
-        incoming = {f: (_attach(self.__dict__.get(f), relations[f], row[f], alias) if f in relations
+        incoming = {f: (attach_answer(self.__dict__.get(f), relations[f], row[f], alias) if f in relations
                         else row[f]) for f in take}
         present = {f: self.__dict__[f] for f in fields if f in self.__dict__}
         new = cls._from_db({**present, **incoming}, alias)
@@ -554,9 +467,6 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             raise FieldError(f"{type(self).__name__} has no primary key value")
         return key
 
-    def _item_path(self) -> str:
-        return item_path(self._meta.collection, self._loaded_key())
-
     @property
     def related(self) -> RelatedAccessor:
         """The related managers of the to-many fields: ``await author.related.books.add(book)``,
@@ -564,21 +474,35 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         loaded list). Blocking forms: ``author.related.books.sync.add(book)``."""
         return RelatedAccessor(self)
 
-    async def _insert(self, conn: Directus, alias: str, drop: Collection[str] = ()) -> None:
+    async def _insert(
+        self, conn: Directus, alias: str, drop: Collection[str] = (), reread: Collection[str] = ()
+    ) -> None:
         payload = self._insert_payload()
         for name in drop:
             payload.pop(name, None)
         body = await conn.post(collection_path(self._meta.collection), json=payload,
                                params=self._read_back_params(payload))
-        self._take_answer(payload, (body or {}).get("data"), alias)
+        self._take_answer(payload, (body or {}).get("data"), alias, reread)
 
-    def _take_answer(self, payload: dict[str, Any], row: Mapping[str, Any] | None, alias: str) -> None:
-        """The answer to a write of the whole row: its values become the stored ones."""
+    def _take_answer(
+        self, payload: dict[str, Any], row: Mapping[str, Any] | None, alias: str, reread: Collection[str] = ()
+    ) -> None:
+        """The answer to a write of the whole row: its values become the stored ones. ``reread``: fields
+        whose local values describe another row (to-many lists after a key change): they take the
+        answer's, or become not loaded when it has none."""
+        if reread:
+            loaded = self._loaded
+            state = state_of(self)
+            for name in reread:
+                self.__dict__.pop(name, None)
+            state.deferred = state.deferred | frozenset(reread)
+            if loaded is not None:
+                self._loaded = {k: v for k, v in loaded.items() if k not in reread}
         if row:
             self._apply_row(row, alias)
         else:  # the role may create but not read: keep what we sent
             self._loaded, self._using = self._snapshot(), alias
-        state = _state_of(self)
+        state = state_of(self)
         state.assigned, state.partial = frozenset(), frozenset()
         if row:
             self._check_taken(payload, row)
@@ -618,11 +542,13 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         many = [n for n in names if n in relations and relations[n].kind != "m2o"]
         unlinks: Unlinks = []
         payload = await self._changes_payload(conn, names, current, unlinks)
+        row: Mapping[str, Any] | None = None  # none: only junction rows to delete, or a list reordered
         if payload:
-            body = await conn.patch(self._item_path(), json=payload, params=self._read_back_params(payload))
-            row = (body or {}).get("data")
-        else:
-            row = None  # only junction rows to delete, or the order of a list changed
+            found, row = await patch_item(conn, meta.collection, meta.pk_name, self._loaded_key(), payload,
+                                          self._read_back_params(payload))
+            if not found:
+                await self._save_missing_row(conn, alias, update_fields is not None)
+                return
         for rel, junctions in unlinks:  # after the PATCH: a refused one leaves every link in place
             await unlink(conn, rel, junctions)
         if row:
@@ -634,10 +560,32 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         for name in names:
             if name in relations:
                 _settle(self.__dict__.get(name))
-        state = _state_of(self)
+        state = state_of(self)
         state.assigned = state.assigned - set(many)
         if row:
             self._check_taken(payload, row)
+
+    async def _save_missing_row(self, conn: Directus, alias: str, update_fields: bool) -> None:
+        """The stored row is gone (someone deleted it): as in Django, a save with ``update_fields``
+        fails, a plain save inserts the whole row again at its key - if the model's rows can be recreated
+        from their fields (not ``Meta.recreatable = False``, e.g. a file) and the instance holds every column
+        (an insert of a row loaded with only()/defer() would lose the others: refused; to-many lists
+        not loaded are left out, they are other rows' keys)."""
+        name, key = type(self).__name__, self._loaded_key()
+        if update_fields:
+            raise NotStored(f"Save with update_fields did not affect any rows: {name} with pk {key!r} no "
+                            f"longer exists in {self._meta.collection!r}; nothing was written")
+        if not self._meta.recreatable:
+            raise NotStored(f"{name} with pk {key!r} no longer exists in {self._meta.collection!r}, and its "
+                            f"row cannot be recreated from its fields (Meta.recreatable = False); nothing "
+                            f"was written")
+        relations = self._meta.relations  # a to-many list is other rows' keys, not this row's
+        missing = sorted(f for f in self._deferred if f not in relations or relations[f].kind == "m2o")
+        if missing:
+            raise NotStored(f"{name} with pk {key!r} no longer exists in {self._meta.collection!r}, and "
+                            f"inserting it again would lose the field(s) {missing} it was loaded without "
+                            f"(only()/defer()); nothing was written. Load them, or create the row anew")
+        await self._insert(conn, alias)
 
     async def _save_at_new_key(self, conn: Directus, alias: str) -> None:
         """Django's save after ``obj.pk = new``: the row at the new key is written whole (inserted, or
@@ -649,14 +597,17 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             "filter": {meta.pk_name: {"_eq": to_jsonable_python(self.pk)}}, "fields": [meta.pk_name],
             "limit": 1})
         if not (body or {}).get("data"):
-            await self._insert(conn, alias, drop=many)
+            await self._insert(conn, alias, drop=many, reread=many)
             return
         payload = self._insert_payload()
         for name in (*many, meta.pk_name):
             payload.pop(name, None)
-        body = await conn.patch(item_path(meta.collection, self.pk), json=payload,
-                                params=self._read_back_params(payload))
-        self._take_answer(payload, (body or {}).get("data"), alias)
+        found, row = await patch_item(conn, meta.collection, meta.pk_name, self.pk, payload,
+                                      self._read_back_params(payload))
+        if not found:  # deleted since the read: insert it after all
+            await self._insert(conn, alias, drop=many, reread=many)
+            return
+        self._take_answer(payload, row, alias, reread=many)
 
     def _check_taken(self, payload: Mapping[str, Any], row: Mapping[str, Any]) -> None:
         """Directus drops fields it does not have, silently: a field we sent that the answer (read
@@ -688,9 +639,9 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
             "filter": {meta.pk_name: {"_eq": key}}, "fields": [meta.pk_name], "limit": 1})
         count = 1 if (body or {}).get("data") else 0
         if count:
-            await conn.delete(item_path(meta.collection, key))
+            await delete_item(conn, meta.collection, key)
         self._loaded = None
-        state = _state_of(self)
+        state = state_of(self)
         state.assigned, state.partial = frozenset(), frozenset()
         if self._pk_nullable():
             self.__dict__[meta.pk_name] = None
@@ -725,7 +676,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         if not rows:
             raise self.DoesNotExist(f"{type(self).__name__} with pk {key!r} no longer exists")
         self._apply_row(rows[0], alias, only=fields)
-        state = _state_of(self)  # to-many lists read again are whole, and no longer assigned
+        state = state_of(self)  # to-many lists read again are whole, and no longer assigned
         reread = set(meta.relations if fields is None else fields)
         state.partial, state.assigned = state.partial - reread, state.assigned - reread
 
@@ -734,7 +685,7 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
         new keys and server values are read into the instances). A list that lacks rows reads back only
         the rows it holds and the ones it created, never the others."""
         nested, deep = [], []
-        partial = _state_of(self).partial
+        partial = state_of(self).partial
         for name, rel in self._meta.relations.items():
             if name not in payload:
                 continue
@@ -753,104 +704,22 @@ class DirectusModel(BaseModel, SyncFace, metaclass=ModelBase):
     def _partial_read_back(self, name: str, rel: Analysed, created: Sequence[Any]) -> dict[str, Any]:
         """The ``deep`` entry reading back a partial list after a write: its rows by key, and the rows
         it created - by key when they have one, else the newest ``len(created)`` rows."""
-        marker = rel.marker if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
+        relation = rel.relation
         pk = rel.model._meta.pk_name
-        field = marker.target if marker else pk
-        keys = [k for k in _keys(self.__dict__.get(name) or []) if k is not None]
-        new = [(c.get(marker.target) if marker and isinstance(c, dict) else c) for c in created]
+        field = relation.junction_field or pk
+        keys = [k for k in related_keys(self.__dict__.get(name) or []) if k is not None]
+        new = [relation.unwrap(c) for c in created]
         new_keys = [n.get(pk) if isinstance(n, dict) else n for n in new]
         if any(k is None for k in new_keys):
             # Generated keys: Directus inserts in the order sent, so the created rows are the newest.
-            return {"_sort": [f"-{marker.through_pk if marker else pk}"], "_limit": len(created)}
+            return {"_sort": [f"-{relation.through_pk if relation.junction_field else pk}"],
+                    "_limit": len(created)}
         wanted = [*keys, *new_keys]
         return {"_filter": {field: {"_in": wanted}}} if wanted else {"_filter": {field: {"_null": True}}}
 
     def __repr__(self) -> str:
         fields = " ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
         return f"<{type(self).__name__} {fields}>"
-
-
-class DeferredFieldError(DirectusError, AttributeError):
-    """A field left out by ``only()`` / ``defer()`` was read."""
-
-
-def _keys(value: Any) -> Any:
-    """A relation's value as key(s): instances -> their pk (JSON form), unsaved -> None."""
-    if isinstance(value, list):
-        return [_keys(v) for v in value]
-    if isinstance(value, DirectusModel):
-        from pydantic_core import to_jsonable_python
-
-        return to_jsonable_python(value.pk)
-    return value
-
-
-def _nested(value: Any, rel: Analysed) -> Any:
-    """A relation's value in a write: keys as they are; an unsaved instance as its fields (Directus
-    creates it); a stored one with changes as ``{pk, changes}`` (Directus updates it); many-to-many
-    items wrapped in their junction row (``{"tags_id": ...}``)."""
-    if isinstance(value, list):
-        items = [_nested(v, Analysed("m2o", rel.model, rel.key_types, None)) for v in value]
-        if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany):
-            return [{rel.marker.target: item} for item in items]
-        return items
-    if isinstance(value, DirectusModel):
-        if not value.is_stored:
-            return value._insert_payload()
-        current = value._snapshot()
-        changed = value._changed(current)
-        key = current.get(value._meta.pk_name)
-        if not changed:
-            return key
-        return {value._meta.pk_name: key, **value._payload(changed, current)}
-    if isinstance(value, (dict, list)):
-        return value
-    from pydantic_core import to_jsonable_python
-
-    return to_jsonable_python(value)
-
-
-def _load_related(rel: Analysed, value: Any, alias: str | None) -> Any:
-    """Related rows in an answer -> stored instances; keys stay keys; junction rows are unwrapped."""
-    if isinstance(value, list):
-        target = rel.marker.target if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
-        out = []
-        for item in value:
-            if target is not None and isinstance(item, Mapping):
-                item = item.get(target)
-            out.append(rel.model._from_db(item, alias) if isinstance(item, Mapping) else item)
-        return out
-    if isinstance(value, Mapping):
-        return rel.model._from_db(value, alias)
-    return value
-
-
-def _attach(current: Any, rel: Analysed, value: Any, alias: str | None) -> Any:
-    """The server's answer for a relation we wrote: the instances we sent take the answered rows (new
-    keys, server values) and stay the same objects; keys stay keys."""
-    if not isinstance(value, list):
-        if isinstance(current, DirectusModel) and isinstance(value, Mapping):
-            current._apply_row(value, alias)
-            return current
-        return _load_related(rel, value, alias)
-    if not (isinstance(current, list) and any(isinstance(c, DirectusModel) for c in current)):
-        return _load_related(rel, value, alias)
-    target = rel.marker.target if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
-    rows = [v.get(target) if target is not None and isinstance(v, Mapping) else v for v in value]
-    pk = rel.model._meta.pk_name
-    dict_rows = [r for r in rows if isinstance(r, Mapping)]
-    known = {str(c.pk) if isinstance(c, DirectusModel) else str(c) for c in current
-             if not isinstance(c, DirectusModel) or c.is_stored}
-    by_key = {str(r.get(pk)): r for r in dict_rows}
-    # Directus creates nested rows in the order sent: new keys ascend in that order.
-    fresh = sorted((r for r in dict_rows if str(r.get(pk)) not in known),
-                   key=lambda r: (isinstance(r.get(pk), str), r.get(pk)))
-    for item in current:
-        if isinstance(item, DirectusModel):
-            match = by_key.get(str(item.pk)) if item.is_stored else (fresh.pop(0) if fresh else None)
-            if match is not None:
-                item._apply_row(match, alias)
-    return list(current)
 
 
 def _settle(value: Any) -> None:
@@ -861,7 +730,7 @@ def _settle(value: Any) -> None:
             for name in item._meta.relations:
                 _settle(item.__dict__.get(name))
             item._loaded = {**(item._loaded or {}), **item._snapshot()}
-            state = _state_of(item)
+            state = state_of(item)
             state.assigned = frozenset()
 
 
@@ -869,7 +738,7 @@ def _read_params(
     meta: Options, fields: Sequence[str] | None, nested: Sequence[str] = (),
     deep: Sequence[tuple[tuple[str, ...], dict[str, Any]]] = (),
 ) -> dict[str, Any]:
-    from ..query.compiler import Query
+    from ..query.query import Query
 
     query = Query(meta)
     if fields is not None:
@@ -879,7 +748,7 @@ def _read_params(
     related = []
     for name in nested:
         rel = meta.relations[name]
-        path = (name, rel.marker.target) if isinstance(rel.marker, ManyToMany) else (name,)
+        path = rel.relation.hop(name)
         related.append((path, rel.model._meta))
     query = query._replace(related=tuple(related))
     out: dict[str, Any] = {}
@@ -890,94 +759,3 @@ def _read_params(
     if deep_param is not None:
         out["deep"] = deep_param
     return out
-
-
-class ModelAdapter(RowAdapter[M]):
-    """QuerySet rows as instances of a model."""
-
-    def __init__(self, model: type[M]) -> None:
-        meta = model.__dict__.get("_meta")
-        if meta is None or meta.abstract:
-            raise ImproperlyConfigured(f"{model.__name__} is abstract: it has no collection to query")
-        self.model = model
-        self.schema = meta
-        self.default_alias = meta.connection
-        self.default_ordering = meta.ordering
-        self.get_latest_by = meta.get_latest_by
-        self.does_not_exist = model.DoesNotExist
-        self.multiple_objects_returned = model.MultipleObjectsReturned
-
-    @classmethod
-    def for_model(cls, model: type[M]) -> ModelAdapter[M]:
-        cached = model.__dict__.get("_adapter")
-        if cached is None:
-            cached = cls(model)
-            type.__setattr__(model, "_adapter", cached)
-        return cast("ModelAdapter[M]", cached)
-
-    def load(self, row: Mapping[str, Any], alias: str) -> M:
-        obj = self.model._from_db(row, alias)
-        for path in self.partial:
-            mark_partial([obj], path)
-        return obj
-
-    def load_page(self, rows: Sequence[Mapping[str, Any]], alias: str) -> list[M]:
-        objs = self.model._from_db_page(rows, alias)
-        for path in self.partial:
-            mark_partial(objs, path)
-        return objs
-
-    def build(self, values: Mapping[str, Any]) -> M:
-        return self.model(**values)
-
-    async def insert(self, obj: M, alias: str) -> M:
-        await obj.save(force_insert=True, using=alias)
-        return obj
-
-    async def update(self, obj: M, values: Mapping[str, Any], alias: str) -> M:
-        for key, value in values.items():
-            setattr(obj, key, value)
-        await obj.save(update_fields=list(values), using=alias)
-        return obj
-
-    def insert_payload(self, obj: M) -> dict[str, Any]:
-        return obj._insert_payload(generate_pk=True)
-
-    def after_insert(self, obj: M, row: Mapping[str, Any], alias: str) -> M:
-        obj._apply_row(row, alias)
-        return obj
-
-    def after_insert_page(self, objs: Sequence[M], rows: Sequence[Mapping[str, Any]], alias: str) -> list[M]:
-        self.model._apply_rows(objs, rows, alias)
-        return list(objs)
-
-    def value_of(self, obj: M, field: str) -> Any:
-        return getattr(obj, field)
-
-    def prepare_values(self, values: Mapping[str, Any], context: str) -> dict[str, Any]:
-        meta = self.model._meta
-        out: dict[str, Any] = {}
-        for name, value in values.items():
-            info = meta.get_field(meta.pk_name if name == "pk" else name)
-            if info is None:
-                raise FieldError(f"{context}: {meta.label} has no field {name!r}; fields: "
-                                 f"{', '.join(meta.field_names())}")
-            if info.relation is not None and info.relation.many:
-                raise FieldError(f"{context}: {meta.label}.{info.name} is a to-many relation; set it on an "
-                                 "instance and save() it (Directus writes the related rows)")
-            if value is None:
-                if not info.nullable:
-                    raise FieldError(f"{context}: {meta.label}.{info.name} is not nullable")
-                out[info.name] = None
-                continue
-            try:
-                out[info.name] = info.validate(value)
-            except ValueError as exc:
-                raise FieldError(
-                    f"{context}: invalid value {value!r} for {meta.label}.{info.name}: {exc}"
-                ) from None
-        return out
-
-    def after_update(self, obj: M, fields: Sequence[str], alias: str) -> None:
-        snap = obj._snapshot()
-        obj._loaded = {**(obj._loaded or snap), **{f: snap[f] for f in fields}}

@@ -8,12 +8,16 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
 from typing_extensions import Self
 
+from ..exceptions import ManagerUnavailable
 from ..query.aggregates import Aggregate
 from ..query.q import Q
 from ..query.queryset import Page, Prefetch, QuerySet, ResultStream
 from ..sync import SyncFace
+from .adapter import ModelAdapter
 
 if TYPE_CHECKING:
+    from ..realtime.backoff import Backoff
+    from ..realtime.subscription import Subscription
     from .base import DirectusModel
 
 __all__ = ["BaseManager", "Manager", "ManagerDescriptor"]
@@ -32,10 +36,10 @@ class ManagerDescriptor:
     def __get__(self, instance: object, owner: Any) -> NoReturn: ...
     def __get__(self, instance: object, owner: Any) -> Any:
         if instance is not None:
-            raise AttributeError(f"Manager isn't accessible via {owner.__name__} instances")
+            raise ManagerUnavailable(f"Manager isn't accessible via {owner.__name__} instances")
         meta = owner.__dict__.get("_meta")
         if meta is None:
-            raise AttributeError(f"Manager isn't available; {owner.__name__} is not a concrete model")
+            raise ManagerUnavailable(f"Manager isn't available; {owner.__name__} is not a concrete model")
         return meta.default_manager
 
 
@@ -56,7 +60,7 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
     def __get__(self, instance: object, owner: Any) -> NoReturn: ...
     def __get__(self, instance: object, owner: Any) -> Any:
         if instance is not None:
-            raise AttributeError(f"Manager isn't accessible via {owner.__name__} instances")
+            raise ManagerUnavailable(f"Manager isn't accessible via {owner.__name__} instances")
         return self
 
     def contribute_to_class(self, model: type[M], name: str) -> None:
@@ -80,9 +84,7 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
 
     def get_queryset(self) -> QuerySet[M]:
         if self.model is None:
-            raise AttributeError(f"{type(self).__name__} is not attached to a model")
-        from .base import ModelAdapter
-
+            raise ManagerUnavailable(f"{type(self).__name__} is not attached to a model")
         return self._queryset_class(ModelAdapter.for_model(self.model))
 
 
@@ -114,6 +116,9 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
 
     def using(self, alias: str) -> QuerySet[M]:
         return self.get_queryset().using(alias)
+
+    def using_graphql(self, enabled: bool = True) -> QuerySet[M]:
+        return self.get_queryset().using_graphql(enabled)
 
     def select_related(self, *fields: str | None) -> QuerySet[M]:
         return self.get_queryset().select_related(*fields)
@@ -199,6 +204,19 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
         self, objs: Iterable[M], fields: Sequence[str], batch_size: int | None = None
     ) -> int:
         return await self.get_queryset().bulk_update(objs, fields, batch_size)
+
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = None,
+        item: Any = None,
+        init: bool = True,
+        max_queue: int | None = None,
+        reconnect: Backoff | None = None,
+        heartbeat: float | None = None,
+    ) -> Subscription[M]:
+        return self.get_queryset().subscribe(events=events, item=item, init=init, max_queue=max_queue,
+                                             reconnect=reconnect, heartbeat=heartbeat)
 
 
 def _proxy(name: str, method: Any) -> Any:

@@ -9,15 +9,27 @@ import enum
 import types
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ForwardRef, Literal, NamedTuple, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ForwardRef,
+    Literal,
+    NamedTuple,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+)
 
 from pydantic import TypeAdapter
 
 from ..connection.registry import DEFAULT_ALIAS
-from ..exceptions import ImproperlyConfigured
+from ..exceptions import ImproperlyConfigured, InvalidArgument, ManagerUnavailable
 from ..query.lookups import KINDS
-from ..query.schema import FieldInfo, Relation
-from .relations import Analysed, ManyToMany, analyse
+from ..query.schema import FieldInfo
+from .registry import is_model, registered_models
+from .relations import Analysed, analyse
 
 if TYPE_CHECKING:
     from .base import DirectusModel
@@ -27,7 +39,7 @@ __all__ = ["META_ATTRIBUTES", "LoadPlan", "Options", "kind_of"]
 
 #: Attributes a model's ``class Meta`` may set.
 META_ATTRIBUTES = frozenset({"collection", "pk", "ordering", "get_latest_by", "connection", "abstract",
-                             "field_kinds"})
+                             "field_kinds", "singleton", "recreatable"})
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -80,32 +92,42 @@ def _validator(annotation: Any) -> Callable[[Any], Any]:
     return validate
 
 
+def _list_validator(annotation: Any) -> Callable[[list[Any]], list[Any]]:
+    """``_validator`` for a list of values in one pydantic call; its ``TypeAdapter(list[...])`` is
+    built on first use (most fields never see an ``in`` lookup)."""
+    adapter: TypeAdapter[list[Any]] | None = None
+
+    def validate(values: list[Any]) -> list[Any]:
+        nonlocal adapter
+        if adapter is None:
+            adapter = TypeAdapter(list[annotation])
+        return cast("list[Any]", adapter.dump_python(adapter.validate_python(values), mode="json"))
+
+    return validate
+
+
 def _relation_field(name: str, rel: Analysed) -> FieldInfo:
     """A relational field as queries see it: the kind and validator of the related key; a model
     instance stands for its key."""
-    from .base import DirectusModel
-
     key_types = [k for k in rel.key_types if k is not Any]
     key_type: Any = key_types[0] if len(key_types) == 1 else Any
     check = _validator(key_type)
-    target = rel.model
+    check_list = _list_validator(key_type)
+
+    def key_of(value: Any) -> Any:
+        if is_model(value):
+            if value.pk is None:
+                raise InvalidArgument(f"unsaved {type(value).__name__} has no key")
+            return value.pk
+        return value
 
     def validate(value: Any) -> Any:
-        if isinstance(value, DirectusModel):
-            if value.pk is None:
-                raise ValueError(f"unsaved {type(value).__name__} has no key")
-            value = value.pk
-        return check(value)
+        return check(key_of(value))
 
-    marker = rel.marker
-    relation = Relation(
-        rel.kind,  # type: ignore[arg-type]
-        lambda: target._meta,
-        junction_field=marker.target if isinstance(marker, ManyToMany) else None,
-        through=marker.through if isinstance(marker, ManyToMany) else None,
-        source=marker.source if isinstance(marker, ManyToMany) else None,
-    )
-    return FieldInfo(name, kind_of(key_type), True, validate, relation)
+    def validate_list(values: list[Any]) -> list[Any]:
+        return check_list([key_of(v) for v in values])
+
+    return FieldInfo(name, kind_of(key_type), True, validate, rel.relation, validate_list=validate_list)
 
 
 def _parser(annotation: Any) -> Callable[[Any], Any]:
@@ -156,6 +178,9 @@ class Options:
         latest = get("get_latest_by") or ()
         self.get_latest_by: tuple[str, ...] = (latest,) if isinstance(latest, str) else tuple(latest)
         self.connection: str = str(get("connection") or DEFAULT_ALIAS)
+        #: Whether a row deleted elsewhere may be inserted again from the instance's fields by save()
+        #: (False for rows whose fields do not hold all they are, e.g. a file's content).
+        self.recreatable: bool = bool(get("recreatable", True))
         kinds_override: Mapping[str, str] = get("field_kinds") or {}
         for name, kind in kinds_override.items():
             if kind not in KINDS:
@@ -204,7 +229,7 @@ class Options:
             kind = self._kinds_override.get(name) or kind_of(inner)
             # the pk is never NULL: negations need no NULL branch
             fields[name] = FieldInfo(name, kind, nullable and name != pk_name, _validator(inner),
-                                     parse=_parser(inner))
+                                     parse=_parser(inner), validate_list=_list_validator(inner))
         self._fields, self._relations, self._complete = fields, relations, complete
         # Values of these may be mutable containers; scalar kinds (str, int, dates, uuid ...) never are.
         self._container_fields = tuple(
@@ -216,8 +241,6 @@ class Options:
         if self._complete:
             return
         import sys
-
-        from .base import registered_models
 
         module = sys.modules.get(self.model.__module__)
         # The model's own module wins over same-named models elsewhere; the registry finds the rest
@@ -270,8 +293,8 @@ class Options:
         """``tags.tags_id`` for each many-to-many field: unloaded, it holds the related keys (a bare
         ``*`` would give the junction rows' keys)."""
         self._ensure_complete()
-        return [f"{name}.{rel.marker.target}" for name, rel in self._relations.items()
-                if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany)]
+        return [".".join(rel.relation.hop(name)) for name, rel in self._relations.items()
+                if rel.relation.junction_field is not None]
 
     # -- Schema protocol ----------------------------------------------------------------------------
     @property
@@ -297,7 +320,7 @@ class Options:
     @property
     def default_manager(self) -> BaseManager[Any]:
         if self.abstract or self.default_manager_name is None:
-            raise AttributeError(f"Manager isn't available; {self.model.__name__} is abstract")
+            raise ManagerUnavailable(f"Manager isn't available; {self.model.__name__} is abstract")
         return self.managers[self.default_manager_name]
 
     def __repr__(self) -> str:

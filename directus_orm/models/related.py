@@ -16,29 +16,27 @@ from uuid import UUID
 
 from pydantic_core import to_jsonable_python
 
-from ..connection.client import Directus, collection_path, item_path
+from ..connection.client import Directus, collection_path
 from ..exceptions import FieldError, NotStored, PartialRelationError
+from ..query.item_writes import patch_item
+from ..query.schema import Relation
 from ..sync import SyncFace
 from .options import _unwrap
-from .relations import Analysed, ManyToMany
+from .registry import is_model
+from .relations import Analysed, distinct_items, item_key
+from .state import state_of
 
 if TYPE_CHECKING:
     from .base import DirectusModel
 
-__all__ = ["RelatedAccessor", "RelatedManager", "Unlinks", "mark_partial", "to_many_write", "unlink"]
+__all__ = [
+    "RelatedAccessor", "RelatedManager", "Unlinks", "mark_partial", "to_many_write",
+    "unlink",
+]
 
 R = TypeVar("R", bound="DirectusModel")
 #: A related row named by its primary key instead of an instance.
 RelatedKey = int | str | UUID
-
-
-def _key(item: Any) -> Any:
-    """An item of a to-many list -> its key in JSON form; None for an unsaved instance."""
-    from .base import DirectusModel
-
-    if isinstance(item, DirectusModel):
-        return to_jsonable_python(item.pk) if item.is_stored else None
-    return to_jsonable_python(item)
 
 
 #: Junction rows to delete once the owner's PATCH succeeded: (relation, junction keys).
@@ -48,16 +46,15 @@ Unlinks = list[tuple[Analysed, list[Any]]]
 async def _changes(conn: Directus, item: Any, unlinks: Unlinks) -> dict[str, Any]:
     """The unsaved changes of a stored related instance, as a payload (its own relations by the same
     rules: to-many lists as what changed in them)."""
-    from .base import DirectusModel
-
-    if not isinstance(item, DirectusModel):
+    if not is_model(item):
         return {}
     current = item._snapshot()
     return await item._changes_payload(conn, item._changed(current), current, unlinks)
 
 
-def _junction(rel: Analysed) -> ManyToMany | None:
-    return rel.marker if rel.kind == "m2m" and isinstance(rel.marker, ManyToMany) else None
+def _junction(rel: Analysed) -> Relation | None:
+    """The relation when it goes through a junction collection (many-to-many), else None."""
+    return rel.relation if rel.relation.junction_field is not None else None
 
 
 async def junction_keys(
@@ -65,26 +62,26 @@ async def junction_keys(
 ) -> dict[str, list[Any]]:
     """The junction rows linking ``owner`` to ``targets`` (all, when None): target key -> junction keys.
     One read through the owner's item, so the junction's field pointing back need not be declared."""
-    marker = _junction(rel)
-    assert marker is not None
+    m2m = _junction(rel)
+    assert m2m is not None
     deep: dict[str, Any] = {"_limit": -1}
     if targets is not None:
-        deep["_filter"] = {marker.target: {"_in": list(targets)}}
-    body = await conn.get(
-        item_path(owner._meta.collection, owner._loaded_key()),
-        params={"fields": [f"{name}.{marker.through_pk}", f"{name}.{marker.target}"], "deep": {name: deep}},
-    )
+        deep["_filter"] = m2m.wrap({"_in": list(targets)})
+    meta = owner._meta
+    # Filtered on the key rather than by item path: any key length, and a missing owner reads as none.
+    body = await conn.get(collection_path(meta.collection), params={
+        "filter": {meta.pk_name: {"_eq": to_jsonable_python(owner._loaded_key())}}, "limit": 1,
+        "fields": [f"{name}.{m2m.through_pk}", ".".join(m2m.hop(name))], "deep": {name: deep}})
     out: dict[str, list[Any]] = {}
-    for row in ((body or {}).get("data") or {}).get(name) or []:
-        out.setdefault(str(row.get(marker.target)), []).append(row.get(marker.through_pk))
+    owners: list[dict[str, Any]] = (body or {}).get("data") or []
+    for row in (owners[0].get(name) if owners else None) or []:
+        out.setdefault(str(m2m.unwrap(row)), []).append(row.get(m2m.through_pk))
     return out
 
 
 def _check_replace(owner: DirectusModel, name: str) -> None:
     """A whole new list replaces the relation only when the one it replaces held every row."""
-    from .base import _state_of
-
-    state = _state_of(owner)
+    state = state_of(owner)
     if name not in state.assigned:
         return
     label = f"{type(owner).__name__}.{name}"
@@ -105,10 +102,10 @@ def _check_replace(owner: DirectusModel, name: str) -> None:
 async def unlink(conn: Directus, rel: Analysed, junctions: Sequence[Any]) -> None:
     """Delete junction rows by key (Django deletes the link; Directus's detailed ``delete`` would
     apply the relation's deselect action, by default leaving the row with a NULL foreign key)."""
-    marker = _junction(rel)
-    assert marker is not None and marker.through is not None
+    m2m = _junction(rel)
+    assert m2m is not None and m2m.through is not None
     if junctions:
-        await conn.delete(collection_path(marker.through), json=list(junctions))
+        await conn.delete(collection_path(m2m.through), json=list(junctions))
 
 
 async def to_many_write(
@@ -121,40 +118,40 @@ async def to_many_write(
     _check_replace(owner, name)
     loaded = [k for k in (owner._loaded or {}).get(name) or [] if k is not None]
     held = {str(k) for k in loaded}
-    items = owner.__dict__.get(name) or []
-    marker = _junction(rel)
+    items = distinct_items(owner.__dict__.get(name) or [])
+    m2m = _junction(rel)
     pk = rel.model._meta.pk_name
     create: list[Any] = []
     update: list[dict[str, Any]] = []
     edited: dict[str, dict[str, Any]] = {}  # many-to-many: target key -> changes (junction key needed)
     current: set[str] = set()
     for item in items:
-        key = _key(item)
+        key = item_key(item)
         if key is None:  # an unsaved instance: Directus creates it (and its junction row)
             payload = item._insert_payload()
-            create.append({marker.target: payload} if marker else payload)
+            create.append(m2m.wrap(payload) if m2m else payload)
             continue
         current.add(str(key))
         changes = await _changes(conn, item, unlinks)
         if str(key) not in held:  # added: link it (with its changes)
             value = {pk: key, **changes} if changes else key
-            if marker:
-                create.append({marker.target: value})
+            if m2m:
+                create.append(m2m.wrap(value))
             else:
                 update.append({pk: key, **changes})
         elif changes:
-            if marker:
+            if m2m:
                 edited[str(key)] = {pk: key, **changes}
             else:
                 update.append({pk: key, **changes})
     removed = [k for k in dict.fromkeys(loaded) if str(k) not in current]
     delete: list[Any] = removed
-    if marker and (removed or edited):
+    if m2m and (removed or edited):
         links = await junction_keys(conn, owner, name, rel, [*removed, *(v[pk] for v in edited.values())])
         delete = [j for k in removed for j in links.get(str(k), [])]
         for target, changes in edited.items():
-            update.extend({marker.through_pk: j, marker.target: changes} for j in links.get(target, [])[:1])
-    if marker and marker.through and delete:
+            update.extend({m2m.through_pk: j, **m2m.wrap(changes)} for j in links.get(target, [])[:1])
+    if m2m and m2m.through and delete:
         unlinks.append((rel, delete))
         delete = []
     out = {k: v for k, v in (("create", create), ("update", update), ("delete", delete)) if v}
@@ -164,13 +161,11 @@ async def to_many_write(
 def mark_partial(objs: Iterable[Any], path: Sequence[str]) -> None:
     """Mark the to-many field at the end of ``path`` (``("orders",)``, ``("orders", "lines")``) as
     lacking rows on each loaded instance (a filtered or sliced ``Prefetch`` loaded it)."""
-    from .base import DirectusModel, _state_of
-
     for obj in objs:
-        if not isinstance(obj, DirectusModel):
+        if not is_model(obj):
             continue
         if len(path) == 1:
-            state = _state_of(obj)
+            state = state_of(obj)
             state.partial = state.partial | {path[0]}
             continue
         value = obj.__dict__.get(path[0])
@@ -190,11 +185,9 @@ class RelatedManager(SyncFace, Generic[R]):
 
     # -- helpers ------------------------------------------------------------------------------------
     def _keys(self, objs: Iterable[Any], action: str) -> list[Any]:
-        from .base import DirectusModel
-
         out = []
         for obj in objs:
-            if isinstance(obj, DirectusModel):
+            if is_model(obj):
                 if not isinstance(obj, self.rel.model):
                     raise FieldError(f"{self}: {action}() takes {self.rel.model.__name__} instances or keys, "
                                      f"got {type(obj).__name__}")
@@ -202,7 +195,7 @@ class RelatedManager(SyncFace, Generic[R]):
                     raise NotStored(f"{self}: {action}() takes stored objects; this "
                                     f"{type(obj).__name__} is not saved yet (save() it first, or append it "
                                     f"to the list and save the {type(self.owner).__name__})")
-            out.append(_key(obj))
+            out.append(item_key(obj))
         return list(dict.fromkeys(out))
 
     def _conn(self, using: str | None) -> Directus:
@@ -211,35 +204,38 @@ class RelatedManager(SyncFace, Generic[R]):
         return self.owner._conn(using)[1]
 
     async def _write(self, conn: Directus, value: Any) -> None:
-        await conn.patch(item_path(self.owner._meta.collection, self.owner._loaded_key()),
-                         json={self.name: value}, params={"fields": [self.owner._meta.pk_name]})
+        meta = self.owner._meta
+        key = self.owner._loaded_key()
+        found, _ = await patch_item(conn, meta.collection, meta.pk_name, key, {self.name: value},
+                                    {"fields": [meta.pk_name]})
+        if not found:
+            raise NotStored(f"{self}: the {type(self.owner).__name__} with pk {key!r} no longer exists in "
+                            f"{meta.collection!r}; the relation was not written")
 
     def _local(
         self, objs: Sequence[Any], keys: Sequence[Any], *, add: bool = False, whole: bool = False
     ) -> None:
         """Bring the instance's list (if loaded) in step with what was written."""
-        from .base import _state_of
-
         owner, name = self.owner, self.name
         loaded = owner._loaded
         if name not in owner.__dict__ or loaded is None or name in owner._deferred:
             return
-        state = _state_of(owner)
+        state = state_of(owner)
         wanted = {str(k) for k in keys}
         if whole:
             items, stored = list(objs), list(keys)
             state.partial = state.partial - {name}
         elif add:
-            have = {str(_key(i)) for i in owner.__dict__[name]}
+            have = {str(item_key(i)) for i in owner.__dict__[name]}
             fresh = [o for o, k in zip(objs, keys, strict=True) if str(k) not in have]
             items = [*owner.__dict__[name], *fresh]
             stored = [*(loaded.get(name) or []), *(k for k in keys if str(k) not in have)]
         else:
-            items = [i for i in owner.__dict__[name] if str(_key(i)) not in wanted]
+            items = [i for i in owner.__dict__[name] if str(item_key(i)) not in wanted]
             stored = [k for k in loaded.get(name) or [] if str(k) not in wanted]
         owner.__dict__[name] = items
         owner._loaded = {**loaded, name: stored}
-        state = _state_of(owner)
+        state = state_of(owner)
         state.assigned = state.assigned - {name}
 
     # -- Django's related-manager API ---------------------------------------------------------------
@@ -251,15 +247,15 @@ class RelatedManager(SyncFace, Generic[R]):
         keys = self._keys(objs, "add")
         if not keys:
             return
-        marker = _junction(self.rel)
+        m2m = _junction(self.rel)
         pk = self.rel.model._meta.pk_name
-        if marker is None:
+        if m2m is None:
             await self._write(conn, {"update": [{pk: k} for k in keys]})
         else:
             linked = await junction_keys(conn, self.owner, self.name, self.rel, keys)
             new = [k for k in keys if str(k) not in linked]
             if new:
-                await self._write(conn, {"create": [{marker.target: k} for k in new]})
+                await self._write(conn, {"create": [m2m.wrap(k) for k in new]})
         self._local(list(objs), keys, add=True)
 
     async def remove(self, *objs: R | RelatedKey, using: str | None = None) -> None:
@@ -271,8 +267,8 @@ class RelatedManager(SyncFace, Generic[R]):
         keys = self._keys(objs, "remove")
         if not keys:
             return
-        marker = _junction(self.rel)
-        if marker is None:
+        m2m = _junction(self.rel)
+        if m2m is None:
             self._check_nullable("remove")
             await self._write(conn, {"delete": keys})
         else:
@@ -288,10 +284,10 @@ class RelatedManager(SyncFace, Generic[R]):
         objs = list(objs)
         conn = self._conn(using)
         keys = self._keys(objs, "set")
-        marker = _junction(self.rel)
+        m2m = _junction(self.rel)
         if clear:
             await self.clear(using=using)
-        if marker is None:
+        if m2m is None:
             if not clear:
                 self._check_nullable("set")
             # A list of keys is Directus's "this is the whole relation" form.
@@ -299,7 +295,7 @@ class RelatedManager(SyncFace, Generic[R]):
         else:
             linked = {} if clear else await junction_keys(conn, self.owner, self.name, self.rel, None)
             wanted = {str(k) for k in keys}
-            create = [{marker.target: k} for k in keys if str(k) not in linked]
+            create = [m2m.wrap(k) for k in keys if str(k) not in linked]
             if create:
                 await self._write(conn, {"create": create})
             await self._unlink(conn, [j for target, js in linked.items() if target not in wanted for j in js])
@@ -308,10 +304,10 @@ class RelatedManager(SyncFace, Generic[R]):
     async def clear(self, *, using: str | None = None) -> None:
         """Remove every related row (as in ``remove()``): one PATCH of the owner with an empty list."""
         conn = self._conn(using)
-        marker = _junction(self.rel)
-        if marker is None:
+        m2m = _junction(self.rel)
+        if m2m is None:
             self._check_nullable("clear")
-        if marker is not None and marker.through:
+        if m2m is not None and m2m.through:
             linked = await junction_keys(conn, self.owner, self.name, self.rel, None)
             await self._unlink(conn, [j for js in linked.values() for j in js])
         else:
@@ -319,9 +315,9 @@ class RelatedManager(SyncFace, Generic[R]):
         self._local([], [], whole=True)
 
     async def _unlink(self, conn: Directus, junctions: list[Any]) -> None:
-        marker = _junction(self.rel)
-        assert marker is not None
-        if marker.through:
+        m2m = _junction(self.rel)
+        assert m2m is not None
+        if m2m.through:
             await unlink(conn, self.rel, junctions)
         elif junctions:
             await self._write(conn, {"delete": junctions})

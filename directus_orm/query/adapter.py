@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from typing_extensions import Self
 
 from ..exceptions import MultipleObjectsReturned, ObjectDoesNotExist
-from .compiler import Query
+from .query import Query
 from .schema import Schema
 
 __all__ = ["RowAdapter"]
@@ -47,7 +47,7 @@ class RowAdapter(Generic[T]):
         query = self._base_query
         if query is None:
             query = Query(self.schema).with_default_ordering(self.default_ordering)
-            if getattr(self.schema, "resolution_is_final", False):
+            if self.schema.resolution_is_final:
                 self._base_query = query
         return query
 
@@ -93,6 +93,9 @@ class RowAdapter(Generic[T]):
     def prepare_values(self, values: Mapping[str, Any], context: str) -> dict[str, Any]:
         """Validate and serialise ``field=value`` pairs for a write (``update()``, ``bulk_update()``)."""
         raise NotImplementedError
+
+    def not_written(self, obj: T, fields: Collection[str]) -> None:
+        """``fields`` of ``obj`` were sent but the server dropped them: they stay changes."""
 
     def after_update(self, obj: T, fields: Sequence[str], alias: str) -> None:
         """``fields`` of ``obj`` were written by ``bulk_update()``."""

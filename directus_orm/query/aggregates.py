@@ -14,7 +14,7 @@ from __future__ import annotations
 import decimal
 from typing import Any, ClassVar
 
-from ..exceptions import FieldError
+from ..exceptions import FieldError, UnexpectedResponse
 from .schema import FieldInfo
 
 __all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum"]
@@ -137,6 +137,10 @@ class Count(Aggregate):
     def default_alias(self) -> str:
         return "count" if self.field == "*" else f"{self.field}__count"
 
-
     def convert(self, value: Any, info: FieldInfo | None) -> Any:
-        return int(value or 0)
+        try:
+            return int(value or 0)
+        except (TypeError, ValueError):
+            # Directus 12.4 on SQLite answers a count over a date field with a date.
+            raise UnexpectedResponse(f"Directus answered {value!r} for a count of {self.field!r}",
+                                     status=200, content_type="application/json") from None

@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from ..connection.client import collection_path, item_path
+from ..connection.client import collection_path
 from ..connection.registry import DEFAULT_ALIAS, connections
-from ..exceptions import FieldError
+from ..exceptions import FieldError, NotStored
 from .adapter import RowAdapter
+from .item_writes import patch_item
 from .queryset import QuerySet
 from .schema import OpenSchema
 
@@ -44,9 +45,12 @@ class DictAdapter(RowAdapter[Row]):
         pk = obj.get(self.schema.pk_name)
         if pk is None:
             raise FieldError(f"row has no primary key {self.schema.pk_name!r}")
-        path = item_path(self.schema.collection, pk)
-        body = await connections[alias].patch(path, json=self.prepare_values(values, "update"))
-        return dict((body or {}).get("data") or {**obj, **values})
+        schema = self.schema
+        found, row = await patch_item(connections[alias], schema.collection, schema.pk_name, pk,
+                                      self.prepare_values(values, "update"), {})
+        if not found:
+            raise NotStored(f"row {pk!r} no longer exists in {schema.collection!r}; nothing was written")
+        return dict(row or {**obj, **values})
 
     def insert_payload(self, obj: Row) -> dict[str, Any]:
         return dict(to_jsonable_python(obj))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..exceptions import InvalidArgument
+
 __all__ = ["CurrentPolicies", "CurrentRole", "CurrentRoles", "CurrentUser", "DynamicVariable", "Now"]
 
 _ADJUSTMENT = re.compile(r"^[+-]?\s*\d+\s*[a-zA-Z]+(\s+[+-]?\s*\d+\s*[a-zA-Z]+)*$")
@@ -40,7 +42,7 @@ def _path(var: str, path: str | None) -> str:
     if path is None:
         return var
     if not re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*", path):
-        raise ValueError(f"invalid field path {path!r} for {var}")
+        raise InvalidArgument(f"invalid field path {path!r} for {var}")
     return f"{var}.{path}"
 
 
@@ -55,7 +57,7 @@ class Now(DynamicVariable):
             return
         adjustment = adjustment.strip()
         if not _ADJUSTMENT.match(adjustment):
-            raise ValueError(f"invalid $NOW adjustment {adjustment!r}; e.g. '-1 year', '+7 days'")
+            raise InvalidArgument(f"invalid $NOW adjustment {adjustment!r}; e.g. '-1 year', '+7 days'")
         super().__init__(f"$NOW({adjustment})")
 
 

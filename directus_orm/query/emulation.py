@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..connection.client import Directus, collection_path
-from .compiler import EVERYTHING, NOTHING, Filter, Query, combine
 from .keysets import KeySet, Pending, first_pk_of, has_nodes, values_at
+from .query import Query
+from .where import EVERYTHING, NOTHING, Filter, combine
 
 __all__ = ["emulate"]
 

@@ -7,14 +7,23 @@ as Django's join does (and one with ``None`` when there is none, as its LEFT JOI
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import namedtuple
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from .aggregates import Aggregate
-from .schema import FieldInfo, FieldPath
+from ..exceptions import FieldError
+from .aggregates import Aggregate, Count
+from .schema import FieldInfo, FieldPath, Schema, resolve_field_path
 
-__all__ = ["Column", "explode"]
+if TYPE_CHECKING:
+    from .query import Query
+
+__all__ = [
+    "DICTS", "Column", "FlatRows", "NamedRows", "RowShape", "TupleRows", "aggregate_column", "explode",
+    "row_shape", "value_columns",
+]
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,8 @@ def _leaf(node: Any, info: FieldInfo, relation_end: bool) -> list[Any]:
     values = node if relation_end and rel is not None and rel.many and isinstance(node, list) else [node]
     out = []
     for v in values or [None]:
-        if rel is not None and rel.junction_field and isinstance(v, Mapping):
-            v = v.get(rel.junction_field)
+        if rel is not None:
+            v = rel.unwrap(v)
         if rel is not None and isinstance(v, Mapping):
             v = v.get(rel.schema().pk_name)
         out.append(_convert(v, info))
@@ -118,3 +127,111 @@ def explode(row: Mapping[str, Any], columns: tuple[Column, ...]) -> list[dict[st
             specs.append((column.name, path.keys, path.many_at, path.field, path.relation_end))
     order = [c.name for c in columns]
     return [{name: {**fixed, **r}[name] for name in order} for r in _explode(row, specs)]
+
+
+def value_columns(
+    query: Query, fields: Sequence[str], expressions: Mapping[str, Any], method: str
+) -> list[Column]:
+    """The columns of ``values(*fields, **expressions)`` / ``values_list(*fields)`` on ``query``: its
+    own fields (no to-many ones) and its annotations when none are named."""
+    schema = query.schema
+    known = {c.name: c for c in query.annotations}
+    columns: list[Column] = []
+    names = list(fields)
+    if not names and not expressions:
+        for n in schema.field_names():
+            info = schema.get_field(n)
+            if not (info is not None and info.relation is not None and info.relation.many):
+                names.append(n)
+        names += list(known)
+    for name in names:
+        if name in known:
+            columns.append(known[name])
+            continue
+        columns.append(Column(name, path=resolve_field_path(schema, name, f"{method}({name!r})")))
+    for alias, expression in expressions.items():
+        if not isinstance(expression, str):
+            raise FieldError(f"{method}({alias}=...): takes a field path (a string); aggregates go in "
+                             "annotate()")
+        path = resolve_field_path(schema, expression, f"{method}({alias}=...)")
+        columns.append(Column(alias, path=path))
+    if len({c.name for c in columns}) != len(columns):
+        raise FieldError(f"{method}(): a name appears twice")
+    return columns
+
+
+def aggregate_column(schema: Schema, alias: str, agg: Aggregate, method: str) -> Column:
+    """The column ``alias=agg`` answers in (``aggregate()``, or ``annotate()`` after ``values()``)."""
+    if not isinstance(agg, Aggregate):
+        raise FieldError(f"{method}({alias}=...): expected Sum/Avg/Min/Max/Count, got {agg!r}")
+    if agg.field == "*":
+        if not isinstance(agg, Count) or agg.distinct:
+            raise FieldError(f"{method}(): only Count takes '*' (without distinct)")
+        # Count("*") counts the primary key: Directus answers count: ["*"] under the same key as
+        # count: ["id"] ({"count": {"id": 8}}), so the two together would lose the row count.
+        return Column(alias, aggregate=agg, agg_field=schema.pk_name)
+    fp = resolve_field_path(schema, agg.field, f"{method}({agg!r})", date_parts=False)
+    if len(fp.keys) > 1 or (fp.field.relation is not None and fp.field.relation.many):
+        raise FieldError(
+            f"{method}({agg!r}): Directus aggregates only the collection's own fields, not "
+            f"{agg.field!r} across a relation (annotate(n=Count('<to-many field>')) counts related rows)"
+        )
+    agg.check(fp.field, method)
+    return Column(alias, aggregate=agg, agg_field=fp.directus, agg_info=fp.field)
+
+
+class RowShape:
+    """``values()`` results: the row dicts as they are (Django's ``ValuesIterable``); the subclasses
+    are ``values_list()``'s."""
+
+    __slots__ = ()
+
+    def apply(self, dicts: list[dict[str, Any]]) -> list[Any]:
+        return dicts
+
+
+class TupleRows(RowShape):
+    """``values_list()``: tuples."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+
+    def apply(self, dicts: list[dict[str, Any]]) -> list[Any]:
+        names = self.names
+        return [tuple(d[n] for n in names) for d in dicts]
+
+
+class FlatRows(TupleRows):
+    """``values_list(field, flat=True)``: the values themselves."""
+
+    __slots__ = ()
+
+    def apply(self, dicts: list[dict[str, Any]]) -> list[Any]:
+        name = self.names[0]
+        return [d[name] for d in dicts]
+
+
+class NamedRows(TupleRows):
+    """``values_list(named=True)``: namedtuples."""
+
+    __slots__ = ()
+
+    def apply(self, dicts: list[dict[str, Any]]) -> list[Any]:
+        names, factory = self.names, _row_factory(self.names)
+        return [factory(*(d[n] for n in names)) for d in dicts]
+
+
+@lru_cache(maxsize=256)
+def _row_factory(names: tuple[str, ...]) -> Any:
+    return namedtuple("Row", names, rename=True)
+
+
+#: ``values()``'s shape (stateless: shared).
+DICTS = RowShape()
+
+
+def row_shape(names: Sequence[str], *, flat: bool = False, named: bool = False) -> RowShape:
+    """``values_list(*names, flat=..., named=...)``'s shape."""
+    return FlatRows(names) if flat else NamedRows(names) if named else TupleRows(names)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from ..exceptions import InvalidUsage
+
 __all__ = ["Q"]
 
 Connector = Literal["AND", "OR"]
@@ -26,14 +28,14 @@ class Q:
     ) -> None:
         for arg in args:
             if not isinstance(arg, Q):
-                raise TypeError(f"Q() positional arguments must be Q objects, got {type(arg).__name__}")
+                raise InvalidUsage(f"Q() positional arguments must be Q objects, got {type(arg).__name__}")
         self.children: list[Q | tuple[str, Any]] = [*args, *sorted(kwargs.items())]
         self.connector: Connector = _connector
         self.negated = _negated
 
     def _combine(self, other: Q, connector: Connector) -> Q:
         if not isinstance(other, Q):
-            raise TypeError(f"cannot combine Q with {type(other).__name__}")
+            raise InvalidUsage(f"cannot combine Q with {type(other).__name__}")
         if not other.children:
             return self.copy()
         if not self.children:

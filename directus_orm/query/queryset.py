@@ -9,27 +9,40 @@ of 100 never truncates a result.
 from __future__ import annotations
 
 import asyncio
-from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast, overload
 
 from typing_extensions import Self
 
+from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.registry import connections
-from ..exceptions import DirectusError, FieldError, Forbidden, InvalidArgument, RecordNotUnique
+from ..exceptions import (
+    DirectusError,
+    FieldError,
+    Forbidden,
+    InvalidArgument,
+    InvalidUsage,
+    RecordNotUnique,
+    UnexpectedResponse,
+)
 from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
-from .compiler import EVERYTHING, NOTHING, Query
 from .emulation import emulate
 from .keyset import keyset_for
 from .limits import UNLIMITED, query_limit_max
-from .projection import Column, explode
+from .projection import DICTS, Column, RowShape, aggregate_column, explode, row_shape, value_columns
 from .q import Q
-from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, resolve_field_path
+from .query import Query
+from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, RelatedPath, relation_paths, resolve_field_path
+from .where import NOTHING
+from .written import confirm_fields, mismatch, missing_fields
+
+if TYPE_CHECKING:
+    from ..realtime.backoff import Backoff
+    from ..realtime.subscription import Subscription
 
 __all__ = [
     "DEFAULT_PAGE_SIZE", "DELETE_BATCH", "MAX_GET_RESULTS", "MAX_SLICE_REQUEST", "Page", "Prefetch",
@@ -55,13 +68,8 @@ MAX_GET_RESULTS = 21
 
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError("a count is an integer")
+        raise InvalidArgument("a count is an integer")
     return int(value)
-
-
-@lru_cache(maxsize=256)
-def _row_factory(names: tuple[str, ...]) -> Any:
-    return namedtuple("Row", names, rename=True)
 
 
 def _hashable(value: Any) -> Any:
@@ -104,41 +112,6 @@ class Prefetch:
         return f"<Prefetch {self.lookup!r}{' with a queryset' if self.queryset is not None else ''}>"
 
 
-RelatedPath = tuple[tuple[str, ...], Any, "str | None"]  # Directus path, related schema, m2m junction field
-
-
-def _deep_entry(prefetch: Prefetch, related: RelatedPath) -> tuple[tuple[str, ...], dict[str, Any]]:
-    """A Prefetch queryset -> its ``deep`` entry. For many-to-many, the junction rows are what Directus
-    filters and sorts: conditions and sort go through the junction field (``tags_id.name``)."""
-    path, schema, junction = related
-    qs = prefetch.queryset
-    assert qs is not None
-    query = qs.query
-    if query.schema.collection != schema.collection:
-        raise FieldError(f"Prefetch({prefetch.lookup!r}): the queryset is on {query.schema.collection!r}, "
-                         f"the relation leads to {schema.collection!r}")
-    deep_path = path[:-1] if junction else path
-    if query.filter is NOTHING:
-        raise FieldError(f"Prefetch({prefetch.lookup!r}): the queryset matches nothing (none()): leave the "
-                         "relation out instead")
-    sub: dict[str, Any] = {}
-    if query.filter is not EVERYTHING:  # a dict, or an emulated condition (resolved before sending)
-        sub["_filter"] = {junction: query.filter} if junction else query.filter
-    if query.search is not None:
-        sub["_search"] = query.search
-    if query.is_ordered:
-        sort = query.sort()
-        sub["_sort"] = [_prefix_sort(t, junction) for t in sort] if junction else sort
-    sub["_limit"] = -1 if query.high is None else query.high - query.low
-    if query.low:
-        sub["_offset"] = query.low
-    return deep_path, sub
-
-
-def _prefix_sort(term: str, junction: str) -> str:
-    return f"-{junction}.{term[1:]}" if term.startswith("-") else f"{junction}.{term}"
-
-
 class QuerySet(SyncFace, Generic[T]):
     """A lazy Directus query returning ``T`` (a model, or ``dict`` for :func:`~directus_orm.collection`)."""
 
@@ -146,12 +119,13 @@ class QuerySet(SyncFace, Generic[T]):
         self._adapter = adapter
         self._query = query if query is not None else adapter.base_query()
         self._using = using
-        self._shape: tuple[list[str], str] | None = None  # values_list(): (names, "tuple"|"flat"|"named")
+        self._shape: RowShape = DICTS  # how values() rows become results (values_list(): tuples ...)
         self._client_distinct = False  # distinct() over to-many columns: de-duplicated here
+        self._graphql = False  # reads go to /graphql (using_graphql())
 
     # -- cloning ------------------------------------------------------------------------------------
     def _clone(self, **query_changes: Any) -> Self:
-        # Not copy.copy (1.3 us): every chained call clones, and get() is a chain.
+        # Not copy.copy (slower): every chained call clones, and get() is a chain.
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         if query_changes:
@@ -165,7 +139,7 @@ class QuerySet(SyncFace, Generic[T]):
 
     def _not_sliced(self, action: str) -> None:
         if self._query.is_sliced:
-            raise TypeError(f"Cannot {action} a query once a slice has been taken.")
+            raise InvalidUsage(f"Cannot {action} a query once a slice has been taken.")
 
     # -- introspection ------------------------------------------------------------------------------
     @property
@@ -193,7 +167,7 @@ class QuerySet(SyncFace, Generic[T]):
         return f"<{type(self).__name__} {self._query}>"
 
     def __bool__(self) -> bool:
-        raise TypeError("a QuerySet has no truth value without a request: use `await qs.exists()`")
+        raise InvalidUsage("a QuerySet has no truth value without a request: use `await qs.exists()`")
 
     # -- chainable ----------------------------------------------------------------------------------
     def all(self) -> Self:
@@ -222,6 +196,13 @@ class QuerySet(SyncFace, Generic[T]):
         """Directus's full-text ``search`` over the collection's text fields."""
         return self._clone(search=term)
 
+    def using_graphql(self, enabled: bool = True) -> Self:
+        """Run this query's reads over GraphQL (``/graphql``), compiled from the same query: the same
+        results, in one request per read (no paging). Writes still use REST. See docs/graphql.md."""
+        clone = self._clone()
+        clone._graphql = bool(enabled)
+        return clone
+
     def using(self, alias: str) -> Self:
         clone = self._clone()
         clone._using = alias
@@ -235,14 +216,14 @@ class QuerySet(SyncFace, Generic[T]):
         """``qs[10:20]`` -> offset/limit (lazy); ``await qs[3]`` -> one row (IndexError if none)."""
         if isinstance(k, slice):
             if k.step not in (None, 1):
-                raise ValueError("QuerySet slices do not support a step")
+                raise InvalidArgument("QuerySet slices do not support a step")
             if (k.start is not None and k.start < 0) or (k.stop is not None and k.stop < 0):
-                raise ValueError("Negative indexing is not supported.")
+                raise InvalidArgument("Negative indexing is not supported.")
             return self._with_query(self._query.sliced(k.start, k.stop))
         if not isinstance(k, int) or isinstance(k, bool):
-            raise TypeError(f"QuerySet indices must be integers or slices, not {type(k).__name__}")
+            raise InvalidUsage(f"QuerySet indices must be integers or slices, not {type(k).__name__}")
         if k < 0:
-            raise ValueError("Negative indexing is not supported.")
+            raise InvalidArgument("Negative indexing is not supported.")
         return self._index(k)
 
     async def _index(self, k: int) -> T:
@@ -252,32 +233,6 @@ class QuerySet(SyncFace, Generic[T]):
         return rows[0]
 
     # -- relations, projection, aggregation ----------------------------------------------------------
-    def _relation_paths(self, name: str, method: str, to_many: bool) -> list[RelatedPath]:
-        """``author__books`` -> the Directus path of each relation along it, with its schema:
-        ``("author",)`` then ``("author", "books")``; a many-to-many hop ends in its junction field."""
-        schema = self._query.schema
-        parts = name.split(LOOKUP_SEP) if isinstance(name, str) else []
-        if not parts or not all(parts):
-            raise FieldError(f"{method}(): invalid relation path {name!r}")
-        out: list[RelatedPath] = []
-        for i in range(1, len(parts) + 1):
-            fp = resolve_field_path(schema, LOOKUP_SEP.join(parts[:i]), f"{method}({name!r})",
-                                    date_parts=False)
-            rel = fp.field.relation
-            if not fp.relation_end or rel is None:
-                raise FieldError(f"{method}({name!r}): {parts[i - 1]!r} is not a relation")
-            if rel.many and not to_many:
-                raise FieldError(
-                    f"select_related({name!r}): {parts[i - 1]!r} is a to-many relation; "
-                    "use prefetch_related()"
-                )
-            path = tuple(fp.directus.split("."))
-            junction = rel.junction_field if rel.kind == "m2m" else None
-            if junction:
-                path = (*path, junction)
-            out.append((path, rel.schema(), junction))
-        return out
-
     def _add_related(self, paths: Iterable[RelatedPath]) -> Self:
         related = list(self._query.related)
         known = {p for p, _ in related}
@@ -292,7 +247,8 @@ class QuerySet(SyncFace, Generic[T]):
         (``fields=*,author.*``). ``select_related(None)`` clears the list."""
         if fields == (None,):
             return self._clone(related=())
-        paths = [p for f in fields for p in self._relation_paths(str(f), "select_related", False)]
+        schema = self._query.schema
+        paths = [p for f in fields for p in relation_paths(schema, str(f), "select_related", False)]
         return self._add_related(paths)
 
     def prefetch_related(self, *lookups: str | Prefetch | None) -> Self:
@@ -308,11 +264,11 @@ class QuerySet(SyncFace, Generic[T]):
         partial = list(self._adapter.partial)
         for lookup in lookups:
             prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(str(lookup))
-            paths = self._relation_paths(prefetch.lookup, "prefetch_related", True)
+            paths = relation_paths(self._query.schema, prefetch.lookup, "prefetch_related", True)
             clone = clone._add_related(paths)
             if prefetch.queryset is not None:
                 last = paths[-1]
-                deep.append(_deep_entry(prefetch, last))
+                deep.append(prefetch.queryset.query.prefetch_entry(prefetch.lookup, last))
                 clone = clone._add_related(
                     [((*last[0], *inner), s, None) for inner, s in prefetch.queryset.query.related]
                 )
@@ -340,13 +296,12 @@ class QuerySet(SyncFace, Generic[T]):
                                          date_parts=False)
                 hop_rel = hop.field.relation
                 if hop.relation_end and hop_rel is not None:
-                    m2m = hop_rel.kind == "m2m" and hop_rel.junction_field
-                    through = f"{hop_rel.junction_field}." if m2m else ""
-                    paths.append(f"{hop.directus}.{through}{hop_rel.schema().pk_name}")
+                    paths.append(".".join((hop.directus, *hop_rel.hop(hop.field.name)[1:],
+                                           hop_rel.schema().pk_name)))
             fp = resolve_field_path(self._query.schema, name, f"only({name!r})", date_parts=False)
             rel = fp.field.relation
-            if fp.relation_end and rel is not None and rel.kind == "m2m" and rel.junction_field:
-                paths.append(f"{fp.directus}.{rel.junction_field}")
+            if fp.relation_end and rel is not None:
+                paths.append(".".join((fp.directus, *rel.hop(fp.field.name)[1:])))
             else:
                 paths.append(fp.directus)
         return self._clone(only=tuple(dict.fromkeys(paths)), defer=())
@@ -369,71 +324,26 @@ class QuerySet(SyncFace, Generic[T]):
             names.append(info.name)
         return self._clone(defer=tuple(dict.fromkeys([*self._query.defer, *names])), only=None)
 
-    def _columns(self, fields: Sequence[str], expressions: Mapping[str, Any], method: str) -> list[Column]:
-        schema = self._query.schema
-        known = {c.name: c for c in self._query.annotations}
-        columns: list[Column] = []
-        names = list(fields)
-        if not names and not expressions:
-            for n in schema.field_names():
-                info = schema.get_field(n)
-                if not (info is not None and info.relation is not None and info.relation.many):
-                    names.append(n)
-            names += list(known)
-        for name in names:
-            if name in known:
-                columns.append(known[name])
-                continue
-            columns.append(Column(name, path=resolve_field_path(schema, name, f"{method}({name!r})")))
-        for alias, expression in expressions.items():
-            if not isinstance(expression, str):
-                raise FieldError(f"{method}({alias}=...): takes a field path (a string); aggregates go in "
-                                 "annotate()")
-            path = resolve_field_path(schema, expression, f"{method}({alias}=...)")
-            columns.append(Column(alias, path=path))
-        if len({c.name for c in columns}) != len(columns):
-            raise FieldError(f"{method}(): a name appears twice")
-        return columns
-
     def values(self, *fields: str, **expressions: str) -> QuerySet[dict[str, Any]]:
         """Results as dicts of these fields; ``rel__field`` paths reach into relations (a to-many path
         gives one dict per related row), ``published__year`` date parts, ``n="path"`` names a path."""
-        columns = self._columns(fields, expressions, "values")
+        columns = value_columns(self._query, fields, expressions, "values")
         clone = self._clone(columns=tuple(columns), group_by=None)
-        clone._shape = None
+        clone._shape = DICTS
         clone._client_distinct = False
         return cast("QuerySet[dict[str, Any]]", clone)
 
     def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> QuerySet[Any]:
         """Results as tuples (``flat=True``: the single field's values; ``named=True``: namedtuples)."""
         if flat and named:
-            raise TypeError("'flat' and 'named' can't be used together.")
+            raise InvalidUsage("'flat' and 'named' can't be used together.")
         if flat and len(fields) > 1:
-            raise TypeError("'flat' is not valid when values_list is called with more than one field.")
-        columns = self._columns(fields, {}, "values_list")
+            raise InvalidUsage("'flat' is not valid when values_list is called with more than one field.")
+        columns = value_columns(self._query, fields, {}, "values_list")
         clone = self._clone(columns=tuple(columns), group_by=None)
-        clone._shape = ([c.name for c in columns], "flat" if flat else "named" if named else "tuple")
+        clone._shape = row_shape([c.name for c in columns], flat=flat, named=named)
         clone._client_distinct = False
         return cast("QuerySet[Any]", clone)
-
-    def _aggregate_column(self, alias: str, agg: Aggregate, method: str) -> Column:
-        if not isinstance(agg, Aggregate):
-            raise FieldError(f"{method}({alias}=...): expected Sum/Avg/Min/Max/Count, got {agg!r}")
-        schema = self._query.schema
-        if agg.field == "*":
-            if not isinstance(agg, Count) or agg.distinct:
-                raise FieldError(f"{method}(): only Count takes '*' (without distinct)")
-            # Count("*") counts the primary key: Directus answers count: ["*"] under the same key as
-            # count: ["id"] ({"count": {"id": 8}}), so the two together would lose the row count.
-            return Column(alias, aggregate=agg, agg_field=schema.pk_name)
-        fp = resolve_field_path(schema, agg.field, f"{method}({agg!r})", date_parts=False)
-        if len(fp.keys) > 1 or (fp.field.relation is not None and fp.field.relation.many):
-            raise FieldError(
-                f"{method}({agg!r}): Directus aggregates only the collection's own fields, not "
-                f"{agg.field!r} across a relation (annotate(n=Count('<to-many field>')) counts related rows)"
-            )
-        agg.check(fp.field, method)
-        return Column(alias, aggregate=agg, agg_field=fp.directus, agg_info=fp.field)
 
     @staticmethod
     def _named(
@@ -442,7 +352,7 @@ class QuerySet(SyncFace, Generic[T]):
         named: dict[str, Aggregate] = {}
         for agg in args:
             if not isinstance(agg, Aggregate):
-                raise TypeError(f"{method}() positional arguments must be aggregates, got {agg!r}")
+                raise InvalidUsage(f"{method}() positional arguments must be aggregates, got {agg!r}")
             named[agg.default_alias] = agg
         for alias, agg in kwargs.items():
             if alias in named:
@@ -468,7 +378,7 @@ class QuerySet(SyncFace, Generic[T]):
             for alias, agg in named.items():
                 if alias in taken:
                     raise FieldError(f"annotate(): {alias!r} conflicts with a field of values()")
-                columns.append(self._aggregate_column(alias, agg, "annotate"))
+                columns.append(aggregate_column(query.schema, alias, agg, "annotate"))
             group = tuple(c.path.directus for c in columns if c.path is not None)
             if not group:
                 raise FieldError("annotate() after values() needs at least one field to group by")
@@ -513,24 +423,58 @@ class QuerySet(SyncFace, Generic[T]):
     async def aggregate(self, *args: Aggregate, **kwargs: Aggregate) -> dict[str, Any]:
         """``{"price__sum": ..., "n": ...}`` over the filtered rows, in one request
         (``aggregate={"sum": ["price"], ...}``). Numbers come back as numbers."""
-        named = self._named(args, kwargs, "aggregate")
-        if not named:
-            raise TypeError("aggregate() needs at least one aggregate")
-        query = self._query
-        if query.is_sliced:
-            raise TypeError(
-                "aggregate() over a slice is not supported: Directus aggregates every matching row"
-            )
-        if query.group_by is not None:
-            raise FieldError("aggregate() over annotate()d groups is not supported by Directus")
-        columns = tuple(self._aggregate_column(alias, agg, "aggregate") for alias, agg in named.items())
+        columns = self._aggregate_columns(*args, **kwargs)
         query = await self._sendable()
         if query.is_empty:
             return {c.name: 0 if isinstance(c.aggregate, Count) else None for c in columns}
+        if self._graphql:
+            return await self._graphql_aggregate_read(query, columns)
         params = {**query.filter_params(), "aggregate": query.aggregate_param(columns)}
         body = await self._conn().get(self._path, params=params)
         rows = (body or {}).get("data") or [{}]
         return explode(rows[0], columns)[0]
+
+    def _aggregate_columns(self, *args: Aggregate, **kwargs: Aggregate) -> tuple[Column, ...]:
+        """The columns ``aggregate(*args, **kwargs)`` reads (checked before any request)."""
+        named = self._named(args, kwargs, "aggregate")
+        if not named:
+            raise InvalidUsage("aggregate() needs at least one aggregate")
+        query = self._query
+        if query.is_sliced:
+            raise InvalidUsage(
+                "aggregate() over a slice is not supported: Directus aggregates every matching row"
+            )
+        if query.group_by is not None:
+            raise FieldError("aggregate() over annotate()d groups is not supported by Directus")
+        return tuple(aggregate_column(query.schema, alias, agg, "aggregate") for alias, agg in named.items())
+
+    # -- GraphQL ------------------------------------------------------------------------------------
+    async def _graphql_read(self, fields: Sequence[str] | None = None) -> graphql.Read[list[T]]:
+        """This query's rows as one GraphQL read (``directus_orm.gather``); ``fields``: REST field paths
+        read instead of the query's (exists(), delete())."""
+        query = await self._sendable()
+        if query.is_empty:
+            return graphql.constant_read([])
+        alias = self.db
+
+        def finish(rows: list[dict[str, Any]]) -> list[T]:
+            return self._deduplicated(self._results(rows, alias), set()) if rows else []
+        return graphql.rows_read(query, self._conn(), finish, fields)
+
+    def _graphql_count_read(self, query: Query) -> graphql.Read[int]:
+        """``countAll`` of the matching rows, within the slice (``query``: as sent)."""
+        return graphql.aggregate_read(query, self._conn(), lambda rows: _in_slice(
+            int((rows or [{}])[0].get("countAll") or 0), query), {}, count_all=True)
+
+    def _graphql_aggregate_read(
+        self, query: Query, columns: tuple[Column, ...]
+    ) -> graphql.Read[dict[str, Any]]:
+        if query.is_empty:
+            return graphql.constant_read({c.name: 0 if isinstance(c.aggregate, Count) else None
+                                          for c in columns})
+        return graphql.aggregate_read(query, self._conn(),
+                                      lambda rows: explode((rows or [{}])[0], columns)[0],
+                                      query.aggregate_param(columns))
 
     async def with_meta(self) -> Page[T]:
         """The results in one request (the slice, or every row when unsliced) with Directus's
@@ -574,12 +518,20 @@ class QuerySet(SyncFace, Generic[T]):
         ``queryLimit.max`` is unlimited). Pages follow a keyset cursor where the order allows one
         (see ``keyset.py``), else ``offset``; each page asks for one row more than it keeps, so a
         full last page is known to be last without asking for an empty one."""
+        if self._graphql:
+            # One request for the whole result (GraphQL has no cursor to follow here).
+            sendable = await self._sendable()
+            if not sendable.is_empty:
+                answered = await graphql.rows_read(sendable, self._conn(), lambda rows: rows, fields)
+                if answered:
+                    yield answered
+            return
         query = await self._sendable()
         if query.is_empty:
             return
         size = chunk_size or self._page_size()
         if size < 1:
-            raise ValueError(f"page size must be positive, got {size}")
+            raise InvalidArgument(f"page size must be positive, got {size}")
         conn = self._conn()
         remaining = None if query.high is None else query.high - query.low
         # A slice within Directus's default limit (get(), first(), qs[:20]) fits any server's maximum:
@@ -629,7 +581,7 @@ class QuerySet(SyncFace, Generic[T]):
             while True:
                 body = await (pending if pending is not None else conn.get(self._path, params=params))
                 pending = None
-                rows: list[dict[str, Any]] = (body or {}).get("data") or []
+                rows = _rows(body, "GET", self._path)
                 more = len(rows) > keep if ask > keep else bool(keep) and len(rows) == keep
                 if more and ask > keep:
                     del rows[keep:]
@@ -664,33 +616,26 @@ class QuerySet(SyncFace, Generic[T]):
                 for row in rows:
                     row[col.name] = int(row.pop(col.function_key, 0) or 0)
             return self._adapter.load_page(rows, alias)
-        dicts = [d for row in rows for d in explode(row, query.columns)]
-        shape = self._shape
-        if shape is None:
-            return dicts
-        names, kind = shape
-        if kind == "flat":
-            return [d[names[0]] for d in dicts]
-        if kind == "named":
-            factory = _row_factory(tuple(names))
-            return [factory(*(d[n] for n in names)) for d in dicts]
-        return [tuple(d[n] for n in names) for d in dicts]
+        return self._shape.apply([d for row in rows for d in explode(row, query.columns)])
 
     async def _batches(self, chunk_size: int | None = None, whole: bool = False) -> AsyncIterator[list[Any]]:
         """The results of each answered page (distinct() over to-many columns: de-duplicated here)."""
         alias = self.db
-        seen: set[Any] | None = set() if self._client_distinct else None
+        seen: set[Any] = set()
         async for rows in self._pages(chunk_size, whole=whole):
-            results = self._results(rows, alias)
-            if seen is not None:
-                fresh = []
-                for result in results:
-                    marker = _hashable(result)
-                    if marker not in seen:
-                        seen.add(marker)
-                        fresh.append(result)
-                results = fresh
-            yield results
+            yield self._deduplicated(self._results(rows, alias), seen)
+
+    def _deduplicated(self, results: list[Any], seen: set[Any]) -> list[Any]:
+        """distinct() over to-many columns: results not in ``seen`` (which they join)."""
+        if not self._client_distinct:
+            return results
+        fresh = []
+        for result in results:
+            marker = _hashable(result)
+            if marker not in seen:
+                seen.add(marker)
+                fresh.append(result)
+        return fresh
 
     async def _stream(self, chunk_size: int | None = None) -> AsyncIterator[Any]:
         async for results in self._batches(chunk_size):
@@ -729,7 +674,7 @@ class QuerySet(SyncFace, Generic[T]):
         collection = qs._adapter.schema.collection
         # By key alone: the item endpoint, which Directus answers faster than a filtered list (unless
         # the key cannot be a path segment: "me" on directus_users, a very long key ...).
-        if key is not None and key_in_path(collection, key):
+        if key is not None and key_in_path(collection, key) and not qs._graphql:
             path = item_path(collection, key)
             try:
                 body = await qs._conn().get(path, params=qs._query.shape_params())
@@ -762,7 +707,7 @@ class QuerySet(SyncFace, Generic[T]):
     def _latest_fields(self, fields: tuple[str, ...], method: str) -> tuple[str, ...]:
         fields = fields or tuple(self._adapter.get_latest_by)
         if not fields:
-            raise ValueError(f"{method}() needs field names, or Meta.get_latest_by on the model")
+            raise InvalidArgument(f"{method}() needs field names, or Meta.get_latest_by on the model")
         return fields
 
     async def earliest(self, *fields: str) -> T:
@@ -787,12 +732,12 @@ class QuerySet(SyncFace, Generic[T]):
         if query.group_by is not None or self._client_distinct or any(c.many for c in query.columns or ()):
             # groups, or rows fanned out over a to-many relation
             return len(await self._with_query(query)._fetch_all())
+        if self._graphql:
+            return await self._graphql_count_read(query)
         params = {**query.filter_params(), "aggregate": {"count": "*"}}
         body = await self._conn().get(self._path, params=params)
         data = (body or {}).get("data") or [{}]
-        total = int(data[0].get("count") or 0)  # Directus may answer the count as a string
-        total = max(0, total - query.low)
-        return total if query.high is None else min(total, query.high - query.low)
+        return _in_slice(int(data[0].get("count") or 0), query)  # Directus may answer it as a string
 
     async def exists(self) -> bool:
         if self._query.group_by is not None:
@@ -863,14 +808,18 @@ class QuerySet(SyncFace, Generic[T]):
         query = await self._sendable()
         if query.is_empty:
             return 0
-        pk = self._adapter.schema.pk_name
-        body = await self._conn().patch(
+        pk, conn = self._adapter.schema.pk_name, self._conn()
+        body = await conn.patch(
             self._path,
             # limit -1: without it Directus updates only the first 100 matching rows.
             json={"query": {**query.filter_params(), "limit": -1}, "data": data},
-            params={"fields": [pk]},
+            # The written fields come back: a field the collection lacks makes the read-back fail (204).
+            params={"fields": [pk, *data]},
         )
-        return len((body or {}).get("data") or [])
+        if body is None:
+            await confirm_fields(conn, self._path, pk, list(data), f"update() of {self._adapter.label}")
+            return 0
+        return len(body.get("data") or [])
 
     async def delete(self) -> tuple[int, dict[str, int]]:
         """Delete the matching rows: read their keys, then ``DELETE /items/<c>`` with those keys (a JSON
@@ -880,7 +829,7 @@ class QuerySet(SyncFace, Generic[T]):
         counts)."""
         self._not_sliced("delete")
         if self._query.columns is not None:
-            raise TypeError("Cannot call delete() after .values() or .values_list()")
+            raise InvalidUsage("Cannot call delete() after .values() or .values_list()")
         collection, pk = self._adapter.schema.collection, self._adapter.schema.pk_name
         keys = [row[pk] async for page in self._pages(fields=[pk], whole=True) for row in page]
         conn = self._conn()
@@ -893,7 +842,7 @@ class QuerySet(SyncFace, Generic[T]):
         instances get their pk and server defaults)."""
         objs = list(objs)
         if batch_size is not None and batch_size < 1:
-            raise ValueError("batch_size must be positive")
+            raise InvalidArgument("batch_size must be positive")
         size = batch_size or len(objs) or 1
         adapter, alias, pk = self._adapter, self.db, self._adapter.schema.pk_name
         out: list[T] = []
@@ -901,8 +850,14 @@ class QuerySet(SyncFace, Generic[T]):
             batch = objs[start:start + size]
             payloads = [adapter.insert_payload(obj) for obj in batch]
             body = await self._conn().post(self._path, json=payloads)
-            rows: list[dict[str, Any]] = (body or {}).get("data") or []
+            rows = _rows(body, "POST", self._path)
             out.extend(adapter.after_insert_page(batch, _match_rows(payloads, rows, pk), alias))
+            missing = missing_fields(adapter.schema.field_names(), payloads, rows)
+            if missing:
+                for obj in batch:
+                    adapter.not_written(obj, missing)
+                raise mismatch(f"bulk_create() of {adapter.label}", missing,
+                               "The rows were created without them (later batches were not sent).")
         return out
 
     async def bulk_update(
@@ -912,12 +867,12 @@ class QuerySet(SyncFace, Generic[T]):
         objs = list(objs)
         fields = list(fields)
         if not fields:
-            raise ValueError("bulk_update() needs field names")
+            raise InvalidArgument("bulk_update() needs field names")
         if batch_size is not None and batch_size < 1:
-            raise ValueError("batch_size must be positive")
+            raise InvalidArgument("batch_size must be positive")
         adapter, pk = self._adapter, self._adapter.schema.pk_name
         if pk in fields:
-            raise ValueError("bulk_update() cannot update the primary key")
+            raise InvalidArgument("bulk_update() cannot update the primary key")
         unknown = [f for f in fields if adapter.schema.get_field(f) is None]
         if unknown:
             raise FieldError(f"bulk_update(): {adapter.label} has no field(s) {unknown}; fields: "
@@ -930,20 +885,53 @@ class QuerySet(SyncFace, Generic[T]):
             for obj in batch:
                 key = adapter.value_of(obj, pk)
                 if key is None:
-                    raise ValueError("bulk_update() objects must have a primary key")
+                    raise InvalidArgument("bulk_update() objects must have a primary key")
                 values = {f: adapter.value_of(obj, f) for f in fields}
                 payload.append({pk: key, **adapter.prepare_values(values, "bulk_update()")})
-            body = await self._conn().patch(self._path, json=payload, params={"fields": [pk]})
-            updated += len((body or {}).get("data") or batch)
-            for obj in batch:
+            conn = self._conn()
+            # The written fields come back: a field the collection lacks makes the read-back fail (204).
+            body = await conn.patch(self._path, json=payload, params={"fields": [pk, *fields]})
+            if body is None:  # Directus wrote them, and cannot show them to this role
+                await confirm_fields(conn, self._path, pk, fields, f"bulk_update() of {adapter.label}")
+                done = batch
+            else:  # rows whose key matched nothing are not in the answer: they stay unsaved
+                found = {str(row.get(pk)) for row in body.get("data") or []}
+                done = [obj for obj, sent in zip(batch, payload, strict=True) if str(sent[pk]) in found]
+            updated += len(done)
+            for obj in done:
                 adapter.after_update(obj, fields, self.db)
         return updated
+
+    # -- realtime -----------------------------------------------------------------------------------
+    def subscribe(
+        self,
+        *,
+        events: Sequence[str] | str | None = None,
+        item: Any = None,
+        init: bool = True,
+        max_queue: int | None = None,
+        reconnect: Backoff | None = None,
+        heartbeat: float | None = None,
+    ) -> Subscription[T]:
+        """Follow this QuerySet over Directus's websocket (needs the ``realtime`` extra):
+        ``async with qs.subscribe() as sub: async for event in sub``; sync: ``for event in
+        qs.subscribe()``. The filter, ``only()``/``defer()`` and ``select_related()`` become the
+        subscription's query; events carry instances as a read would. ``events``: some of
+        ``"create"``, ``"update"``, ``"delete"`` (default all); ``item``: follow one row by key;
+        ``init``: deliver the initial snapshot (and the fresh one after a reconnect); ``max_queue``:
+        events kept for a slow consumer; ``reconnect``: a :class:`~directus_orm.realtime.Backoff`;
+        ``heartbeat``: seconds of silence before the connection is probed (default: the server's
+        heartbeat period). See docs/realtime.md."""
+        from ..realtime import subscribe
+
+        return subscribe(self, events=events, item=item, init=init, max_queue=max_queue,
+                         reconnect=reconnect, heartbeat=heartbeat)
 
 
 class ResultStream(Generic[T]):
     """``qs.iterator(chunk_size)``: a QuerySet's results, one request per ``chunk_size`` rows, for
     ``async for`` or plain ``for``. The plain form crosses to the sync face's portal loop once per page,
-    not once per row (a crossing costs ~70 us: 20,000 rows took 1.4 s that way instead of 0.05 s)."""
+    not once per row (each crossing is a thread hand-off, far dearer than reading a row)."""
 
     __slots__ = ("_chunk_size", "_queryset")
 
@@ -958,6 +946,22 @@ class ResultStream(Generic[T]):
 
         qs = self._queryset
         return iterate_batches(lambda: qs._batches(self._chunk_size), name=type(qs).__name__)
+
+
+def _in_slice(total: int, query: Query) -> int:
+    """A count of matching rows -> the count within the query's slice."""
+    total = max(0, total - query.low)
+    return total if query.high is None else min(total, query.high - query.low)
+
+
+def _rows(body: dict[str, Any] | None, method: str, path: str) -> list[dict[str, Any]]:
+    """The rows of a list answer; anything but a list (a singleton's object ...) is not what was asked."""
+    rows = (body or {}).get("data") or []
+    if not isinstance(rows, list):
+        raise UnexpectedResponse(f"a list of rows was expected, the answer's data is a {type(rows).__name__} "
+                                 "(a singleton collection? QuerySets read lists)",
+                                 status=200, content_type="application/json", method=method, path=path)
+    return rows
 
 
 def _match_rows(payloads: list[dict[str, Any]], rows: list[dict[str, Any]], pk: str) -> list[dict[str, Any]]:

@@ -12,21 +12,23 @@ Directus paths: a many-to-one or one-to-many field is followed by the related co
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
-from ..exceptions import FieldError, UnsupportedLookup
+from ..exceptions import FieldError, ImproperlyConfigured, InvalidArgument, UnsupportedLookup
 from .lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS, Lookup, lookups_for_kind
 
 __all__ = [
     "FieldInfo",
     "FieldPath",
     "OpenSchema",
+    "RelatedPath",
     "Relation",
     "ResolvedKey",
     "Schema",
     "ToManySplit",
+    "relation_paths",
     "resolve_field_path",
     "resolve_filter_key",
     "resolve_sort_term",
@@ -41,30 +43,53 @@ RelationKind = Literal["m2o", "o2m", "m2m"]
 
 @dataclass(frozen=True)
 class Relation:
-    """A relational field. ``schema()`` gives the related collection's schema (resolved lazily: the
-    related model may be declared after this one). For many-to-many, ``junction_field`` is the
-    junction collection's field pointing at the related collection (``tags_id``)."""
+    """A relational field: the one description queries, loading and writes read. ``schema()`` gives
+    the related collection's schema (resolved lazily: the related model may be declared after this
+    one).
+
+    A many-to-many relation goes through its junction collection: ``junction_field`` is the junction's
+    field pointing at the related collection (``tags_id``; ``ManyToMany(target=...)``), set for
+    many-to-many only; ``through`` is the junction collection when declared, ``through_pk`` its primary
+    key. :meth:`hop`, :meth:`wrap` and :meth:`unwrap` are the only places that rule is applied."""
 
     kind: RelationKind
     schema: Callable[[], Schema] = field(compare=False)
     junction_field: str | None = None
     through: str | None = None
-    source: str | None = None
+    through_pk: str = "id"
+
+    def __post_init__(self) -> None:
+        if (self.kind == "m2m") != (self.junction_field is not None):
+            raise ImproperlyConfigured(
+                f"a {self.kind} relation {'needs' if self.kind == 'm2m' else 'has no'} junction field")
 
     @property
     def many(self) -> bool:
         return self.kind != "m2o"
 
     def hop(self, name: str) -> tuple[str, ...]:
-        """The Directus path segments that lead from the owning collection into the related one."""
-        return (name, self.junction_field) if self.kind == "m2m" and self.junction_field else (name,)
+        """The Directus path segments that lead from the owning collection's field ``name`` into the
+        related collection (``("tags", "tags_id")`` through a junction)."""
+        return (name, self.junction_field) if self.junction_field is not None else (name,)
+
+    def wrap(self, value: Any) -> Any:
+        """A related row, key or condition as the owner's field holds it: inside its junction row
+        (``{"tags_id": ...}``) for many-to-many."""
+        return {self.junction_field: value} if self.junction_field is not None else value
+
+    def unwrap(self, item: Any) -> Any:
+        """The related row or key inside a junction row (many-to-many); anything else as it is."""
+        if self.junction_field is not None and isinstance(item, Mapping):
+            return item.get(self.junction_field)
+        return item
 
 
 @dataclass(frozen=True)
 class FieldInfo:
     """One field: its Directus kind, whether it may be null, and how to check/serialise values
     (``validate`` returns the JSON-ready value or raises ``ValueError``; None: pass through). A
-    relational field's kind and validator are those of the related key."""
+    relational field's kind and validator are those of the related key. ``validate_list`` does the
+    same for a list of values in one call (an ``in`` lookup may hold thousands); None: value by value."""
 
     name: str
     kind: str = "any"
@@ -72,6 +97,7 @@ class FieldInfo:
     validate: Any = field(default=None, compare=False)
     relation: Relation | None = None
     parse: Any = field(default=None, compare=False)  # server value -> Python value (None: as is)
+    validate_list: Any = field(default=None, compare=False)
 
 
 class Schema(Protocol):
@@ -92,6 +118,17 @@ class Schema(Protocol):
 
     def field_names(self) -> list[str]: ...
 
+    @property
+    def resolution_is_final(self) -> bool:
+        """True when resolving a path against this schema always gives the same answer (the
+        resolvers then remember it)."""
+        ...
+
+    def m2m_default_fields(self) -> list[str]:
+        """The Directus paths that read each many-to-many field as the related keys
+        (``tags.tags_id``) where a bare ``*`` would give the junction rows' keys."""
+        ...
+
 
 @dataclass(frozen=True)
 class OpenSchema:
@@ -108,6 +145,13 @@ class OpenSchema:
         return FieldInfo(name)
 
     def field_names(self) -> list[str]:
+        return []
+
+    @property
+    def resolution_is_final(self) -> bool:
+        return False  # any name is a field: nothing to remember
+
+    def m2m_default_fields(self) -> list[str]:
         return []
 
 
@@ -173,7 +217,7 @@ def _memoised(fn: Callable[[Schema, str], R]) -> Callable[[Schema, str], R]:
             return fn(schema, key)
         except KeyError:
             found = fn(schema, key)
-            if len(memo) < _MEMO_SIZE and getattr(schema, "resolution_is_final", False):
+            if len(memo) < _MEMO_SIZE and schema.resolution_is_final:
                 memo[schema, key] = found
             return found
 
@@ -219,7 +263,7 @@ def _lookup(key: str, lookup_name: str, info: FieldInfo) -> Lookup:
 
 def _int_validate(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError("a date part is an integer")
+        raise InvalidArgument("a date part is an integer")
     return int(value)
 
 
@@ -324,8 +368,7 @@ def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: b
             if info.relation is not None:
                 if info.relation.many:
                     many_at.append(len(segments) - 1)
-                if info.relation.kind == "m2m" and info.relation.junction_field:
-                    segments.append(info.relation.junction_field)
+                segments.extend(info.relation.hop(info.name)[1:])
                 current = info.relation.schema()
             elif info.kind == "any":
                 segments.extend(parts[i:])
@@ -336,6 +379,33 @@ def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: b
     assert info is not None
     return FieldPath(".".join(segments), tuple(segments), tuple(many_at), info,
                      relation_end=info.relation is not None)
+
+
+#: A relation loaded with the rows: its Directus path, the related schema, the m2m junction field.
+RelatedPath = tuple[tuple[str, ...], Schema, "str | None"]
+
+
+def relation_paths(schema: Schema, name: str, method: str, to_many: bool) -> list[RelatedPath]:
+    """``author__books`` -> the Directus path of each relation along it, with its schema:
+    ``("author",)`` then ``("author", "books")``; a many-to-many hop ends in its junction field."""
+    parts = name.split(LOOKUP_SEP) if isinstance(name, str) else []
+    if not parts or not all(parts):
+        raise FieldError(f"{method}(): invalid relation path {name!r}")
+    out: list[RelatedPath] = []
+    for i in range(1, len(parts) + 1):
+        fp = resolve_field_path(schema, LOOKUP_SEP.join(parts[:i]), f"{method}({name!r})",
+                                date_parts=False)
+        rel = fp.field.relation
+        if not fp.relation_end or rel is None:
+            raise FieldError(f"{method}({name!r}): {parts[i - 1]!r} is not a relation")
+        if rel.many and not to_many:
+            raise FieldError(
+                f"select_related({name!r}): {parts[i - 1]!r} is a to-many relation; "
+                "use prefetch_related()"
+            )
+        path = (*fp.directus.split("."), *rel.hop(fp.field.name)[1:])
+        out.append((path, rel.schema(), rel.junction_field))
+    return out
 
 
 @_memoised
@@ -384,5 +454,9 @@ class AnnotatedSchema:
     def field_names(self) -> list[str]:
         return self.base.field_names()
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.base, name)
+    @property
+    def resolution_is_final(self) -> bool:
+        return self.base.resolution_is_final
+
+    def m2m_default_fields(self) -> list[str]:
+        return self.base.m2m_default_fields()

@@ -41,10 +41,15 @@ class Language(DirectusModel):
         ordering = ["name"]
 
 
-async def create_schema(conn: Directus) -> None:
+async def drop_schema(conn: Directus) -> None:
+    """Drop what this example creates (before it starts, and when it ends)."""
     for name in ("docs_agg_languages", "docs_agg_countries"):
         with contextlib.suppress(APIError):
             await conn.delete(f"/collections/{name}")
+
+
+async def create_schema(conn: Directus) -> None:
+    await drop_schema(conn)
     pk = {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}}
 
     def field(name: str, type_: str, **schema: Any) -> dict[str, Any]:
@@ -116,5 +121,13 @@ async def main() -> None:
     await connections.aclose_all()
 
 
+async def run() -> None:
+    try:
+        await main()
+    finally:
+        async with Directus(URL, token=TOKEN) as admin:
+            await drop_schema(admin)
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(run())

@@ -46,9 +46,14 @@ class Article(Timestamped):
         ordering = ["-created", "title"]
 
 
-async def create_schema(conn: Directus) -> None:
+async def drop_schema(conn: Directus) -> None:
+    """Drop what this example creates (before it starts, and when it ends)."""
     with contextlib.suppress(APIError):
         await conn.delete(f"/collections/{COLLECTION}")
+
+
+async def create_schema(conn: Directus) -> None:
+    await drop_schema(conn)
     await conn.post("/collections", json={"collection": COLLECTION, "schema": {}, "meta": {}, "fields": [
         {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
         {"field": "title", "type": "string", "schema": {"is_nullable": False}},
@@ -90,5 +95,13 @@ async def main() -> None:
     await connections.aclose_all()
 
 
+async def run() -> None:
+    try:
+        await main()
+    finally:
+        async with Directus(URL, token=TOKEN) as admin:
+            await drop_schema(admin)
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(run())

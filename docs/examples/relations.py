@@ -45,11 +45,16 @@ class Book(DirectusModel):
         ordering = ["title"]
 
 
-async def create_schema(conn: Directus) -> None:
-    """The schema, through the API (what the Directus app does when you add these relations)."""
+async def drop_schema(conn: Directus) -> None:
+    """Drop what this example creates (before it starts, and when it ends)."""
     for name in ("docs_rel_books_tags", "docs_rel_books", "docs_rel_tags", "docs_rel_authors"):
         with contextlib.suppress(APIError):
             await conn.delete(f"/collections/{name}")
+
+
+async def create_schema(conn: Directus) -> None:
+    """The schema, through the API (what the Directus app does when you add these relations)."""
+    await drop_schema(conn)
     pk = {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}}
 
     def field(name: str, type_: str) -> dict[str, Any]:
@@ -128,5 +133,13 @@ async def main() -> None:
     await connections.aclose_all()
 
 
+async def run() -> None:
+    try:
+        await main()
+    finally:
+        async with Directus(URL, token=TOKEN) as admin:
+            await drop_schema(admin)
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(run())

@@ -1,5 +1,6 @@
 """The sync face: the whole ORM from plain synchronous code. Needs DIRECTUS_URL and DIRECTUS_TOKEN."""
 
+import contextlib
 import os
 
 import directus_orm
@@ -19,13 +20,19 @@ class City(DirectusModel):
         ordering = ["name"]
 
 
-def create_schema() -> None:
+def drop_schema() -> None:
+    """Drop what this example creates (before it starts, and when it ends)."""
     conn = Directus(URL, token=TOKEN)
-    try:
+    with contextlib.suppress(APIError):
         conn.sync.delete("/collections/docs_sync_cities")
-    except APIError:
-        pass
-    conn.sync.post("/collections", json={"collection": "docs_sync_cities", "schema": {}, "meta": {}, "fields": [
+    conn.sync.aclose()
+
+
+def create_schema() -> None:
+    drop_schema()
+    conn = Directus(URL, token=TOKEN)
+    conn.sync.post("/collections", json={"collection": "docs_sync_cities", "schema": {}, "meta": {},
+                                         "fields": [
         {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
         {"field": "name", "type": "string", "schema": {"is_nullable": False}},
         {"field": "population", "type": "integer", "schema": {}},
@@ -48,9 +55,13 @@ def main() -> None:
     tampere = City.objects.sync.get(name="Tampere")
     tampere.population = 260_000
     tampere.sync.save()                                              # PATCH {"population": 260000}
-    print("cities:", City.objects.sync.count(), "| Tampere now", City.objects.sync.get(name="Tampere").population)
+    now = City.objects.sync.get(name="Tampere").population
+    print("cities:", City.objects.sync.count(), "| Tampere now", now)
     connections.sync.aclose_all()
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        drop_schema()

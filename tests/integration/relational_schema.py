@@ -1,5 +1,6 @@
 """A relational schema built through the Directus API: authors, books (m2o author), tags (m2m through
-``rel_books_tags``) and translations (``rel_books_translations`` to ``rel_languages``).
+``rel_books_tags``) and translations (``rel_books_translations`` to ``rel_languages``), and the models
+over it (``Author``, ``Book``, ``Tag``, ``Language``, ``Translation``) the relational tests share.
 
 ``ROWS`` holds the seeded data as plain Python, so tests can compare ORM results with what a plain
 computation over the same rows gives.
@@ -8,9 +9,11 @@ computation over the same rows gives.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import datetime
+from decimal import Decimal
+from typing import Annotated, Any
 
-from directus_orm import Directus
+from directus_orm import Directus, DirectusModel, ManyToMany
 from directus_orm.exceptions import APIError
 
 AUTHORS = "rel_authors"
@@ -19,6 +22,66 @@ TAGS = "rel_tags"
 BOOKS_TAGS = "rel_books_tags"
 LANGUAGES = "rel_languages"
 TRANSLATIONS = "rel_books_translations"
+
+
+class Author(DirectusModel):
+    id: int | None = None
+    name: str
+    country: str | None = None
+    born: datetime.date | None = None
+    books: list[Book | int] = []
+
+    class Meta:
+        collection = AUTHORS
+        ordering = ["id"]
+
+
+class Tag(DirectusModel):
+    id: int | None = None
+    name: str
+    books: Annotated[list[Book | int],
+                     ManyToMany(through=BOOKS_TAGS, source="tags_id", target="books_id")] = []
+
+    class Meta:
+        collection = TAGS
+        ordering = ["id"]
+
+
+class Language(DirectusModel):
+    code: str
+    name: str | None = None
+
+    class Meta:
+        collection = LANGUAGES
+        pk = "code"
+
+
+class Translation(DirectusModel):
+    id: int | None = None
+    books_id: Book | int | None = None
+    languages_code: Language | str | None = None
+    summary: str | None = None
+
+    class Meta:
+        collection = TRANSLATIONS
+        ordering = ["id"]
+
+
+class Book(DirectusModel):
+    id: int | None = None
+    title: str
+    author: Author | int | None = None
+    price: Decimal | None = None
+    pages: int | None = None
+    published: datetime.date | None = None
+    tags: Annotated[list[Tag | int],
+                    ManyToMany(through=BOOKS_TAGS, source="books_id", target="tags_id")] = []
+    translations: list[Translation | int] = []
+
+    class Meta:
+        collection = BOOKS
+        ordering = ["id"]
+
 
 ROWS: dict[str, list[dict[str, Any]]] = {
     AUTHORS: [

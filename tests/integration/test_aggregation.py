@@ -14,7 +14,8 @@ import pytest
 
 from directus_orm import Avg, Count, Directus, FieldError, Max, Min, Sum, collection
 from tests.integration import relational_schema as rs
-from tests.integration.test_relations import AUTHORS, BOOKS, Author, Book, Tag, books_of, tags_of
+from tests.integration.relational_schema import Author, Book, Tag
+from tests.integration.test_relations import AUTHORS, BOOKS, books_of, tags_of
 from tests.support import server_database
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from directus_orm import ConnectionPool, Directus, SessionAuth, StaticToken, TokenAuth
+from directus_orm import ConnectionPool, Directus, PasswordAuth, SessionAuth, StaticToken, TokenAuth
 from directus_orm.exceptions import InvalidCredentials, InvalidOTP, TokenExpired
 from directus_orm.sync import SyncUsageError
 from tests.conftest import ServerInfo
@@ -174,6 +174,30 @@ async def test_password_explicit_login(directus_server: ServerInfo, editor: dict
         assert isinstance(conn.auth, TokenAuth) and conn.auth.access_token
         assert (await conn.me())["id"] == editor["id"]
         assert traffic.requests == ["/auth/login", "/users/me"]
+
+
+@pytest.mark.live_only  # the refresh body carries a token issued at run time
+async def test_the_auth_objects_public_surface(directus_server: ServerInfo, editor: dict[str, Any]) -> None:
+    """What ``Directus`` uses of the auth flows, usable on its own with a plain httpx client."""
+    auth = PasswordAuth(directus_server.url, EDITOR_EMAIL, EDITOR_PASSWORD)
+    assert auth.email == EDITOR_EMAIL and not auth.can_refresh
+    async with httpx.AsyncClient(timeout=10) as client:
+        await auth.login(client.send)
+        first = auth.refresh_token
+        assert auth.can_refresh and auth.access_token and first
+        await auth.renew(client.send)
+        assert auth.refresh_token not in (None, first)  # Directus rotated it
+        me = await client.get(f"{directus_server.url}/users/me",
+                              headers={"Authorization": f"Bearer {auth.access_token}"})
+        assert me.status_code == 200 and me.json()["data"]["id"] == editor["id"]
+        spent = await client.post(f"{directus_server.url}/auth/refresh",
+                                  json={"refresh_token": first, "mode": "json"})
+        assert spent.status_code == 401
+        other = auth.replace(password="not-the-password")
+        assert other.email == EDITOR_EMAIL and other.login_body("session")["mode"] == "session"
+        with pytest.raises(InvalidCredentials):
+            await other.login(client.send)
+    assert auth.access_token  # the first auth object is untouched
 
 
 async def test_login_with_arguments_on_an_anonymous_connection(directus_server: ServerInfo,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,11 +18,22 @@ pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # subprocesses: n
 EXAMPLES = sorted((Path(__file__).parents[2] / "docs" / "examples").glob("*.py"))
 
 
+def _user_collections(server: ServerInfo) -> set[str]:
+    request = urllib.request.Request(f"{server.url}/collections",
+                                     headers={"Authorization": f"Bearer {server.token}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        rows = json.load(answer)["data"]
+    return {row["collection"] for row in rows if not row["collection"].startswith("directus_")}
+
+
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_runs(script: Path, directus_server: ServerInfo) -> None:
     env = dict(os.environ, DIRECTUS_URL=directus_server.url, DIRECTUS_TOKEN=directus_server.token)
     env.pop("DIRECTUS_SETTINGS_MODULE", None)
+    before = _user_collections(directus_server)
     result = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip(), "an example should show what it did"
+    # The server allows 25 collections: an example that leaves its own behind breaks later tests.
+    assert _user_collections(directus_server) <= before, "the example must drop what it created"

@@ -265,7 +265,7 @@ async def test_bad_lookup_or_value_on_a_relation_path_is_400(app: App) -> None:
     assert (await app.bad(f"/{rs.BOOKS}", author__name__bogus="a"))["code"] == "INVALID_QUERY"
     twice = await app.http.get(f"/{rs.BOOKS}", params=[("author__name", "A"), ("author__name", "B")],
                                headers=app.headers)
-    assert twice.status_code == 400 and twice.json()["code"] == "INVALID_FILTER"   # not "last one wins"
+    assert twice.status_code == 400 and twice.json()["code"] == "REPEATED_PARAMETER"   # not "last one wins"
 
 
 async def test_default_router_filters_own_fields_and_relation_keys(app: App) -> None:

@@ -404,8 +404,8 @@ async def test_prefetch_queryset_with_an_emulated_filter(db: None) -> None:
 
 
 async def test_no_primary_key_is_a_clear_error() -> None:
-    from directus_orm.query.compiler import compile_condition
     from directus_orm.query.schema import OpenSchema
+    from directus_orm.query.where import compile_condition
 
     with pytest.raises(UnsupportedLookup, match="no primary key"):
         compile_condition(OpenSchema("lit_x", ""), "name__icontains", "x", negated=True)

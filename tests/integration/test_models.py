@@ -13,7 +13,7 @@ import pytest
 
 import directus_orm
 from directus_orm import ConnectionPool, Directus, DirectusModel, FieldError, Manager, QuerySet, connections
-from directus_orm.exceptions import FailedValidation, RecordNotUnique
+from directus_orm.exceptions import FailedValidation, RecordNotUnique, UnexpectedResponse
 from tests.conftest import ServerInfo, create_collection
 
 pytestmark = pytest.mark.integration
@@ -283,3 +283,27 @@ async def test_system_collection_model(recorded: list[httpx.Request], directus_s
     await user.delete()
     assert recorded[-1].method == "DELETE" and recorded[-1].url.path == f"/users/{key}"
     assert not await User.objects.filter(email=email).exists()
+
+
+@pytest.mark.live_only
+async def test_a_singleton_read_as_a_list_is_a_typed_error(admin: Directus) -> None:
+    """Directus answers a singleton's ``/items/<c>`` with one object: a QuerySet (which reads lists) says
+    so with a typed error instead of failing on the object."""
+    name = "tm_singleton"
+    await admin.post("/collections", json={"collection": name, "schema": {}, "meta": {"singleton": True},
+                                           "fields": [{"field": "id", "type": "integer", "schema": {
+                                               "is_primary_key": True, "has_auto_increment": True}},
+                                               {"field": "title", "type": "string", "schema": {}}]})
+    try:
+        class SiteSettings(DirectusModel):
+            id: int | None = None
+            title: str | None = None
+
+            class Meta:
+                collection = name
+
+        async with connections.override(admin):
+            with pytest.raises(UnexpectedResponse, match="singleton"):
+                await SiteSettings.objects.first()
+    finally:
+        await admin.delete(f"/collections/{name}")

@@ -7,77 +7,19 @@ from __future__ import annotations
 import datetime
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
 
-from directus_orm import Directus, DirectusModel, FieldError, Q
-from directus_orm.models import DeferredFieldError, ManyToMany
+from directus_orm import Directus, FieldError, Q
+from directus_orm.models import DeferredFieldError
 from directus_orm.query import Now, Prefetch
 from tests.integration import relational_schema as rs
+from tests.integration.relational_schema import Author, Book, Language, Tag, Translation
 
 pytestmark = pytest.mark.integration
 
 R = rs.ROWS
-
-
-class Author(DirectusModel):
-    id: int | None = None
-    name: str
-    country: str | None = None
-    born: datetime.date | None = None
-    books: list[Book | int] = []
-
-    class Meta:
-        collection = rs.AUTHORS
-        ordering = ["id"]
-
-
-class Tag(DirectusModel):
-    id: int | None = None
-    name: str
-    books: Annotated[list[Book | int],
-                     ManyToMany(through=rs.BOOKS_TAGS, source="tags_id", target="books_id")] = []
-
-    class Meta:
-        collection = rs.TAGS
-        ordering = ["id"]
-
-
-class Language(DirectusModel):
-    code: str
-    name: str | None = None
-
-    class Meta:
-        collection = rs.LANGUAGES
-        pk = "code"
-
-
-class Translation(DirectusModel):
-    id: int | None = None
-    books_id: Book | int | None = None
-    languages_code: Language | str | None = None
-    summary: str | None = None
-
-    class Meta:
-        collection = rs.TRANSLATIONS
-        ordering = ["id"]
-
-
-class Book(DirectusModel):
-    id: int | None = None
-    title: str
-    author: Author | int | None = None
-    price: Decimal | None = None
-    pages: int | None = None
-    published: datetime.date | None = None
-    tags: Annotated[list[Tag | int],
-                    ManyToMany(through=rs.BOOKS_TAGS, source="books_id", target="tags_id")] = []
-    translations: list[Translation | int] = []
-
-    class Meta:
-        collection = rs.BOOKS
-        ordering = ["id"]
 
 
 # --- the oracle: plain Python over ROWS ---------------------------------------------------------------

@@ -156,6 +156,21 @@ async def test_a_wrong_password_is_sent_once_and_does_not_suspend(
         assert (await conn.me("id"))["id"] == schema["user"]["id"]
 
 
+async def test_a_wrong_password_is_not_retried_by_fresh_connection_objects(
+    proxy: FaultProxy, schema: dict[str, Any], raw: httpx.AsyncClient
+) -> None:
+    for _ in range(27):  # fresh objects, one after another: the back-off is the process's, not theirs
+        async with Directus(proxy.url, email=USER_EMAIL, password="another-wrong-one") as conn:
+            with pytest.raises(InvalidCredentials):
+                await conn.get("/users/me")
+    # One login, then one more each time the (doubling: 2 s, 4 s ...) back-off has run out.
+    assert proxy.count("POST", "/auth/login") <= 3
+    user = (await raw.get(f"/users/{schema['user']['id']}", params={"fields": "status"})).json()["data"]
+    assert user["status"] == "active"
+    async with Directus(proxy.url, email=USER_EMAIL, password=USER_PASSWORD) as conn:  # new credentials
+        assert (await conn.me("id"))["id"] == schema["user"]["id"]
+
+
 # --- 4. secrets in the dependencies' logs ------------------------------------------------------------
 async def test_no_secret_in_any_debug_log(
     proxy: FaultProxy, schema: Any, caplog: pytest.LogCaptureFixture

@@ -20,7 +20,7 @@ from directus_orm.exceptions import (
     PartialRelationError,
     SchemaMismatch,
 )
-from tests.conftest import create_collection
+from tests.support.schema import create_shop, plain_field
 
 pytestmark = pytest.mark.integration
 
@@ -87,10 +87,6 @@ class Ghostly(DirectusModel):
         collection = LABELS
 
 
-def _f(name: str, type_: str) -> dict[str, Any]:
-    return {"field": name, "type": type_, "schema": {}, "meta": {}}
-
-
 async def _drop(conn: Directus) -> None:
     for name in (ORDERS_LABELS, ORDERS, LABELS, CUSTOMERS):
         with contextlib.suppress(APIError):
@@ -100,24 +96,8 @@ async def _drop(conn: Directus) -> None:
 @pytest.fixture(scope="module")
 async def schema(admin: Directus) -> AsyncIterator[None]:
     await _drop(admin)
-    await create_collection(admin, CUSTOMERS, [_f("name", "string")])
-    await create_collection(admin, LABELS, [_f("name", "string")])
-    await create_collection(admin, ORDERS, [_f("note", "string"), _f("total", "integer"),
-                                            _f("customer", "integer")])
-    await create_collection(admin, ORDERS_LABELS, [_f("orders_id", "integer"), _f("labels_id", "integer")])
-    await admin.post(f"/fields/{CUSTOMERS}", json={"field": "orders", "type": "alias",
-                                                   "meta": {"special": ["o2m"]}})
-    await admin.post("/relations", json={"collection": ORDERS, "field": "customer",
-                                         "related_collection": CUSTOMERS, "meta": {"one_field": "orders"},
-                                         "schema": {"on_delete": "SET NULL"}})
-    await admin.post(f"/fields/{ORDERS}", json={"field": "labels", "type": "alias",
-                                                "meta": {"special": ["m2m"]}})
-    await admin.post("/relations", json={
-        "collection": ORDERS_LABELS, "field": "orders_id", "related_collection": ORDERS,
-        "meta": {"one_field": "labels", "junction_field": "labels_id"}, "schema": {"on_delete": "CASCADE"}})
-    await admin.post("/relations", json={
-        "collection": ORDERS_LABELS, "field": "labels_id", "related_collection": LABELS,
-        "meta": {"one_field": None, "junction_field": "orders_id"}, "schema": {"on_delete": "CASCADE"}})
+    await create_shop(admin, CUSTOMERS, ORDERS, LABELS, ORDERS_LABELS,
+                      [plain_field("note", "string"), plain_field("total", "integer")])
     yield
     await _drop(admin)
 

@@ -67,3 +67,33 @@ def drop_collections(url: str, token: str, names: set[str]) -> None:
             for name in sorted(left):
                 if http.delete(f"{url}/collections/{name}").status_code in (204, 403):
                     left.discard(name)  # 403: already gone
+
+
+def plain_field(name: str, type_: str) -> dict[str, Any]:
+    return {"field": name, "type": type_, "schema": {}, "meta": {}}
+
+
+async def create_shop(conn: Directus, customers: str, orders: str, tags: str, junction: str,
+                      order_fields: list[dict[str, Any]]) -> None:
+    """Customers with an ``orders`` one-to-many (``orders.customer``, SET NULL on delete), and orders
+    with a ``tags`` many-to-many through ``junction`` (``orders_id``, ``tags_id``). Tag collections
+    are named ``<x>`` and the junction's target field ``<x>_id``, as the Directus app names them."""
+    target = f"{tags.rsplit('_', 1)[-1]}_id"
+    await create_collection(conn, customers, [plain_field("name", "string")])
+    await create_collection(conn, tags, [plain_field("name", "string")])
+    await create_collection(conn, orders, [*order_fields, plain_field("customer", "integer")])
+    await create_collection(conn, junction, [plain_field("orders_id", "integer"),
+                                             plain_field(target, "integer")])
+    await conn.post(f"/fields/{customers}", json={"field": "orders", "type": "alias",
+                                                  "meta": {"special": ["o2m"]}})
+    await conn.post("/relations", json={"collection": orders, "field": "customer",
+                                        "related_collection": customers, "meta": {"one_field": "orders"},
+                                        "schema": {"on_delete": "SET NULL"}})
+    many = tags.rsplit("_", 1)[-1]
+    await conn.post(f"/fields/{orders}", json={"field": many, "type": "alias", "meta": {"special": ["m2m"]}})
+    await conn.post("/relations", json={
+        "collection": junction, "field": "orders_id", "related_collection": orders,
+        "meta": {"one_field": many, "junction_field": target}, "schema": {"on_delete": "CASCADE"}})
+    await conn.post("/relations", json={
+        "collection": junction, "field": target, "related_collection": tags,
+        "meta": {"one_field": None, "junction_field": "orders_id"}, "schema": {"on_delete": "CASCADE"}})

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from directus_orm import CurrentUser, DirectusModel, FieldError, Q, UnsupportedLookup, collection
-from directus_orm.query.compiler import EVERYTHING, NOTHING
+from directus_orm.query.where import EVERYTHING, NOTHING
 
 
 class Lang(DirectusModel):
@@ -313,3 +313,24 @@ def test_queryset_has_no_truth_value() -> None:
 def test_single_key_is_only_a_primary_key_condition_alone(qs: Any, key: Any) -> None:
     """``get()`` sends these to the item endpoint (``GET /items/<c>/<key>``)."""
     assert qs().query.single_key() == key
+
+
+# --- in lists: validated in one call, value by value when that call refuses ---------------------------
+def test_in_lists_are_validated_as_a_whole_with_the_same_json() -> None:
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    ref = uuid.UUID(int=7)
+    assert f(L.filter(speakers__in=["1", 2, None])) == {"speakers": {"_in": [1, 2]}}
+    assert f(L.filter(seen__in=[when, "2024-01-02T03:04:05"])) == {
+        "seen": {"_in": ["2024-01-02T03:04:05", "2024-01-02T03:04:05"]}}
+    assert f(L.filter(ref__in=[ref, str(ref)])) == {"ref": {"_in": [str(ref), str(ref)]}}
+    assert f(L.filter(speakers__in=range(20_000)))["speakers"]["_in"] == list(range(20_000))
+    assert f(L.filter(code__in=["el", CurrentUser()])) == {"code": {"_in": ["el", "$CURRENT_USER"]}}
+    coll = collection("cmp_open")
+    assert f(coll.filter(ref__in=[ref, 1])) == {"ref": {"_in": [str(ref), 1]}}
+
+
+def test_an_in_list_refused_names_the_value_at_fault() -> None:
+    with pytest.raises(FieldError, match=r"'speakers__in': invalid value 'many' for integer field 'spe"):
+        L.filter(speakers__in=[1, "many", 3])
+    with pytest.raises(FieldError, match="empty strings"):
+        L.filter(code__in=["el", ""])

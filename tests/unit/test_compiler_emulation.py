@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from directus_orm import DirectusError, Q, UnsupportedLookup, collection
-from directus_orm.query.compiler import EVERYTHING, NOTHING
 from directus_orm.query.emulation import emulate
 from directus_orm.query.keysets import KeySet, Pending, broad_filter
+from directus_orm.query.where import EVERYTHING, NOTHING
 from tests.unit.test_compiler import L
 from tests.unit.test_compiler_relations import A, B
 

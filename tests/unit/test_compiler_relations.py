@@ -23,7 +23,7 @@ from directus_orm import (
     Sum,
     UnsupportedLookup,
 )
-from directus_orm.query.compiler import EVERYTHING, NOTHING
+from directus_orm.query.where import EVERYTHING, NOTHING
 
 
 class CAuthor(DirectusModel):
@@ -237,3 +237,28 @@ def test_partial_rows_defer_missing_fields() -> None:
     with pytest.raises(DeferredFieldError, match="price"):
         _ = book.price
     assert book._snapshot() == {"id": 1, "title": "T"}
+
+
+def test_in_lists_of_related_instances_send_their_keys() -> None:
+    stored = CAuthor.model_validate({"id": 4, "name": "a"})
+    assert B.filter(author__in=[stored, 5, "6"]).query.filter == {"author": {"_in": [4, 5, 6]}}
+    with pytest.raises(FieldError, match="unsaved CAuthor has no key"):
+        B.filter(author__in=[stored, CAuthor(name="new")])
+
+
+def test_one_relation_type_carries_the_junction_rule() -> None:
+    from directus_orm.exceptions import ImproperlyConfigured
+    from directus_orm.query.schema import Relation
+
+    tags = CBook._meta.relations["tags"].relation
+    assert CBook._meta.get_field("tags").relation is tags  # type: ignore[union-attr]
+    assert (tags.kind, tags.junction_field, tags.through) == ("m2m", "tags_id", "cr_books_tags")
+    assert tags.hop("tags") == ("tags", "tags_id") and tags.wrap(3) == {"tags_id": 3}
+    assert tags.unwrap({"id": 9, "tags_id": 3}) == 3 and tags.unwrap(3) == 3
+    author = CBook._meta.relations["author"].relation
+    assert author.hop("author") == ("author",) and author.wrap(3) == 3
+    assert author.unwrap({"id": 3}) == {"id": 3}
+    with pytest.raises(ImproperlyConfigured):
+        Relation("m2m", lambda: CTag._meta)
+    with pytest.raises(ImproperlyConfigured):
+        Relation("o2m", lambda: CTag._meta, junction_field="tags_id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 from typing import Any
 
@@ -189,3 +190,48 @@ def test_other_field_values_are_kept() -> None:
                    collection="langs", field="code", value="el")
     err = error_from_response(400, payload, method="POST", path="/items/langs")
     assert err.extensions["value"] == "el" and '"el"' in err.message
+
+
+# --- misuse raises typed errors that are also the builtin Django raises -------------------------------
+def _misuse_cases() -> list[tuple[Any, type[Exception], type[Exception]]]:
+    from directus_orm import DirectusModel, Now, Q
+
+    class Misused(DirectusModel):
+        id: int | None = None
+        name: str = ""
+
+        class Meta:
+            collection = "err_misused"
+
+    objs = Misused.objects
+    return [
+        (lambda: objs.all()[:2].filter(name="a"), exc.InvalidUsage, TypeError),
+        (lambda: bool(objs.all()), exc.InvalidUsage, TypeError),
+        (lambda: objs.all()["a"], exc.InvalidUsage, TypeError),  # type: ignore[call-overload]
+        (lambda: objs.all()[::2], exc.InvalidArgument, ValueError),
+        (lambda: objs.all()[-1], exc.InvalidArgument, ValueError),
+        (lambda: objs.values_list("id", "name", flat=True), exc.InvalidUsage, TypeError),
+        (lambda: objs.annotate(5), exc.InvalidUsage, TypeError),  # type: ignore[arg-type]
+        (lambda: Q(5), exc.InvalidUsage, TypeError),  # type: ignore[arg-type]
+        (lambda: Q(a=1) & 5, exc.InvalidUsage, TypeError),  # type: ignore[operator]
+        (lambda: Now("soon"), exc.InvalidArgument, ValueError),
+        (lambda: asyncio.run(objs.values("id").delete()), exc.InvalidUsage, TypeError),
+    ]
+
+
+@pytest.mark.parametrize("index", range(11))
+def test_misuse_is_a_directus_error_and_the_builtin(index: int) -> None:
+    call, typed, builtin = _misuse_cases()[index]
+    with pytest.raises(typed) as info:
+        call()
+    assert isinstance(info.value, exc.DirectusError) and isinstance(info.value, builtin)
+
+
+def test_a_count_that_is_not_a_number_is_a_typed_error() -> None:
+    """Directus 12.4 on SQLite answers ``count`` over a date field with a date: not a count."""
+    from directus_orm.exceptions import UnexpectedResponse
+    from directus_orm.query.aggregates import Count
+
+    assert Count("id").convert("3", None) == 3
+    with pytest.raises(UnexpectedResponse, match="1970-01-01"):
+        Count("published").convert("1970-01-01", None)

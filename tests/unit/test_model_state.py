@@ -11,7 +11,8 @@ import pytest
 from pydantic import ConfigDict, ValidationError
 
 from directus_orm import DirectusModel
-from directus_orm.models.base import DeferredFieldError, ModelState
+from directus_orm.exceptions import DeferredFieldError
+from directus_orm.models.state import ModelState
 
 
 class Doc(DirectusModel):

@@ -8,10 +8,11 @@ import logging
 import httpx
 import pytest
 
+from directus_orm.connection.failures import WITHHELD, withhold_secrets
 from directus_orm.connection.logs import RedactSecrets, redact
 from directus_orm.connection.paths import encode_params, item_path, key_in_path, query_body
 from directus_orm.connection.retries import Retries, retries_from, retry_after
-from directus_orm.exceptions import InvalidKey
+from directus_orm.exceptions import InvalidArgument, InvalidKey, InvalidUsage
 
 
 def test_dot_keys_are_encoded_and_reserved_words_refused() -> None:
@@ -45,8 +46,27 @@ def test_retry_policy() -> None:
     assert retry_after(answer) == 4 and policy.wait(0, answer) == 4
     assert policy.wait(0, httpx.Response(503, headers={"Retry-After": "60"})) is None
     assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidArgument):  # a ValueError too
         Retries(count=-1)
+    with pytest.raises(InvalidUsage, match="retries must be"):  # a TypeError too
+        retries_from("3")
+    with pytest.raises(InvalidUsage, match="unknown retry settings: tries"):
+        retries_from({"tries": 3})
+
+
+def test_a_chained_message_that_quotes_a_credential_is_withheld() -> None:
+    request = httpx.Request("GET", "http://h/items/x?access_token=QUERYSECRET1&limit=10",
+                            headers={"Cookie": "a=1; directus_session_token=COOKIESECRET2",
+                                     "Authorization": "Bearer BEARERSECRET3", "X-Note": "harmless-value"})
+    quoting = [OSError("no QUERYSECRET1"), OSError("b'COOKIESECRET2\\n'"), OSError("BEARERSECRET3"),
+               UnicodeError("quoting 'COOKIESECRET2'")]
+    innocent = [OSError("[Errno 111] Connection refused"), OSError("harmless-value"), OSError("limit 10")]
+    for error in quoting + innocent:
+        outer = httpx.ConnectError("All connection attempts failed", request=request)
+        outer.__cause__ = error
+        withhold_secrets(outer, request)
+        assert str(outer) == "All connection attempts failed"
+        assert (str(error) == WITHHELD) is (error in quoting), error
 
 
 def test_secret_header_values_are_redacted() -> None:

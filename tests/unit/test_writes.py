@@ -12,8 +12,9 @@ import pytest
 import directus_orm
 from directus_orm import Avg, DirectusModel, Prefetch, Sum
 from directus_orm.exceptions import FieldError, InvalidArgument, PartialRelationError
-from directus_orm.models.base import ModelAdapter, _state_of
+from directus_orm.models.adapter import ModelAdapter
 from directus_orm.models.related import RelatedManager, to_many_write
+from directus_orm.models.state import state_of
 
 
 class Shop(DirectusModel):
@@ -71,7 +72,7 @@ def test_edit_add_remove_create_are_sent_as_changes() -> None:
 
 def test_whole_list_over_a_partial_one_is_refused_before_any_request() -> None:
     shop = ModelAdapter.for_model(Shop).with_partial((("items",),)).load(ROW, "default")
-    assert "items" in _state_of(shop).partial
+    assert "items" in state_of(shop).partial
     shop.items.append(13)  # in place: fine, a change
     assert write(shop) == {"update": [{"id": 13}]}
     shop.items = [10]
@@ -81,8 +82,8 @@ def test_whole_list_over_a_partial_one_is_refused_before_any_request() -> None:
 
 def test_partial_marks_survive_copy_and_pickle() -> None:
     shop = ModelAdapter.for_model(Shop).with_partial((("items",),)).load(ROW, "default")
-    assert "items" in _state_of(pickle.loads(pickle.dumps(shop))).partial
-    assert "items" in _state_of(shop.model_copy()).partial
+    assert "items" in state_of(pickle.loads(pickle.dumps(shop))).partial
+    assert "items" in state_of(shop.model_copy()).partial
 
 
 def test_prefetch_marks_only_restricting_querysets() -> None:

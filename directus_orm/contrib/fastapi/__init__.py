@@ -6,6 +6,7 @@
   :func:`require_admin`: dependencies and decorators answering 403.
 * :func:`install_exception_handlers` - Directus errors as JSON HTTP answers (403, 409, 422 ...).
 * :class:`DirectusRouter` - generated list/retrieve/create/update/delete routes for a model.
+* :func:`upload_file`, :func:`file_response` - files streamed in and out as the caller.
 """
 
 try:
@@ -23,6 +24,7 @@ from .dependency import (
     unauthorized,
 )
 from .errors import error_response, http_status_for, install_exception_handlers
+from .files import file_response, upload_file
 from .guards import (
     Guard,
     RoleCache,
@@ -47,6 +49,7 @@ __all__ = [
     "RoleCache",
     "derive_schema",
     "error_response",
+    "file_response",
     "get_directus",
     "get_request_context",
     "guard",
@@ -58,4 +61,5 @@ __all__ = [
     "require_role",
     "role_cache",
     "unauthorized",
+    "upload_file",
 ]

@@ -17,8 +17,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -30,11 +29,11 @@ from ...connection.client import Directus
 from ...connection.pool import ConnectionPool
 from ...connection.registry import DEFAULT_ALIAS, connections
 from ...exceptions import AuthenticationError, ImproperlyConfigured
+from .checks import Action, Guard, admin_guard, permission_guard, policy_guard, role_guard
+from .context import STATE_KEY, RequestContext, get_request_context
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-
-    from .guards import Action, Guard
 
 __all__ = [
     "CookieCredentials",
@@ -43,9 +42,6 @@ __all__ = [
     "get_request_context",
     "unauthorized",
 ]
-
-#: Where the per-request state lives on ``request.state``.
-STATE_KEY = "directus"
 
 
 class CookieCredentials(DirectusAuth):
@@ -75,34 +71,6 @@ class CookieCredentials(DirectusAuth):
 
     def __repr__(self) -> str:
         return f"CookieCredentials(cookie={self.cookie_name!r}, value='***')"
-
-
-@dataclass
-class RequestContext:
-    """What one request knows about its caller; on ``request.state.directus``.
-
-    ``connection`` runs as the caller; ``service`` is the application's own connection (the registry
-    alias as configured, outside any override), used to resolve role and policy names, or None.
-    ``user_id`` is set once the credentials were verified. ``cache`` memoises per-request lookups
-    (roles, policies, permissions) so several guards on one route ask Directus once.
-    """
-
-    connection: Directus
-    service: Directus | None
-    source: str  # "bearer", "access_cookie", "session_cookie" or "anonymous"
-    user_id: str | None = None
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    async def memo(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
-        if key not in self.cache:
-            self.cache[key] = await compute()
-        return self.cache[key]
-
-
-def get_request_context(request: Request) -> RequestContext | None:
-    """The :class:`RequestContext` a :class:`DirectusDependency` stored on this request, if any."""
-    ctx = getattr(request.state, STATE_KEY, None)
-    return ctx if isinstance(ctx, RequestContext) else None
 
 
 def unauthorized(detail: str, *, realm: str = "directus", invalid: bool = False,
@@ -306,24 +274,16 @@ class DirectusDependency:
     # -- guards bound to this dependency ------------------------------------------------------------
     def require_role(self, *roles: str, allow_admin: bool = False) -> Guard:
         """:func:`~directus_orm.contrib.fastapi.require_role` using this dependency."""
-        from .guards import require_role
-
-        return require_role(*roles, directus=self, allow_admin=allow_admin)
+        return role_guard(roles, self, allow_admin=allow_admin)
 
     def require_policy(self, *policies: str, allow_admin: bool = False) -> Guard:
-        from .guards import require_policy
-
-        return require_policy(*policies, directus=self, allow_admin=allow_admin)
+        return policy_guard(policies, self, allow_admin=allow_admin)
 
     def require_permission(self, collection: str, *actions: Action, full: bool = False) -> Guard:
-        from .guards import require_permission
-
-        return require_permission(collection, *actions, full=full, directus=self)
+        return permission_guard(collection, actions, self, full=full)
 
     def require_admin(self) -> Guard:
-        from .guards import require_admin
-
-        return require_admin(directus=self)
+        return admin_guard(self)
 
     def __repr__(self) -> str:
         return (f"<DirectusDependency alias={self.alias!r} schemes={sorted(self._scheme_names)} "

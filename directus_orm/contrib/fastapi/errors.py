@@ -12,6 +12,7 @@ Directus / directus-orm                               HTTP
 ``RecordNotUnique``                                   409
 ``IntegrityError`` (NOT_NULL_VIOLATION, ...)          409
 ``InvalidPayload`` / ``FailedValidation``             422
+``InvalidArgument`` (a value that cannot work)        422
 ``InvalidQuery`` / ``FieldError`` / ``UnsupportedLookup``   400
 ``ObjectDoesNotExist`` / ``RouteNotFound``            404
 ``RequestsExceeded``                                  429
@@ -34,6 +35,7 @@ from ...exceptions import (
     FieldError,
     Forbidden,
     IntegrityError,
+    InvalidArgument,
     InvalidPayload,
     InvalidQuery,
     NetworkError,
@@ -57,7 +59,7 @@ def http_status_for(exc: Exception) -> int:
         return 403
     if isinstance(exc, (RecordNotUnique, IntegrityError)):
         return 409
-    if isinstance(exc, (InvalidPayload, UnprocessableContent)):
+    if isinstance(exc, (InvalidPayload, UnprocessableContent, InvalidArgument)):
         return 422
     if isinstance(exc, (InvalidQuery, FieldError, UnsupportedLookup)):
         return 400
@@ -96,6 +98,8 @@ def error_response(exc: Exception, *, realm: str = "directus") -> JSONResponse:
         body["code"] = type(exc).__name__
         if isinstance(exc, FieldError):
             body["code"] = "FIELD_ERROR"
+        elif isinstance(exc, InvalidArgument):
+            body["code"] = "INVALID_ARGUMENT"
         elif isinstance(exc, UnsupportedLookup):
             body["code"] = "UNSUPPORTED_LOOKUP"
         elif isinstance(exc, ObjectDoesNotExist):
@@ -116,7 +120,7 @@ def install_exception_handlers(app: FastAPI, *, realm: str = "directus") -> None
     async def handle_directus(request: Request, exc: Exception) -> JSONResponse:
         return error_response(exc, realm=realm)
 
-    for cls in (APIError, NetworkError, ObjectDoesNotExist, FieldError, UnsupportedLookup):
+    for cls in (APIError, NetworkError, ObjectDoesNotExist, FieldError, UnsupportedLookup, InvalidArgument):
         app.add_exception_handler(cls, handle_directus)
 
     async def handle_http(request: Request, exc: Exception) -> Response:

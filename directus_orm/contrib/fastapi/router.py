@@ -30,7 +30,6 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, Union, get_args
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, params, status
@@ -38,24 +37,18 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import to_jsonable_python
 
-from ...exceptions import DirectusError, FieldError, UnsupportedLookup
+from ...exceptions import DirectusError, FieldError, InvalidArgument, UnsupportedLookup
 from ...models import DirectusModel
 from ...query import Q, QuerySet
-from ...query.lookups import DATE_PARTS, LOOKUPS, UNSUPPORTED_LOOKUPS
-from ...query.schema import LOOKUP_SEP, QUANTIFIERS, FieldPath, resolve_field_path
 from .dependency import DirectusDependency
 from .guards import get_directus
+from .querystring import RESERVED, QueryString, Selection, detail_of, pick, refuse_repeats, sort_terms
 from .rowrule import decide
 
 __all__ = ["ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "Selection", "derive_schema", "pick"]
 
 RouteName = Literal["list", "retrieve", "create", "update", "delete"]
 ROUTE_NAMES: tuple[RouteName, ...] = ("list", "retrieve", "create", "update", "delete")
-#: Query parameters of the list route that are not filters.
-RESERVED = frozenset({"sort", "search", "limit", "offset", "page", "fields", "omit"})
-#: Lookups whose value is a comma-separated list.
-LIST_LOOKUPS = frozenset({"in", "range", "between", "nin", "nbetween"})
-BOOL_LOOKUPS = frozenset({"isnull", "empty", "null", "nnull", "nempty"})
 
 M = TypeVar("M", bound=DirectusModel)
 T = TypeVar("T")
@@ -65,8 +58,6 @@ ServerValue = Callable[[Request], Any]
 #: 422 by number: Starlette renamed its constant (``HTTP_422_UNPROCESSABLE_CONTENT``), warns on the old one.
 UNPROCESSABLE = 422
 logger = logging.getLogger("directus_orm.fastapi")
-#: A ``?fields=`` selection as a tree: ``{"id": {}, "author": {"name": {}}}`` (``{}``: a leaf).
-FieldTree = dict[str, "FieldTree"]
 
 
 class Page(BaseModel, Generic[T]):
@@ -115,57 +106,44 @@ def bad_request(message: str, code: str, **extra: Any) -> HTTPException:
     return HTTPException(status.HTTP_400_BAD_REQUEST, detail={"message": message, "code": code, **extra})
 
 
+def _related(value: Any) -> bool:
+    return isinstance(value, DirectusModel) or (isinstance(value, list) and
+                                                 any(isinstance(v, DirectusModel) for v in value))
+
+
+def _as_keys(value: Any) -> Any:
+    """A related row (or a list of them) as its key(s); anything else as it is."""
+    if isinstance(value, DirectusModel):
+        return value.pk
+    if isinstance(value, list):
+        return [_as_keys(v) for v in value]
+    return value
+
+
+def _route_names(names: Iterable[RouteName], what: str) -> list[RouteName]:
+    """``names`` as a list, once checked against :data:`ROUTE_NAMES` (ValueError names the unknown)."""
+    found = list(names)
+    unknown = sorted(set(found) - set(ROUTE_NAMES))
+    if unknown:
+        raise InvalidArgument(f"{what}: unknown route name(s) {unknown}; known: {', '.join(ROUTE_NAMES)}")
+    return found
+
+
+def _unique(deps: Iterable[params.Depends]) -> list[params.Depends]:
+    """``deps`` without repeats (the same guard inherited twice runs once)."""
+    return list({id(d): d for d in deps}.values())
+
+
+def _bad(exc: FieldError) -> HTTPException:
+    return HTTPException(status.HTTP_400_BAD_REQUEST, detail=detail_of(exc))
+
+
 def _signature(func: Callable[..., Any], extra: Sequence[inspect.Parameter]) -> None:
     """Give ``func`` (which takes ``**kwargs``) a signature FastAPI reads: its own named parameters plus
     ``extra`` (path parameters with the model's pk type, dependencies ...)."""
     own = [p for p in inspect.signature(func).parameters.values()
            if p.kind is not inspect.Parameter.VAR_KEYWORD]
     func.__signature__ = inspect.Signature([*own, *extra])  # type: ignore[attr-defined]
-
-
-def _names(raw: str | None) -> list[str]:
-    return [f.strip() for f in (raw or "").split(",") if f.strip()]
-
-
-def _segments(name: str) -> tuple[str, ...]:
-    """``author.name`` (or ``author__name``) -> ``("author", "name")``."""
-    return tuple(name.replace(".", LOOKUP_SEP).split(LOOKUP_SEP))
-
-
-def pick(value: Any, tree: FieldTree) -> Any:
-    """The JSON form of the ``tree`` part of ``value`` (a model instance, a ``values()`` dict, a list of
-    them, or a leaf value); a relation without a related row stays ``None``."""
-    if not tree or value is None:
-        return to_jsonable_python(value)
-    if isinstance(value, list):
-        return [pick(item, tree) for item in value]
-    if isinstance(value, Mapping):
-        return {name: pick(value.get(name), sub) for name, sub in tree.items()}
-    if isinstance(value, DirectusModel):
-        return {name: pick(getattr(value, name), sub) for name, sub in tree.items()}
-    return to_jsonable_python(value)  # a key where a related row was asked for
-
-
-@dataclass(frozen=True)
-class Selection:
-    """A checked ``?fields=`` / ``?omit=`` selection: Django paths (``author__name``), their tree, and
-    whether it is flat (no path reads through a relation, no to-many field).
-
-    Flat selections run as ``values(*names)``: Directus's ``fields`` are exactly the names. Others run
-    as ``only(*names)``, which also reads the primary key and the key of each related row read through
-    (``id,title,author.id,author.name``): those tell "no related row" (``"author": null``) from a
-    related row with null fields, and keep to-many rows apart (``values()`` fans them out)."""
-
-    names: tuple[str, ...]
-    tree: FieldTree
-    flat: bool
-
-    def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
-        return qs.values(*self.names) if self.flat else qs.only(*self.names)
-
-    def render(self, row: Any) -> dict[str, Any]:
-        out: dict[str, Any] = pick(row, self.tree)
-        return out
 
 
 class DirectusRouter(APIRouter, Generic[M]):
@@ -184,7 +162,14 @@ class DirectusRouter(APIRouter, Generic[M]):
       answers 403 ``SERVER_SET_FIELD``;
     * ``filter_fields``: the field paths list filters may name (default: every model field; relation
       paths such as ``"author__name"`` or ``"books__title"`` when listed);
-    * ``page_size`` / ``max_page_size``: the default and the largest ``limit``.
+    * ``page_size`` / ``max_page_size``: the default and the largest ``limit``;
+    * ``max_depth``: the most relations a ``?fields=`` path reads through (400 ``FIELD_TOO_DEEP``);
+      ``max_nested_rows``: the most related rows a to-many relation read through may hold per row
+      (400 ``TOO_MANY_NESTED_ROWS``; None: no limit).
+
+    A single-valued query parameter given twice answers 400 ``REPEATED_PARAMETER``; every route answers
+    a related row as its key unless ``?fields=`` reads through it; a nested router inherits the guards
+    of its parent (see :meth:`nested`).
     """
 
     def __init__(
@@ -204,6 +189,8 @@ class DirectusRouter(APIRouter, Generic[M]):
         filter_fields: Iterable[str] | None = None,
         page_size: int = 50,
         max_page_size: int = 500,
+        max_depth: int = 3,
+        max_nested_rows: int | None = 100,
         parent: tuple[DirectusRouter[Any], str] | None = None,
         **router_kwargs: Any,
     ) -> None:
@@ -222,17 +209,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.max_page_size = max_page_size
         self.parent = parent
         self.field_names: list[str] = list(model.model_fields)
-        #: paths list filters may name (``author__name``); checked through the relations now
-        self.filter_fields: set[str] = set(self.field_names)
-        if filter_fields is not None:
-            self.filter_fields = set()
-            for entry in filter_fields:
-                path = entry.replace(".", LOOKUP_SEP)
-                resolve_field_path(meta, path, f"filter_fields ({entry!r})", date_parts=False)
-                self.filter_fields.add(meta.pk_name if path == "pk" else path)
-        unknown = sorted(set(routes) - set(ROUTE_NAMES))
-        if unknown:
-            raise ValueError(f"unknown route name(s) {unknown}; known: {', '.join(ROUTE_NAMES)}")
+        routes = _route_names(routes, "routes")
         self.route_names = tuple(r for r in ROUTE_NAMES if r in set(routes))
         pk_field = model.model_fields[self.pk_name]
         self.pk_type: Any = next((a for a in get_args(pk_field.annotation) if a is not type(None)),
@@ -242,6 +219,10 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.read_schema = read_schema or derive_schema(model, f"{name}Read", optional=True)
         #: what ?fields= may name: the read schema's fields (a field it leaves out is never served)
         self.read_fields: list[str] = list(self.read_schema.model_fields)
+        self.query_string = QueryString(meta, self.read_fields, filter_fields, max_depth=max_depth,
+                                        max_nested_rows=max_nested_rows)
+        #: paths list filters may name (``author__name``); checked through the relations now
+        self.filter_fields: set[str] = self.query_string.filter_fields
         pk_optional = not pk_field.is_required()
         server_set = [*self.server_values, *([fk] if fk else [])]
         self.create_schema = create_schema or derive_schema(
@@ -252,11 +233,11 @@ class DirectusRouter(APIRouter, Generic[M]):
             prefix = f"/{self.collection}"
         super().__init__(prefix=prefix, tags=tags if tags is not None else [name], **router_kwargs)
         per_route = dict(dependencies_for or {})
-        bad = sorted(set(per_route) - set(ROUTE_NAMES))
-        if bad:
-            raise ValueError(f"dependencies_for: unknown route name(s) {bad}; "
-                             f"known: {', '.join(ROUTE_NAMES)}")
-        self._add_routes(per_route)
+        _route_names(per_route, "dependencies_for")
+        #: the dependencies of each route, those inherited from a parent router included
+        self.dependencies_for: dict[RouteName, list[params.Depends]] = {
+            r: list(per_route.get(r, ())) for r in ROUTE_NAMES}
+        self._add_routes(self.dependencies_for)
 
     # -- nested routers ----------------------------------------------------------------------------
     @property
@@ -266,10 +247,19 @@ class DirectusRouter(APIRouter, Generic[M]):
     def nested(self, model: type[DirectusModel], *, fk: str, **kwargs: Any) -> DirectusRouter[Any]:
         """A router for ``model`` rows belonging to one of ours through its ``fk`` field, served under
         ``/<ours>/{<fk>_id}/<theirs>`` (included in this router at once). The parent row must be
-        visible to the caller (and pass this router's ``objects_filter``), else 404."""
+        visible to the caller (and pass this router's ``objects_filter``), else 404.
+
+        The child's routes inherit this router's ``dependencies_for`` guards: each route those of the
+        route of the same name here, and every route those of ``retrieve`` (reaching a child reads
+        its parent); the child's own ``dependencies_for`` come on top."""
         if fk not in model.model_fields:
             raise FieldError(f"{model.__name__} has no field {fk!r} "
                              f"(fields: {', '.join(model.model_fields)})")
+        own: Mapping[RouteName, Sequence[params.Depends]] = kwargs.pop("dependencies_for", None) or {}
+        _route_names(own, "dependencies_for")
+        kwargs["dependencies_for"] = {
+            r: _unique([*self.dependencies_for["retrieve"], *self.dependencies_for[r], *own.get(r, ())])
+            for r in ROUTE_NAMES}
         kwargs.setdefault("directus", self.directus)
         kwargs.setdefault("prefix", f"/{{{fk}_id}}/{model._meta.collection}")
         child = DirectusRouter(model, parent=(self, fk), **kwargs)
@@ -314,117 +304,41 @@ class DirectusRouter(APIRouter, Generic[M]):
             raise HTTPException(status.HTTP_404_NOT_FOUND,
                                 detail=f"{self.model.__name__} {path_params['pk']!r} not found") from None
 
-    # -- query parameters --------------------------------------------------------------------------
-    def _resolve_selected(self, segments: tuple[str, ...], param: str) -> FieldPath:
-        """Check a ``?fields=``/``?omit=`` path segment by segment: the first against the read schema,
-        the others against the related model (the model layer resolves the path); 400 names the valid
-        fields at the level where it went wrong."""
-        dotted = ".".join(segments)
-        valid: list[str] = self.read_fields
-        fp: FieldPath | None = None
-        for i, segment in enumerate(segments):
-            at = ".".join(segments[:i])
-            if i and fp is not None and fp.field.relation is None:
-                raise bad_request(f"unknown field {dotted!r} in ?{param}=: {segments[i - 1]!r} is not a "
-                                  f"relation of the model ({fp.field.kind} field)", "UNKNOWN_FIELD",
-                                  valid=valid, at=".".join(segments[:i - 1]))
-            if segment not in valid:
-                where = f"{at!r} ({fp.field.relation.schema().label})" if fp is not None and \
-                    fp.field.relation is not None else self.model.__name__
-                raise bad_request(f"unknown field {dotted!r} in ?{param}=: {where} has no field {segment!r}",
-                                  "UNKNOWN_FIELD", valid=valid, at=at)
-            try:
-                fp = resolve_field_path(self.model._meta, LOOKUP_SEP.join(segments[:i + 1]), f"?{param}=",
-                                        date_parts=False)
-            except FieldError as exc:  # a read_schema field the model does not have
-                raise bad_request(str(exc), "UNKNOWN_FIELD", valid=valid, at=at) from None
-            if fp.field.relation is not None:
-                valid = fp.field.relation.schema().field_names()
-        assert fp is not None
-        return fp
-
+    # -- query parameters (read by .querystring; what it refuses answers 400) ---------------------------
     def selected_fields(self, fields: str | None, omit: str | None) -> Selection | None:
         """What ``?fields=``/``?omit=`` select (None: the whole read schema). Dotted paths
         (``author.name``; ``author__name`` also works) reach through the model's relations."""
-        if not fields and not omit:
-            return None
-        wanted = [_segments(f) for f in _names(fields)] if fields else [(f,) for f in self.read_fields]
-        omitted = [_segments(f) for f in _names(omit)]
-        resolved = {path: self._resolve_selected(path, "fields") for path in wanted}
-        for path in omitted:
-            self._resolve_selected(path, "omit")
-        selected = [p for p in dict.fromkeys(wanted)
-                    if not any(p[:len(o)] == o for o in omitted)]
-        # author and author.name together: the deeper path says what to read of the relation
-        selected = [p for p in selected if not any(len(q) > len(p) and q[:len(p)] == p for q in selected)]
-        if not selected:
-            raise bad_request("no field left to return", "UNKNOWN_FIELD", valid=self.read_fields)
-        relations = [resolved[p].field.relation for p in selected]
-        flat = all(len(p) == 1 for p in selected) and not any(r is not None and r.many for r in relations)
-        tree: FieldTree = {}
-        for path in selected:
-            node = tree
-            for segment in path:
-                node = node.setdefault(segment, {})
-        return Selection(tuple(LOOKUP_SEP.join(p) for p in selected), tree, flat)
+        try:
+            return self.query_string.selection(fields, omit)
+        except FieldError as exc:
+            raise _bad(exc) from None
+
+    def single_valued(self, request: Request, names: Iterable[str]) -> None:
+        """400 ``REPEATED_PARAMETER`` when one of ``names`` is given more than once."""
+        try:
+            refuse_repeats(request.query_params.multi_items(), names)
+        except FieldError as exc:
+            raise _bad(exc) from None
 
     def filter_path(self, key: str) -> tuple[str, bool]:
-        """The field path a filter keyword names (``author__name__icontains`` -> ``author__name``,
-        ``books__none__title`` -> ``books__title``), resolved through the model's relations; and
-        whether it stopped at a name that is neither a field nor a lookup (unknown)."""
-        schema = self.model._meta
-        parts = key.split(LOOKUP_SEP)
-        if parts[0] == "pk":
-            parts[0] = schema.pk_name
-        path: list[str] = []
-        many = False
-        for part in parts:
-            if path and (part in LOOKUPS or part in UNSUPPORTED_LOOKUPS or part in DATE_PARTS):
-                return LOOKUP_SEP.join(path), False
-            if path and many and part in QUANTIFIERS:
-                continue
-            try:
-                fp = resolve_field_path(schema, LOOKUP_SEP.join([*path, part]), f"filter {key!r}",
-                                        date_parts=False)
-            except FieldError:
-                return LOOKUP_SEP.join(path), True
-            path.append(part)
-            rel = fp.field.relation
-            if rel is None:
-                break  # a plain field: what follows is its lookup, which filter() checks
-            many = rel.many
-        return LOOKUP_SEP.join(path), False
+        """See :meth:`.querystring.QueryString.filter_path`."""
+        return self.query_string.filter_path(key)
 
     def filters(self, request: Request) -> dict[str, Any]:
         """``path__lookup=value`` from the query string (everything but the reserved parameters); the
         path must be one of ``filter_fields``. All go into one ``filter()`` call, so conditions on the
         same to-many relation hold for the same related row (Django's meaning)."""
-        out: dict[str, Any] = {}
-        for key, raw in request.query_params.multi_items():
-            if key in RESERVED:
-                continue
-            if key in out:
-                raise bad_request(f"{key!r} is given more than once (use __in for several values)",
-                                  "INVALID_FILTER")
-            path, unknown = self.filter_path(key)
-            if unknown or path not in self.filter_fields:
-                raise HTTPException(status.HTTP_400_BAD_REQUEST, detail={
-                    "message": f"cannot filter on {key!r}", "code": "UNKNOWN_FILTER",
-                    "valid": sorted(self.filter_fields)})
-            last = key.rsplit(LOOKUP_SEP, 1)[-1] if LOOKUP_SEP in key else ""
-            value: Any = raw
-            if last in LIST_LOOKUPS:
-                value = [v for v in raw.split(",") if v != ""]
-            elif last in BOOL_LOOKUPS:
-                if raw.lower() not in ("true", "false", "1", "0"):
-                    raise bad_request(f"{key!r} takes true or false", "INVALID_FILTER")
-                value = raw.lower() in ("true", "1")
-            out[key] = value
-        return out
+        try:
+            return self.query_string.filters(request.query_params.multi_items())
+        except FieldError as exc:
+            raise _bad(exc) from None
 
     # -- output ------------------------------------------------------------------------------------
     def dump(self, obj: M) -> dict[str, Any]:
-        data = {k: v for k, v in obj.model_dump().items() if k in self.read_schema.model_fields}
+        """``obj`` as the read schema's JSON, a related row as its key (as every read answers it, and
+        whatever a write loaded): the same shape from list, retrieve, create and update."""
+        data = {name: _as_keys(obj.__dict__[name]) if _related(obj.__dict__.get(name)) else value
+                for name, value in obj.model_dump().items() if name in self.read_schema.model_fields}
         return self.read_schema.model_validate(data).model_dump(mode="json")
 
     # -- routes ------------------------------------------------------------------------------------
@@ -525,6 +439,7 @@ class DirectusRouter(APIRouter, Generic[M]):
 
     # -- route bodies ------------------------------------------------------------------------------
     async def _list(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        self.single_valued(request, RESERVED)
         selection = self.selected_fields(kw.get("fields"), kw.get("omit"))
         qs = await self.get_queryset(request, kw)
         try:
@@ -532,8 +447,7 @@ class DirectusRouter(APIRouter, Generic[M]):
             if filters:
                 qs = qs.filter(**filters)
             if kw.get("sort"):
-                qs = qs.order_by(*[t.strip().replace(".", LOOKUP_SEP)
-                                   for t in str(kw["sort"]).split(",") if t.strip()])
+                qs = qs.order_by(*sort_terms(kw["sort"]))
         except (FieldError, UnsupportedLookup, ValueError) as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST,
                                 detail={"message": str(exc), "code": "INVALID_QUERY"}) from None
@@ -550,6 +464,7 @@ class DirectusRouter(APIRouter, Generic[M]):
             results = [self.dump(obj) for obj in found]
         else:
             sparse = await selection.apply(qs)[offset:offset + limit].with_meta()
+            self._check(selection, sparse)
             found, results = sparse, [selection.render(row) for row in sparse]
         # Returned as a Response: sparse rows are not validated against the read schema (nested paths
         # such as author.name come back as objects); response_model documents the shape.
@@ -557,6 +472,7 @@ class DirectusRouter(APIRouter, Generic[M]):
                              "results": results})
 
     async def _retrieve(self, request: Request, kw: Mapping[str, Any]) -> Any:
+        self.single_valued(request, ("fields", "omit"))
         selection = self.selected_fields(kw.get("fields"), kw.get("omit"))
         if selection is None:
             return JSONResponse(self.dump(await self.get_object(request, kw)))
@@ -565,7 +481,15 @@ class DirectusRouter(APIRouter, Generic[M]):
         if not rows:
             raise HTTPException(status.HTTP_404_NOT_FOUND,
                                 detail=f"{self.model.__name__} {kw['pk']!r} not found")
+        self._check(selection, rows)
         return JSONResponse(selection.render(rows[0]))
+
+    @staticmethod
+    def _check(selection: Selection, rows: Iterable[Any]) -> None:
+        try:
+            selection.check(rows)
+        except FieldError as exc:
+            raise _bad(exc) from None
 
     async def _create(self, request: Request, kw: Mapping[str, Any]) -> Any:
         body: BaseModel = kw["body"]

@@ -33,7 +33,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from ...exceptions import DirectusError
+from ...exceptions import DirectusError, InvalidArgument
 from ...query import Q
 from ...query.dynamic import DynamicVariable
 from ...query.lookups import NEGATED
@@ -95,7 +95,7 @@ def _fold(text: str) -> str:
 def _json(info: FieldInfo, value: Any) -> Any:
     """``value`` as the server would compare it; raises ValueError when it is not a value of the field."""
     if isinstance(value, (DynamicVariable, Q, Mapping)):
-        raise ValueError("not a plain value")
+        raise InvalidArgument("not a plain value")
     return info.validate(value) if info.validate is not None else to_jsonable_python(value)
 
 

@@ -1,0 +1,59 @@
+"""``Directus.graphql()``: one GraphQL document sent to ``/graphql`` (items) or ``/graphql/system``.
+
+Directus answers a document that does not parse or validate with HTTP 400 ``GRAPHQL_VALIDATION``
+(raised by the ordinary error path as :class:`~directus_orm.exceptions.GraphQLValidationError`), and a
+document that ran with HTTP 200 even when fields failed: ``errors`` beside the partial ``data``, raised
+here as :class:`~directus_orm.exceptions.GraphQLExecutionError` carrying that data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import GraphQLExecutionError, InvalidUsage, error_from_response
+
+if TYPE_CHECKING:
+    from .client import Directus
+
+__all__ = ["ITEMS_ENDPOINT", "SYSTEM_ENDPOINT", "execute"]
+
+ITEMS_ENDPOINT = "/graphql"
+SYSTEM_ENDPOINT = "/graphql/system"
+
+
+async def execute(
+    conn: Directus, query: str, variables: Mapping[str, Any] | None = None, *, system: bool = False
+) -> dict[str, Any]:
+    """Send ``query`` (POST, JSON body) and return the answer's ``data``."""
+    if not isinstance(query, str):
+        raise InvalidUsage(f"graphql(): the query is a string (a GraphQL document), got "
+                                  f"{type(query).__name__}")
+    if variables is not None and not isinstance(variables, Mapping):
+        raise InvalidUsage(f"graphql(): variables is a mapping, got {type(variables).__name__}")
+    path = SYSTEM_ENDPOINT if system else ITEMS_ENDPOINT
+    body: dict[str, Any] = {"query": query}
+    if variables:
+        body["variables"] = dict(variables)
+    answer = await conn.post(path, json=body) or {}
+    data = answer.get("data")
+    errors = answer.get("errors")
+    if errors:
+        raise execution_error(answer, path)
+    if not isinstance(data, dict):
+        raise execution_error({"errors": [{"message": "the answer holds no data"}]}, path)
+    return data
+
+
+def execution_error(answer: Mapping[str, Any], path: str) -> GraphQLExecutionError:
+    """The typed error of an HTTP 200 answer holding ``errors`` (secret values Directus echoes are
+    masked as in every error)."""
+    base = error_from_response(200, answer, method="POST", path=path)
+    where = [".".join(str(p) for p in e.get("path") or ()) for e in base.errors]
+    shown = f" at {where[0]}" if where and where[0] else ""
+    more = f" (and {len(base.errors) - 1} more errors)" if len(base.errors) > 1 else ""
+    data = answer.get("data")
+    return GraphQLExecutionError(
+        f"{base.message}{shown}{more}", data=data if isinstance(data, dict) else None, status=200,
+        code=base.code, extensions=base.extensions, errors=base.errors, method="POST", path=path,
+    )

@@ -1,0 +1,174 @@
+"""Reads compiled from a query (duck-typed: the QuerySet layer passes its compiled ``Query`` in, and a
+``finish`` callable turning the REST-shaped answer into the result), and how several run as one
+request.
+
+A :class:`Read` is one root field of a GraphQL document; :func:`run_reads` sends the reads of one
+connection as one document (aliases ``r0``, ``r1`` ...) and finishes each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ..exceptions import FieldError
+from ..query.aggregates import NUMERIC_KINDS
+from .document import Document, Field, Fixer
+from .selection import drop_functions, filter_type, function_filter, root_name, select
+
+if TYPE_CHECKING:
+    from ..connection.client import Directus
+    from ..query.query import Query
+
+__all__ = ["Read", "aggregate_read", "constant_read", "rows_read", "run_reads"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class Read(Generic[T]):
+    """One read: ``root`` on ``conn`` (the system endpoint when ``system``), answered as a list of rows
+    that ``fix`` turns into REST's shape and ``finish`` into the result. ``root`` None: nothing to ask
+    (an empty query), ``finish([])`` is the result. Awaiting a read runs it alone."""
+
+    conn: Directus | None
+    system: bool
+    root: Field | None
+    fix: Fixer
+    finish: Callable[[list[dict[str, Any]]], T]
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return _run_one(self).__await__()
+
+
+async def _run_one(read: Read[T]) -> T:
+    return (await run_reads([read]))[0]  # type: ignore[no-any-return]
+
+
+def constant_read(value: T) -> Read[T]:
+    return Read(None, False, None, lambda row: row, lambda rows: value)
+
+
+def _arguments(query: Query, *, sliced: bool) -> dict[str, tuple[str, Any]]:
+    args: dict[str, tuple[str, Any]] = {}
+    params = query.filter_params()
+    if "filter" in params:
+        where = function_filter(params["filter"], query.schema)
+        args["filter"] = (filter_type(query.schema.collection), where)
+    if "search" in params:
+        args["search"] = ("String", params["search"])
+    if sliced:
+        args["limit"] = ("Int", -1 if query.high is None else query.high - query.low)
+        if query.low:
+            args["offset"] = ("Int", query.low)
+    return args
+
+
+def rows_read(query: Query, conn: Directus, finish: Callable[[list[dict[str, Any]]], T],
+              fields: Sequence[str] | None = None) -> Read[T]:
+    """The rows of ``query`` (every matching row, or its slice), as ``GET /items`` would send them."""
+    if query.group_by is not None:
+        return aggregate_read(query, conn, finish, query.aggregate_param(query.columns or ()),
+                              group_by=query.group_by)
+    name, system = root_name(query.schema.collection)
+    selected = list(fields) if fields is not None else query.fields()
+    root, fix = select(query.schema, selected, query.deep_param())
+    root.name = name
+    root.arguments = {**_arguments(query, sliced=True), "sort": ("[String]", query.sort())}
+    # Keep the argument order Directus documents (filter, sort, limit, offset): easier to read.
+    root.arguments = dict(sorted(root.arguments.items(), key=lambda kv: _ORDER.index(kv[0])))
+
+    def fixed(row: Any) -> Any:
+        return drop_functions(fix(row))
+    return Read(conn, system, root, fixed, finish)
+
+
+_ORDER = ("filter", "search", "groupBy", "sort", "limit", "offset")
+
+
+def aggregate_read(query: Query, conn: Directus, finish: Callable[[list[dict[str, Any]]], T],
+                   aggregate: Mapping[str, Sequence[str]], *, group_by: Sequence[str] | None = None,
+                   count_all: bool = False) -> Read[T]:
+    """``<collection>_aggregated``: each row in REST's shape (``{"sum": {"price": ...}}``, the group's
+    fields beside, ``countAll`` as ``count_all`` when asked)."""
+    name, system = root_name(query.schema.collection)
+    root = Field(f"{name}_aggregated")
+    args = _arguments(query, sliced=group_by is not None)
+    if group_by is not None:
+        args["groupBy"] = ("[String]", list(group_by))
+        args["sort"] = ("[String]", query.sort())
+        root.child("group")
+    root.arguments = dict(sorted(args.items(), key=lambda kv: _ORDER.index(kv[0])))
+    if count_all:
+        root.child("countAll")
+    for operation, names in aggregate.items():
+        if not operation.startswith("count"):
+            _numeric_only(query, operation, names)
+        node = root.child(operation)
+        for field_name in names:
+            node.child(field_name)
+    pk_parsers = _group_parsers(query, group_by or ())
+
+    def fix(row: Any) -> Any:
+        group = row.pop("group", None)
+        if isinstance(group, Mapping):
+            for key, value in group.items():
+                parse = pk_parsers.get(key)
+                row[key] = parse(value) if parse is not None else value
+        return row
+    if not aggregate and not count_all:
+        root.child("countAll")  # a selection cannot be empty
+    return Read(conn, system, root, fix, finish)
+
+
+def _numeric_only(query: Query, operation: str, names: Sequence[str]) -> None:
+    """Directus's ``<c>_aggregated_fields`` hold numeric fields only: ``min`` of a date is REST's alone."""
+    for field_name in names:
+        info = query.schema.get_field(field_name)
+        if info is not None and info.kind not in NUMERIC_KINDS:
+            raise FieldError(f"{operation} over the {info.kind} field {field_name!r} is not offered by "
+                             "Directus's GraphQL (numeric fields only): run this aggregate over REST")
+
+
+def _group_parsers(query: Query, group_by: Sequence[str]) -> dict[str, Callable[[Any], Any]]:
+    from .selection import key_parser
+    out = {}
+    for name in group_by:
+        info = query.schema.get_field(name)
+        if info is not None and (name == query.schema.pk_name or info.relation is not None):
+            out[name] = key_parser(info)
+    return out
+
+
+async def run_reads(reads: Sequence[Read[Any]]) -> list[Any]:
+    """Run ``reads``: one request per (connection, endpoint) among them, the requests concurrently;
+    results in the order given. A failed field raises the :class:`GraphQLExecutionError` of its request
+    (its ``errors[].path`` start with ``r<position>``); its ``data`` holds what the others answered."""
+    import asyncio
+
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for i, read in enumerate(reads):
+        if read.root is not None:
+            groups.setdefault((id(read.conn), read.system), []).append(i)
+    answers: dict[int, Any] = {}
+
+    async def one(indexes: list[int]) -> None:
+        doc = Document()
+        for i in indexes:
+            root = reads[i].root
+            assert root is not None
+            doc.add(f"r{i}", root)
+        conn = reads[indexes[0]].conn
+        assert conn is not None
+        data = await conn.graphql(doc.text, doc.variables, system=reads[indexes[0]].system)
+        for i in indexes:
+            answers[i] = data.get(f"r{i}")
+
+    await asyncio.gather(*(one(indexes) for indexes in groups.values()))
+    out = []
+    for i, read in enumerate(reads):
+        rows = answers.get(i) if read.root is not None else []
+        rows = rows if isinstance(rows, list) else [rows] if rows is not None else []
+        out.append(read.finish([read.fix(row) for row in rows]))
+    return out

@@ -1,0 +1,253 @@
+"""Directus REST ``fields`` / ``deep`` -> a GraphQL selection, and the fixer turning each answered row
+back into the row the REST endpoint would have sent, so the QuerySet's loading code reads both alike.
+
+What differs over GraphQL: there is no ``*`` (the fields are listed, from the model); a relation is an
+object, so a key the REST row holds as a value (``author: 3``, ``books: [1, 2]``) is selected as
+``author { id }`` and flattened back; primary keys come back as strings and are turned back into the
+key's type; ``count(books)`` is ``books_func { count }`` (REST names it ``books_count``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import InvalidArgument
+from .document import Field, Fixer, fix_each
+
+if TYPE_CHECKING:
+    from ..query.schema import FieldInfo, Schema
+
+__all__ = ["FUNCTION", "filter_type", "function_filter", "root_name", "select"]
+
+#: A Directus field function: ``year(published)``, ``count(books)``.
+FUNCTION = re.compile(r"^(\w+)\((\w+)\)$")
+_SYSTEM_PREFIX = "directus_"
+
+
+def root_name(collection: str) -> tuple[str, bool]:
+    """The query field of a collection and whether it lives on ``/graphql/system`` (which drops the
+    ``directus_`` prefix)."""
+    if collection.startswith(_SYSTEM_PREFIX):
+        return collection[len(_SYSTEM_PREFIX):], True
+    return collection, False
+
+
+def filter_type(collection: str) -> str:
+    """The filter input type (system collections keep their prefix here: ``directus_users_filter``)."""
+    return f"{collection}_filter"
+
+
+_GROUPS = ("_and", "_or")
+_QUANTIFIERS = ("_some", "_none")
+
+
+def function_filter(node: Any, schema: Schema | None = None,
+                    junction: tuple[str, Schema] | None = None) -> Any:
+    """A REST filter -> the GraphQL one. The same JSON but for two spellings: a function
+    (``{"year(d)": c}`` is ``{"d_func": {"year": c}}``), and an operator on a relational field, which
+    GraphQL types as the related collection's filter (``{"author": {"_null": true}}`` is
+    ``{"author": {"id": {"_null": true}}}``). ``junction``: ``node`` filters many-to-many junction rows."""
+    if isinstance(node, list):
+        return [function_filter(n, schema, junction) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        found = FUNCTION.match(key)
+        if key in _GROUPS:
+            out[key] = function_filter(value, schema, junction)
+        elif key.startswith("_"):
+            out[key] = value  # an operator: its value is data
+        elif found:
+            out.setdefault(f"{found.group(2)}_func", {})[found.group(1)] = value
+        else:
+            out[key] = _field_filter(key, value, schema, junction)
+    return out
+
+
+def _related(key: str, schema: Schema | None, junction: tuple[str, Schema] | None
+             ) -> tuple[Schema | None, tuple[str, Schema] | None, bool]:
+    """The schema a relational key leads to, the junction when it is many-to-many, and whether it is
+    a relation at all (unknown fields: left as they are)."""
+    if junction is not None:
+        return (junction[1], None, True) if key == junction[0] else (None, None, False)
+    info = schema.get_field(key) if schema is not None else None
+    rel = info.relation if info is not None else None
+    if rel is None:
+        return None, None, False
+    target = rel.schema()
+    if rel.kind == "m2m" and rel.junction_field:
+        return None, (rel.junction_field, target), True
+    return target, None, True
+
+
+def _field_filter(key: str, value: Any, schema: Schema | None, junction: tuple[str, Schema] | None) -> Any:
+    target, inner_junction, relational = _related(key, schema, junction)
+    if not relational or not isinstance(value, dict):
+        return function_filter(value, target, inner_junction)
+    out: dict[str, Any] = {}
+    operators: dict[str, Any] = {}
+    for op, sub in value.items():
+        if op in _QUANTIFIERS:
+            out[op] = function_filter(sub, target, inner_junction)
+        elif op.startswith("_") and op not in _GROUPS:
+            operators[op] = sub
+        else:
+            out.update(function_filter({op: sub}, target, inner_junction))
+    if operators:
+        pk = target.pk_name if target is not None else "id"
+        out.setdefault(pk, {}).update(operators)
+    return out
+
+
+def key_parser(info: FieldInfo | None) -> Callable[[Any], Any]:
+    """GraphQL's ``ID`` is a string: back to an integer key where the key is one."""
+    if info is not None and info.kind == "integer":
+        return lambda v: int(v) if isinstance(v, str) else v
+    return lambda v: v
+
+
+def _junction_key(value: Any) -> Any:
+    # Junction collections have no model here; Directus creates them with an integer ``id``.
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+Tree = dict[str, "Tree"]
+
+
+def _tree(fields: list[str]) -> Tree:
+    tree: Tree = {}
+    for path in fields:
+        node = tree
+        for segment in path.split("."):
+            node = node.setdefault(segment, {})
+    return tree
+
+
+def select(schema: Schema, fields: list[str] | None, deep: Mapping[str, Any] | None) -> tuple[Field, Fixer]:
+    """The selection for rows of ``schema`` (REST ``fields``, None meaning ``*``) and their fixer.
+    ``Field.name`` of the result is left empty: the caller names the root."""
+    root = Field("")
+    fix = _select(root, schema, _tree(fields or ["*"]), dict(deep or {}), junction=None)
+    return root, fix
+
+
+def _args(node: Field, deep: Mapping[str, Any], collection: str | None, schema: Schema | None,
+          junction: tuple[str, Schema] | None) -> None:
+    """``deep[...]`` of a relation -> the nested field's arguments."""
+    for key, (name, type_name) in {"_limit": ("limit", "Int"), "_offset": ("offset", "Int"),
+                                   "_sort": ("sort", "[String]"), "_search": ("search", "String")}.items():
+        if key in deep:
+            node.arguments[name] = (type_name, deep[key])
+    if "_filter" in deep:
+        if collection is None:
+            raise InvalidArgument("a Prefetch queryset on a many-to-many junction cannot run over GraphQL "
+                                  "(its junction collection is not known); use the REST path")
+        node.arguments["filter"] = (filter_type(collection), function_filter(deep["_filter"], schema,
+                                                                                    junction))
+
+
+def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any],
+            junction: tuple[str, Schema] | None) -> Fixer:
+    """Fill ``node``'s children from ``tree``; ``junction`` (field, target schema) when ``node`` is the
+    junction row of a many-to-many relation."""
+    fixers: list[Fixer] = []
+    names = list(tree)
+    if "*" in tree:
+        names.remove("*")
+        if junction is not None or schema is None or not schema.field_names():
+            what = "a many-to-many junction" if junction is not None else getattr(schema, "label", "it")
+            raise InvalidArgument(f"GraphQL has no '*': the fields of {what} must be known (declare a model "
+                                  "with its fields, or read it with only())")
+        names = [*schema.field_names(), *names]
+    for name in dict.fromkeys(names):
+        sub = tree.get(name, {})
+        found = FUNCTION.match(name)
+        if found:
+            fixers.append(_function(node, found.group(2), found.group(1)))
+            continue
+        if junction is not None:
+            info: FieldInfo | None = None
+            target = junction[1] if name == junction[0] else None
+            parse = key_parser(target.get_field(target.pk_name)) if target else _junction_key
+        else:
+            assert schema is not None
+            info = schema.get_field(name)
+            target = info.relation.schema() if info is not None and info.relation is not None else None
+            parse = key_parser(info)
+        rel = info.relation if info is not None else None
+        child = node.child(name)
+        found_deep = deep.get(name)
+        sub_deep: dict[str, Any] = found_deep if isinstance(found_deep, dict) else {}
+        if target is None and not (rel is not None and rel.kind == "m2m"):
+            if name == (schema.pk_name if schema is not None and junction is None else "id"):
+                fixers.append(_scalar(name, parse))
+            continue
+        many = rel is not None and rel.many
+        if rel is not None and rel.kind == "m2m":
+            collection = rel.through  # the junction rows are what a deep filter selects
+        else:
+            collection = target.collection if target is not None else None
+        m2m_junction = (rel.junction_field, target) if rel is not None and rel.kind == "m2m" and \
+            rel.junction_field and target is not None else None
+        if many:
+            _args(child, sub_deep, collection, None if m2m_junction else target, m2m_junction)
+        if not sub:  # a key (or keys) in the REST row: select the related key and flatten
+            pk = "id" if rel is not None and rel.kind == "m2m" else (target.pk_name if target else "id")
+            key = _junction_key if rel is not None and rel.kind == "m2m" else key_parser(
+                target.get_field(pk) if target else None)
+            child.children = [Field(pk)]
+            fixers.append(_flatten(name, pk, key, many))
+            continue
+        inner = _select(child, None if m2m_junction else target, sub, sub_deep, m2m_junction)
+        fixers.append(_nested(name, inner, many))
+    return fix_each(fixers)
+
+
+def _scalar(name: str, parse: Callable[[Any], Any]) -> Fixer:
+    def fix(row: Any) -> None:
+        if row.get(name) is not None:
+            row[name] = parse(row[name])
+    return fix
+
+
+def _flatten(name: str, pk: str, parse: Callable[[Any], Any], many: bool) -> Fixer:
+    def fix(row: Any) -> None:
+        value = row.get(name)
+        if many and isinstance(value, list):
+            row[name] = [parse(v.get(pk)) if isinstance(v, Mapping) else v for v in value]
+        elif isinstance(value, Mapping):
+            row[name] = parse(value.get(pk))
+    return fix
+
+
+def _nested(name: str, inner: Fixer, many: bool) -> Fixer:
+    def fix(row: Any) -> None:
+        value = row.get(name)
+        if isinstance(value, list):
+            for item in value:
+                inner(item)
+        elif value is not None:
+            inner(value)
+    return fix
+
+
+def _function(node: Field, field_name: str, function: str) -> Fixer:
+    holder = node.child(f"{field_name}_func")
+    holder.child(function)
+    key = f"{field_name}_{function}"
+
+    def fix(row: Any) -> None:
+        values = row.get(f"{field_name}_func")
+        row[key] = values.get(function) if isinstance(values, Mapping) else None
+    return fix
+
+
+def drop_functions(row: Any) -> Any:
+    """Remove the ``<field>_func`` objects once their values have been copied out."""
+    if isinstance(row, dict):
+        for key in [k for k in row if k.endswith("_func") and isinstance(row[k], dict)]:
+            del row[key]
+    return row

@@ -1,0 +1,160 @@
+"""The schema a set of models declares, as a :class:`Snapshot` (what ``migrate`` and ``check`` compare
+with the server's).
+
+Reads, per model: ``_meta.collection``, ``_meta.pk_name``, ``_meta.abstract``, ``_meta.meta_attrs``
+(``singleton``), ``_meta.relations`` (kind, related model, ``ManyToMany`` marker) and pydantic's
+``model_fields`` (annotation, metadata, default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..models.relations import ManyToMany
+from .errors import SchemaError
+from .snapshot import CollectionSpec, FieldSpec, RelationSpec, Snapshot, is_system
+from .types import DirectusType, canonical_type, default_special, unwrap
+
+if TYPE_CHECKING:
+    from ..models.base import DirectusModel
+
+__all__ = ["Declared", "desired_schema"]
+
+_SIMPLE_DEFAULTS = (str, int, float, bool)
+
+
+class Declared(Snapshot):
+    """The declared schema; ``exact`` holds the fields whose type a :class:`DirectusType` marker gives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exact: set[tuple[str, str]] = set()
+        self.origin: dict[tuple[str, str], str] = {}
+
+
+def _marker(finfo: Any) -> tuple[Any, bool, DirectusType | None]:
+    inner, nullable, metadata = unwrap(finfo.annotation)
+    marker = next((m for m in [*metadata, *finfo.metadata] if isinstance(m, DirectusType)), None)
+    return inner, nullable, marker
+
+
+def _pk_type(model: type[DirectusModel]) -> str:
+    meta = model._meta
+    finfo = model.model_fields[meta.pk_name]
+    inner, _, marker = _marker(finfo)
+    typ = marker.type if marker else canonical_type(inner)
+    if typ is None:
+        raise SchemaError(f"{model.__name__}.{meta.pk_name}: cannot tell the primary key's Directus type")
+    return typ
+
+
+def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: Declared) -> FieldSpec:
+    meta = model._meta
+    inner, nullable, marker = _marker(finfo)
+    typ = marker.type if marker else canonical_type(inner)
+    if typ is None:
+        raise SchemaError(
+            f"{model.__name__}.{name}: cannot tell the Directus type of {finfo.annotation!r}; "
+            "say it with Annotated[..., DirectusType('<type>')]"
+        )
+    pk = name == meta.pk_name
+    nullable = nullable or inner is Any
+    if marker is not None:
+        out.exact.add((meta.collection, name))
+    default = finfo.default if isinstance(finfo.default, _SIMPLE_DEFAULTS) else None
+    if default is not None and isinstance(default, bool) != (typ == "boolean"):
+        default = None
+    return FieldSpec(
+        meta.collection, name, typ, nullable=nullable and not pk, default=None if pk else default,
+        primary_key=pk, auto_increment=pk and typ in ("integer", "bigInteger"),
+        special=marker.special if marker and marker.special else default_special(typ, pk),
+        sort=sort, has_column=typ != "alias",
+    )
+
+
+def _reverse_m2o(model: type[DirectusModel], name: str, related: type[DirectusModel]) -> str:
+    """The related model's many-to-one field that a one-to-many field goes through."""
+    collection = model._meta.collection
+    candidates = [f for f, rel in related._meta.relations.items()
+                  if rel.kind == "m2o" and rel.model._meta.collection == collection]
+    if len(candidates) != 1:
+        found = "none" if not candidates else ", ".join(candidates)
+        raise SchemaError(
+            f"{model.__name__}.{name} (one-to-many) needs exactly one many-to-one field on "
+            f"{related.__name__} pointing at {model.__name__}; found {found}"
+        )
+    return candidates[0]
+
+
+def _put(relations: dict[tuple[str, str], RelationSpec], spec: RelationSpec) -> None:
+    """Add a relation; what the other side of it declared (its alias, its junction) is kept."""
+    key = (spec.many_collection, spec.many_field)
+    old = relations.get(key)
+    if old is not None:
+        spec = RelationSpec(spec.many_collection, spec.many_field, spec.one_collection,
+                            spec.one_field or old.one_field, spec.junction_field or old.junction_field)
+    relations[key] = spec
+
+
+def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
+    """What ``models`` declare. System collections (``directus_*``) and abstract models are skipped:
+    they are relation targets only."""
+    out = Declared()
+    relations: dict[tuple[str, str], RelationSpec] = {}
+    junctions: dict[str, tuple[str, str, str, str, str, str]] = {}
+    listed = [m for m in models if not m._meta.abstract and not is_system(m._meta.collection)]
+    for model in listed:
+        meta = model._meta
+        c = meta.collection
+        if c in out.collections:
+            raise SchemaError(f"two models for the collection {c!r}")
+        out.collections[c] = CollectionSpec(c, singleton=bool(meta.meta_attrs.get("singleton", False)))
+        fields: dict[str, FieldSpec] = {}
+        rels = meta.relations
+        for sort, (name, finfo) in enumerate(model.model_fields.items(), start=1):
+            rel = rels.get(name)
+            out.origin[(c, name)] = f"{model.__name__}.{name}"
+            if rel is None:
+                fields[name] = _plain(model, name, finfo, sort, out)
+                continue
+            target = rel.model._meta.collection
+            _, nullable, marker = _marker(finfo)
+            if rel.kind == "m2o":
+                typ = marker.type if marker else _pk_type(rel.model)
+                special = marker.special if marker and marker.special else ("m2o",)
+                fields[name] = FieldSpec(c, name, typ, nullable=nullable, special=special, sort=sort)
+                _put(relations, RelationSpec(c, name, target))
+            elif rel.kind == "o2m":
+                fields[name] = FieldSpec(c, name, "alias", special=("o2m",), sort=sort, has_column=False)
+                back = _reverse_m2o(model, name, rel.model)
+                _put(relations, RelationSpec(target, back, c, name))
+            elif rel.kind == "m2m":
+                marker_m2m = next((m for m in finfo.metadata if isinstance(m, ManyToMany)), None)
+                if not isinstance(marker_m2m, ManyToMany) or not marker_m2m.through or not marker_m2m.source:
+                    raise SchemaError(f"{model.__name__}.{name}: ManyToMany needs through= and source= "
+                                      "to be created on the server")
+                m = marker_m2m
+                assert m.through is not None and m.source is not None
+                fields[name] = FieldSpec(c, name, "alias", special=("m2m",), sort=sort, has_column=False)
+                _put(relations, RelationSpec(m.through, m.source, c, name, m.target))
+                _put(relations, RelationSpec(m.through, m.target, target, None, m.source))
+                junctions[m.through] = (m.through_pk, m.source, _pk_type(model), m.target,
+                                        _pk_type(rel.model), model.__name__)
+            else:  # pragma: no cover - the relation kinds are m2o, o2m, m2m
+                raise SchemaError(f"{model.__name__}.{name}: unknown relation kind {rel.kind!r}")
+        out.fields[c] = fields
+    for through, (pk, source, source_type, target, target_type, owner) in junctions.items():
+        if through in out.collections:
+            continue  # declared by a model of its own
+        out.collections[through] = CollectionSpec(through)
+        out.fields[through] = {
+            pk: FieldSpec(through, pk, "integer", nullable=False, primary_key=True, auto_increment=True,
+                          sort=1),
+            source: FieldSpec(through, source, source_type, sort=2),
+            target: FieldSpec(through, target, target_type, sort=3),
+        }
+        for f in (pk, source, target):
+            out.origin[(through, f)] = f"the junction of {owner}"
+    out.relations = sorted(relations.values(), key=lambda r: (r.many_collection, r.many_field))
+    return out

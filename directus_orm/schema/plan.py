@@ -1,0 +1,148 @@
+"""Differences between the declared schema and the server's, as steps ``migrate`` applies and
+``check`` reports. Nothing is dropped unless asked (``prune``), and only fields of declared collections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from .desired import Declared
+from .snapshot import FieldSpec, RelationSpec, Snapshot, is_system
+from .types import compatible
+
+__all__ = ["Step", "plan"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change. ``kind``: ``create_collection``, ``create_field``, ``alter_field``, ``create_relation``,
+    ``alter_relation``, ``drop_field``. ``drift`` is what ``check`` calls it (``field_missing``,
+    ``type_mismatch`` ...)."""
+
+    kind: str
+    drift: str
+    collection: str
+    field: str | None
+    message: str
+    #: What the apply step sends (the request body).
+    body: dict[str, Any] = dc_field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "drift": self.drift, "collection": self.collection, "field": self.field,
+                "message": self.message}
+
+
+def field_body(spec: FieldSpec) -> dict[str, Any]:
+    """The ``/fields`` (or ``/collections`` ``fields[]``) body creating ``spec``."""
+    meta: dict[str, Any] = {"special": list(spec.special) or None, "sort": spec.sort}
+    if spec.primary_key:
+        meta["hidden"] = True
+    body: dict[str, Any] = {"field": spec.field, "type": spec.type, "meta": meta}
+    if not spec.has_column:
+        return body
+    schema: dict[str, Any] = {"is_nullable": spec.nullable}
+    if spec.default is not None:
+        schema["default_value"] = spec.default
+    if spec.primary_key:
+        schema = {"is_primary_key": True, "is_nullable": False, "has_auto_increment": spec.auto_increment}
+    body["schema"] = schema
+    return body
+
+
+def relation_body(rel: RelationSpec) -> dict[str, Any]:
+    return {"collection": rel.many_collection, "field": rel.many_field,
+            "related_collection": rel.one_collection,
+            "meta": {"one_field": rel.one_field, "junction_field": rel.junction_field},
+            "schema": {"on_delete": "SET NULL"}}
+
+
+def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> list[Step]:
+    steps: list[Step] = []
+    have = server.fields.get(c, {})
+    want = declared.fields[c]
+    for name, spec in want.items():
+        where = declared.origin.get((c, name), f"{c}.{name}")
+        cur = have.get(name)
+        if cur is None:
+            steps.append(Step("create_field", "field_missing", c, name,
+                              f"{where}: the field {c}.{name} ({spec.type}) is missing on the server",
+                              field_body(spec)))
+            continue
+        if spec.primary_key:
+            continue
+        changes: dict[str, Any] = {}
+        why = []
+        exact = (c, name) in declared.exact
+        if not spec.has_column or not cur.has_column:
+            if spec.has_column != cur.has_column:
+                steps.append(Step("alter_field", "type_mismatch", c, name,
+                                  f"{where}: declared {spec.type}, the server has {cur.type}", {}))
+            continue
+        if not compatible(spec.type, cur.type, exact):
+            # Directus changes a column's type only when the body has a ``schema`` (measured)
+            changes.update(type=spec.type, schema={})
+            why.append(f"declared {spec.type}, the server has {cur.type}")
+        if cur.nullable and not spec.nullable:
+            changes["schema"] = {"is_nullable": False}
+            why.append("the model requires a value but the server allows NULL")
+        if changes:
+            drift = "type_mismatch" if "type" in changes else "nullable_mismatch"
+            steps.append(Step("alter_field", drift, c, name, f"{where}: {'; '.join(why)}", changes))
+    if prune:
+        for name, cur in have.items():
+            if name not in want and not cur.primary_key:
+                steps.append(Step("drop_field", "field_not_declared", c, name,
+                                  f"{c}.{name} is on the server but no model declares it"))
+    return steps
+
+
+def _relation_steps(declared: Declared, server: Snapshot) -> list[Step]:
+    steps: list[Step] = []
+    for rel in declared.relations:
+        c, f = rel.many_collection, rel.many_field
+        cur = server.relation_of(c, f)
+        where = declared.origin.get((c, f), f"{c}.{f}")
+        target = rel.one_collection
+        if cur is None:
+            steps.append(Step("create_relation", "relation_missing", c, f,
+                              f"{where}: no relation from {c}.{f} to {target} on the server",
+                              relation_body(rel)))
+            continue
+        diffs = []
+        if cur.one_collection != target:
+            diffs.append(f"it points at {cur.one_collection}, the model at {target}")
+        if rel.one_field and cur.one_field != rel.one_field:
+            diffs.append(f"its other side is {cur.one_field or 'not declared'}, the model's {rel.one_field}")
+        if rel.junction_field and cur.junction_field != rel.junction_field:
+            diffs.append(f"its junction field is {cur.junction_field}, the model's {rel.junction_field}")
+        if diffs:
+            body = relation_body(rel)
+            del body["schema"]
+            steps.append(Step("alter_relation", "relation_mismatch", c, f,
+                              f"{where}: the relation {c}.{f}: {'; '.join(diffs)}", body))
+    return steps
+
+
+def plan(declared: Declared, server: Snapshot, *, prune: bool = False) -> list[Step]:
+    """The steps that make ``server`` hold what ``declared`` declares, in the order to apply them:
+    collections, fields, alterations, relations, then drops."""
+    creates: list[Step] = []
+    fields: list[Step] = []
+    for c, spec in declared.collections.items():
+        if is_system(c):
+            continue
+        if c not in server.collections:
+            want = declared.fields[c]
+            cols = [field_body(f) for f in want.values() if f.has_column]
+            creates.append(Step("create_collection", "collection_missing", c, None,
+                                f"the collection {c} is missing on the server",
+                                {"collection": c, "schema": {}, "meta": {"singleton": spec.singleton},
+                                 "fields": cols}))
+            fields += [Step("create_field", "field_missing", c, f.field, f"the alias field {c}.{f.field}",
+                            field_body(f)) for f in want.values() if not f.has_column]
+            continue
+        fields += _field_steps(declared, server, c, prune)
+    drops = [s for s in fields if s.kind == "drop_field"]
+    fields = [s for s in fields if s.kind != "drop_field"]
+    return [*creates, *fields, *_relation_steps(declared, server), *drops]

@@ -1,0 +1,159 @@
+"""The server's schema as plain data: collections, fields and relations read from ``/collections``,
+``/fields`` and ``/relations`` (admin only).
+
+These endpoints are read rather than ``/schema/snapshot`` because the snapshot leaves out fields created
+without ``meta`` (database-only columns), which models can still read and write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..connection import Directus
+from ..exceptions import Forbidden
+from .errors import SchemaAccessDenied, SchemaError
+
+__all__ = ["CollectionSpec", "FieldSpec", "RelationSpec", "Snapshot", "ensure_admin", "is_system",
+           "read_snapshot"]
+
+
+def is_system(collection: str) -> bool:
+    return collection.startswith("directus_")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field as Directus describes it (``type`` is Directus's: ``string``, ``dateTime``, ``alias``...)."""
+
+    collection: str
+    field: str
+    type: str
+    nullable: bool = True
+    default: Any = None
+    primary_key: bool = False
+    auto_increment: bool = False
+    special: tuple[str, ...] = ()
+    sort: int | None = None
+    #: False for alias fields (o2m, m2m, m2a, presentation): they have no column.
+    has_column: bool = True
+
+
+@dataclass(frozen=True)
+class RelationSpec:
+    """A Directus relation: ``many_collection.many_field`` points at ``one_collection`` (None for a
+    many-to-any's item field); ``one_field`` is the alias field on the other side, if any."""
+
+    many_collection: str
+    many_field: str
+    one_collection: str | None
+    one_field: str | None = None
+    junction_field: str | None = None
+    one_allowed_collections: tuple[str, ...] = ()
+    one_collection_field: str | None = None
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    name: str
+    singleton: bool = False
+    #: False for folders (a collection grouping others in the app, with no table).
+    has_table: bool = True
+
+
+@dataclass
+class Snapshot:
+    collections: dict[str, CollectionSpec] = field(default_factory=dict)
+    #: collection -> field name -> field, in Directus's sort order.
+    fields: dict[str, dict[str, FieldSpec]] = field(default_factory=dict)
+    relations: list[RelationSpec] = field(default_factory=list)
+
+    def pk(self, collection: str) -> FieldSpec | None:
+        return next((f for f in self.fields.get(collection, {}).values() if f.primary_key), None)
+
+    def relation_of(self, collection: str, field_name: str) -> RelationSpec | None:
+        """The relation whose many side is ``collection.field_name`` (m2o, junction fields)."""
+        return next((r for r in self.relations
+                     if r.many_collection == collection and r.many_field == field_name), None)
+
+    def relation_to_alias(self, collection: str, field_name: str) -> RelationSpec | None:
+        """The relation whose alias (one side) is ``collection.field_name`` (o2m, m2m, m2a)."""
+        return next((r for r in self.relations
+                     if r.one_collection == collection and r.one_field == field_name), None)
+
+    def junction_pair(self, relation: RelationSpec) -> RelationSpec | None:
+        """For a junction relation, the junction's other relation (through ``junction_field``)."""
+        if relation.junction_field is None:
+            return None
+        return self.relation_of(relation.many_collection, relation.junction_field)
+
+
+def _field(row: dict[str, Any]) -> FieldSpec:
+    schema = row.get("schema") or {}
+    meta = row.get("meta") or {}
+    special = meta.get("special") or ()
+    return FieldSpec(
+        collection=row["collection"],
+        field=row["field"],
+        type=str(row.get("type") or "unknown"),
+        nullable=bool(schema.get("is_nullable", True)),
+        default=schema.get("default_value"),
+        primary_key=bool(schema.get("is_primary_key", False)),
+        auto_increment=bool(schema.get("has_auto_increment", False)),
+        special=tuple(special) if isinstance(special, (list, tuple)) else (str(special),),
+        sort=meta.get("sort"),
+        has_column=bool(row.get("schema")),
+    )
+
+
+def _relation(row: dict[str, Any]) -> RelationSpec:
+    meta = row.get("meta") or {}
+    allowed = meta.get("one_allowed_collections") or ()
+    return RelationSpec(
+        many_collection=row["collection"],
+        many_field=row["field"],
+        one_collection=row.get("related_collection"),
+        one_field=meta.get("one_field"),
+        junction_field=meta.get("junction_field"),
+        one_allowed_collections=tuple(allowed),
+        one_collection_field=meta.get("one_collection_field"),
+    )
+
+
+async def ensure_admin(conn: Directus) -> None:
+    """Schema tools need admin access: a non-admin reads a filtered schema, which would look like drift."""
+    try:
+        answer = await conn.get("/policies/me/globals")
+    except Forbidden as exc:
+        raise SchemaAccessDenied("the schema tools need an admin user; this connection is not one "
+                                 f"({exc.code})") from None
+    data = (answer or {}).get("data") or {}
+    if not data.get("admin_access"):
+        raise SchemaAccessDenied("the schema tools need an admin user; this connection's user has no "
+                                 "admin access (use an admin token: --token, or another --alias)")
+
+
+async def read_snapshot(conn: Directus) -> Snapshot:
+    """Read the whole schema (user and system collections)."""
+    await ensure_admin(conn)
+    try:
+        collections = (await conn.get("/collections"))["data"]
+        fields = (await conn.get("/fields"))["data"]
+        relations = (await conn.get("/relations"))["data"]
+    except Forbidden as exc:  # pragma: no cover - admin was checked just before
+        raise SchemaAccessDenied(f"reading the schema was refused: {exc}") from None
+    except (KeyError, TypeError) as exc:
+        raise SchemaError(f"unexpected schema answer: {type(exc).__name__}") from None
+    snap = Snapshot()
+    for row in sorted(collections, key=lambda r: r["collection"]):
+        meta = row.get("meta") or {}
+        snap.collections[row["collection"]] = CollectionSpec(
+            row["collection"], singleton=bool(meta.get("singleton")), has_table=bool(row.get("schema"))
+        )
+    specs = [_field(row) for row in fields]
+    specs.sort(key=lambda f: (f.collection, f.sort if f.sort is not None else 1 << 30, f.field))
+    for spec in specs:
+        snap.fields.setdefault(spec.collection, {})[spec.field] = spec
+    snap.relations = sorted((_relation(r) for r in relations),
+                            key=lambda r: (r.many_collection, r.many_field))
+    return snap

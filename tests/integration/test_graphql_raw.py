@@ -1,0 +1,88 @@
+"""``Directus.graphql()`` against the real server: data, validation errors (HTTP 400, nothing ran),
+execution errors (HTTP 200, partial data kept on the error), the system endpoint, the sync face."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import AsyncIterator
+
+import pytest
+
+from directus_orm import Directus
+from directus_orm.exceptions import (
+    APIError,
+    GraphQLError,
+    GraphQLExecutionError,
+    GraphQLValidationError,
+    InvalidUsage,
+)
+from tests.support import ServerInfo, create_collection
+
+pytestmark = pytest.mark.integration
+
+C = "gql_raw_items"
+
+
+@pytest.fixture(scope="module")
+async def items(admin: Directus) -> AsyncIterator[None]:
+    await create_collection(admin, C, [{"field": "name", "type": "string"}])
+    await admin.post(f"/items/{C}", json=[{"name": "a"}, {"name": "b"}])
+    yield
+    await admin.delete(f"/collections/{C}")
+
+
+async def test_data_comes_back_with_variables(admin: Directus, items: None) -> None:
+    data = await admin.graphql(f"query($f: {C}_filter) {{ {C}(filter: $f, sort: [\"id\"]) {{ id name }} }}",
+                               {"f": {"name": {"_eq": "b"}}})
+    assert data == {C: [{"id": "2", "name": "b"}]}  # GraphQL IDs are strings
+
+
+async def test_a_document_that_does_not_validate_is_a_validation_error(admin: Directus, items: None) -> None:
+    with pytest.raises(GraphQLValidationError) as caught:
+        await admin.graphql(f"{{ {C} {{ id nope }} }}")
+    err = caught.value
+    assert isinstance(err, GraphQLError) and isinstance(err, APIError)
+    assert err.status == 400 and err.code == "GRAPHQL_VALIDATION"
+    assert "nope" in str(err.extensions["errors"][0]["message"])
+    with pytest.raises(GraphQLValidationError):
+        await admin.graphql("{ this is not graphql")
+
+
+async def test_a_failed_field_keeps_the_partial_data(admin: Directus, items: None) -> None:
+    with pytest.raises(GraphQLExecutionError) as caught:
+        await admin.graphql(f"{{ missing: {C}_by_id(id: 999) {{ id }} "
+                            f"present: {C}_by_id(id: 1) {{ name }} }}")
+    err = caught.value
+    assert err.status == 200 and err.code == "FORBIDDEN"  # a missing item reads as a forbidden one
+    assert err.data == {"missing": None, "present": {"name": "a"}}
+    assert err.errors[0]["path"] == ["missing"]
+    assert "missing" in str(err)
+    copy = pickle.loads(pickle.dumps(err))
+    assert isinstance(copy, GraphQLExecutionError) and copy.data == err.data and copy.code == "FORBIDDEN"
+
+
+async def test_a_variable_of_the_wrong_type_is_an_execution_error(admin: Directus, items: None) -> None:
+    with pytest.raises(GraphQLExecutionError) as caught:
+        await admin.graphql(f"query($f: {C}_filter) {{ {C}(filter: $f) {{ id }} }}",
+                            {"f": {"name": {"_eq": 5}}})
+    assert caught.value.data is None
+
+
+async def test_the_system_endpoint(admin: Directus, directus_server: ServerInfo) -> None:
+    data = await admin.graphql("{ users(limit: 1) { email } server_ping }", system=True)
+    assert data["server_ping"] == "pong"
+    assert data["users"][0]["email"]
+    with pytest.raises(GraphQLValidationError):
+        await admin.graphql("{ users { email } }")  # not on the items endpoint
+
+
+async def test_bad_arguments_are_refused_before_any_request(admin: Directus) -> None:
+    with pytest.raises(InvalidUsage):
+        await admin.graphql(b"{ x }")  # type: ignore[arg-type]
+    with pytest.raises(InvalidUsage):
+        await admin.graphql("{ x }", [1])  # type: ignore[arg-type]
+
+
+def test_the_sync_face(directus_server: ServerInfo) -> None:
+    conn = Directus(directus_server.url, token=directus_server.token)
+    assert conn.sync.graphql("{ server_ping }", system=True) == {"server_ping": "pong"}
