@@ -69,6 +69,7 @@ CHECKS: list[tuple[str, list[str]]] = [
     ("mypy --strict directus_orm", ["-m", "mypy", "directus_orm"]),
     ("mkdocs build --strict (broken links or nav entries fail the run)",
      ["-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", "{site}"]),
+    ("package: sdist + wheel, twine check, what the wheel holds", ["-m", "devtools.package"]),
 ]
 
 
@@ -121,6 +122,13 @@ def cmd_test(extra: list[str]) -> int:
         _say(f"Directus {default_version()} on {default_db()}")
     if checks and cmd_check([]):
         return 1
+    if not any(not arg.startswith("-") for arg in extra):
+        # The whole suite opens the docs site in a real browser: install one where we can, then
+        # require the site test to run rather than skip.
+        from devtools.browser import ensure_chromium
+
+        if ensure_chromium():
+            env["DIRECTUS_ORM_REQUIRE_BROWSER"] = "1"
     _say("pytest" + (" (offline: replaying cassettes)" if offline else " (live Directus)"))
     if not offline and not any(not arg.startswith("-") for arg in extra):
         # The whole suite: integration tests must run, never skip quietly (a subset may be unit-only).
