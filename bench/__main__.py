@@ -182,7 +182,7 @@ def main(argv: list[str]) -> int:
             parser.error("--url needs --token (or BENCH_TOKEN)")
         url, token = args.url.rstrip("/"), args.token
     else:
-        from devtools.directus import DirectusServer
+        from directus_orm.testing.server import DirectusServer
 
         _say("starting a local Directus")
         server = DirectusServer(extra_env=SERVER_ENV).start()

@@ -124,7 +124,7 @@ def main(argv: list[str]) -> int:
     with ExitStack() as stack:
         url, token = args.url, args.token
         if not url:
-            from devtools.directus import DirectusServer
+            from directus_orm.testing.server import DirectusServer
 
             server = stack.enter_context(DirectusServer(extra_env={"PRESSURE_LIMITER_ENABLED": "false"}))
             url, token = server.url, server.admin_token

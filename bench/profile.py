@@ -73,7 +73,7 @@ def main(argv: list[str]) -> int:
     if args.url and args.token:
         url, token = args.url, args.token
     else:
-        from devtools.directus import DirectusServer
+        from directus_orm.testing.server import DirectusServer
 
         server = DirectusServer(extra_env=SERVER_ENV).start()
         url, token = server.url, server.admin_token

@@ -207,7 +207,7 @@ async def bench(url: str, token: str, events: int, writes: int, rounds: int) -> 
 def run(url: str | None, token: str | None, events: int, writes: int, rounds: int) -> list[str]:
     if url and token:
         return asyncio.run(bench(url, token, events, writes, rounds))
-    from devtools.directus import DirectusServer
+    from directus_orm.testing.server import DirectusServer
 
     # The pressure limiter answers 503 when the event loop lags (a loaded machine): not what is measured.
     with DirectusServer(extra_env={"PRESSURE_LIMITER_ENABLED": "false"}) as server:

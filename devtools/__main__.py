@@ -2,7 +2,7 @@
 
     python3 -m devtools test [--directus V] [--db postgres] [--no-checks] [pytest args]
                                              the checks below, then the whole suite on a real Directus
-                                             (default: 12.4.0 on SQLite; versions in devtools/directus.py)
+                                             (default: 12.4.0 on SQLite; directus_orm/testing/server.py)
     python3 -m devtools check                ruff, mypy --strict, mkdocs --strict (no server)
     python3 -m devtools demo                 start Directus, seed it, run example_project against it
     python3 -m devtools record [pytest args] re-record the offline cassettes from a real Directus
@@ -112,11 +112,11 @@ def cmd_test(extra: list[str]) -> int:
         # Install (or find cached) Directus and the database before pytest starts, so their output
         # is not captured.
         os.environ.update(env)
-        from devtools.directus import default_db, default_version, provision
+        from directus_orm.testing.server import default_db, default_version, provision
 
         provision()
         if default_db() == "postgres":
-            from devtools.services import postgres_home
+            from directus_orm.testing.services import postgres_home
 
             postgres_home()
         _say(f"Directus {default_version()} on {default_db()}")
@@ -191,7 +191,7 @@ def cmd_bench(extra: list[str]) -> int:
     """The benchmark suite (bench/README.md): Directus is provisioned first so its install output is
     not mixed into the report."""
     py = ensure_bench_venv()
-    from devtools.directus import provision
+    from directus_orm.testing.server import provision
 
     if not any(arg.startswith("--url") for arg in extra):
         provision()

@@ -33,6 +33,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── SyncUsageError                      also a RuntimeError
     ├── DeferredFieldError                  also an AttributeError
     ├── ManagerUnavailable                  also an AttributeError
+    ├── LocalServerError                    also a RuntimeError; directus_orm.testing's local servers
     ├── ConflictingModelWarning             a UserWarning: issued (warnings.warn), not raised
     ├── SourceChanged                       an upload's source changed size
     ├── SchemaError                         the schema tools (inspect, migrate, check)
@@ -125,6 +126,7 @@ __all__ = [
     "InvalidToken",
     "InvalidUsage",
     "LimitExceeded",
+    "LocalServerError",
     "ManagerUnavailable",
     "MethodNotAllowed",
     "MigrationError",
@@ -276,6 +278,11 @@ class MigrationError(SchemaError):
 class ManagerUnavailable(DirectusError, AttributeError):
     """A manager read where there is none: on an instance (``obj.objects``), or on an abstract model or
     a manager not attached to one (Django raises ``AttributeError`` there too)."""
+
+
+class LocalServerError(DirectusError, RuntimeError):
+    """A local server of the testing harness (Directus, PostgreSQL, Redis) did not start, or a test's
+    collections could not be dropped (``directus_orm.testing``)."""
 
 
 class ConflictingModelWarning(DirectusError, UserWarning):

@@ -21,7 +21,7 @@ def _directus() -> Iterator[None]:
     if os.environ.get("DIRECTUS_URL"):
         yield
         return
-    from devtools.directus import DirectusServer
+    from directus_orm.testing.server import DirectusServer
 
     with DirectusServer() as server:
         os.environ["DIRECTUS_URL"] = server.url

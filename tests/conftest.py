@@ -4,7 +4,7 @@ Where the server comes from, first match wins:
 
 * ``DIRECTUS_TEST_URL`` + ``DIRECTUS_TEST_TOKEN`` (admin static token), and optionally
   ``DIRECTUS_TEST_EMAIL`` / ``DIRECTUS_TEST_PASSWORD``: an already running server;
-* otherwise ``devtools.directus`` starts one (cached install, fresh SQLite, loopback).
+* otherwise ``directus_orm.testing`` starts one (cached install, fresh SQLite, loopback).
 
 When ``DIRECTUS_ORM_REQUIRE_SERVER=1`` (the test command sets it), failing to get a server is an error,
 never a skip, and a run in which no integration test passed fails.
@@ -26,6 +26,8 @@ import pytest
 
 from directus_orm import Directus, connections
 from tests.support import ServerInfo, create_collection, create_user
+
+pytest_plugins = ["pytester"]  # tests/integration/test_testing_plugin.py runs a user's session
 
 # Re-exported: tests import these from here too (``from tests.conftest import create_collection``).
 __all__ = ["ServerInfo", "create_collection", "create_user"]
@@ -117,31 +119,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _start_server() -> Iterator[ServerInfo]:
     if OFFLINE:
         # The recording server's fixed admin credentials: login bodies must match the cassettes.
-        from devtools.directus import ADMIN_EMAIL, ADMIN_PASSWORD
+        from directus_orm.testing.server import ADMIN_EMAIL, ADMIN_PASSWORD
 
         yield ServerInfo("http://127.0.0.1:8055", "offline-token", ADMIN_EMAIL, ADMIN_PASSWORD)
         return
-    url = os.environ.get("DIRECTUS_TEST_URL")
-    if url:
-        yield ServerInfo(
-            url=url.rstrip("/"),
-            token=os.environ["DIRECTUS_TEST_TOKEN"],
-            email=os.environ.get("DIRECTUS_TEST_EMAIL", ""),
-            password=os.environ.get("DIRECTUS_TEST_PASSWORD", ""),
-        )
-        return
-    from devtools.directus import DirectusServer
+    from directus_orm.testing import local_directus
 
+    session = local_directus()
     try:
-        server = DirectusServer().start()
+        server = next(session)
     except (RuntimeError, SystemExit, OSError) as exc:
         if os.environ.get("DIRECTUS_ORM_REQUIRE_SERVER") == "1":
             raise
         pytest.skip(f"no Directus server could be started: {exc}")
     try:
-        yield ServerInfo(server.url, server.admin_token, server.admin_email, server.admin_password, server)
+        yield server
     finally:
-        server.stop()
+        session.close()
 
 
 @pytest.fixture(scope="session")

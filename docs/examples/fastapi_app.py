@@ -1,6 +1,6 @@
 """The FastAPI integration, end to end, in-process. Needs DIRECTUS_URL and DIRECTUS_TOKEN (an admin token).
 
-    python3 -m devtools.directus run        # in another terminal; it prints the two variables
+    python -m directus_orm.testing run        # in another terminal; it prints the two variables
     .venv/bin/python docs/examples/fastapi_app.py
 """
 

@@ -32,7 +32,7 @@ class Row(DirectusModel):
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    from devtools.directus import DirectusCluster
+    from directus_orm.testing.server import DirectusCluster
 
     with DirectusCluster(size=2) as started:
         yield started
@@ -59,7 +59,7 @@ async def a_and_b(cluster: Any, schema: None) -> AsyncIterator[tuple[Directus, D
 async def test_the_cache_is_on_and_shared(cluster: Any, a_and_b: tuple[Directus, Directus]) -> None:
     """A change made in the database behind Directus's back stays unseen on both instances: their
     answers come from the one Redis cache."""
-    from devtools.services import shared_postgres
+    from directus_orm.testing.services import shared_postgres
 
     a, b = a_and_b
     created = await a.post(f"/items/{COLLECTION}", json={"label": "cached", "n": 1})
@@ -94,7 +94,7 @@ async def test_a_write_through_a_is_read_back_through_b_at_once(
 async def test_a_token_from_a_is_accepted_and_refreshed_by_b(
     cluster: Any, a_and_b: tuple[Directus, Directus]
 ) -> None:
-    from devtools.directus import ADMIN_EMAIL, ADMIN_PASSWORD
+    from directus_orm.testing.server import ADMIN_EMAIL, ADMIN_PASSWORD
 
     async with httpx.AsyncClient() as http:
         login = await http.post(f"{cluster.urls[0]}/auth/login",

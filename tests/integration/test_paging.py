@@ -191,7 +191,7 @@ async def test_small_slices_need_no_server_info(rows: list[int], recorded: list[
 @pytest.mark.live_only
 async def test_a_server_with_a_query_limit_is_paged_within_it() -> None:
     """QUERY_LIMIT_MAX=100: a materialised read asks 100 rows per request, never -1."""
-    from devtools.directus import DirectusServer
+    from directus_orm.testing.server import DirectusServer
 
     with DirectusServer(extra_env={"QUERY_LIMIT_MAX": "100"}) as server:
         async with Directus(server.url, token=server.admin_token) as conn:

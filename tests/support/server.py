@@ -1,24 +1,11 @@
-"""What the session's ``directus_server`` fixture hands out."""
+"""What the session's ``directus_server`` fixture hands out: the public harness's ``LocalDirectus``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from directus_orm.testing import LocalDirectus
 
-
-@dataclass(frozen=True)
-class ServerInfo:
-    url: str
-    token: str
-    email: str
-    password: str
-    server: Any = None  # the DirectusServer when we started it
-
-    def start_another(self, **extra_env: str) -> Any:
-        """A second, separately configured server (e.g. a short ACCESS_TOKEN_TTL)."""
-        from devtools.directus import DirectusServer
-
-        return DirectusServer(extra_env=extra_env).start()
+#: The suite's historical name for it.
+ServerInfo = LocalDirectus
 
 
 def server_database() -> str:

