@@ -385,30 +385,44 @@ class AuthenticationError(APIError):
 
 
 class InvalidCredentials(AuthenticationError):
+    """A login refused: wrong email or password (or a static token Directus does not know)."""
+
     codes = ("INVALID_CREDENTIALS",)
 
 
 class InvalidToken(AuthenticationError):
+    """A token Directus cannot read, or one revoked (a logged-out refresh token)."""
+
     codes = ("INVALID_TOKEN",)
 
 
 class TokenExpired(AuthenticationError):
+    """An access token past its expiry; connections with a refresh token renew it and retry once."""
+
     codes = ("TOKEN_EXPIRED",)
 
 
 class InvalidOTP(AuthenticationError):
+    """A login that needs a one-time password got none, or a wrong one (two-factor authentication)."""
+
     codes = ("INVALID_OTP",)
 
 
 class UserSuspended(AuthenticationError):
+    """The user is suspended (``status`` not active), e.g. after too many failed logins."""
+
     codes = ("USER_SUSPENDED",)
 
 
 class InvalidIP(AuthenticationError):
+    """The user's role or policy allows logins only from other IP addresses."""
+
     codes = ("INVALID_IP",)
 
 
 class InvalidProvider(AuthenticationError):
+    """The login went to an auth provider the server does not have or has disabled."""
+
     codes = ("INVALID_PROVIDER",)
 
 
@@ -420,15 +434,22 @@ class Forbidden(APIError):
 
 
 class LimitExceeded(Forbidden):
+    """A licence limit of the unlicensed core: 25 user collections, 3 seats, 5 flows (12.1+)."""
+
     codes: tuple[str, ...] = ("LIMIT_EXCEEDED",)
 
 
 # --- bad requests --------------------------------------------------------------------------------
 class InvalidQuery(APIError):
+    """Directus refused the query parameters (an unknown field, a malformed filter, a limit over
+    ``QUERY_LIMIT_MAX``)."""
+
     codes = ("INVALID_QUERY",)
 
 
 class InvalidPayload(APIError):
+    """Directus refused the body of a write (its shape, not a field's value)."""
+
     codes = ("INVALID_PAYLOAD",)
 
 
@@ -445,10 +466,14 @@ class InvalidInvite(InvalidPayload):
 
 
 class InvalidPathParameter(APIError):
+    """A key or name in the path Directus refuses (e.g. a collection name it cannot use)."""
+
     codes = ("INVALID_PATH_PARAMETER",)
 
 
 class UnprocessableContent(APIError):
+    """Directus understood the request and refused it on its content (e.g. an import cycle)."""
+
     codes: tuple[str, ...] = ("UNPROCESSABLE_CONTENT", "IMPORT_CYCLICAL_RELATION")
 
 
@@ -459,14 +484,20 @@ class VersionHashMismatch(UnprocessableContent):
 
 
 class UnsupportedMediaType(APIError):
+    """The request's content type is not one the endpoint takes (uploads, imports)."""
+
     codes = ("UNSUPPORTED_MEDIA_TYPE",)
 
 
 class ContentTooLarge(APIError):
+    """The body is over the server's limit (``MAX_PAYLOAD_SIZE``, ``FILES_MAX_UPLOAD_SIZE``)."""
+
     codes = ("CONTENT_TOO_LARGE",)
 
 
 class RangeNotSatisfiable(APIError):
+    """A ranged download asked for bytes the file does not have."""
+
     codes = ("RANGE_NOT_SATISFIABLE",)
 
 
@@ -477,10 +508,14 @@ class IllegalAssetTransformation(APIError):
 
 
 class MethodNotAllowed(APIError):
+    """The endpoint does not take this HTTP method."""
+
     codes = ("METHOD_NOT_ALLOWED",)
 
 
 class RouteNotFound(APIError):
+    """No such endpoint on the server (an extension's route missing, a misspelled path)."""
+
     codes = ("ROUTE_NOT_FOUND",)
 
 
@@ -490,35 +525,53 @@ class IntegrityError(APIError):
 
 
 class RecordNotUnique(IntegrityError):
+    """A write would duplicate a value of a unique field (Django's ``IntegrityError``)."""
+
     codes = ("RECORD_NOT_UNIQUE",)
 
 
 class NotNullViolation(IntegrityError):
+    """A write left a required (NOT NULL) field empty."""
+
     codes = ("NOT_NULL_VIOLATION",)
 
 
 class InvalidForeignKey(IntegrityError):
+    """A write points a relation at a row that does not exist."""
+
     codes = ("INVALID_FOREIGN_KEY",)
 
 
 class ContainsNullValues(IntegrityError):
+    """A schema change would make a field required while rows hold NULL in it."""
+
     codes = ("CONTAINS_NULL_VALUES",)
 
 
 class ValueTooLong(IntegrityError):
+    """A value is longer than its column allows (databases that enforce lengths, not SQLite)."""
+
     codes = ("VALUE_TOO_LONG",)
 
 
 class ValueOutOfRange(IntegrityError):
+    """A number outside its column's range."""
+
     codes = ("VALUE_OUT_OF_RANGE",)
 
 
 # --- server side ---------------------------------------------------------------------------------
 class RequestsExceeded(APIError):
+    """Rate limited (``429``): the server's or the email rate limiter refused the request;
+    reads are retried after ``Retry-After``."""
+
     codes = ("REQUESTS_EXCEEDED", "EMAIL_LIMIT_EXCEEDED")
 
 
 class ServiceUnavailable(APIError):
+    """The server cannot answer now (``503``: starting, overloaded, a dependency down);
+    reads are retried."""
+
     codes = ("SERVICE_UNAVAILABLE", "OUT_OF_DATE", "UNEXPECTED_RESPONSE", "INVALID_PROVIDER_CONFIG")
 
 
@@ -530,6 +583,8 @@ class OutOfTime(APIError):
 
 
 class InternalServerError(APIError):
+    """Directus failed on its side (``500``); the message is Directus's."""
+
     codes = ("INTERNAL_SERVER_ERROR",)
 
 
