@@ -1,11 +1,13 @@
 """How each collection's endpoint behaves, in one declarative table (measured on Directus 12.4).
 
 Most system endpoints are items endpoints under another path (``/roles``, ``/flows``). A few are not:
-``/permissions`` answers every matching row whatever the ``limit`` (and appends, for users with app
-access, the app's minimal permissions: rows without a key), so its ``aggregate`` answers are rows, not
-counts; ``/collections``, ``/fields``, ``/relations`` and ``/extensions`` ignore every query parameter
-(filter, sort, limit, offset, fields, aggregate) and answer the whole list; ``/activity`` and
-``/revisions`` have no write routes; ``/settings`` (like any singleton) is one object. The QuerySet and
+``/permissions`` answers every matching row whatever the ``limit`` and appends, for users with app
+access, the app's minimal permissions (rows without a key, filtered leniently: ``id = 999999`` keeps
+them) to every read, so its ``aggregate`` answers are rows, not counts, and ``GET /permissions/<missing
+key>`` answers one of them; ``/collections``, ``/fields``, ``/relations`` and ``/extensions`` ignore
+every query parameter (filter, sort, limit, offset, fields, aggregate) and answer the whole list;
+``/activity`` and ``/revisions`` have no write routes; ``/settings`` (like any singleton) is one
+object. The QuerySet and
 the model layer consult :func:`endpoint_profile` before each request: what a profile refuses raises
 :class:`~directus_orm.exceptions.UnsupportedOperation` before anything is sent; what it can emulate
 honestly (a slice of a list read whole, a count of the rows read) is done client-side.
@@ -43,6 +45,9 @@ class EndpointProfile:
     writes: frozenset[str] = _ALL_WRITES
     bulk_writes: bool = True
     item_reads: bool = True
+    #: Rows without a key in the answer are not rows of the collection (``/permissions`` appends the
+    #: app's minimal permissions to every read, whatever its filter): they are left out.
+    keyed_rows_only: bool = False
     why: str = ""
 
     @property
@@ -72,7 +77,7 @@ _SCHEMA_WHY = ("it answers the whole list and ignores query parameters; schema c
 #: The system collections whose endpoints differ from an items endpoint.
 SYSTEM_PROFILES: dict[str, EndpointProfile] = {
     "directus_permissions": EndpointProfile(
-        reads="unlimited", item_reads=False,
+        reads="unlimited", item_reads=False, keyed_rows_only=True,
         why="/permissions ignores `limit` and appends the app's minimal permissions (rows without a key) "
             "to every read, so its aggregates are not counts"),
     "directus_activity": EndpointProfile(writes=frozenset(), bulk_writes=False,

@@ -668,7 +668,12 @@ class QuerySet(SyncFace, Generic[T]):
             params["limit"] = -1
             if fields is not None:
                 params["fields"] = list(fields)
+            pk = self._adapter.schema.pk_name
+            if profile.keyed_rows_only and "fields" in params and pk not in params["fields"]:
+                params["fields"] = [*params["fields"], pk]
         rows = _rows(await self._conn().get(self._path, params=params), "GET", self._path)
+        if profile.keyed_rows_only:
+            rows = [row for row in rows if row.get(pk) is not None]
         if profile.reads == "listing" and isinstance(query.filter, dict):
             where = query.filter
             rows = [row for row in rows if matches(where, row)]
