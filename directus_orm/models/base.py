@@ -518,19 +518,20 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         To-many fields send the rows added, edited and removed in the list (docs/writes.md). A changed
         primary key writes the row at the new key, as in Django (the old row stays). The server's
         answer (pk, defaults, computed values) is read back into the instance."""
-        alias, conn = self._conn(using)
         meta = self._meta
         profile = meta.profile
+        inserting = profile.reads != "singleton" and (force_insert or self._loaded is None)
+        profile.check_write(meta.collection, "create" if inserting else "update")
+        alias, conn = self._conn(using)
         if profile.reads == "singleton":
             await self._save_singleton(conn, alias, update_fields)
             return
-        if force_insert or self._loaded is None:
-            profile.check_write(meta.collection, "create")
+        loaded = self._loaded
+        if inserting or loaded is None:
             await self._insert(conn, alias)
             return
-        profile.check_write(meta.collection, "update")
         current = self._snapshot()
-        if meta.pk_name in current and current[meta.pk_name] != self._loaded.get(meta.pk_name):
+        if meta.pk_name in current and current[meta.pk_name] != loaded.get(meta.pk_name):
             await self._save_at_new_key(conn, alias)
             return
         if update_fields is not None:
@@ -554,10 +555,10 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             await unlink(conn, rel, junctions)
         if row:
             # Fields changed locally but not saved (update_fields) stay as they are, and stay changed.
-            keep = set(names) | {f for f, v in current.items() if self._loaded.get(f) == v}
+            keep = set(names) | {f for f, v in current.items() if loaded.get(f) == v}
             self._apply_row(row, alias, only=keep)
         else:
-            self._loaded = {**self._loaded, **{f: current[f] for f in names}}
+            self._loaded = {**loaded, **{f: current[f] for f in names}}
         for name in names:
             if name in relations:
                 _settle(self.__dict__.get(name))
@@ -667,9 +668,9 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         did not exist (Directus answers 204 either way: one read checks first). Like Django, the
         instance's pk becomes None afterwards (when the pk field allows None), so a later ``save()``
         inserts a new row. A never-saved instance raises ``NotStored``."""
-        _, conn = self._conn(using)
         meta = self._meta
         meta.profile.check_write(meta.collection, "delete")
+        _, conn = self._conn(using)
         key = (self._loaded or {}).get(meta.pk_name) if self.is_stored else None
         if key is None:
             raise NotStored(f"{type(self).__name__} object can't be deleted because it is not stored "

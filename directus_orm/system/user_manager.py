@@ -57,6 +57,15 @@ class UserManager(Manager[M], SyncFace):
         assert isinstance(qs, UserQuerySet)
         return qs
 
+    def all(self) -> UserQuerySet[M]:
+        return self.get_queryset()
+
+    def using(self, alias: str) -> UserQuerySet[M]:
+        return self.get_queryset().using(alias)
+
+    def only(self, *fields: str) -> UserQuerySet[M]:
+        return self.get_queryset().only(*fields)
+
     async def me(self) -> M:
         return await self.get_queryset().me()
 
