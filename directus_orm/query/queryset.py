@@ -527,6 +527,9 @@ class QuerySet(SyncFace, Generic[T]):
         collection = self._adapter.schema.collection
         if profile.reads == "singleton":
             raise profile.refuse(collection, "a list read")
+        if self._graphql:
+            raise profile.refuse(collection, "using_graphql()", "its REST answers are emulated client-side "
+                                 "(docs/system.md); read it over REST")
         if query.group_by is not None or query.annotations:
             raise profile.refuse(collection, "grouping and annotations")
         if profile.reads != "listing":

@@ -182,6 +182,7 @@ async def test_permissions_count_and_slice(sent: list[httpx.Request], admin: Dir
     lambda: DirectusPermission.objects.aggregate(n=Count("id")),
     lambda: DirectusPermission.objects.values("collection").annotate(n=Count("id")),
     lambda: DirectusExtension.objects.create(),
+    lambda: DirectusPermission.objects.using_graphql().count(),
 ], ids=lambda _: "")
 async def test_refused_before_any_request(sent: list[httpx.Request], call: Callable[[], Any]) -> None:
     with pytest.raises(UnsupportedOperation):
