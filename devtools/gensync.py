@@ -95,7 +95,12 @@ def _faced_classes() -> list[type]:
         if declared(sub) and added and sub not in found:
             raise ValueError(f"{sub.__qualname__} adds {added} to its base's sync face, which "
                              "would not list them: teach this generator subclass faces")
-    return sorted(found, key=lambda c: (c.__module__, c.__name__))
+    ordered: list[type] = []
+    # A subclass's accessor overload must precede its base's (else it could never match).
+    for cls in sorted(found, key=lambda c: (c.__module__, c.__name__)):
+        at = next((i for i, known in enumerate(ordered) if issubclass(cls, known)), len(ordered))
+        ordered.insert(at, cls)
+    return ordered
 
 
 def _library_mro(cls: type) -> list[type]:

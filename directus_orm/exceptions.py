@@ -18,6 +18,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── InvalidArgument                     also a ValueError
     │   └── UnsupportedSubscription         directus_orm.realtime
     ├── InvalidUsage                        also a TypeError
+    │   └── UnsupportedOperation            the collection's endpoint does not offer the operation
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── FieldError
@@ -160,6 +161,7 @@ __all__ = [
     "UnsupportedByServer",
     "UnsupportedLookup",
     "UnsupportedMediaType",
+    "UnsupportedOperation",
     "UnsupportedSubscription",
     "UserSuspended",
     "ValueOutOfRange",
@@ -207,6 +209,19 @@ class InvalidUsage(DirectusError, TypeError):
     (``Q(5)``, ``qs["a"]``), or an operation the QuerySet's state does not allow (``filter()`` after a
     slice, ``delete()`` after ``values()``, ``bool(qs)``); raised before any request, where Django
     raises ``TypeError``."""
+
+
+class UnsupportedOperation(InvalidUsage):
+    """The collection's endpoint does not offer this operation (a filter on ``/collections``, a write on
+    ``directus_activity``, a list of a singleton ...): ``collection`` and ``operation`` are attributes;
+    raised before any request."""
+
+    def __init__(self, collection: str, operation: str, reason: str) -> None:
+        self.collection, self.operation, self.reason = collection, operation, reason
+        super().__init__(f"{operation} is not available on {collection!r}: {reason}")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.collection, self.operation, self.reason))
 
 
 class NotStored(DirectusError, ValueError):

@@ -24,6 +24,7 @@ __all__ = [
 
 #: System collections live on their own endpoints, not under /items.
 SYSTEM_ENDPOINTS: dict[str, str] = {
+    "directus_access": "access",
     "directus_activity": "activity",
     "directus_collections": "collections",
     "directus_comments": "comments",

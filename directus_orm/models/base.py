@@ -30,7 +30,7 @@ from ..exceptions import (
     ObjectDoesNotExist,
     SchemaMismatch,
 )
-from ..query.item_writes import delete_item, patch_item
+from ..query.item_writes import delete_item, patch_item, rows_by_key
 from ..sync import SyncFace
 from .adapter import ModelAdapter
 from .manager import BaseManager, Manager, ManagerDescriptor
@@ -518,22 +518,24 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         To-many fields send the rows added, edited and removed in the list (docs/writes.md). A changed
         primary key writes the row at the new key, as in Django (the old row stays). The server's
         answer (pk, defaults, computed values) is read back into the instance."""
-        alias, conn = self._conn(using)
         meta = self._meta
-        if force_insert or self._loaded is None:
+        profile = meta.profile
+        inserting = profile.reads != "singleton" and (force_insert or self._loaded is None)
+        profile.check_write(meta.collection, "create" if inserting else "update")
+        alias, conn = self._conn(using)
+        if profile.reads == "singleton":
+            await self._save_singleton(conn, alias, update_fields)
+            return
+        loaded = self._loaded
+        if inserting or loaded is None:
             await self._insert(conn, alias)
             return
         current = self._snapshot()
-        if meta.pk_name in current and current[meta.pk_name] != self._loaded.get(meta.pk_name):
+        if meta.pk_name in current and current[meta.pk_name] != loaded.get(meta.pk_name):
             await self._save_at_new_key(conn, alias)
             return
         if update_fields is not None:
-            names = list(dict.fromkeys(update_fields))
-            unknown = [f for f in names if f not in current]
-            if unknown:
-                raise FieldError(
-                    f"{type(self).__name__} has no field(s) {unknown}; fields: {', '.join(current)}"
-                )
+            names = self._named_fields(update_fields, current)
         else:
             names = self._changed(current)
         if not names:
@@ -553,10 +555,10 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             await unlink(conn, rel, junctions)
         if row:
             # Fields changed locally but not saved (update_fields) stay as they are, and stay changed.
-            keep = set(names) | {f for f, v in current.items() if self._loaded.get(f) == v}
+            keep = set(names) | {f for f, v in current.items() if loaded.get(f) == v}
             self._apply_row(row, alias, only=keep)
         else:
-            self._loaded = {**self._loaded, **{f: current[f] for f in names}}
+            self._loaded = {**loaded, **{f: current[f] for f in names}}
         for name in names:
             if name in relations:
                 _settle(self.__dict__.get(name))
@@ -564,6 +566,43 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         state.assigned = state.assigned - set(many)
         if row:
             self._check_taken(payload, row)
+
+    def _named_fields(self, update_fields: Iterable[str], current: Mapping[str, Any]) -> list[str]:
+        names = list(dict.fromkeys(update_fields))
+        unknown = [f for f in names if f not in current]
+        if unknown:
+            raise FieldError(f"{type(self).__name__} has no field(s) {unknown}; fields: {', '.join(current)}")
+        return names
+
+    async def _save_singleton(self, conn: Directus, alias: str, update_fields: Iterable[str] | None) -> None:
+        """A singleton has no key to address: ``PATCH <collection path>`` with the changed fields (all set
+        fields for an instance never loaded), and the answer read back."""
+        meta = self._meta
+        current = self._snapshot()
+        if update_fields is not None:
+            names = self._named_fields(update_fields, current)
+        elif self._loaded is None:
+            names = list(self._insert_payload())
+        else:
+            names = self._changed(current)
+        names = [n for n in names if n != meta.pk_name]
+        if not names:
+            return  # nothing changed: no request
+        unlinks: Unlinks = []
+        payload = await self._changes_payload(conn, names, current, unlinks)
+        body = await conn.patch(collection_path(meta.collection), json=payload,
+                                params=self._read_back_params(payload))
+        for rel, junctions in unlinks:
+            await unlink(conn, rel, junctions)
+        row = (body or {}).get("data")
+        if not isinstance(row, Mapping):  # the role may update but not read it: keep what was sent
+            self._loaded = {**(self._loaded or current), **{f: current[f] for f in names}}
+            self._using = alias
+            return
+        loaded = self._loaded
+        keep = set(names) | {f for f, v in current.items() if loaded is None or loaded.get(f) == v}
+        self._apply_row(row, alias, only=keep)
+        self._check_taken(payload, row)
 
     async def _save_missing_row(self, conn: Directus, alias: str, update_fields: bool) -> None:
         """The stored row is gone (someone deleted it): as in Django, a save with ``update_fields``
@@ -629,15 +668,15 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         did not exist (Directus answers 204 either way: one read checks first). Like Django, the
         instance's pk becomes None afterwards (when the pk field allows None), so a later ``save()``
         inserts a new row. A never-saved instance raises ``NotStored``."""
-        _, conn = self._conn(using)
         meta = self._meta
+        meta.profile.check_write(meta.collection, "delete")
+        _, conn = self._conn(using)
         key = (self._loaded or {}).get(meta.pk_name) if self.is_stored else None
         if key is None:
             raise NotStored(f"{type(self).__name__} object can't be deleted because it is not stored "
                             f"(never saved, or already deleted)")
-        body = await conn.get(collection_path(meta.collection), params={
-            "filter": {meta.pk_name: {"_eq": key}}, "fields": [meta.pk_name], "limit": 1})
-        count = 1 if (body or {}).get("data") else 0
+        count = len(await rows_by_key(conn, meta.collection, meta.pk_name, key, {"fields": [meta.pk_name]},
+                                      meta.profile))
         if count:
             await delete_item(conn, meta.collection, key)
         self._loaded = None
@@ -660,10 +699,9 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             if unknown:
                 raise FieldError(f"{type(self).__name__} has no field(s) {unknown}")
         key = (self._loaded or {}).get(meta.pk_name, self.pk)
-        params: dict[str, Any] = {"filter": {meta.pk_name: {"_eq": key}}, "limit": 1,
-                                  **_read_params(meta, fields)}
         try:
-            body = await conn.get(collection_path(meta.collection), params=params)
+            rows = await rows_by_key(conn, meta.collection, meta.pk_name, key, _read_params(meta, fields),
+                                     meta.profile)
         except Forbidden as exc:
             # Directus answers a field it does not have like one the role may not read.
             if fields and "field" in str(exc):
@@ -672,7 +710,6 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
                     f"{list(fields)} (or the role may not read them): {exc}"
                 ) from exc
             raise
-        rows = (body or {}).get("data") or []
         if not rows:
             raise self.DoesNotExist(f"{type(self).__name__} with pk {key!r} no longer exists")
         self._apply_row(rows[0], alias, only=fields)

@@ -24,6 +24,7 @@ from typing import (
 
 from pydantic import TypeAdapter
 
+from ..connection.profiles import EndpointProfile, endpoint_profile
 from ..connection.registry import DEFAULT_ALIAS
 from ..exceptions import ImproperlyConfigured, InvalidArgument, ManagerUnavailable
 from ..query.lookups import KINDS
@@ -181,6 +182,8 @@ class Options:
         #: Whether a row deleted elsewhere may be inserted again from the instance's fields by save()
         #: (False for rows whose fields do not hold all they are, e.g. a file's content).
         self.recreatable: bool = bool(get("recreatable", True))
+        #: One object, not a list (``/settings``, a singleton collection): read with ``objects.get()``.
+        self.singleton: bool = bool(get("singleton", False))
         kinds_override: Mapping[str, str] = get("field_kinds") or {}
         for name, kind in kinds_override.items():
             if kind not in KINDS:
@@ -288,6 +291,11 @@ class Options:
             if self._complete:
                 self._load_plan = plan
         return plan
+
+    @property
+    def profile(self) -> EndpointProfile:
+        """How the collection's endpoint behaves (``connection/profiles.py``)."""
+        return endpoint_profile(self.collection, self.singleton)
 
     def m2m_default_fields(self) -> list[str]:
         """``tags.tags_id`` for each many-to-many field: unloaded, it holds the related keys (a bare

@@ -17,9 +17,28 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from ..connection.client import Directus, collection_path, item_path, key_in_path
+from ..connection.profiles import EndpointProfile
 from ..exceptions import Forbidden
 
-__all__ = ["delete_item", "item_exists", "patch_item"]
+__all__ = ["delete_item", "item_exists", "patch_item", "rows_by_key"]
+
+
+async def rows_by_key(
+    conn: Directus, collection: str, pk: str, key: Any, params: Mapping[str, Any], profile: EndpointProfile
+) -> list[Mapping[str, Any]]:
+    """The stored row ``key`` as a list of none or one: a read filtered on the key; a singleton's
+    object; or, where the endpoint ignores filters (``listing``), its whole list searched here."""
+    path = collection_path(collection)
+    if profile.reads == "singleton":
+        row = ((await conn.get(path, params=params)) or {}).get("data")
+        return [row] if isinstance(row, Mapping) else []
+    if profile.reads == "listing":
+        wanted = to_jsonable_python(key)
+        rows = ((await conn.get(path)) or {}).get("data") or []
+        return [row for row in rows if isinstance(row, Mapping) and row.get(pk) == wanted][:1]
+    body = await conn.get(path, params={"filter": {pk: {"_eq": to_jsonable_python(key)}}, "limit": 1,
+                                        **params})
+    return list((body or {}).get("data") or [])[:1]
 
 
 async def item_exists(conn: Directus, collection: str, pk: str, key: Any) -> bool | None:

@@ -17,6 +17,7 @@ from typing_extensions import Self
 
 from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
+from ..connection.profiles import EndpointProfile, endpoint_profile
 from ..connection.registry import connections
 from ..exceptions import (
     DirectusError,
@@ -33,6 +34,7 @@ from .aggregates import Aggregate, Count
 from .emulation import emulate
 from .keyset import keyset_for
 from .limits import UNLIMITED, query_limit_max
+from .local import local_filter_problem, matches
 from .projection import DICTS, Column, RowShape, aggregate_column, explode, row_shape, value_columns
 from .q import Q
 from .query import Query
@@ -439,6 +441,9 @@ class QuerySet(SyncFace, Generic[T]):
         named = self._named(args, kwargs, "aggregate")
         if not named:
             raise InvalidUsage("aggregate() needs at least one aggregate")
+        profile = self._profile
+        if not profile.counts:
+            raise profile.refuse(self._adapter.schema.collection, "aggregate()")
         query = self._query
         if query.is_sliced:
             raise InvalidUsage(
@@ -479,6 +484,9 @@ class QuerySet(SyncFace, Generic[T]):
     async def with_meta(self) -> Page[T]:
         """The results in one request (the slice, or every row when unsliced) with Directus's
         ``total_count`` (rows in the collection) and ``filter_count`` (rows matching) for pagination."""
+        profile = self._profile
+        if not profile.counts:
+            raise profile.refuse(self._adapter.schema.collection, "with_meta()")
         query = await self._sendable()
         if query.is_empty:
             pk = self._adapter.schema.pk_name
@@ -500,8 +508,44 @@ class QuerySet(SyncFace, Generic[T]):
 
     async def _sendable(self) -> Query:
         """The query as it is sent: the one hook before every request. Conditions Directus cannot
-        evaluate are read as key lists now (``emulation.py``); otherwise the query itself, no request."""
+        evaluate are read as key lists now (``emulation.py``); otherwise the query itself, no request.
+        What the collection's endpoint cannot answer is refused here, before anything is sent."""
+        self._check_reads()
         return await emulate(self._query, self._conn())
+
+    @property
+    def _profile(self) -> EndpointProfile:
+        """How this collection's endpoint behaves (``connection/profiles.py``)."""
+        schema = self._adapter.schema
+        return endpoint_profile(schema.collection, bool(getattr(schema, "singleton", False)))
+
+    def _check_reads(self) -> None:
+        """Raise ``UnsupportedOperation`` for a read the endpoint would answer wrongly."""
+        profile, query = self._profile, self._query
+        if profile.reads == "query":
+            return
+        collection = self._adapter.schema.collection
+        if profile.reads == "singleton":
+            raise profile.refuse(collection, "a list read")
+        if self._graphql:
+            raise profile.refuse(collection, "using_graphql()", "its REST answers are emulated client-side "
+                                 "(docs/system.md); read it over REST")
+        if query.group_by is not None or query.annotations:
+            raise profile.refuse(collection, "grouping and annotations")
+        if profile.reads != "listing":
+            return
+        if query.search is not None:
+            raise profile.refuse(collection, "search()")
+        if query.is_ordered or not query.standard_ordering:
+            raise profile.refuse(collection, "order_by(), reverse() and last()", "it answers its own order "
+                                 "and ignores `sort`")
+        if query.needs_emulation:
+            raise profile.refuse(collection, "filter()", "its conditions cannot be evaluated client-side")
+        if isinstance(query.filter, dict):
+            problem = local_filter_problem(query.filter)
+            if problem is not None:
+                raise profile.refuse(collection, "filter()", f"it answers the whole list; {problem} cannot "
+                                     "be evaluated client-side")
 
     @property
     def _path(self) -> str:
@@ -525,6 +569,11 @@ class QuerySet(SyncFace, Generic[T]):
                 answered = await graphql.rows_read(sendable, self._conn(), lambda rows: rows, fields)
                 if answered:
                     yield answered
+            return
+        profile = self._profile
+        if profile.reads != "query":
+            async for rows in self._whole_list(profile, fields):
+                yield rows
             return
         query = await self._sendable()
         if query.is_empty:
@@ -607,6 +656,34 @@ class QuerySet(SyncFace, Generic[T]):
                     pending.exception()  # retrieved, so asyncio does not log it
                 pending.cancel()
 
+    async def _whole_list(
+        self, profile: EndpointProfile, fields: Sequence[str] | None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """An endpoint that ignores ``limit`` (or every parameter) answers every matching row at once:
+        one request, then the filter (``listing``) and the slice applied here."""
+        query = await self._sendable()
+        if query.is_empty:
+            return
+        params: Params | None = None
+        if profile.reads != "listing":
+            params = query.params()
+            params.pop("offset", None)
+            params["limit"] = -1
+            if fields is not None:
+                params["fields"] = list(fields)
+            pk = self._adapter.schema.pk_name
+            if profile.keyed_rows_only and "fields" in params and pk not in params["fields"]:
+                params["fields"] = [*params["fields"], pk]
+        rows = _rows(await self._conn().get(self._path, params=params), "GET", self._path)
+        if profile.keyed_rows_only:
+            rows = [row for row in rows if row.get(pk) is not None]
+        if profile.reads == "listing" and isinstance(query.filter, dict):
+            where = query.filter
+            rows = [row for row in rows if matches(where, row)]
+        rows = rows[query.low:query.high]
+        if rows:
+            yield rows
+
     def _results(self, rows: list[dict[str, Any]], alias: str) -> list[Any]:
         """The rows of one answer -> the results they stand for (several per row for values() across
         to-many)."""
@@ -668,13 +745,16 @@ class QuerySet(SyncFace, Generic[T]):
 
     # -- terminal: reading --------------------------------------------------------------------------
     async def get(self, *args: Q, **kwargs: Any) -> T:
+        profile = self._profile
+        if profile.reads == "singleton":
+            return await self._get_singleton(profile, bool(args or kwargs))
         qs = self.filter(*args, **kwargs) if args or kwargs else self
         qs = qs._with_query(await qs._sendable())
         key = qs._query.single_key()
         collection = qs._adapter.schema.collection
         # By key alone: the item endpoint, which Directus answers faster than a filtered list (unless
         # the key cannot be a path segment: "me" on directus_users, a very long key ...).
-        if key is not None and key_in_path(collection, key) and not qs._graphql:
+        if key is not None and profile.item_reads and key_in_path(collection, key) and not qs._graphql:
             path = item_path(collection, key)
             try:
                 body = await qs._conn().get(path, params=qs._query.shape_params())
@@ -695,6 +775,22 @@ class QuerySet(SyncFace, Generic[T]):
             f"{adapter.label}: get() returned more than one row -- it returned {more}"
             f"{len(found) - (1 if more else 0)}! ({qs.query})"
         )
+
+    async def _get_singleton(self, profile: EndpointProfile, conditions: bool) -> T:
+        """A singleton's object: ``objects.get()`` with no conditions."""
+        query, collection = self._query, self._adapter.schema.collection
+        if conditions or isinstance(query.filter, dict) or query.is_sliced or query.search is not None:
+            raise profile.refuse(collection, "get() with conditions", "a singleton is one object: "
+                                 "objects.get() takes no arguments")
+        if query.columns is not None or query.annotations:
+            raise profile.refuse(collection, "values() and annotate()")
+        body = await self._conn().get(self._path, params=query.shape_params())
+        row = (body or {}).get("data")
+        if not isinstance(row, dict):
+            raise UnexpectedResponse(f"the singleton {collection!r} answered a {type(row).__name__}, not an "
+                                     "object (is the collection a singleton?)", status=200,
+                                     content_type="application/json", method="GET", path=self._path)
+        return cast(T, self._results([row], self.db)[0])
 
     async def first(self) -> T | None:
         found = await self[:1]._fetch_all()
@@ -732,6 +828,9 @@ class QuerySet(SyncFace, Generic[T]):
         if query.group_by is not None or self._client_distinct or any(c.many for c in query.columns or ()):
             # groups, or rows fanned out over a to-many relation
             return len(await self._with_query(query)._fetch_all())
+        if not self._profile.counts:  # its aggregates are not counts: count the rows it answers
+            pk = self._adapter.schema.pk_name
+            return sum([len(page) async for page in self._pages(fields=[pk], whole=True)])
         if self._graphql:
             return await self._graphql_count_read(query)
         params = {**query.filter_params(), "aggregate": {"count": "*"}}
@@ -762,6 +861,7 @@ class QuerySet(SyncFace, Generic[T]):
     # -- terminal: writing --------------------------------------------------------------------------
     async def create(self, **kwargs: Any) -> T:
         """Insert a row (POST) and return it with the server's values (pk, defaults)."""
+        self._profile.check_write(self._adapter.schema.collection, "create")
         return await self._adapter.insert(self._adapter.build(kwargs), self.db)
 
     async def get_or_create(self, defaults: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[T, bool]:
@@ -802,6 +902,7 @@ class QuerySet(SyncFace, Generic[T]):
         """One ``PATCH /items/<c>`` by query; returns the number of rows updated (the keys Directus
         reads back, so 0 if the role may update but not read them)."""
         self._not_sliced("update")
+        self._profile.check_bulk(self._adapter.schema.collection, "update()")
         if not values:
             raise FieldError("update() needs at least one field=value")
         data = self._adapter.prepare_values(values, "update()")
@@ -828,6 +929,7 @@ class QuerySet(SyncFace, Generic[T]):
         counted (Directus answers 204 with no body, so a row someone else deleted in between still
         counts)."""
         self._not_sliced("delete")
+        self._profile.check_bulk(self._adapter.schema.collection, "delete()")
         if self._query.columns is not None:
             raise InvalidUsage("Cannot call delete() after .values() or .values_list()")
         collection, pk = self._adapter.schema.collection, self._adapter.schema.pk_name
@@ -843,6 +945,7 @@ class QuerySet(SyncFace, Generic[T]):
         objs = list(objs)
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
+        self._profile.check_bulk(self._adapter.schema.collection, "bulk_create()")
         size = batch_size or len(objs) or 1
         adapter, alias, pk = self._adapter, self.db, self._adapter.schema.pk_name
         out: list[T] = []
@@ -868,6 +971,7 @@ class QuerySet(SyncFace, Generic[T]):
         fields = list(fields)
         if not fields:
             raise InvalidArgument("bulk_update() needs field names")
+        self._profile.check_bulk(self._adapter.schema.collection, "bulk_update()")
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
         adapter, pk = self._adapter, self._adapter.schema.pk_name

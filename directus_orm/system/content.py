@@ -1,0 +1,237 @@
+"""The other item-like system collections: logs (read-only), presets, notifications, shares,
+translations, comments, content versions, flows and operations, dashboards and panels."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from ..models.system import SystemModel
+
+__all__ = [
+    "DirectusActivity", "DirectusComment", "DirectusDashboard", "DirectusFlow", "DirectusNotification",
+    "DirectusOperation", "DirectusPanel", "DirectusPreset", "DirectusRevision", "DirectusShare",
+    "DirectusTranslation", "DirectusVersion",
+]
+
+
+class DirectusActivity(SystemModel):
+    """An entry of the activity log (``/activity``): read-only."""
+
+    id: int | None = None
+    action: str | None = None
+    user: uuid.UUID | None = None
+    timestamp: datetime.datetime | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    collection: str | None = None
+    item: str | None = None
+    origin: str | None = None
+    revisions: list[Any] | None = None
+
+    class Meta:
+        collection = "directus_activity"
+
+
+class DirectusRevision(SystemModel):
+    """A revision of an item (``/revisions``): read-only. ``data`` is the item after
+    the change, ``delta`` the change."""
+
+    id: int | None = None
+    activity: int | None = None
+    collection: str | None = None
+    item: str | None = None
+    data: Any | None = None
+    delta: Any | None = None
+    parent: int | None = None
+    version: str | None = None
+
+    class Meta:
+        collection = "directus_revisions"
+
+
+class DirectusPreset(SystemModel):
+    """A bookmark or a collection's layout preset (``/presets``)."""
+
+    id: int | None = None
+    bookmark: str | None = None
+    user: uuid.UUID | None = None
+    role: uuid.UUID | None = None
+    collection: str | None = None
+    search: str | None = None
+    layout: str | None = None
+    layout_query: Any | None = None
+    layout_options: Any | None = None
+    refresh_interval: int | None = None
+    filter: Any | None = None
+    icon: str | None = None
+    color: str | None = None
+
+    class Meta:
+        collection = "directus_presets"
+
+
+class DirectusNotification(SystemModel):
+    """A notification to a user (``/notifications``)."""
+
+    id: int | None = None
+    timestamp: datetime.datetime | None = None
+    status: str | None = None
+    recipient: uuid.UUID | None = None
+    sender: uuid.UUID | None = None
+    subject: str | None = None
+    message: str | None = None
+    collection: str | None = None
+    item: str | None = None
+
+    class Meta:
+        collection = "directus_notifications"
+
+
+class DirectusShare(SystemModel):
+    """A share link to an item (``/shares``)."""
+
+    id: uuid.UUID | None = None
+    name: str | None = None
+    collection: str | None = None
+    item: str | None = None
+    role: uuid.UUID | None = None
+    password: str | None = None
+    user_created: uuid.UUID | None = None
+    date_created: datetime.datetime | None = None
+    date_start: datetime.datetime | None = None
+    date_end: datetime.datetime | None = None
+    times_used: int | None = None
+    max_uses: int | None = None
+
+    class Meta:
+        collection = "directus_shares"
+
+
+class DirectusTranslation(SystemModel):
+    """A custom translation string (``/translations``)."""
+
+    id: uuid.UUID | None = None
+    language: str | None = None
+    key: str | None = None
+    value: str | None = None
+
+    class Meta:
+        collection = "directus_translations"
+
+
+class DirectusComment(SystemModel):
+    """A comment on an item (``/comments``)."""
+
+    id: uuid.UUID | None = None
+    collection: str | None = None
+    item: str | None = None
+    comment: str | None = None
+    date_created: datetime.datetime | None = None
+    date_updated: datetime.datetime | None = None
+    user_created: uuid.UUID | None = None
+    user_updated: uuid.UUID | None = None
+
+    class Meta:
+        collection = "directus_comments"
+
+
+class DirectusVersion(SystemModel):
+    """A content version of an item (``/versions``); ``delta`` holds its changes."""
+
+    id: uuid.UUID | None = None
+    key: str | None = None
+    name: str | None = None
+    collection: str | None = None
+    item: str | None = None
+    hash: str | None = None
+    date_created: datetime.datetime | None = None
+    date_updated: datetime.datetime | None = None
+    user_created: uuid.UUID | None = None
+    user_updated: uuid.UUID | None = None
+    delta: Any | None = None
+
+    class Meta:
+        collection = "directus_versions"
+
+
+class DirectusFlow(SystemModel):
+    """A flow (``/flows``): its trigger and its first operation."""
+
+    id: uuid.UUID | None = None
+    name: str | None = None
+    icon: str | None = None
+    color: str | None = None
+    description: str | None = None
+    status: str | None = None
+    trigger: str | None = None
+    accountability: str | None = None
+    options: Any | None = None
+    operation: uuid.UUID | None = None
+    date_created: datetime.datetime | None = None
+    user_created: uuid.UUID | None = None
+    folder: uuid.UUID | None = None
+    operations: list[Any] | None = None
+
+    class Meta:
+        collection = "directus_flows"
+
+
+class DirectusOperation(SystemModel):
+    """An operation of a flow (``/operations``)."""
+
+    id: uuid.UUID | None = None
+    name: str | None = None
+    key: str | None = None
+    type: str | None = None
+    position_x: int | None = None
+    position_y: int | None = None
+    options: Any | None = None
+    resolve: uuid.UUID | None = None
+    reject: uuid.UUID | None = None
+    flow: uuid.UUID | None = None
+    date_created: datetime.datetime | None = None
+    user_created: uuid.UUID | None = None
+
+    class Meta:
+        collection = "directus_operations"
+
+
+class DirectusDashboard(SystemModel):
+    """An insights dashboard (``/dashboards``)."""
+
+    id: uuid.UUID | None = None
+    name: str | None = None
+    icon: str | None = None
+    note: str | None = None
+    date_created: datetime.datetime | None = None
+    user_created: uuid.UUID | None = None
+    color: str | None = None
+    panels: list[Any] | None = None
+
+    class Meta:
+        collection = "directus_dashboards"
+
+
+class DirectusPanel(SystemModel):
+    """A panel of a dashboard (``/panels``)."""
+
+    id: uuid.UUID | None = None
+    dashboard: uuid.UUID | None = None
+    name: str | None = None
+    icon: str | None = None
+    color: str | None = None
+    show_header: bool | None = None
+    note: str | None = None
+    type: str | None = None
+    position_x: int | None = None
+    position_y: int | None = None
+    width: int | None = None
+    height: int | None = None
+    options: Any | None = None
+    date_created: datetime.datetime | None = None
+    user_created: uuid.UUID | None = None
+
+    class Meta:
+        collection = "directus_panels"

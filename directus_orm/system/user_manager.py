@@ -1,0 +1,84 @@
+"""``DirectusUser.objects``: every QuerySet method, plus the current user (``/users/me``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
+
+from ..exceptions import ManagerUnavailable, UnexpectedResponse
+from ..models.manager import M, Manager
+from ..query.queryset import QuerySet, T
+from ..sync import SyncFace
+
+if TYPE_CHECKING:
+    from .users import DirectusUser
+
+__all__ = ["UserManager", "UserManagerDescriptor", "UserQuerySet"]
+
+U = TypeVar("U", bound="DirectusUser")
+
+ME = "/users/me"
+
+
+class UserQuerySet(QuerySet[T], SyncFace):
+    """A QuerySet of users; ``me()`` and ``update_me()`` answer instances of its model (a subclass of
+    ``DirectusUser`` gets its own class), read with its ``only()`` / ``defer()``."""
+
+    async def me(self) -> T:
+        """The user the connection is logged in as (``GET /users/me``)."""
+        body = await self._conn().get(ME, params=self.query.shape_params())
+        return self._me_answer(body, "GET")
+
+    async def update_me(self, **fields: Any) -> T:
+        """Change these fields of the current user (``PATCH /users/me`` with exactly them) and return
+        the user as stored."""
+        data = self._adapter.prepare_values(fields, "update_me()")
+        body = await self._conn().patch(ME, json=data, params=self.query.shape_params())
+        if body is None:  # the role may update but not read itself: nothing to show
+            return await self.me()
+        return self._me_answer(body, "PATCH")
+
+    def _me_answer(self, body: dict[str, Any] | None, method: str) -> T:
+        row = (body or {}).get("data")
+        if not isinstance(row, dict):
+            raise UnexpectedResponse(f"{ME} answered {type(row).__name__}, not the current user (a public "
+                                     "connection has no current user)", status=200,
+                                     content_type="application/json", method=method, path=ME)
+        return self._adapter.load(row, self.db)
+
+
+class UserManager(Manager[M], SyncFace):
+    """``DirectusUser.objects`` (and each subclass's): the QuerySet API plus ``me()`` /
+    ``update_me()``."""
+
+    _queryset_class = UserQuerySet
+
+    def get_queryset(self) -> UserQuerySet[M]:
+        qs = super().get_queryset()
+        assert isinstance(qs, UserQuerySet)
+        return qs
+
+    def all(self) -> UserQuerySet[M]:
+        return self.get_queryset()
+
+    def using(self, alias: str) -> UserQuerySet[M]:
+        return self.get_queryset().using(alias)
+
+    def only(self, *fields: str) -> UserQuerySet[M]:
+        return self.get_queryset().only(*fields)
+
+    async def me(self) -> M:
+        return await self.get_queryset().me()
+
+    async def update_me(self, **fields: Any) -> M:
+        return await self.get_queryset().update_me(**fields)
+
+
+class UserManagerDescriptor:
+    """``DirectusUser.objects`` as type checkers see it: on ``User`` it is ``UserManager[User]``."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[U]) -> UserManager[U]: ...
+    @overload
+    def __get__(self, instance: object, owner: Any) -> NoReturn: ...
+    def __get__(self, instance: object, owner: Any) -> Any:  # pragma: no cover - typing only
+        raise ManagerUnavailable("typing only")
