@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..connection.paths import path_segment
+from ..connection.paths import collection_path, path_segment
 from ..exceptions import Forbidden, InvalidArgument, RequestTimeout
 from ..files.multipart import FilePart, MultipartBody
 from ..files.sources import UploadSource, source_from
@@ -104,7 +105,7 @@ class Utils(Endpoints, SyncFace):
         this returns once every row is written, or raises the server's refusal (nothing written: the
         import runs in one transaction)."""
         name = collection_name(collection)
-        guessed = format or _format_of(filename or (str(source) if isinstance(source, str) else None))
+        guessed = format or _format_of(filename or _name_of(source))
         if guessed not in _IMPORT_TYPES:
             raise InvalidArgument(f"import_file() reads json or csv: give format=, got {format!r}")
         part = source_from(source, filename=filename or f"import.{guessed}",
@@ -157,8 +158,9 @@ class Utils(Endpoints, SyncFace):
         and return that file's row (``directus_files``). ``source``: a collection, a model class, or a
         QuerySet (its filter, ordering, fields and slice are the export's query); ``query`` a
         Directus query object instead (default: every row). ``file``: the file's metadata (``title``,
-        ``folder`` ...). Directus writes the file in the background: this waits up to ``wait`` seconds
-        for it to appear (``RequestTimeout`` after; ``wait=None`` returns at once with only its
+        ``folder`` ...). The query is checked first with a read of no rows (a refusal raises here).
+        Directus writes the file in the background: this waits up to ``wait`` seconds
+        for it to be stored (``RequestTimeout`` after; ``wait=None`` returns at once with only its
         ``id``)."""
         if format not in _EXPORT_FORMATS:
             raise InvalidArgument(f"format must be one of {', '.join(_EXPORT_FORMATS)}, got {format!r}")
@@ -175,6 +177,9 @@ class Utils(Endpoints, SyncFace):
         key = str(uuid.uuid4())
         meta = {**(file or {}), "id": key}
         conn = self._conn()
+        # Directus answers the export at once and runs its query later, where a refusal only becomes a
+        # notification: the query is checked first by reading with it (no rows).
+        await conn.get(collection_path(name), params={**query, "limit": 0, "offset": 0})
         await conn.post(f"/utils/export/{path_segment(name)}",
                         json={"query": query, "format": format, "file": meta})
         if wait is None:
@@ -185,6 +190,10 @@ class Utils(Endpoints, SyncFace):
             try:
                 body = await conn.get(f"/files/{key}")
             except Forbidden:  # not there yet (a missing file answers 403)
+                body = None
+            row = data_of(body, "GET", f"/files/{key}") if body is not None else None
+            # The row is created before its content is stored: done once it has an upload date.
+            if row is None or not row.get("uploaded_on"):
                 if time.monotonic() >= deadline:
                     raise RequestTimeout(f"the export of {name!r} did not appear in the file library "
                                          f"within {wait:g} s (file id {key}); Directus notifies its user "
@@ -193,7 +202,15 @@ class Utils(Endpoints, SyncFace):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
-            return dict(data_of(body, "GET", f"/files/{key}"))
+            return dict(row)
+
+
+def _name_of(source: object) -> str | None:
+    """The file name a path or a named file object carries."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source) if isinstance(os.fspath(source), str) else None
+    name = getattr(source, "name", None) or getattr(source, "filename", None)
+    return name if isinstance(name, str) else None
 
 
 def _format_of(filename: str | None) -> str | None:
