@@ -116,12 +116,15 @@ class Account(Endpoints, SyncFace):
 
     async def enable_tfa(self, secret: str | TwoFactorSecret, otp: str) -> None:
         """Turn two-factor authentication on with the generated secret and a current one-time password
-        from it (a wrong one: ``InvalidOTP``). Logins then need ``otp=``."""
+        from it (a wrong one: ``InvalidPayload``, '"otp" is invalid'). Logins then need ``otp=``
+        (without it, or with a wrong one: ``InvalidOTP``). Directus stores the secret on the user's
+        row: the user's role needs permission to update ``directus_users`` (else ``Forbidden``)."""
         value = secret.secret if isinstance(secret, TwoFactorSecret) else _text("secret", secret)
         await self._conn().post("/users/me/tfa/enable", json={"secret": value, "otp": _text("otp", otp)})
 
     async def disable_tfa(self, otp: str) -> None:
-        """Turn two-factor authentication off for the current user (a current one-time password)."""
+        """Turn two-factor authentication off for the current user (a current one-time password; a
+        wrong one: ``InvalidPayload``)."""
         await self._conn().post("/users/me/tfa/disable", json={"otp": _text("otp", otp)})
 
     async def disable_tfa_for(self, user: str) -> None:
