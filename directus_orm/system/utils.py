@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..connection.paths import collection_path, path_segment
-from ..exceptions import Forbidden, InvalidArgument, RequestTimeout
+from ..exceptions import Forbidden, InvalidArgument, RequestTimeout, UnexpectedResponse
 from ..files.multipart import FilePart, MultipartBody
 from ..files.sources import UploadSource, source_from
 from ..models.base import DirectusModel
@@ -66,7 +66,8 @@ class Utils(Endpoints, SyncFace):
         path = "/utils/random/string"
         text = data_of(await self._conn().get(path, params={"length": length}), "GET", path, str)
         if len(text) != length:
-            raise InvalidArgument(f"the server answered {len(text)} characters for length={length}")
+            raise UnexpectedResponse(f"{path} answered {len(text)} characters for length={length}",
+                                     status=200, method="GET", path=path)
         return str(text)
 
     async def sort(self, collection: str | type[DirectusModel], item: Any, to: Any) -> None:
@@ -169,7 +170,10 @@ class Utils(Endpoints, SyncFace):
                 raise InvalidArgument("export() takes a QuerySet or query=, not both")
             name = source._adapter.schema.collection
             sendable = await source._sendable()
-            query = {"limit": 0} if sendable.is_empty else _query_object(sendable.params())
+            # Directus reads limit 0 as "no limit": a QuerySet that matches nothing exports no row.
+            pk = source._adapter.schema.pk_name
+            query = ({"filter": {pk: {"_null": True}}} if sendable.is_empty
+                     else _query_object(sendable.params()))
         else:
             name = collection_name(source)
         query = dict(query) if query is not None else {}

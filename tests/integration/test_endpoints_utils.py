@@ -146,6 +146,13 @@ async def test_export_to_a_file(admin: Directus, notes: str, registry: None) -> 
         assert [r["title"] for r in table] == ["n5", "n3"]
     finally:
         await admin.delete(f"/files/{file['id']}")
+    # a QuerySet matching nothing exports no row (Directus reads "limit": 0 as no limit)
+    file = await admin.utils.export(Note.objects.none(), format="json")
+    try:
+        content = await admin.get(f"/assets/{file['id']}")
+        assert not content.strip() or json.loads(content) == []
+    finally:
+        await admin.delete(f"/files/{file['id']}")
     files_before = (await admin.get("/files", params={"aggregate": {"count": "*"}}))["data"]
     with pytest.raises(InvalidQuery):  # the query is checked first: Directus would fail in the background
         await admin.utils.export(NOTES, query={"filter": {"title": {"_gt": 1}}})
