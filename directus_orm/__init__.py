@@ -1,6 +1,6 @@
 """directus-orm: Django's ORM, over Directus."""
 
-from . import exceptions
+from . import exceptions, system  # system: attaches conn.server, conn.utils ... to Directus
 from .connection import (
     DEFAULT_ALIAS,
     ConnectionPool,
@@ -104,4 +104,5 @@ __all__ = [
     "exceptions",
     "gather",
     "get_model",
+    "system",
 ]

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
@@ -38,6 +38,13 @@ from .paths import (
 )
 from .pool import ConnectionPool
 from .retries import DEFAULT_DEADLINE, IDEMPOTENT_METHODS, RETRY_EXCEPTIONS, Retries, retries_from, within
+
+if TYPE_CHECKING:
+    from ..system.account import Account
+    from ..system.flows import Flows
+    from ..system.server import Server
+    from ..system.utils import Utils
+    from ..system.versions import Versions
 
 __all__ = ["Directus", "collection_path", "encode_params", "item_path", "key_in_path"]
 
@@ -83,6 +90,20 @@ class Directus(SyncFace):
     never are. ``max_payload`` is the server's ``MAX_PAYLOAD_SIZE`` in bytes (long queries travel in
     a body; one larger than this raises :class:`~directus_orm.exceptions.QueryTooLarge`).
     """
+
+    if TYPE_CHECKING:
+        # The endpoint namespaces, attached by directus_orm.system (a layer above this one, imported
+        # with the package): ``conn.server.health()``, ``conn.utils.random_string()`` ...
+        @property
+        def server(self) -> Server: ...
+        @property
+        def utils(self) -> Utils: ...
+        @property
+        def flows(self) -> Flows: ...
+        @property
+        def versions(self) -> Versions: ...
+        @property
+        def account(self) -> Account: ...
 
     def __init__(
         self,
@@ -190,8 +211,11 @@ class Directus(SyncFace):
         data: Any = None,
         content: bytes | AsyncIterable[bytes] | None = None,
         auth: httpx.Auth | None = None,
+        check: bool = True,
     ) -> httpx.Response:
-        """Like :meth:`request`, returning the ``httpx.Response`` (already checked for errors).
+        """Like :meth:`request`, returning the ``httpx.Response`` (already checked for errors; with
+        ``check=False`` an error status is returned as it is, for the endpoints whose error answers are
+        content: ``/server/health`` answers 503 with its report).
 
         A ``GET`` whose query string would be too long for a URL (a filter over thousands of keys) is
         sent as ``SEARCH`` with the query in the body, on the collection endpoints that read it.
@@ -203,7 +227,8 @@ class Directus(SyncFace):
             method, path, params=params, json=json, headers=headers, files=files, data=data,
             content=content, auth=auth,
         )
-        check_status(response)
+        if check:
+            check_status(response)
         return response
 
     def stream(

@@ -20,6 +20,7 @@ __all__ = [
     "encode_params",
     "item_path",
     "key_in_path",
+    "path_segment",
 ]
 
 #: System collections live on their own endpoints, not under /items.
@@ -87,8 +88,13 @@ def _quoted_key(collection: str, key: Any) -> str | None:
     system = SYSTEM_ENDPOINTS.get(collection)
     if system is not None and text.lower() in RESERVED_KEYS.get(system, ()):
         return None
-    quoted = _DOT_SEGMENTS.get(text) or quote(text, safe="")
+    quoted = path_segment(text)
     return quoted if len(quoted) <= MAX_KEY_IN_PATH else None
+
+
+def path_segment(text: str) -> str:
+    """``text`` as one path segment, never a route: ``/``, ``?`` ... quoted, dot segments encoded."""
+    return _DOT_SEGMENTS.get(text) or quote(text, safe="")
 
 
 def key_in_path(collection: str, key: Any) -> bool:

@@ -25,12 +25,14 @@ from ..exceptions import (
     DeferredFieldError,
     FieldError,
     Forbidden,
+    InvalidUsage,
     MultipleObjectsReturned,
     NotStored,
     ObjectDoesNotExist,
     SchemaMismatch,
 )
 from ..query.item_writes import delete_item, patch_item, rows_by_key
+from ..query.versioning import check_version_key, save_to_version
 from ..sync import SyncFace
 from .adapter import ModelAdapter
 from .manager import BaseManager, Manager, ManagerDescriptor
@@ -513,13 +515,23 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         *,
         force_insert: bool = False,
         using: str | None = None,
+        version: str | None = None,
     ) -> None:
         """Insert (POST) when not stored yet, else PATCH only the changed fields (or ``update_fields``).
         To-many fields send the rows added, edited and removed in the list (docs/writes.md). A changed
         primary key writes the row at the new key, as in Django (the old row stays). The server's
-        answer (pk, defaults, computed values) is read back into the instance."""
+        answer (pk, defaults, computed values) is read back into the instance.
+
+        ``version="draft"`` writes the changed fields (or ``update_fields``) to that content version
+        of the stored row (created when missing) instead of the row itself: the published row is not
+        touched, and the instance keeps its changes as unsaved to it (docs/endpoints.md)."""
         meta = self._meta
         profile = meta.profile
+        if version is not None:
+            profile.check_write(meta.collection, "update")
+            _, conn = self._conn(using)
+            await self._save_to_version(conn, version, update_fields, force_insert)
+            return
         inserting = profile.reads != "singleton" and (force_insert or self._loaded is None)
         profile.check_write(meta.collection, "create" if inserting else "update")
         alias, conn = self._conn(using)
@@ -603,6 +615,29 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         keep = set(names) | {f for f, v in current.items() if loaded is None or loaded.get(f) == v}
         self._apply_row(row, alias, only=keep)
         self._check_taken(payload, row)
+
+    async def _save_to_version(
+        self, conn: Directus, version: str, update_fields: Iterable[str] | None, force_insert: bool
+    ) -> None:
+        name = type(self).__name__
+        check_version_key(version)
+        if force_insert or self._loaded is None:
+            raise NotStored(f"{name} is not stored yet: a version belongs to a stored row; save() it first")
+        current = self._snapshot()
+        pk = self._meta.pk_name
+        if pk in current and current[pk] != self._loaded.get(pk):
+            raise InvalidUsage(f"{name}: a changed primary key cannot be saved to a version")
+        names = (self._named_fields(update_fields, current) if update_fields is not None
+                 else self._changed(current))
+        relations = self._meta.relations
+        many = [n for n in names if n in relations and relations[n].kind != "m2o"]
+        if many:
+            raise InvalidUsage(f"{name}: to-many fields {many} cannot be saved to a version here; "
+                               "use conn.versions.save() with Directus's delta")
+        if not names:
+            return  # nothing changed: no request
+        delta = to_jsonable_python(self._payload(names, current))
+        await save_to_version(conn, self._meta.collection, self._loaded_key(), version, delta)
 
     async def _save_missing_row(self, conn: Directus, alias: str, update_fields: bool) -> None:
         """The stored row is gone (someone deleted it): as in Django, a save with ``update_fields``

@@ -120,6 +120,9 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
     def using_graphql(self, enabled: bool = True) -> QuerySet[M]:
         return self.get_queryset().using_graphql(enabled)
 
+    def version(self, key: str | None) -> QuerySet[M]:
+        return self.get_queryset().version(key)
+
     def select_related(self, *fields: str | None) -> QuerySet[M]:
         return self.get_queryset().select_related(*fields)
 

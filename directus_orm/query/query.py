@@ -71,6 +71,7 @@ class Query:
     low: int = 0
     high: int | None = None
     search: str | None = None
+    version: str | None = None  # a content version's key (version()): reads see the version's data
     # -- what comes back --
     related: tuple[tuple[tuple[str, ...], Schema], ...] = ()  # (path, its schema) loaded whole
     deep: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = ()  # Prefetch querysets: deep[path]
@@ -299,13 +300,15 @@ class Query:
             out["filter"] = self.filter
         if self.search is not None:
             out["search"] = self.search
+        if self.version is not None:
+            out["version"] = self.version
         return out
 
     def shape_params(self, *, shown: bool = False) -> dict[str, Any]:
         """``fields`` and ``deep``: what comes back for each row (also the item endpoint's query)."""
         if not shown and self.needs_emulation:
             self.filter_params()  # raises
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {} if self.version is None else {"version": self.version}
         fields = self.fields()
         if fields is not None and self.group_by is None:
             out["fields"] = fields

@@ -198,6 +198,21 @@ class QuerySet(SyncFace, Generic[T]):
         """Directus's full-text ``search`` over the collection's text fields."""
         return self._clone(search=term)
 
+    def version(self, key: str | None) -> Self:
+        """Read a content version (its ``key``, e.g. ``"draft"``) instead of the published rows:
+        Directus answers the rows that have that version, each with the version's changes applied
+        (filters, ordering and slices see the versioned values). ``None`` (or ``"published"``) reads
+        the published rows. Reads only: writes through such a QuerySet are refused before any request
+        (save to a version with ``obj.save(version=...)``). See docs/endpoints.md."""
+        if key is not None and (not isinstance(key, str) or not key):
+            raise InvalidArgument(f"version() takes a version key (a non-empty string) or None, got {key!r}")
+        return self._clone(version=key)
+
+    def _not_versioned(self, action: str) -> None:
+        if self._query.version is not None:
+            raise InvalidUsage(f"Cannot {action} a QuerySet reading the version {self._query.version!r}: "
+                               "versions are written with obj.save(version=...) or conn.versions.save(...)")
+
     def using_graphql(self, enabled: bool = True) -> Self:
         """Run this query's reads over GraphQL (``/graphql``), compiled from the same query: the same
         results, in one request per read (no paging). Writes still use REST. See docs/graphql.md."""
@@ -511,6 +526,8 @@ class QuerySet(SyncFace, Generic[T]):
         evaluate are read as key lists now (``emulation.py``); otherwise the query itself, no request.
         What the collection's endpoint cannot answer is refused here, before anything is sent."""
         self._check_reads()
+        if self._graphql and self._query.version is not None:
+            raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
         return await emulate(self._query, self._conn())
 
     @property
@@ -688,6 +705,9 @@ class QuerySet(SyncFace, Generic[T]):
         """The rows of one answer -> the results they stand for (several per row for values() across
         to-many)."""
         query = self._query
+        if query.version is not None:
+            for row in rows:  # which version the row came from: not a field
+                row.pop("$meta", None)
         if query.columns is None:
             for col in query.annotations:
                 for row in rows:
@@ -862,9 +882,11 @@ class QuerySet(SyncFace, Generic[T]):
     async def create(self, **kwargs: Any) -> T:
         """Insert a row (POST) and return it with the server's values (pk, defaults)."""
         self._profile.check_write(self._adapter.schema.collection, "create")
+        self._not_versioned("create()")
         return await self._adapter.insert(self._adapter.build(kwargs), self.db)
 
     async def get_or_create(self, defaults: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[T, bool]:
+        self._not_versioned("get_or_create()")
         try:
             return await self.get(**kwargs), False
         except self._adapter.does_not_exist:
@@ -887,6 +909,7 @@ class QuerySet(SyncFace, Generic[T]):
         create_defaults: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> tuple[T, bool]:
+        self._not_versioned("update_or_create()")
         defaults = dict(defaults or {})
         try:
             obj = await self.get(**kwargs)
@@ -903,6 +926,7 @@ class QuerySet(SyncFace, Generic[T]):
         reads back, so 0 if the role may update but not read them)."""
         self._not_sliced("update")
         self._profile.check_bulk(self._adapter.schema.collection, "update()")
+        self._not_versioned("update()")
         if not values:
             raise FieldError("update() needs at least one field=value")
         data = self._adapter.prepare_values(values, "update()")
@@ -930,6 +954,7 @@ class QuerySet(SyncFace, Generic[T]):
         counts)."""
         self._not_sliced("delete")
         self._profile.check_bulk(self._adapter.schema.collection, "delete()")
+        self._not_versioned("delete()")
         if self._query.columns is not None:
             raise InvalidUsage("Cannot call delete() after .values() or .values_list()")
         collection, pk = self._adapter.schema.collection, self._adapter.schema.pk_name
@@ -942,6 +967,7 @@ class QuerySet(SyncFace, Generic[T]):
     async def bulk_create(self, objs: Iterable[T], batch_size: int | None = None) -> list[T]:
         """Insert in batches (one ``POST`` of an array per batch); returns the stored results (model
         instances get their pk and server defaults)."""
+        self._not_versioned("bulk_create()")
         objs = list(objs)
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
@@ -967,6 +993,7 @@ class QuerySet(SyncFace, Generic[T]):
         self, objs: Iterable[T], fields: Sequence[str], batch_size: int | None = None
     ) -> int:
         """Write ``fields`` of each object, one ``PATCH`` of an array per batch; returns rows updated."""
+        self._not_versioned("bulk_update()")
         objs = list(objs)
         fields = list(fields)
         if not fields:

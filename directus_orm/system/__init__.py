@@ -1,4 +1,6 @@
-"""Typed models of Directus's system collections (docs/system.md).
+"""Directus's own API: typed models of its system collections (docs/system.md) and the endpoints that are
+not collections, as namespaces on the connection (``conn.server``, ``conn.utils``, ``conn.flows``,
+``conn.versions``, ``conn.account``; docs/endpoints.md).
 
 Every model is a :class:`~directus_orm.models.system.SystemModel`: subclass one to declare a project's
 custom fields (``class User(DirectusUser)``), the collection is implied. How each endpoint differs from
@@ -10,6 +12,7 @@ an items endpoint (lists read whole, singletons, read-only logs) is declared onc
 from ..connection.profiles import SYSTEM_PROFILES, EndpointProfile, endpoint_profile
 from ..files.models import File, Folder
 from ..models.system import SystemModel
+from .account import Account, TwoFactorSecret
 from .content import (
     DirectusActivity,
     DirectusComment,
@@ -24,10 +27,17 @@ from .content import (
     DirectusTranslation,
     DirectusVersion,
 )
+from .endpoints import Endpoints, attach
+from .flows import Flows
 from .schema import DirectusCollection, DirectusExtension, DirectusField, DirectusRelation
+from .server import Health, Server
 from .settings import DirectusSettings
 from .user_manager import UserManager, UserQuerySet
 from .users import DirectusAccess, DirectusPermission, DirectusPolicy, DirectusRole, DirectusUser
+from .utils import ImportResult, Utils
+from .versions import VersionComparison, Versions
+
+attach({"server": Server, "utils": Utils, "flows": Flows, "versions": Versions, "account": Account})
 
 #: The files issue's models, under the names the other system models use.
 DirectusFile = File
@@ -35,6 +45,7 @@ DirectusFolder = Folder
 
 __all__ = [
     "SYSTEM_PROFILES",
+    "Account",
     "DirectusAccess",
     "DirectusActivity",
     "DirectusCollection",
@@ -60,10 +71,19 @@ __all__ = [
     "DirectusUser",
     "DirectusVersion",
     "EndpointProfile",
+    "Endpoints",
     "File",
+    "Flows",
     "Folder",
+    "Health",
+    "ImportResult",
+    "Server",
     "SystemModel",
+    "TwoFactorSecret",
     "UserManager",
     "UserQuerySet",
+    "Utils",
+    "VersionComparison",
+    "Versions",
     "endpoint_profile",
 ]

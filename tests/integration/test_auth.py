@@ -7,11 +7,7 @@ OTPs) or that need the short-TTL second server are ``live_only``, like those tha
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import logging
-import struct
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -23,6 +19,7 @@ from directus_orm import ConnectionPool, Directus, PasswordAuth, SessionAuth, St
 from directus_orm.exceptions import InvalidCredentials, InvalidOTP, TokenExpired
 from directus_orm.sync import SyncUsageError
 from tests.conftest import ServerInfo
+from tests.support.totp import fresh_totp
 
 pytestmark = pytest.mark.integration
 
@@ -34,24 +31,6 @@ OTP_PASSWORD = "auth-otp-password-1"
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-def totp(secret_b32: str, at: float | None = None, step: int = 30, digits: int = 6) -> str:
-    """RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits: what Directus's otplib ``authenticator`` checks)."""
-    key = base64.b32decode(secret_b32.upper() + "=" * (-len(secret_b32) % 8))
-    counter = int((time.time() if at is None else at) // step)
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 10**digits
-    return str(code).zfill(digits)
-
-
-def fresh_totp(secret_b32: str) -> str:
-    """A TOTP that stays valid for at least 3 s (otplib checks the current step only)."""
-    left = 30 - time.time() % 30
-    if left < 3:
-        time.sleep(left + 0.1)
-    return totp(secret_b32)
-
-
 async def raw_login(url: str, email: str, password: str, mode: str = "json") -> httpx.Response:
     async with httpx.AsyncClient() as client:
         response = await client.post(f"{url}/auth/login", json={"email": email, "password": password,

@@ -1,0 +1,232 @@
+"""``conn.utils``: random strings, manual sorting, the cache, import / export and reverting a revision
+(``/utils/*``). ``/utils/hash/*`` was removed in Directus 12.1 and is not offered."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..connection.paths import collection_path, path_segment
+from ..exceptions import Forbidden, InvalidArgument, RequestTimeout, UnexpectedResponse
+from ..files.multipart import FilePart, MultipartBody
+from ..files.sources import UploadSource, source_from
+from ..models.base import DirectusModel
+from ..query.queryset import QuerySet
+from ..sync import SyncFace
+from .endpoints import Endpoints, data_of
+
+__all__ = ["ExportFormat", "ImportResult", "Utils"]
+
+ExportFormat = Literal["csv", "csv_utf8", "json", "xml", "yaml"]
+_IMPORT_TYPES = {"json": "application/json", "csv": "text/csv"}
+_EXPORT_FORMATS = ("csv", "csv_utf8", "json", "xml", "yaml")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What ``POST /utils/import`` did (or, with ``dry_run``, would do) per collection: the keys that
+    existed (``existing``), were created (``new``) or deleted (``deleted``); ``mapped``: keys given in
+    the items and the keys they got (``add`` mode gives existing keys new ones)."""
+
+    applied: bool
+    mode: str
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def created(self, collection: str) -> list[Any]:
+        return list(self.collections.get(collection, {}).get("new") or [])
+
+
+def collection_name(target: str | type[DirectusModel]) -> str:
+    """A collection name, or a model class's collection."""
+    if isinstance(target, str):
+        if not target:
+            raise InvalidArgument("a collection name is a non-empty string")
+        return target
+    if isinstance(target, type) and issubclass(target, DirectusModel):
+        return target._meta.collection
+    raise InvalidArgument(f"expected a collection name or a model class, got {target!r}")
+
+
+def _flag(value: bool) -> dict[str, str]:
+    return {"true": "true"} if value else {}
+
+
+class Utils(Endpoints, SyncFace):
+    """``conn.utils`` (blocking: ``conn.utils.sync.random_string(32)``)."""
+
+    async def random_string(self, length: int = 32) -> str:
+        """A random URL-safe string of ``length`` characters (1 to 500), made by the server."""
+        if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= 500:
+            raise InvalidArgument(f"length must be an int from 1 to 500, got {length!r}")
+        path = "/utils/random/string"
+        text = data_of(await self._conn().get(path, params={"length": length}), "GET", path, str)
+        if len(text) != length:
+            raise UnexpectedResponse(f"{path} answered {len(text)} characters for length={length}",
+                                     status=200, method="GET", path=path)
+        return str(text)
+
+    async def sort(self, collection: str | type[DirectusModel], item: Any, to: Any) -> None:
+        """Move ``item`` (a key or an instance) to the place of ``to`` in the collection's manual order
+        (its ``sort`` field, the one ``meta.sort_field`` names); the rows between shift by one."""
+        name = collection_name(collection)
+        keys = [obj.pk if isinstance(obj, DirectusModel) else obj for obj in (item, to)]
+        for key in keys:
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                raise InvalidArgument(f"sort() takes keys (str or int) or stored instances, got {key!r}")
+        await self._conn().post(f"/utils/sort/{path_segment(name)}", json={"item": keys[0], "to": keys[1]})
+
+    async def clear_cache(self, *, system: bool = False) -> None:
+        """Clear the data cache (``system=True``: the schema and permissions caches too). Admin only."""
+        await self._conn().post("/utils/cache/clear", params={"system": "true"} if system else None)
+
+    async def revert(self, revision: int | str) -> None:
+        """Restore the item a revision belongs to (``directus_revisions``) to the data of that revision."""
+        if isinstance(revision, bool) or not isinstance(revision, (int, str)) or revision == "":
+            raise InvalidArgument(f"revert() takes a revision key, got {revision!r}")
+        await self._conn().post(f"/utils/revert/{path_segment(str(revision))}")
+
+    async def import_file(
+        self,
+        collection: str | type[DirectusModel],
+        source: UploadSource,
+        *,
+        format: Literal["json", "csv"] | None = None,
+        filename: str | None = None,
+        background: bool = False,
+    ) -> None:
+        """Import a JSON (a list of objects) or CSV (a header row) file into ``collection``
+        (``POST /utils/import/<collection>``). Rows with an existing key update it, others are created;
+        columns the collection lacks are dropped by Directus. ``format`` defaults to the file name's
+        extension. ``background=True`` returns at once (Directus notifies the user when done); else
+        this returns once every row is written, or raises the server's refusal (nothing written: the
+        import runs in one transaction)."""
+        name = collection_name(collection)
+        guessed = format or _format_of(filename or _name_of(source))
+        if guessed not in _IMPORT_TYPES:
+            raise InvalidArgument(f"import_file() reads json or csv: give format=, got {format!r}")
+        part = source_from(source, filename=filename or f"import.{guessed}",
+                           content_type=_IMPORT_TYPES[guessed])
+        body = MultipartBody([FilePart(part, {})])
+        await self._conn().send("POST", f"/utils/import/{path_segment(name)}", content=body,
+                                headers=body.headers(), params={"background": "true"} if background else None)
+
+    async def import_items(
+        self,
+        items: Mapping[str, Sequence[Mapping[str, Any]]],
+        *,
+        mode: Literal["add", "merge"] = "add",
+        dry_run: bool = False,
+        allow_delete: bool = False,
+    ) -> ImportResult:
+        """Import items into several collections at once (``POST /utils/import``), related keys mapped
+        between them: ``{"authors": [{...}], "books": [{...}]}``. ``mode="add"`` creates every item
+        (keys given in it are remapped to new ones: ``result.collections[c]["mapped"]``);
+        ``mode="merge"`` updates the items whose key exists and creates the others. ``dry_run``
+        reports without writing (``result.applied`` False). ``allow_delete`` is Directus's
+        ``dangerouslyAllowDelete``."""
+        if mode not in ("add", "merge"):
+            raise InvalidArgument(f"mode must be 'add' or 'merge', got {mode!r}")
+        batch = []
+        for coll, rows in items.items():
+            rows = list(rows)
+            if not all(isinstance(row, Mapping) for row in rows):
+                raise InvalidArgument(f"items of {coll!r} must be mappings")
+            batch.append({"collection": collection_name(coll), "items": [dict(row) for row in rows]})
+        if not batch:
+            raise InvalidArgument("import_items() needs at least one collection")
+        params = {"mode": mode, **{k: "true" for k, on in (("dryRun", dry_run),
+                                                          ("dangerouslyAllowDelete", allow_delete)) if on}}
+        path = "/utils/import"
+        data = data_of(await self._conn().post(path, json=batch, params=params), "POST", path)
+        return ImportResult(applied=bool(data.get("applied")), mode=str(data.get("mode")),
+                            collections=dict(data.get("collections") or {}))
+
+    async def export(
+        self,
+        source: str | type[DirectusModel] | QuerySet[Any],
+        *,
+        format: ExportFormat = "csv",
+        query: Mapping[str, Any] | None = None,
+        file: Mapping[str, Any] | None = None,
+        wait: float | None = 60.0,
+    ) -> dict[str, Any]:
+        """Export rows to a new file in Directus's file library (``POST /utils/export/<collection>``)
+        and return that file's row (``directus_files``). ``source``: a collection, a model class, or a
+        QuerySet (its filter, ordering, fields and slice are the export's query); ``query`` a
+        Directus query object instead (default: every row). ``file``: the file's metadata (``title``,
+        ``folder`` ...). The query is checked first with a read of no rows (a refusal raises here).
+        Directus writes the file in the background: this waits up to ``wait`` seconds
+        for it to be stored (``RequestTimeout`` after; ``wait=None`` returns at once with only its
+        ``id``)."""
+        if format not in _EXPORT_FORMATS:
+            raise InvalidArgument(f"format must be one of {', '.join(_EXPORT_FORMATS)}, got {format!r}")
+        if isinstance(source, QuerySet):
+            if query is not None:
+                raise InvalidArgument("export() takes a QuerySet or query=, not both")
+            name = source._adapter.schema.collection
+            sendable = await source._sendable()
+            # Directus reads limit 0 as "no limit": a QuerySet that matches nothing exports no row.
+            pk = source._adapter.schema.pk_name
+            query = ({"filter": {pk: {"_null": True}}} if sendable.is_empty
+                     else _query_object(sendable.params()))
+        else:
+            name = collection_name(source)
+        query = dict(query) if query is not None else {}
+        query.setdefault("limit", -1)  # Directus's default is 100 rows
+        key = str(uuid.uuid4())
+        meta = {**(file or {}), "id": key}
+        conn = self._conn()
+        # Directus answers the export at once and runs its query later, where a refusal only becomes a
+        # notification: the query is checked first by reading with it (no rows).
+        await conn.get(collection_path(name), params={**query, "limit": 0, "offset": 0})
+        await conn.post(f"/utils/export/{path_segment(name)}",
+                        json={"query": query, "format": format, "file": meta})
+        if wait is None:
+            return {"id": key}
+        deadline = time.monotonic() + wait
+        delay = 0.05
+        while True:
+            try:
+                body = await conn.get(f"/files/{key}")
+            except Forbidden:  # not there yet (a missing file answers 403)
+                body = None
+            row = data_of(body, "GET", f"/files/{key}") if body is not None else None
+            # The row is created before its content is stored: done once it has an upload date.
+            if row is None or not row.get("uploaded_on"):
+                if time.monotonic() >= deadline:
+                    raise RequestTimeout(f"the export of {name!r} did not appear in the file library "
+                                         f"within {wait:g} s (file id {key}); Directus notifies its user "
+                                         "if it failed",
+                                         method="POST", path=f"/utils/export/{name}") from None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            return dict(row)
+
+
+def _name_of(source: object) -> str | None:
+    """The file name a path or a named file object carries."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source) if isinstance(os.fspath(source), str) else None
+    name = getattr(source, "name", None) or getattr(source, "filename", None)
+    return name if isinstance(name, str) else None
+
+
+def _format_of(filename: str | None) -> str | None:
+    if not filename or "." not in filename:
+        return None
+    return filename.rsplit(".", 1)[1].lower()
+
+
+def _query_object(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Read parameters as the JSON query object Directus's body-taking endpoints read."""
+    out = dict(params)
+    if "fields" in out and not isinstance(out["fields"], (list, tuple)):
+        out["fields"] = str(out["fields"]).split(",")
+    return out
+
