@@ -41,6 +41,11 @@ T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
 
 
+#: Seconds an interrupted step of a sync iteration gets to unwind (its cleanup: closing a response,
+#: unsubscribing) before the interruption propagates.
+CANCEL_WAIT = 10.0
+
+
 class _Portal:
     """An event loop in a daemon thread, started on first use."""
 
@@ -64,22 +69,37 @@ class _Portal:
                 self._loop = loop
             return self._loop
 
-    def submit(self, coro: Coroutine[Any, Any, T]) -> T:
+    def submit(self, coro: Coroutine[Any, Any, T], *, cancel_on_interrupt: bool = False) -> T:
+        """Run ``coro`` on the portal and wait for it. ``cancel_on_interrupt``: when the wait is
+        interrupted (Ctrl-C), cancel the task and give it ``CANCEL_WAIT`` seconds to unwind before the
+        interruption goes on (an async generator's step must have ended before it can be closed)."""
         loop = self.loop()
         ctx = contextvars.copy_context()
         result: list[Any] = []
+        tasks: list[asyncio.Task[T]] = []
         finished = threading.Event()
 
         def start() -> None:
             # The task copies the context current at creation: the caller's.
-            ctx.run(loop.create_task, coro).add_done_callback(on_done)
+            task = ctx.run(loop.create_task, coro)
+            tasks.append(task)
+            task.add_done_callback(on_done)
 
         def on_done(fut: asyncio.Future[T]) -> None:
             result.append(fut)
             finished.set()
 
+        def cancel() -> None:  # scheduled after start(): the task exists
+            tasks[0].cancel()
+
         loop.call_soon_threadsafe(start)
-        finished.wait()
+        try:
+            finished.wait()
+        except BaseException:
+            if cancel_on_interrupt:
+                loop.call_soon_threadsafe(cancel)
+                finished.wait(CANCEL_WAIT)
+            raise
         return result[0].result()  # type: ignore[no-any-return]
 
     def close(self) -> None:
@@ -132,7 +152,9 @@ def iterate(
     try:
         while True:
             try:
-                yield _portal.submit(_next(iterator))
+                # Interrupted while waiting for the next item (Ctrl-C): that step is cancelled first,
+                # so the iterator can be closed below and the interruption is what the caller sees.
+                yield _portal.submit(_next(iterator), cancel_on_interrupt=True)
             except StopAsyncIteration:
                 return
     finally:
