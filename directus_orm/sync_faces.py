@@ -222,6 +222,7 @@ class SyncFileManager(Protocol[M]):
         max_queue: int | None = ...,
         reconnect: Backoff | None = ...,
         heartbeat: float | None = ...,
+        disconnected: bool = ...,
     ) -> Subscription[M]: ...
 
 
@@ -376,6 +377,7 @@ class SyncBaseManager(Protocol[M]):
         max_queue: int | None = ...,
         reconnect: Backoff | None = ...,
         heartbeat: float | None = ...,
+        disconnected: bool = ...,
     ) -> Subscription[M]: ...
 
 
@@ -467,6 +469,7 @@ class SyncQuerySet(Protocol[T]):
         max_queue: int | None = ...,
         reconnect: Backoff | None = ...,
         heartbeat: float | None = ...,
+        disconnected: bool = ...,
     ) -> Subscription[T]: ...
 
 
