@@ -107,8 +107,9 @@ class Subscription(SyncFace, Generic[T]):
             elif event == "delete" and "delete" in self.spec.events:
                 data = frame.get("data")
                 keys = [self._key(k) for k in (data if isinstance(data, list) else [data])]
-                if self.spec.item is not None:  # Directus sends every deleted key of the collection
-                    keys = [k for k in keys if k == self._key(self.spec.item)]
+                item = self.spec.item
+                if item is not None:  # Directus sends every deleted key of the collection
+                    keys = [k for k in keys if k == self._key(item) or str(k) == str(item)]
                 if keys:
                     self._put(SubscriptionEvent("delete", keys=keys))
         except Exception as exc:  # a row that does not load: the consumer sees why, in order
@@ -199,8 +200,11 @@ class Subscription(SyncFace, Generic[T]):
             # Without a snapshot Directus does not check that the user may read the collection (and
             # would send deleted keys all the same): ask first, for the typed refusal.
             params: dict[str, Any] = {"limit": 0, "fields": [pk]}
-            if self.spec.item is not None:
-                params.update(limit=1, filter={pk: {"_eq": self.spec.item}})
+            if self.spec.item is not None:  # and is the row there (Directus would not say)?
+                query = self._query()
+                params.update(limit=1, filter=query["filter"])
+                if "search" in query:
+                    params["search"] = query["search"]
             body = await conn.get(collection_path(self.spec.collection), params=params)
             if self.spec.item is not None and isinstance(body, Mapping) and not body.get("data"):
                 raise self._missing()

@@ -190,13 +190,23 @@ async def test_item_follows_one_row_however_it_is_written(default: None, raw: ht
     assert (await raw.get(f"/items/{ARTICLES}")).json()["data"] == []
 
 
-async def test_item_of_a_missing_row_is_does_not_exist(default: None) -> None:  # noqa: F811
+async def test_item_of_a_missing_row_is_does_not_exist(default: None, raw: httpx.AsyncClient) -> None:  # noqa: F811
     with pytest.raises(Article.DoesNotExist, match="no row with id=987654"):
         async with Article.objects.subscribe(item=987654):
             pass
     with pytest.raises(Article.DoesNotExist):  # no snapshot: checked with a read
         async with Article.objects.subscribe(item=987654, events="update", init=False):
             pass
+    draft = await post(raw, ARTICLES, {"title": "a draft", "status": "draft"})
+    for init in (True, False):  # there, but not matching the QuerySet
+        with pytest.raises(Article.DoesNotExist):
+            async with Article.objects.filter(status="published").subscribe(
+                    item=draft["id"], events="update", init=init):
+                pass
+    async with Article.objects.filter(status="draft").subscribe(item=draft["id"], events="update",
+                                                                init=False) as sub:
+        await Article.objects.filter(pk=draft["id"]).update(title="still a draft")
+        assert (await next_event(sub)).instances[0].title == "still a draft"
 
 
 CODES = "rt_codes"
