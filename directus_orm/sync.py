@@ -41,7 +41,7 @@ T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
 
 
-#: Seconds an interrupted step of a sync iteration gets to unwind (its cleanup: closing a response,
+#: Seconds an interrupted sync call (Ctrl-C) gets to unwind its cancelled task (closing a response,
 #: unsubscribing) before the interruption propagates.
 CANCEL_WAIT = 10.0
 
@@ -69,10 +69,11 @@ class _Portal:
                 self._loop = loop
             return self._loop
 
-    def submit(self, coro: Coroutine[Any, Any, T], *, cancel_on_interrupt: bool = False) -> T:
-        """Run ``coro`` on the portal and wait for it. ``cancel_on_interrupt``: when the wait is
-        interrupted (Ctrl-C), cancel the task and give it ``CANCEL_WAIT`` seconds to unwind before the
-        interruption goes on (an async generator's step must have ended before it can be closed)."""
+    def submit(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the portal and wait for it. When the wait is interrupted (Ctrl-C), the task
+        is cancelled, as ``asyncio.run`` cancels its task, and gets ``CANCEL_WAIT`` seconds to unwind
+        before the interruption goes on: nothing is left running on the portal, and an async
+        generator's step has ended before the generator is closed."""
         loop = self.loop()
         ctx = contextvars.copy_context()
         result: list[Any] = []
@@ -96,9 +97,8 @@ class _Portal:
         try:
             finished.wait()
         except BaseException:
-            if cancel_on_interrupt:
-                loop.call_soon_threadsafe(cancel)
-                finished.wait(CANCEL_WAIT)
+            loop.call_soon_threadsafe(cancel)
+            finished.wait(CANCEL_WAIT)
             raise
         return result[0].result()  # type: ignore[no-any-return]
 
@@ -152,9 +152,9 @@ def iterate(
     try:
         while True:
             try:
-                # Interrupted while waiting for the next item (Ctrl-C): that step is cancelled first,
+                # Interrupted while waiting for the next item (Ctrl-C): submit cancels that step first,
                 # so the iterator can be closed below and the interruption is what the caller sees.
-                yield _portal.submit(_next(iterator), cancel_on_interrupt=True)
+                yield _portal.submit(_next(iterator))
             except StopAsyncIteration:
                 return
     finally:
