@@ -51,6 +51,7 @@ The hierarchy (with the Directus error codes each class stands for)::
         │   ├── InvalidCredentials          INVALID_CREDENTIALS
         │   ├── InvalidToken                INVALID_TOKEN
         │   ├── TokenExpired                TOKEN_EXPIRED
+        │   │   └── SocketTokenExpired      the websocket's token expired and cannot be renewed
         │   ├── InvalidOTP                  INVALID_OTP
         │   ├── UserSuspended               USER_SUSPENDED
         │   ├── InvalidIP                   INVALID_IP
@@ -152,6 +153,7 @@ __all__ = [
     "SchemaMismatch",
     "ServiceUnavailable",
     "SocketAuthFailed",
+    "SocketTokenExpired",
     "SourceChanged",
     "SubscriptionOverflow",
     "SyncUsageError",
@@ -762,3 +764,10 @@ class ConnectionLost(NetworkError):
 class SocketAuthFailed(AuthenticationError):
     """The socket's authentication was refused (``AUTH_FAILED``) or not answered in time
     (``AUTH_TIMEOUT``)."""
+
+
+class SocketTokenExpired(TokenExpired):
+    """The websocket's access token expired and the connection cannot get another one (a static token
+    that is a JWT, an access token without a refresh token): the subscriptions end with this error
+    instead of reconnecting with a token the server will refuse. Connect with credentials that can be
+    refreshed (email/password, an access/refresh pair, a session) or a non-expiring static token."""

@@ -41,6 +41,11 @@ T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
 
 
+#: Seconds an interrupted sync call (Ctrl-C) gets to unwind its cancelled task (closing a response,
+#: unsubscribing) before the interruption propagates.
+CANCEL_WAIT = 10.0
+
+
 class _Portal:
     """An event loop in a daemon thread, started on first use."""
 
@@ -65,21 +70,36 @@ class _Portal:
             return self._loop
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the portal and wait for it. When the wait is interrupted (Ctrl-C), the task
+        is cancelled, as ``asyncio.run`` cancels its task, and gets ``CANCEL_WAIT`` seconds to unwind
+        before the interruption goes on: nothing is left running on the portal, and an async
+        generator's step has ended before the generator is closed."""
         loop = self.loop()
         ctx = contextvars.copy_context()
         result: list[Any] = []
+        tasks: list[asyncio.Task[T]] = []
         finished = threading.Event()
 
         def start() -> None:
             # The task copies the context current at creation: the caller's.
-            ctx.run(loop.create_task, coro).add_done_callback(on_done)
+            task = ctx.run(loop.create_task, coro)
+            tasks.append(task)
+            task.add_done_callback(on_done)
 
         def on_done(fut: asyncio.Future[T]) -> None:
             result.append(fut)
             finished.set()
 
+        def cancel() -> None:  # scheduled after start(): the task exists
+            tasks[0].cancel()
+
         loop.call_soon_threadsafe(start)
-        finished.wait()
+        try:
+            finished.wait()
+        except BaseException:
+            loop.call_soon_threadsafe(cancel)
+            finished.wait(CANCEL_WAIT)
+            raise
         return result[0].result()  # type: ignore[no-any-return]
 
     def close(self) -> None:
@@ -132,6 +152,8 @@ def iterate(
     try:
         while True:
             try:
+                # Interrupted while waiting for the next item (Ctrl-C): submit cancels that step first,
+                # so the iterator can be closed below and the interruption is what the caller sees.
                 yield _portal.submit(_next(iterator))
             except StopAsyncIteration:
                 return

@@ -257,6 +257,7 @@ class SyncFileManager(Protocol[M]):
         max_queue: int | None = ...,
         reconnect: Backoff | None = ...,
         heartbeat: float | None = ...,
+        disconnected: bool = ...,
     ) -> Subscription[M]: ...
 
 
@@ -619,6 +620,7 @@ class SyncUserManager(Protocol[M]):
         max_queue: int | None = ...,
         reconnect: Backoff | None = ...,
         heartbeat: float | None = ...,
+        disconnected: bool = ...,
     ) -> Subscription[M]: ...
 
 
@@ -681,6 +683,7 @@ class SyncBaseManager(Protocol[M]):
         max_queue: int | None = ...,
         reconnect: Backoff | None = ...,
         heartbeat: float | None = ...,
+        disconnected: bool = ...,
     ) -> Subscription[M]: ...
 
 
@@ -775,6 +778,7 @@ class SyncUserQuerySet(Protocol[T]):
         max_queue: int | None = ...,
         reconnect: Backoff | None = ...,
         heartbeat: float | None = ...,
+        disconnected: bool = ...,
     ) -> Subscription[T]: ...
 
 
@@ -844,6 +848,7 @@ class SyncQuerySet(Protocol[T]):
         max_queue: int | None = ...,
         reconnect: Backoff | None = ...,
         heartbeat: float | None = ...,
+        disconnected: bool = ...,
     ) -> Subscription[T]: ...
 
 

@@ -217,9 +217,11 @@ class BaseManager(SyncFace, ManagerDescriptor, Generic[M]):
         max_queue: int | None = None,
         reconnect: Backoff | None = None,
         heartbeat: float | None = None,
+        disconnected: bool = False,
     ) -> Subscription[M]:
         return self.get_queryset().subscribe(events=events, item=item, init=init, max_queue=max_queue,
-                                             reconnect=reconnect, heartbeat=heartbeat)
+                                             reconnect=reconnect, heartbeat=heartbeat,
+                                             disconnected=disconnected)
 
 
 def _proxy(name: str, method: Any) -> Any:

@@ -1043,6 +1043,7 @@ class QuerySet(SyncFace, Generic[T]):
         max_queue: int | None = None,
         reconnect: Backoff | None = None,
         heartbeat: float | None = None,
+        disconnected: bool = False,
     ) -> Subscription[T]:
         """Follow this QuerySet over Directus's websocket (needs the ``realtime`` extra):
         ``async with qs.subscribe() as sub: async for event in sub``; sync: ``for event in
@@ -1052,11 +1053,12 @@ class QuerySet(SyncFace, Generic[T]):
         ``init``: deliver the initial snapshot (and the fresh one after a reconnect); ``max_queue``:
         events kept for a slow consumer; ``reconnect``: a :class:`~directus_orm.realtime.Backoff`;
         ``heartbeat``: seconds of silence before the connection is probed (default: the server's
-        heartbeat period). See docs/realtime.md."""
+        heartbeat period); ``disconnected``: also deliver a ``disconnected`` event as soon as the
+        socket is lost (before the ``reconnected`` that follows). See docs/realtime.md."""
         from ..realtime import subscribe
 
         return subscribe(self, events=events, item=item, init=init, max_queue=max_queue,
-                         reconnect=reconnect, heartbeat=heartbeat)
+                         reconnect=reconnect, heartbeat=heartbeat, disconnected=disconnected)
 
 
 class ResultStream(Generic[T]):

@@ -11,6 +11,7 @@ Modules: ``protocol`` (frames), ``auth`` (which token the socket sends), ``backo
 from __future__ import annotations
 
 import importlib.util
+import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from .errors import (
     RealtimeNotInstalled,
     RealtimeUnavailable,
     SocketAuthFailed,
+    SocketTokenExpired,
     SubscriptionOverflow,
     UnsupportedSubscription,
 )
@@ -29,8 +31,8 @@ from .subscription import Subscription
 
 __all__ = [
     "Backoff", "ConnectionLost", "EventType", "RealtimeError", "RealtimeNotInstalled",
-    "RealtimeUnavailable", "SocketAuthFailed", "Subscription", "SubscriptionEvent", "SubscriptionOverflow",
-    "UnsupportedSubscription", "subscribe",
+    "RealtimeUnavailable", "SocketAuthFailed", "SocketTokenExpired", "Subscription", "SubscriptionEvent",
+    "SubscriptionOverflow", "UnsupportedSubscription", "subscribe",
 ]
 
 T = TypeVar("T")
@@ -45,6 +47,7 @@ def subscribe(
     max_queue: int | None = None,
     reconnect: Backoff | None = None,
     heartbeat: float | None = None,
+    disconnected: bool = False,
 ) -> Subscription[Any]:
     """What ``QuerySet.subscribe()`` runs (see its docstring); returns a not yet started
     :class:`Subscription`. Checks everything it can before any request."""
@@ -57,9 +60,18 @@ def subscribe(
 
     if max_queue is not None and (not isinstance(max_queue, int) or max_queue < 1):
         raise UnsupportedSubscription(f"max_queue must be a positive integer, got {max_queue!r}")
-    if heartbeat is not None and heartbeat <= 0:
+    if heartbeat is not None and (not isinstance(heartbeat, (int, float)) or heartbeat <= 0):
         raise UnsupportedSubscription(f"heartbeat must be positive seconds, got {heartbeat!r}")
+    if reconnect is not None and not isinstance(reconnect, Backoff):
+        raise UnsupportedSubscription(f"reconnect must be a Backoff(...), got {reconnect!r}")
+    for name, flag in (("init", init), ("disconnected", disconnected)):
+        if not isinstance(flag, bool):
+            raise UnsupportedSubscription(f"{name} must be True or False, got {flag!r}")
+    if item is not None and (isinstance(item, bool) or not isinstance(item, (str, int, uuid.UUID))):
+        raise UnsupportedSubscription(f"item must be one primary key (a string, an integer or a UUID), "
+                                      f"got {item!r}")
     spec = spec_for(queryset, events, item, init)
     options = SocketOptions(reconnect, heartbeat)
-    return Subscription(spec, max_queue=max_queue or DEFAULT_MAX_QUEUE, options=options)
+    return Subscription(spec, max_queue=max_queue or DEFAULT_MAX_QUEUE, options=options,
+                        disconnected=disconnected)
 

@@ -13,6 +13,7 @@ from ..exceptions import (
     RealtimeNotInstalled,
     RealtimeUnavailable,
     SocketAuthFailed,
+    SocketTokenExpired,
     SubscriptionOverflow,
     UnsupportedSubscription,
     error_from_response,
@@ -20,7 +21,7 @@ from ..exceptions import (
 
 __all__ = [
     "ConnectionLost", "RealtimeError", "RealtimeNotInstalled", "RealtimeUnavailable", "SocketAuthFailed",
-    "SubscriptionOverflow", "UnsupportedSubscription", "socket_error",
+    "SocketTokenExpired", "SubscriptionOverflow", "UnsupportedSubscription", "socket_error",
 ]
 
 

@@ -9,8 +9,9 @@ __all__ = ["EVENT_TYPES", "EventType", "SubscriptionEvent"]
 
 T = TypeVar("T")
 
-EventType = Literal["init", "create", "update", "delete", "reconnected"]
-#: The item events Directus sends (``init`` is the snapshot, ``reconnected`` our own marker).
+EventType = Literal["init", "create", "update", "delete", "disconnected", "reconnected"]
+#: The item events Directus sends (``init`` is the snapshot; ``disconnected`` and ``reconnected`` are
+#: our own markers).
 EVENT_TYPES = ("create", "update", "delete")
 
 
@@ -25,6 +26,9 @@ class SubscriptionEvent(Generic[T]):
     * ``delete``: ``keys`` of the deleted rows, normalised to the primary key's type. Directus sends
       them to every subscription on the collection, whatever its filter: a key may belong to a row
       that never matched.
+    * ``disconnected`` (only with ``subscribe(disconnected=True)``): the socket was just lost, or the
+      token expired (``reason``); from now on events are missed until the ``reconnected`` that follows
+      (or the error that ends the subscription, when reconnecting gives up).
     * ``reconnected``: the socket was lost or the subscription had to be renewed (``reason``): events
       in between may be missing. An ``init`` with the current rows follows (unless ``init=False``).
     """
@@ -37,7 +41,7 @@ class SubscriptionEvent(Generic[T]):
     def __repr__(self) -> str:
         if self.type == "delete":
             detail = f" keys={self.keys!r}"
-        elif self.type == "reconnected":
+        elif self.type in ("disconnected", "reconnected"):
             detail = f" reason={self.reason!r}"
         else:
             detail = f" {len(self.instances)} instance(s)"

@@ -25,8 +25,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..connection.auth import _jwt_expiry as jwt_expiry
 from ..connection.client import Directus
-from ..exceptions import ConnectionClosed, DirectusError, Forbidden, NetworkError
-from .auth import socket_token
+from ..exceptions import (
+    AuthenticationError,
+    ConnectionClosed,
+    DirectusError,
+    Forbidden,
+    NetworkError,
+    RequestTimeout,
+    SocketTokenExpired,
+    TokenExpired,
+)
+from .auth import can_renew, cannot_renew, socket_token
 from .backoff import Backoff
 from .errors import ConnectionLost, RealtimeNotInstalled, RealtimeUnavailable, SocketAuthFailed, socket_error
 from .protocol import PONG, auth_frame, decode, is_error, socket_url, unsubscribe_frame
@@ -59,6 +68,7 @@ class Listener(Protocol):
     def _frame(self) -> str: ...
     def _deliver(self, frame: Mapping[str, Any]) -> None: ...
     def _renewed(self, reason: str) -> None: ...
+    def _lost(self, reason: str) -> None: ...
     def _fail(self, error: BaseException) -> None: ...
 
 
@@ -78,8 +88,9 @@ class SocketClosing(Exception):
     """The socket closed (no subscription left) while a subscription was being added: use a new one."""
 
 
-# Reconnecting would not help: refusals, and a connection closed by its owner.
-_UNUSABLE = (RealtimeUnavailable, SocketAuthFailed, Forbidden, ConnectionClosed)
+# Reconnecting would not help: refusals, and a connection closed by its owner. Refused credentials too:
+# the connection has already refreshed them (or logged in again) where it could.
+_UNUSABLE = (RealtimeUnavailable, AuthenticationError, Forbidden, ConnectionClosed)
 
 
 class RealtimeSocket:
@@ -121,10 +132,13 @@ class RealtimeSocket:
             await self._send_subscribe(sub)
         try:
             await asyncio.wait_for(asyncio.shield(sub.started), SUBSCRIBE_WAIT)
-        except BaseException:
+        except BaseException as exc:
             self._forget(sub)
             await self._send_quietly(unsubscribe_frame(sub.uid))
             self._linger()
+            if isinstance(exc, asyncio.TimeoutError):
+                raise RequestTimeout(f"no answer to the subscribe within {SUBSCRIBE_WAIT:.0f}s",
+                                     method="subscribe", path="websocket") from None
             raise
 
     async def remove(self, sub: Listener) -> None:
@@ -186,7 +200,7 @@ class RealtimeSocket:
                 try:
                     ws = await self._open()
                 except _UNUSABLE as exc:
-                    self._fail_all(exc)
+                    self._fail_all(self._expired_for_good(exc) or exc)
                     return
                 except (DirectusError, OSError, asyncio.TimeoutError) as exc:
                     if not self.connects:
@@ -240,6 +254,7 @@ class RealtimeSocket:
                     self._closing = True
                     return
                 log.warning("realtime: connection lost (%s); reconnecting", reason)
+                self._tell_lost(reason)
         except asyncio.CancelledError:
             await self._shutdown()
             raise
@@ -254,6 +269,11 @@ class RealtimeSocket:
         ws, self._ws = self._ws, None
         if ws is not None:
             await _abort(ws, graceful=True)
+
+    def _tell_lost(self, reason: str) -> None:
+        for sub in list(self._subs.values()):
+            if sub.started.done():
+                sub._lost(reason)
 
     def _fail_all(self, error: BaseException) -> None:
         _drop(self)
@@ -394,8 +414,15 @@ class RealtimeSocket:
             return
         error = socket_error(frame)
         if error.code == "TOKEN_EXPIRED":
+            fatal = self._expired_for_good(error)
+            if fatal is not None:  # a token nobody can renew: end now rather than retry forever
+                self._fatal = fatal
+                if self._ws is not None:
+                    self._spawn(_abort(self._ws))
+                return
             # Too late for the early re-auth: events may have been read as the public role meanwhile.
             self._expired = True
+            self._tell_lost("the token expired before it was renewed")
             self._spawn(self._reauthenticate(reactive=True))
         elif self._auth_reply is not None and not self._auth_reply.done():
             self._auth_reply.set_exception(error)
@@ -408,10 +435,24 @@ class RealtimeSocket:
             log.warning("realtime: %s", error)  # the server closes next: reconnect with fresh credentials
 
     # -- re-authentication ------------------------------------------------------------------------
+    def _expired_for_good(self, error: BaseException) -> SocketTokenExpired | None:
+        """``error`` as :class:`SocketTokenExpired` when it says the token expired and the connection
+        cannot renew it; else None."""
+        if isinstance(error, SocketTokenExpired):
+            return error
+        if not isinstance(error, TokenExpired) and not (
+                isinstance(error, AuthenticationError) and self._token_expired()):
+            return None
+        return None if can_renew(self.conn) else cannot_renew()
+
+    def _token_expired(self) -> bool:
+        exp = jwt_expiry(self._token) if self._token else None
+        return exp is not None and exp <= time.time()
+
     def _schedule_reauth(self, token: str | None) -> None:
         self._cancel_reauth()
         exp = jwt_expiry(token) if token else None
-        if exp is None:
+        if exp is None or not can_renew(self.conn):  # nothing to renew it with: it runs until it expires
             return
         left = exp - time.time()
         margin = min(10.0, max(1.0, left / 5))

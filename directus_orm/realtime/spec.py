@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..exceptions import ObjectDoesNotExist
 from ..query.queryset import QuerySet
 from .errors import UnsupportedSubscription
 from .events import EVENT_TYPES
@@ -30,7 +31,9 @@ class SubscriptionSpec:
     alias: str
     load: Callable[[list[dict[str, Any]]], list[Any]]
     key_kind: str  # "integer", "uuid", "string" or "any" (dict collections: read from the server)
-    needs_key_kind: bool  # a dict collection: ask the server the primary key's type
+    needs_key_kind: bool  # a dict collection: ask the server the primary key's name and type
+    #: What a missing ``item`` raises (the model's ``DoesNotExist``).
+    does_not_exist: type[ObjectDoesNotExist] = ObjectDoesNotExist
 
 
 def spec_for(qs: QuerySet[Any], events: Sequence[str] | str | None, item: Any,
@@ -68,7 +71,7 @@ def spec_for(qs: QuerySet[Any], events: Sequence[str] | str | None, item: Any,
         collection=query.schema.collection, pk=pk, query=params, events=frozenset(wanted),
         server_event=server_event, item=item, init=init, alias=alias, load=load,
         key_kind=(info.kind if info is not None and model is not None else "any"),
-        needs_key_kind=model is None,
+        needs_key_kind=model is None, does_not_exist=qs._adapter.does_not_exist,
     )
 
 

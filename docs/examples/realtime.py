@@ -54,7 +54,8 @@ async def writer() -> None:
 async def follow_published() -> None:
     await Article.objects.create(title="Already there", status="published")
     published = Article.objects.filter(status="published")
-    async with published.subscribe(reconnect=Backoff(initial=0.5, max_delay=30)) as sub:
+    # disconnected=True: also told the moment the socket is lost, before "reconnected"
+    async with published.subscribe(reconnect=Backoff(initial=0.5, max_delay=30), disconnected=True) as sub:
         task = asyncio.create_task(writer())
         async for event in sub:
             describe(event)
@@ -66,10 +67,27 @@ async def follow_published() -> None:
 def describe(event: SubscriptionEvent[Article]) -> None:
     if event.type == "delete":
         print(f"delete: keys {event.keys}")
+    elif event.type == "disconnected":
+        print(f"disconnected ({event.reason}): events are missed until 'reconnected'")
     elif event.type == "reconnected":
         print(f"reconnected ({event.reason}): a fresh init follows")
     else:
         print(f"{event.type}: {[(a.id, a.title) for a in event.instances]}")
+
+
+async def follow_one_row() -> None:
+    """item=: one row, whichever way it is written (update() included); a missing row is DoesNotExist."""
+    row = await Article.objects.create(title="Followed", status="draft")
+    async with Article.objects.subscribe(item=row.id, events="update", init=False) as sub:
+        await Article.objects.filter(pk=row.id).update(status="published")
+        event = await asyncio.wait_for(sub.__anext__(), 30)
+        print(f"item {row.id} {event.type}: {[(a.title, a.status) for a in event.instances]}")
+    missing = (row.id or 0) + 1000
+    try:
+        async with Article.objects.subscribe(item=missing):
+            pass
+    except Article.DoesNotExist as exc:
+        print(f"item {missing}: {type(exc).__name__}")
 
 
 def follow_from_sync_code() -> None:
@@ -94,6 +112,7 @@ async def main() -> None:
     await create_schema(admin)
     try:
         await follow_published()
+        await follow_one_row()
         await asyncio.to_thread(follow_from_sync_code)
     finally:
         await admin.delete(f"/collections/{COLLECTION}")

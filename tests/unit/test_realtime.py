@@ -101,7 +101,39 @@ def test_what_cannot_be_subscribed_is_refused_before_any_request() -> None:
         Note.objects.subscribe(events=("create", "upsert"))
     with pytest.raises(UnsupportedSubscription, match="max_queue"):
         Note.objects.subscribe(max_queue=0)
+    with pytest.raises(UnsupportedSubscription, match="Backoff"):
+        Note.objects.subscribe(reconnect=5)  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedSubscription, match="init must be True or False"):
+        Note.objects.subscribe(init="no")  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedSubscription, match="disconnected must be"):
+        Note.objects.subscribe(disconnected=1)  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedSubscription, match="one primary key"):
+        Note.objects.subscribe(item=[1, 2])
+    with pytest.raises(UnsupportedSubscription, match="heartbeat"):
+        Note.objects.subscribe(heartbeat="5")  # type: ignore[arg-type]
     assert issubclass(UnsupportedSubscription, ValueError)
+
+
+def test_distinct_on_rows_changes_nothing() -> None:
+    # Directus never repeats a row: distinct() is a no-op on rows, for a read as for a subscription.
+    assert Note.objects.distinct().subscribe().spec.query == Note.objects.subscribe().spec.query
+    with pytest.raises(UnsupportedSubscription, match="values"):
+        Note.objects.values("title").distinct().subscribe()
+
+
+def test_item_is_sent_as_a_filter_on_the_primary_key() -> None:
+    sub = Note.objects.filter(title="x").subscribe(item=3)
+    sub.uid = "u-1"
+    frame = json.loads(sub._frame())
+    assert "item" not in frame
+    assert frame["query"]["filter"] == {"_and": [{"title": {"_eq": "x"}}, {"id": {"_eq": 3}}]}
+    assert json.loads(Note.objects.subscribe(item=4)._frame())["query"]["filter"] == {"id": {"_eq": 4}}
+
+
+async def test_a_closed_subscription_ends_its_iteration() -> None:
+    sub = Note.objects.subscribe()
+    await sub.aclose()
+    assert [event async for event in sub] == []
 
 
 def test_the_subscription_query_is_the_querysets() -> None:
