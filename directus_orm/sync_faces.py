@@ -48,7 +48,9 @@ __all__ = [
     "SyncCountOf",
     "SyncDirectus",
     "SyncDirectusModel",
+    "SyncDirectusModelClass",
     "SyncFile",
+    "SyncFileClass",
     "SyncFileManager",
     "SyncQuerySet",
     "SyncRelatedManager",
@@ -288,7 +290,15 @@ class SyncFile(Protocol):
         self, update_fields: Iterable[str] | None = ..., *, force_insert: bool = ..., using: str | None = ...
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncFileClass(Protocol):
+    """``File.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.files.models.File`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncBatch(Protocol):
@@ -315,7 +325,15 @@ class SyncDirectusModel(Protocol):
         self, update_fields: Iterable[str] | None = ..., *, force_insert: bool = ..., using: str | None = ...
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusModelClass(Protocol):
+    """``DirectusModel.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.models.base.DirectusModel`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncBaseManager(Protocol[M]):
@@ -494,8 +512,13 @@ class SyncSchemaTools(Protocol):
 
 class SyncAccessor(Protocol):
     """The type of ``obj.sync`` (:class:`directus_orm.sync.SyncFace`): the face of the object's class
-    above; for a class outside the package, a SyncProxy (its members typed ``Any``)."""
+    above; for a class outside the package, a SyncProxy (its members typed ``Any``). On a class, the
+    blocking forms of its coroutine classmethods."""
 
+    @overload
+    def __get__(self, instance: None, owner: type[File]) -> SyncFileClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusModel]) -> SyncDirectusModelClass: ...
     @overload
     def __get__(self, instance: None, owner: Any) -> SyncAccessor: ...
     @overload
