@@ -319,9 +319,11 @@ class _Writer:
         lines = [f"class {self.names[collection]}(DirectusModel):"]
         skipped: list[str] = []
         fields = self.snap.fields.get(collection, {})
-        for spec in fields.values():
-            if stub and spec.system and not spec.primary_key:
-                continue
+        specs = list(fields.values())
+        if stub:  # the key, then the project's fields (Directus sorts those after its own)
+            specs = sorted((f for f in specs if f.primary_key or not f.system),
+                           key=lambda f: not f.primary_key)
+        for spec in specs:
             if not spec.field.isidentifier() or spec.field.startswith("_") or spec.field in self.reserved:
                 skipped.append(spec.field)
                 continue

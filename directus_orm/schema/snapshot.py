@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..connection import Directus
-from ..exceptions import APIError, Forbidden
+from ..exceptions import APIError, Forbidden, NetworkError
 from .errors import NotDirectusServer, SchemaAccessDenied, SchemaError
 
 __all__ = ["CollectionSpec", "FieldSpec", "RelationSpec", "Snapshot", "ensure_admin", "is_system",
@@ -149,6 +149,9 @@ async def ensure_admin(conn: Directus) -> None:
     except Forbidden as exc:
         raise SchemaAccessDenied("the schema tools need an admin user; this connection is not one "
                                  f"({exc.code})") from None
+    except NetworkError as exc:
+        raise NetworkError(f"cannot reach {_public(conn.url)}: {exc.message}", method=exc.method,
+                           path=exc.path) from exc
     except APIError as exc:
         if exc.code is None:  # Directus names every error it sends; this answer is someone else's
             raise NotDirectusServer(f"not a Directus server at {_public(conn.url)}: {exc.method} {exc.path} "

@@ -12,6 +12,7 @@ import pytest
 from pydantic import Field
 
 from directus_orm import Directus, DirectusModel, ManyToMany
+from directus_orm.exceptions import NetworkError
 from directus_orm.schema import DirectusType, ManyToAny, SchemaError, SchemaTools
 from directus_orm.schema.codegen import class_names, generate
 from directus_orm.schema.desired import desired_schema
@@ -235,3 +236,10 @@ def test_a_bad_many_to_any_is_refused() -> None:
 
     with pytest.raises(SchemaError, match=r"UsBadPage\.blocks: ManyToAny\(...\): the junction's fields"):
         desired_schema([UsBadPage])
+
+
+def test_an_unreachable_server_is_named() -> None:
+    conn = Directus("http://user:secret@127.0.0.1:9", token="t")  # nothing listens on port 9
+    with pytest.raises(NetworkError, match=r"cannot reach http://127\.0\.0\.1:9: ") as caught:
+        SchemaTools(conn).sync.inspect()
+    assert "secret" not in str(caught.value)
