@@ -9,7 +9,7 @@ Reads, per model: ``_meta.collection``, ``_meta.pk_name``, ``_meta.abstract``, `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..models.relations import ManyToMany
 from .errors import SchemaError
@@ -36,13 +36,22 @@ class Declared(Snapshot):
         self.origin: dict[tuple[str, str], str] = {}
 
 
-def _marker(finfo: Any, where: str = "") -> tuple[Any, bool, DirectusType | None]:
-    inner, nullable, metadata = unwrap(finfo.annotation)
-    marker = next((m for m in [*metadata, *finfo.metadata] if isinstance(m, DirectusType)), None)
+M = TypeVar("M", DirectusType, ManyToAny)
+
+
+def _find(finfo: Any, kind: type[M], where: str) -> M | None:
+    """The field's ``kind`` marker, checked: a wrong one is refused before anything is sent."""
+    annotated: list[Any] = unwrap(finfo.annotation)[2]
+    marker = next((m for m in [*annotated, *finfo.metadata] if isinstance(m, kind)), None)
     problem = marker.problem() if marker is not None else None
     if problem is not None:
-        raise SchemaError(f"{where}: {problem}" if where else problem)
-    return inner, nullable, marker
+        raise SchemaError(f"{where}: {problem}")
+    return marker
+
+
+def _marker(finfo: Any, where: str) -> tuple[Any, bool, DirectusType | None]:
+    inner, nullable, _ = unwrap(finfo.annotation)
+    return inner, nullable, _find(finfo, DirectusType, where)
 
 
 def _pk_type(model: type[DirectusModel]) -> str:
@@ -107,15 +116,6 @@ def _put(relations: dict[tuple[str, str], RelationSpec], spec: RelationSpec) -> 
     relations[key] = spec
 
 
-def _many_to_any(finfo: Any, where: str) -> ManyToAny | None:
-    _, _, metadata = unwrap(finfo.annotation)
-    marker = next((m for m in [*metadata, *finfo.metadata] if isinstance(m, ManyToAny)), None)
-    problem = marker.problem() if marker is not None else None
-    if problem is not None:
-        raise SchemaError(f"{where}: {problem}")
-    return marker
-
-
 def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
     """What ``models`` declare (abstract models are skipped). A model of a system collection
     (``directus_users`` ...) declares the project's own fields on it; ``plan`` only adds the missing
@@ -136,7 +136,7 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
         for sort, (name, finfo) in enumerate(model.model_fields.items(), start=1):
             rel = rels.get(name)
             out.origin[(c, name)] = f"{model.__name__}.{name}"
-            m2a = _many_to_any(finfo, f"{model.__name__}.{name}") if rel is None else None
+            m2a = _find(finfo, ManyToAny, f"{model.__name__}.{name}") if rel is None else None
             if m2a is not None:
                 fields[name] = FieldSpec(c, name, "alias", special=("m2a",), sort=sort, has_column=False)
                 _put(relations, RelationSpec(m2a.through, m2a.source, c, name, m2a.item))
