@@ -44,10 +44,9 @@ ACCESSOR = '''
 
 class SyncAccessor(Protocol):
     """The type of ``obj.sync`` (:class:`directus_orm.sync.SyncFace`): the face of the object's class
-    above; for a class outside the package, a SyncProxy (its members typed ``Any``)."""
-
-    @overload
-    def __get__(self, instance: None, owner: Any) -> SyncAccessor: ...'''
+    above; for a class outside the package, a SyncProxy (its members typed ``Any``). On a class, the
+    blocking forms of its coroutine classmethods."""
+'''
 
 ASYNC_ITERATORS = {"AsyncIterator", "AsyncGenerator", "AsyncIterable"}
 AWAITABLES = {"Awaitable", "Coroutine"}
@@ -68,6 +67,8 @@ class Face:
     params: list[Any]  # the class's TypeVars
     self_var: str | None  # the TypeVar standing for Self in a non-generic class
     members: list[Member] = field(default_factory=list)
+    #: Coroutine classmethods: what ``Cls.sync`` offers (blocking, called on the class).
+    class_members: list[Member] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # names the annotations use
     sources: dict[str, str] = field(default_factory=dict)  # name -> module it is imported from
 
@@ -267,6 +268,9 @@ def _members(face: Face) -> None:
             names = _names_in(lines)
             if lines:
                 face.members.append(Member(name, lines))
+                static = inspect.getattr_static(cls, name)
+                if isinstance(static, classmethod) and inspect.iscoroutinefunction(static.__func__):
+                    face.class_members.append(Member(name, lines))
                 face.names |= names
                 for used in names:
                     face.sources.setdefault(used, imports.get(used, ""))
@@ -421,6 +425,7 @@ def generate() -> str:
     imports: dict[str, set[str]] = {}
     needs_typing = {"TYPE_CHECKING", "Any", "Protocol", "TypeVar"}
     accessor_overloads: list[tuple[str, str]] = []
+    class_overloads: list[tuple[str, str]] = []
     plain: set[str] = set()
     for face in faces:
         module = face.cls.__module__
@@ -464,6 +469,15 @@ def generate() -> str:
         doc = f'"""``{face.cls.__name__}.sync``: see :class:`{module}.{face.cls.__name__}`."""'
         blocks.append([f"class {face.name}({generic}):", f"    {doc}", "", *(
             f"    {line}" if line else "" for line in body)])
+        if face.class_members:
+            if protocol_params:
+                raise ValueError(f"{face.cls.__name__}: teach this generator generic class faces")
+            class_body = [line for member in face.class_members for line in member.text]
+            class_doc = [f'"""``{face.cls.__name__}.sync`` on the class (its coroutine classmethods): see',
+                         f':class:`{module}.{face.cls.__name__}`."""']
+            blocks.append([f"class {face.name}Class(Protocol):", *(f"    {d}" for d in class_doc), "",
+                           *(f"    {line}" if line else "" for line in class_body)])
+            class_overloads.append((f"type[{face.cls.__name__}]", f"{face.name}Class"))
         if face.params:
             args = ", ".join(p.__name__ for p in face.params)
             accessor_overloads.append((f"{face.cls.__name__}[{args}]", f"{face.name}[{args}]"))
@@ -505,13 +519,17 @@ def generate() -> str:
             else:
                 lines.extend(_import_lines(module, names, "    "))
     lines += ["", "__all__ = ["]
-    exported = sorted([f.name for f in faces] + ["SyncAccessor"])
+    exported = sorted([f.name for f in faces] + [f"{f.name}Class" for f in faces if f.class_members]
+                      + ["SyncAccessor"])
     lines += [f'    "{n}",' for n in exported]
     lines += ["]", ""]
     lines += [typevars[n] for n in sorted(typevars)]
     for block in blocks:
         lines += ["", "", *block]
-    lines += ACCESSOR.splitlines()
+    lines += [*ACCESSOR.splitlines(), ""]
+    for owner, result in [*class_overloads, ("Any", "SyncAccessor")]:
+        signature = f"def __get__(self, instance: None, owner: {owner}) -> {result}: ..."
+        lines += ["    @overload", f"    {signature}"]
     for instance, result in [*accessor_overloads, ("S", "SyncProxy[S]")]:
         signature = f"def __get__(self, instance: {instance}, owner: Any) -> {result}: ..."
         lines += ["    @overload", f"    {signature}"]

@@ -39,6 +39,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── SourceChanged                       an upload's source changed size
     ├── SchemaError                         the schema tools (inspect, migrate, check)
     │   ├── SchemaAccessDenied              not an admin
+    │   ├── NotDirectusServer               the URL answers, but not as Directus
     │   └── MigrationError                  a migration step was refused
     ├── RealtimeError                       directus_orm.realtime
     │   ├── RealtimeUnavailable
@@ -134,6 +135,7 @@ __all__ = [
     "MigrationError",
     "MultipleObjectsReturned",
     "NetworkError",
+    "NotDirectusServer",
     "NotNullViolation",
     "NotStored",
     "ObjectDoesNotExist",
@@ -285,6 +287,11 @@ class SchemaError(DirectusError):
 
 class SchemaAccessDenied(SchemaError):
     """The connection's user is not an admin: Directus shows non-admins a filtered schema."""
+
+
+class NotDirectusServer(SchemaError):
+    """The URL answers, but not as Directus does (no Directus error codes, not JSON): a wrong URL, a
+    path prefix missing, a proxy's page."""
 
 
 class MigrationError(SchemaError):

@@ -184,25 +184,32 @@ class SyncProxy(Generic[O]):
     def __init__(self, target: O) -> None:
         object.__setattr__(self, "_target", target)
 
+    def _owner_name(self) -> str:
+        """The name errors use: the class's own for a class (``Book.sync``), else the instance's class."""
+        target = self._target
+        return target.__name__ if isinstance(target, type) else type(target).__name__
+
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._target, name)
         if inspect.iscoroutinefunction(attr):
-            label = f"{type(self._target).__name__}.sync.{name}"
+            owner = self._owner_name()
+            label = f"{owner}.sync.{name}"
 
             @functools.wraps(attr)
             def blocking(*args: Any, **kwargs: Any) -> Any:
                 # Refuse before creating the coroutine, so none is left un-awaited.
-                _refuse_inside_loop(label, f"await {type(self._target).__name__}.{name}(...)")
+                _refuse_inside_loop(label, f"await {owner}.{name}(...)")
                 return run(attr(*args, **kwargs), name=label)
 
             return blocking
         if inspect.isasyncgenfunction(attr):
-            label = f"{type(self._target).__name__}.sync.{name}"
+            owner = self._owner_name()
+            label = f"{owner}.sync.{name}"
 
             @functools.wraps(attr)
             def blocking_iter(*args: Any, **kwargs: Any) -> Iterator[Any]:
-                _refuse_inside_loop(label, f"async for ... in {type(self._target).__name__}.{name}(...)")
-                return iterate(attr(*args, **kwargs), name=f"{type(self._target).__name__}.{name}(...)")
+                _refuse_inside_loop(label, f"async for ... in {owner}.{name}(...)")
+                return iterate(attr(*args, **kwargs), name=f"{owner}.{name}(...)")
 
             return blocking_iter
         return attr
@@ -212,7 +219,7 @@ class SyncProxy(Generic[O]):
         ``qs.sync[:10]`` a list), else ``obj[k]`` itself."""
         item = self._target[key]
         if inspect.isawaitable(item):
-            return run(item, name=f"{type(self._target).__name__}.sync[...]")
+            return run(item, name=f"{self._owner_name()}.sync[...]")
         return item
 
     def __dir__(self) -> list[str]:
@@ -222,8 +229,17 @@ class SyncProxy(Generic[O]):
         return f"<sync {self._target!r}>"
 
 
+class _SyncAttribute(property):
+    """``obj.sync``: a property whose class access is a proxy too, so coroutine classmethods have their
+    blocking forms (``Book.sync.check()``); an instance's proxy offers them as well."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return SyncProxy(owner if instance is None else instance)
+
+
 class SyncFace:
-    """Mixin: ``obj.sync`` gives the blocking forms of ``obj``'s coroutine methods."""
+    """Mixin: ``obj.sync`` gives the blocking forms of ``obj``'s coroutine methods, ``Cls.sync`` those
+    of its coroutine classmethods."""
 
     __slots__ = ()
 
@@ -233,7 +249,7 @@ class SyncFace:
         sync: SyncAccessor
     else:
 
-        @property
+        @_SyncAttribute
         def sync(self):
             """Blocking forms of this object's coroutine methods (``obj.sync.method(...)``)."""
             return SyncProxy(self)

@@ -58,14 +58,23 @@ __all__ = [
     "SyncCountOf",
     "SyncDirectus",
     "SyncDirectusCollection",
+    "SyncDirectusCollectionClass",
     "SyncDirectusExtension",
+    "SyncDirectusExtensionClass",
     "SyncDirectusField",
+    "SyncDirectusFieldClass",
     "SyncDirectusModel",
+    "SyncDirectusModelClass",
     "SyncDirectusPolicy",
+    "SyncDirectusPolicyClass",
     "SyncDirectusRelation",
+    "SyncDirectusRelationClass",
     "SyncDirectusRole",
+    "SyncDirectusRoleClass",
     "SyncDirectusUser",
+    "SyncDirectusUserClass",
     "SyncFile",
+    "SyncFileClass",
     "SyncFileManager",
     "SyncFlows",
     "SyncQuerySet",
@@ -329,7 +338,15 @@ class SyncFile(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncFileClass(Protocol):
+    """``File.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.files.models.File`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncBatch(Protocol):
@@ -363,7 +380,15 @@ class SyncDirectusCollection(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusCollectionClass(Protocol):
+    """``DirectusCollection.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.system.schema.DirectusCollection`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncDirectusExtension(Protocol):
@@ -391,7 +416,15 @@ class SyncDirectusExtension(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusExtensionClass(Protocol):
+    """``DirectusExtension.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.system.schema.DirectusExtension`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncDirectusField(Protocol):
@@ -419,7 +452,15 @@ class SyncDirectusField(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusFieldClass(Protocol):
+    """``DirectusField.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.system.schema.DirectusField`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncDirectusRelation(Protocol):
@@ -447,7 +488,15 @@ class SyncDirectusRelation(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusRelationClass(Protocol):
+    """``DirectusRelation.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.system.schema.DirectusRelation`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncDirectusPolicy(Protocol):
@@ -475,7 +524,15 @@ class SyncDirectusPolicy(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusPolicyClass(Protocol):
+    """``DirectusPolicy.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.system.users.DirectusPolicy`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncDirectusRole(Protocol):
@@ -503,7 +560,15 @@ class SyncDirectusRole(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusRoleClass(Protocol):
+    """``DirectusRole.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.system.users.DirectusRole`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncDirectusUser(Protocol):
@@ -530,7 +595,15 @@ class SyncDirectusUser(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusUserClass(Protocol):
+    """``DirectusUser.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.system.users.DirectusUser`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncDirectusModel(Protocol):
@@ -556,7 +629,15 @@ class SyncDirectusModel(Protocol):
         version: str | None = ...,
     ) -> None: ...
     def delete(self, *, using: str | None = ...) -> tuple[int, dict[str, int]]: ...
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
     def refresh_from_db(self, fields: Sequence[str] | None = ..., *, using: str | None = ...) -> None: ...
+
+
+class SyncDirectusModelClass(Protocol):
+    """``DirectusModel.sync`` on the class (its coroutine classmethods): see
+    :class:`directus_orm.models.base.DirectusModel`."""
+
+    def check(self, *, using: str | None = ...) -> list[Step]: ...
 
 
 class SyncUserManager(Protocol[M]):
@@ -980,8 +1061,27 @@ class SyncVersions(Protocol):
 
 class SyncAccessor(Protocol):
     """The type of ``obj.sync`` (:class:`directus_orm.sync.SyncFace`): the face of the object's class
-    above; for a class outside the package, a SyncProxy (its members typed ``Any``)."""
+    above; for a class outside the package, a SyncProxy (its members typed ``Any``). On a class, the
+    blocking forms of its coroutine classmethods."""
 
+    @overload
+    def __get__(self, instance: None, owner: type[File]) -> SyncFileClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusCollection]) -> SyncDirectusCollectionClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusExtension]) -> SyncDirectusExtensionClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusField]) -> SyncDirectusFieldClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusRelation]) -> SyncDirectusRelationClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusPolicy]) -> SyncDirectusPolicyClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusRole]) -> SyncDirectusRoleClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusUser]) -> SyncDirectusUserClass: ...
+    @overload
+    def __get__(self, instance: None, owner: type[DirectusModel]) -> SyncDirectusModelClass: ...
     @overload
     def __get__(self, instance: None, owner: Any) -> SyncAccessor: ...
     @overload

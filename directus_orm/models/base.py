@@ -42,6 +42,9 @@ from .related import RelatedAccessor, Unlinks, to_many_write, unlink
 from .relations import Analysed, attach_answer, load_related, nested_value, related_keys
 from .state import ModelState, PageState, peek_state, state_of
 
+if TYPE_CHECKING:
+    from ..schema.plan import Step
+
 # ``DeferredFieldError``, ``ModelAdapter``, ``get_model`` and ``registered_models`` live in their own
 # modules now; they stay importable from here.
 __all__ = [
@@ -724,6 +727,15 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
     def _pk_nullable(self) -> bool:
         field = type(self).__pydantic_fields__[self._meta.pk_name]
         return _unwrap(field.annotation)[1]
+
+    @classmethod
+    async def check(cls, *, using: str | None = None) -> list[Step]:
+        """Every difference between this model and its collection on the server (``[]``: none), as
+        ``directus-orm check`` names them; admin only. Blocking form: ``Book.sync.check()``."""
+        # The schema tools sit above the models (they read them): imported when used.
+        from ..schema.api import SchemaTools
+
+        return await SchemaTools(connections[using or cls._meta.connection]).check([cls])
 
     async def refresh_from_db(self, fields: Sequence[str] | None = None, *, using: str | None = None) -> None:
         """Reload the fields (all, or ``fields``) from the server; raises ``DoesNotExist`` if gone."""

@@ -2,9 +2,10 @@
 the differences between them (``check``). Admin only. See docs/schema.md."""
 
 from .api import SchemaTools, check
-from .errors import MigrationError, SchemaAccessDenied, SchemaError
+from .errors import MigrationError, NotDirectusServer, SchemaAccessDenied, SchemaError
+from .many_to_any import ManyToAny
 from .plan import Step
 from .types import DirectusType
 
-__all__ = ["DirectusType", "MigrationError", "SchemaAccessDenied", "SchemaError", "SchemaTools", "Step",
-           "check"]
+__all__ = ["DirectusType", "ManyToAny", "MigrationError", "NotDirectusServer", "SchemaAccessDenied",
+           "SchemaError", "SchemaTools", "Step", "check"]

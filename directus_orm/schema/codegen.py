@@ -6,6 +6,7 @@ schema gives the identical text. Collections are written in name order, fields i
 
 from __future__ import annotations
 
+import importlib
 import json
 import keyword
 import re
@@ -20,6 +21,30 @@ __all__ = ["generate", "select_collections"]
 
 _STRING_DEFAULTS = ("string", "text", "hash")
 
+#: The library's models of system collections, referred to (imported) instead of writing a stub when
+#: they are importable and the project added no field of its own to the collection.
+SYSTEM_MODELS = {
+    "directus_files": "directus_orm.files.File",
+    "directus_folders": "directus_orm.files.Folder",
+    "directus_users": "directus_orm.system.DirectusUser",
+    "directus_roles": "directus_orm.system.DirectusRole",
+    "directus_policies": "directus_orm.system.DirectusPolicy",
+}
+
+
+def library_model(collection: str) -> tuple[str, str] | None:
+    """``(module, name)`` of the library's model of a system collection, when there is one."""
+    target = SYSTEM_MODELS.get(collection)
+    if target is None:
+        return None
+    module, _, name = target.rpartition(".")
+    try:
+        model = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+    meta = getattr(model, "_meta", None)
+    return (module, name) if getattr(meta, "collection", None) == collection else None
+
 
 @dataclass
 class _Module:
@@ -27,6 +52,9 @@ class _Module:
     orm_names: set[str] = field(default_factory=lambda: {"DirectusModel"})
     uses_marker: bool = False
     uses_annotated: bool = False
+    #: ``Field(default_factory=list)``: a mutable default, as pydantic and ruff (RUF012) want it.
+    uses_field: bool = False
+    uses_m2a: bool = False
 
 
 def q(value: object) -> str:
@@ -41,25 +69,40 @@ def q(value: object) -> str:
     return repr(value)
 
 
-def _wrap(line: str) -> list[str]:
-    """A field line longer than 88 characters, split as a formatter would: one argument a line."""
-    if len(line) <= 88 or ": Annotated[" not in line:
-        return [line]
-    name, rest = line.split(": Annotated[", 1)
+def _split_args(text: str) -> tuple[list[str], str]:
+    """``a, f(b, c)], rest`` -> (["a", "f(b, c)"], ", rest"): the arguments up to the closing bracket
+    (split at top-level commas) and what follows it."""
     args, depth, start = [], 0, 0
-    for i, ch in enumerate(rest):
+    for i, ch in enumerate(text):
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
             if depth == 0:
-                args.append(rest[start:i].strip())
-                tail = rest[i + 1:]
-                break
+                args.append(text[start:i].strip())
+                return [a for a in args if a], text[i + 1:]
             depth -= 1
         elif ch == "," and depth == 0:
-            args.append(rest[start:i].strip())
+            args.append(text[start:i].strip())
             start = i + 1
-    return [f"{name}: Annotated[", *(f"    {a}," for a in args), f"]{tail}"]
+    return [a for a in args if a], ""
+
+
+def _wrap(line: str, indent: int = 4) -> list[str]:
+    """A field line longer than 88 characters (with the class body's ``indent``), split as a formatter
+    would: one argument a line, and so on inside an argument that is still too long."""
+    if len(line) + indent <= 88 or ": Annotated[" not in line:
+        return [line]
+    name, rest = line.split(": Annotated[", 1)
+    args, tail = _split_args(rest)
+    out = [f"{name}: Annotated["]
+    for arg in args:
+        call = re.match(r"^(\w+)\((.*)\)$", arg)
+        if len(arg) + indent + 5 > 88 and call:
+            inner, _ = _split_args(call[2] + ")")
+            out += [f"    {call[1]}(", *(f"        {a}," for a in inner), "    ),"]
+        else:
+            out.append(f"    {arg},")
+    return [*out, f"]{tail}"]
 
 
 def _reserved() -> frozenset[str]:
@@ -68,17 +111,19 @@ def _reserved() -> frozenset[str]:
     return frozenset(dir(DirectusModel)) | frozenset(keyword.kwlist) | {"Meta"}
 
 
-def class_names(collections: Iterable[str]) -> dict[str, str]:
-    """``rel_books_tags`` -> ``RelBooksTags``; unique, valid identifiers, stable for a given set."""
+def class_names(collections: Iterable[str], taken: Iterable[str] = ()) -> dict[str, str]:
+    """``rel_books_tags`` -> ``RelBooksTags``; unique, valid identifiers, stable for a given set, none of
+    them in ``taken`` (names the module imports)."""
     names: dict[str, str] = {}
-    taken: set[str] = set()
+    taken = set(taken)
     for collection in sorted(collections):
         base = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", collection) if part)
         if not base or base[0].isdigit():
             base = f"C{base}"
         name, n = base, 2
         while name in taken or keyword.iskeyword(name) or name in ("DirectusModel", "DirectusType",
-                                                                     "ManyToMany", "Any", "Annotated"):
+                                                                     "ManyToMany", "Any", "Annotated",
+                                                                     "Field", "ManyToAny"):
             name, n = f"{base}{n}", n + 1
         taken.add(name)
         names[collection] = name
@@ -87,7 +132,8 @@ def class_names(collections: Iterable[str]) -> dict[str, str]:
 
 def select_collections(snap: Snapshot, wanted: Iterable[str] | None) -> list[str]:
     """The user collections to write (all when ``wanted`` is empty) plus every collection they relate
-    to, transitively. Folders (no table) are left out."""
+    to, transitively. Folders (no table) are left out. System collections are ends: what they relate
+    to is not followed (the writer gives them a reference or a stub, never a full model)."""
     tables = {c for c, spec in snap.collections.items() if spec.has_table}
     if not wanted:
         return sorted(c for c in tables if not is_system(c))
@@ -102,6 +148,8 @@ def select_collections(snap: Snapshot, wanted: Iterable[str] | None) -> list[str
         if c in chosen:
             continue
         chosen.add(c)
+        if is_system(c):
+            continue
         for rel in snap.relations:
             if rel.many_collection == c and rel.one_collection:
                 todo.append(rel.one_collection)
@@ -140,11 +188,23 @@ class _Writer:
     def __init__(self, snap: Snapshot, collections: list[str]) -> None:
         self.snap = snap
         self.collections = collections
+        self.collections = [c for c in collections if not is_system(c)]
         related_system = {r.one_collection for r in snap.relations
-                          if r.many_collection in collections and r.one_collection
+                          if r.many_collection in self.collections and r.one_collection
                           and is_system(r.one_collection) and r.one_collection in snap.collections}
-        self.stubs = sorted(c for c in related_system if c not in collections)
-        self.names = class_names([*collections, *self.stubs])
+        related_system |= {c for c in collections if is_system(c)}
+        # a system collection: the library's model if there is one and the project added no field,
+        # else a stub with its key and the project's own fields
+        self.library: dict[str, tuple[str, str]] = {}
+        for c in related_system:
+            found = library_model(c)
+            if found is not None and not any(not f.system and not f.primary_key
+                                             for f in snap.fields.get(c, {}).values()):
+                self.library[c] = found
+        self.stubs = sorted(c for c in related_system if c not in self.library)
+        self.names = class_names([*self.collections, *self.stubs],
+                                 taken={name for _, name in self.library.values()})
+        self.names.update({c: name for c, (_, name) in self.library.items()})
         self.module = _Module()
         self.reserved = _reserved()
 
@@ -195,9 +255,15 @@ class _Writer:
             if through_pk is not None and through_pk.field != "id":
                 args += f", through_pk={q(through_pk.field)}"
             return (f"{spec.field}: Annotated[list[{self.names[target]} | {self.key_type(target)}], "
-                    f"ManyToMany({args})] = []")
+                    f"ManyToMany({args})] = {self.empty_list()}")
+        if alias.many_collection not in self.names:
+            return None  # the other side is not written (a system collection's relation)
         return f"{spec.field}: list[{self.names[alias.many_collection]} | " \
-               f"{self.key_type(alias.many_collection)}] = []"
+               f"{self.key_type(alias.many_collection)}] = {self.empty_list()}"
+
+    def empty_list(self) -> str:
+        self.module.uses_field = True
+        return "Field(default_factory=list)"
 
     def plain(self, spec: FieldSpec) -> str:
         annotation = self.python(spec.type)
@@ -229,19 +295,35 @@ class _Writer:
         return f"{spec.field}: {self.annotated(typ, markers)}"
 
     def m2a(self, spec: FieldSpec, alias: RelationSpec) -> str:
-        # Not a relation the ORM declares yet: the junction rows' keys.
-        self.module.uses_marker = True
+        """Not a relation the ORM queries yet: the junction rows' keys, with what ``migrate`` needs."""
         self.module.uses_annotated = True
         key = self.key_type(alias.many_collection)
-        return f'{spec.field}: Annotated[list[{key}], DirectusType("alias", special=("m2a",))] = []'
+        pair = self.snap.junction_pair(alias)
+        if pair is None or not pair.one_allowed_collections:  # an unfinished m2a: no item relation
+            self.module.uses_marker = True
+            marker = 'DirectusType("alias", special=("m2a",))'
+            return f"{spec.field}: Annotated[list[{key}], {marker}] = {self.empty_list()}"
+        self.module.uses_m2a = True
+        args = [f"through={q(alias.many_collection)}", f"source={q(alias.many_field)}",
+                f"allowed={q(tuple(pair.one_allowed_collections))}"]
+        if pair.many_field != "item":
+            args.append(f"item={q(pair.many_field)}")
+        if pair.one_collection_field and pair.one_collection_field != "collection":
+            args.append(f"collection_field={q(pair.one_collection_field)}")
+        through_pk = self.snap.pk(alias.many_collection)
+        if through_pk is not None and through_pk.field != "id":
+            args.append(f"through_pk={q(through_pk.field)}")
+        return f"{spec.field}: Annotated[list[{key}], ManyToAny({', '.join(args)})] = {self.empty_list()}"
 
     def model(self, collection: str, stub: bool) -> list[str]:
         lines = [f"class {self.names[collection]}(DirectusModel):"]
         skipped: list[str] = []
         fields = self.snap.fields.get(collection, {})
-        for spec in fields.values():
-            if stub and not spec.primary_key:
-                continue
+        specs = list(fields.values())
+        if stub:  # the key, then the project's fields (Directus sorts those after its own)
+            specs = sorted((f for f in specs if f.primary_key or not f.system),
+                           key=lambda f: not f.primary_key)
+        for spec in specs:
             if not spec.field.isidentifier() or spec.field.startswith("_") or spec.field in self.reserved:
                 skipped.append(spec.field)
                 continue
@@ -259,14 +341,16 @@ class _Writer:
         if any(f.type.startswith("geometry") for f in fields.values() if f.field not in skipped):
             kinds = {f.field: "geometry" for f in fields.values()
                      if f.type.startswith("geometry") and f.field not in skipped}
-            lines.append(f"        field_kinds = {q(kinds)}")
+            self.module.imports.add("from typing import ClassVar")  # a mutable class attribute: RUF012
+            lines.append(f"        field_kinds: ClassVar[dict[str, str]] = {q(kinds)}")
         return lines
 
     def write(self) -> str:
         body: list[str] = []
         for collection in [*self.collections, *self.stubs]:
             if collection in self.stubs:
-                body.append(f"# {collection}: a system collection, its primary key only")
+                body.append(f"# {collection}: a system collection, its primary key and the project's "
+                            "own fields")
             body += self.model(collection, stub=collection in self.stubs)
             body += ["", ""]
         m = self.module
@@ -280,9 +364,18 @@ class _Writer:
             head.append(f"from typing import {', '.join(typing_names)}")
         if stdlib or typing_names:
             head.append("")
-        head.append(f"from directus_orm import {', '.join(sorted(m.orm_names))}")
+        # one section: all are third-party packages in the project using the module
+        packages: dict[str, set[str]] = {"directus_orm": set(m.orm_names)}
         if m.uses_marker:
-            head.append("from directus_orm.schema import DirectusType")
+            packages.setdefault("directus_orm.schema", set()).add("DirectusType")
+        if m.uses_m2a:
+            packages.setdefault("directus_orm.schema", set()).add("ManyToAny")
+        for module, name in self.library.values():
+            packages.setdefault(module, set()).add(name)
+        if m.uses_field:
+            packages.setdefault("pydantic", set()).add("Field")
+        head += [f"from {module} import {', '.join(sorted(names))}"
+                 for module, names in sorted(packages.items())]
         return "\n".join([*head, "", "", *body]).rstrip("\n") + "\n"
 
 

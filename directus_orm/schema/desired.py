@@ -9,11 +9,12 @@ Reads, per model: ``_meta.collection``, ``_meta.pk_name``, ``_meta.abstract``, `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..models.relations import ManyToMany
 from .errors import SchemaError
-from .snapshot import CollectionSpec, FieldSpec, RelationSpec, Snapshot, is_system
+from .many_to_any import ManyToAny
+from .snapshot import CollectionSpec, FieldSpec, RelationSpec, Snapshot
 from .types import DirectusType, canonical_type, default_special, unwrap
 
 if TYPE_CHECKING:
@@ -30,19 +31,33 @@ class Declared(Snapshot):
     def __init__(self) -> None:
         super().__init__()
         self.exact: set[tuple[str, str]] = set()
+        #: The fields whose marker says their ``special`` flags (``check`` compares them).
+        self.exact_special: set[tuple[str, str]] = set()
         self.origin: dict[tuple[str, str], str] = {}
 
 
-def _marker(finfo: Any) -> tuple[Any, bool, DirectusType | None]:
-    inner, nullable, metadata = unwrap(finfo.annotation)
-    marker = next((m for m in [*metadata, *finfo.metadata] if isinstance(m, DirectusType)), None)
-    return inner, nullable, marker
+M = TypeVar("M", DirectusType, ManyToAny)
+
+
+def _find(finfo: Any, kind: type[M], where: str) -> M | None:
+    """The field's ``kind`` marker, checked: a wrong one is refused before anything is sent."""
+    annotated: list[Any] = unwrap(finfo.annotation)[2]
+    marker = next((m for m in [*annotated, *finfo.metadata] if isinstance(m, kind)), None)
+    problem = marker.problem() if marker is not None else None
+    if problem is not None:
+        raise SchemaError(f"{where}: {problem}")
+    return marker
+
+
+def _marker(finfo: Any, where: str) -> tuple[Any, bool, DirectusType | None]:
+    inner, nullable, _ = unwrap(finfo.annotation)
+    return inner, nullable, _find(finfo, DirectusType, where)
 
 
 def _pk_type(model: type[DirectusModel]) -> str:
     meta = model._meta
     finfo = model.model_fields[meta.pk_name]
-    inner, _, marker = _marker(finfo)
+    inner, _, marker = _marker(finfo, f"{model.__name__}.{meta.pk_name}")
     typ = marker.type if marker else canonical_type(inner)
     if typ is None:
         raise SchemaError(f"{model.__name__}.{meta.pk_name}: cannot tell the primary key's Directus type")
@@ -51,7 +66,7 @@ def _pk_type(model: type[DirectusModel]) -> str:
 
 def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: Declared) -> FieldSpec:
     meta = model._meta
-    inner, nullable, marker = _marker(finfo)
+    inner, nullable, marker = _marker(finfo, f"{model.__name__}.{name}")
     typ = marker.type if marker else canonical_type(inner)
     if typ is None:
         raise SchemaError(
@@ -62,13 +77,15 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
     nullable = nullable or inner is Any
     if marker is not None:
         out.exact.add((meta.collection, name))
+        if marker.special is not None:
+            out.exact_special.add((meta.collection, name))
     default = finfo.default if isinstance(finfo.default, _SIMPLE_DEFAULTS) else None
     if default is not None and isinstance(default, bool) != (typ == "boolean"):
         default = None
     return FieldSpec(
         meta.collection, name, typ, nullable=nullable and not pk, default=None if pk else default,
         primary_key=pk, auto_increment=pk and typ in ("integer", "bigInteger"),
-        special=marker.special if marker and marker.special else default_special(typ, pk),
+        special=marker.special if marker and marker.special is not None else default_special(typ, pk),
         sort=sort, has_column=typ != "alias",
     )
 
@@ -93,17 +110,21 @@ def _put(relations: dict[tuple[str, str], RelationSpec], spec: RelationSpec) -> 
     old = relations.get(key)
     if old is not None:
         spec = RelationSpec(spec.many_collection, spec.many_field, spec.one_collection,
-                            spec.one_field or old.one_field, spec.junction_field or old.junction_field)
+                            spec.one_field or old.one_field, spec.junction_field or old.junction_field,
+                            spec.one_allowed_collections or old.one_allowed_collections,
+                            spec.one_collection_field or old.one_collection_field)
     relations[key] = spec
 
 
 def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
-    """What ``models`` declare. System collections (``directus_*``) and abstract models are skipped:
-    they are relation targets only."""
+    """What ``models`` declare (abstract models are skipped). A model of a system collection
+    (``directus_users`` ...) declares the project's own fields on it; ``plan`` only adds the missing
+    ones (Directus's own fields are its business)."""
     out = Declared()
     relations: dict[tuple[str, str], RelationSpec] = {}
-    junctions: dict[str, tuple[str, str, str, str, str, str]] = {}
-    listed = [m for m in models if not m._meta.abstract and not is_system(m._meta.collection)]
+    # junction -> (its fields: name, Directus type; the model declaring it)
+    junctions: dict[str, tuple[list[tuple[str, str]], str]] = {}
+    listed = [m for m in models if not m._meta.abstract]
     for model in listed:
         meta = model._meta
         c = meta.collection
@@ -115,14 +136,26 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
         for sort, (name, finfo) in enumerate(model.model_fields.items(), start=1):
             rel = rels.get(name)
             out.origin[(c, name)] = f"{model.__name__}.{name}"
+            m2a = _find(finfo, ManyToAny, f"{model.__name__}.{name}") if rel is None else None
+            if m2a is not None:
+                fields[name] = FieldSpec(c, name, "alias", special=("m2a",), sort=sort, has_column=False)
+                _put(relations, RelationSpec(m2a.through, m2a.source, c, name, m2a.item))
+                _put(relations, RelationSpec(m2a.through, m2a.item, None, None, m2a.source,
+                                             tuple(m2a.allowed), m2a.collection_field))
+                junctions[m2a.through] = ([(m2a.through_pk, "integer"), (m2a.source, _pk_type(model)),
+                                           (m2a.item, "string"), (m2a.collection_field, "string")],
+                                          model.__name__)
+                continue
             if rel is None:
                 fields[name] = _plain(model, name, finfo, sort, out)
                 continue
             target = rel.model._meta.collection
-            _, nullable, marker = _marker(finfo)
+            _, nullable, marker = _marker(finfo, f"{model.__name__}.{name}")
             if rel.kind == "m2o":
                 typ = marker.type if marker else _pk_type(rel.model)
-                special = marker.special if marker and marker.special else ("m2o",)
+                special = marker.special if marker and marker.special is not None else ("m2o",)
+                if marker is not None and marker.special is not None:
+                    out.exact_special.add((c, name))
                 fields[name] = FieldSpec(c, name, typ, nullable=nullable, special=special, sort=sort)
                 _put(relations, RelationSpec(c, name, target))
             elif rel.kind == "o2m":
@@ -139,22 +172,22 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
                 fields[name] = FieldSpec(c, name, "alias", special=("m2m",), sort=sort, has_column=False)
                 _put(relations, RelationSpec(m.through, m.source, c, name, m.target))
                 _put(relations, RelationSpec(m.through, m.target, target, None, m.source))
-                junctions[m.through] = (m.through_pk, m.source, _pk_type(model), m.target,
-                                        _pk_type(rel.model), model.__name__)
+                junctions[m.through] = ([(m.through_pk, "integer"), (m.source, _pk_type(model)),
+                                         (m.target, _pk_type(rel.model))], model.__name__)
             else:  # pragma: no cover - the relation kinds are m2o, o2m, m2m
                 raise SchemaError(f"{model.__name__}.{name}: unknown relation kind {rel.kind!r}")
         out.fields[c] = fields
-    for through, (pk, source, source_type, target, target_type, owner) in junctions.items():
+    for through, (columns, owner) in junctions.items():
         if through in out.collections:
             continue  # declared by a model of its own
+        (pk, _), *others = columns
         out.collections[through] = CollectionSpec(through)
         out.fields[through] = {
             pk: FieldSpec(through, pk, "integer", nullable=False, primary_key=True, auto_increment=True,
                           sort=1),
-            source: FieldSpec(through, source, source_type, sort=2),
-            target: FieldSpec(through, target, target_type, sort=3),
+            **{f: FieldSpec(through, f, typ, sort=i) for i, (f, typ) in enumerate(others, start=2)},
         }
-        for f in (pk, source, target):
+        for f in out.fields[through]:
             out.origin[(through, f)] = f"the junction of {owner}"
     out.relations = sorted(relations.values(), key=lambda r: (r.many_collection, r.many_field))
     return out

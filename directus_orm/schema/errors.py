@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..exceptions import MigrationError, SchemaAccessDenied, SchemaError
+from ..exceptions import MigrationError, NotDirectusServer, SchemaAccessDenied, SchemaError
 
-__all__ = ["MigrationError", "SchemaAccessDenied", "SchemaError"]
+__all__ = ["MigrationError", "NotDirectusServer", "SchemaAccessDenied", "SchemaError"]

@@ -8,6 +8,7 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from .desired import Declared
+from .errors import SchemaError
 from .snapshot import FieldSpec, RelationSpec, Snapshot, is_system
 from .types import compatible
 
@@ -51,10 +52,17 @@ def field_body(spec: FieldSpec) -> dict[str, Any]:
 
 
 def relation_body(rel: RelationSpec) -> dict[str, Any]:
-    return {"collection": rel.many_collection, "field": rel.many_field,
-            "related_collection": rel.one_collection,
-            "meta": {"one_field": rel.one_field, "junction_field": rel.junction_field},
-            "schema": {"on_delete": "SET NULL"}}
+    """The ``/relations`` body creating ``rel``; a many-to-any's item field has no foreign key (it holds
+    keys of several collections), as the Directus app makes it."""
+    meta: dict[str, Any] = {"one_field": rel.one_field, "junction_field": rel.junction_field}
+    if rel.one_allowed_collections:
+        meta.update(one_allowed_collections=list(rel.one_allowed_collections),
+                    one_collection_field=rel.one_collection_field)
+    body = {"collection": rel.many_collection, "field": rel.many_field,
+            "related_collection": rel.one_collection, "meta": meta}
+    if rel.one_collection is not None:
+        body["schema"] = {"on_delete": "SET NULL"}
+    return body
 
 
 def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> list[Step]:
@@ -69,8 +77,8 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
                               f"{where}: the field {c}.{name} ({spec.type}) is missing on the server",
                               field_body(spec)))
             continue
-        if spec.primary_key:
-            continue
+        if spec.primary_key or is_system(c):
+            continue  # a system collection's fields: only the missing ones are added
         changes: dict[str, Any] = {}
         why = []
         exact = (c, name) in declared.exact
@@ -86,10 +94,14 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
         if cur.nullable and not spec.nullable:
             changes["schema"] = {"is_nullable": False}
             why.append("the model requires a value but the server allows NULL")
+        if (c, name) in declared.exact_special and sorted(cur.special) != sorted(spec.special):
+            changes["meta"] = {"special": list(spec.special) or None}
+            why.append(f"declared special={spec.special!r}, the server has {cur.special!r}")
         if changes:
-            drift = "type_mismatch" if "type" in changes else "nullable_mismatch"
+            drift = ("type_mismatch" if "type" in changes else
+                     "nullable_mismatch" if "schema" in changes else "special_mismatch")
             steps.append(Step("alter_field", drift, c, name, f"{where}: {'; '.join(why)}", changes))
-    if prune:
+    if prune and not is_system(c):
         for name, cur in have.items():
             if name not in want and not cur.primary_key:
                 steps.append(Step("drop_field", "field_not_declared", c, name,
@@ -103,22 +115,28 @@ def _relation_steps(declared: Declared, server: Snapshot) -> list[Step]:
         c, f = rel.many_collection, rel.many_field
         cur = server.relation_of(c, f)
         where = declared.origin.get((c, f), f"{c}.{f}")
-        target = rel.one_collection
+        target = rel.one_collection or f"any of {', '.join(rel.one_allowed_collections)}"
         if cur is None:
             steps.append(Step("create_relation", "relation_missing", c, f,
                               f"{where}: no relation from {c}.{f} to {target} on the server",
                               relation_body(rel)))
             continue
         diffs = []
-        if cur.one_collection != target:
-            diffs.append(f"it points at {cur.one_collection}, the model at {target}")
+        if cur.one_collection != rel.one_collection:
+            diffs.append(f"it points at {cur.one_collection or 'any collection'}, the model at {target}")
+        if sorted(cur.one_allowed_collections) != sorted(rel.one_allowed_collections):
+            diffs.append(f"it allows {', '.join(cur.one_allowed_collections) or 'no collection'}, the model "
+                         f"{', '.join(rel.one_allowed_collections) or 'none'}")
+        if rel.one_collection_field and cur.one_collection_field != rel.one_collection_field:
+            diffs.append(f"its collection field is {cur.one_collection_field}, the model's "
+                         f"{rel.one_collection_field}")
         if rel.one_field and cur.one_field != rel.one_field:
             diffs.append(f"its other side is {cur.one_field or 'not declared'}, the model's {rel.one_field}")
         if rel.junction_field and cur.junction_field != rel.junction_field:
             diffs.append(f"its junction field is {cur.junction_field}, the model's {rel.junction_field}")
         if diffs:
             body = relation_body(rel)
-            del body["schema"]
+            body.pop("schema", None)
             steps.append(Step("alter_relation", "relation_mismatch", c, f,
                               f"{where}: the relation {c}.{f}: {'; '.join(diffs)}", body))
     return steps
@@ -130,8 +148,9 @@ def plan(declared: Declared, server: Snapshot, *, prune: bool = False) -> list[S
     creates: list[Step] = []
     fields: list[Step] = []
     for c, spec in declared.collections.items():
-        if is_system(c):
-            continue
+        if is_system(c) and c not in server.collections:
+            raise SchemaError(f"the system collection {c} is not on this server (another Directus "
+                              "version?); its model cannot be migrated")
         if c not in server.collections:
             want = declared.fields[c]
             cols = [field_body(f) for f in want.values() if f.has_column]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..connection import Directus
-from ..exceptions import Forbidden
-from .errors import SchemaAccessDenied, SchemaError
+from ..exceptions import APIError, Forbidden, NetworkError
+from .errors import NotDirectusServer, SchemaAccessDenied, SchemaError
 
 __all__ = ["CollectionSpec", "FieldSpec", "RelationSpec", "Snapshot", "ensure_admin", "is_system",
            "read_snapshot"]
@@ -37,6 +38,8 @@ class FieldSpec:
     sort: int | None = None
     #: False for alias fields (o2m, m2m, m2a, presentation): they have no column.
     has_column: bool = True
+    #: One of Directus's own fields of a system collection (not a project's custom field).
+    system: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,17 @@ class Snapshot:
         return self.relation_of(relation.many_collection, relation.junction_field)
 
 
+def _directus_type(row: dict[str, Any], schema: dict[str, Any]) -> str:
+    """The Directus type the field was created with. Where the database has no uuid type (SQLite,
+    MySQL) Directus stores a ``uuid`` field as ``char(36)`` and reports it as ``string`` unless a
+    ``special`` flag says uuid; a ``string`` field is ``varchar``, so ``char(36)`` tells them apart."""
+    typ = str(row.get("type") or "unknown")
+    data_type = str(schema.get("data_type") or "").lower()
+    if typ == "string" and data_type in ("char", "character", "bpchar") and schema.get("max_length") == 36:
+        return "uuid"
+    return typ
+
+
 def _field(row: dict[str, Any]) -> FieldSpec:
     schema = row.get("schema") or {}
     meta = row.get("meta") or {}
@@ -95,7 +109,7 @@ def _field(row: dict[str, Any]) -> FieldSpec:
     return FieldSpec(
         collection=row["collection"],
         field=row["field"],
-        type=str(row.get("type") or "unknown"),
+        type=_directus_type(row, schema),
         nullable=bool(schema.get("is_nullable", True)),
         default=schema.get("default_value"),
         primary_key=bool(schema.get("is_primary_key", False)),
@@ -103,6 +117,7 @@ def _field(row: dict[str, Any]) -> FieldSpec:
         special=tuple(special) if isinstance(special, (list, tuple)) else (str(special),),
         sort=meta.get("sort"),
         has_column=bool(row.get("schema")),
+        system=bool(meta.get("system")),
     )
 
 
@@ -120,6 +135,13 @@ def _relation(row: dict[str, Any]) -> RelationSpec:
     )
 
 
+def _public(url: str) -> str:
+    """The URL without the credentials it may carry (``https://user:secret@host``)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host, query="", fragment=""))
+
+
 async def ensure_admin(conn: Directus) -> None:
     """Schema tools need admin access: a non-admin reads a filtered schema, which would look like drift."""
     try:
@@ -127,7 +149,18 @@ async def ensure_admin(conn: Directus) -> None:
     except Forbidden as exc:
         raise SchemaAccessDenied("the schema tools need an admin user; this connection is not one "
                                  f"({exc.code})") from None
-    data = (answer or {}).get("data") or {}
+    except NetworkError as exc:
+        raise NetworkError(f"cannot reach {_public(conn.url)}: {exc.message}", method=exc.method,
+                           path=exc.path) from exc
+    except APIError as exc:
+        if exc.code is None:  # Directus names every error it sends; this answer is someone else's
+            raise NotDirectusServer(f"not a Directus server at {_public(conn.url)}: {exc.method} {exc.path} "
+                                    f"was answered HTTP {exc.status} without a Directus error") from None
+        raise
+    if not isinstance(answer, dict) or not isinstance(answer.get("data"), dict):
+        raise NotDirectusServer(f"not a Directus server at {_public(conn.url)}: GET /policies/me/globals was "
+                                "answered without Directus's data")
+    data = answer["data"]
     if not data.get("admin_access"):
         raise SchemaAccessDenied("the schema tools need an admin user; this connection's user has no "
                                  "admin access (use an admin token: --token, or another --alias)")

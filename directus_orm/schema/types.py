@@ -18,8 +18,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 
-__all__ = ["DirectusType", "PythonType", "canonical_type", "compatible", "default_special", "family",
-           "python_type", "unwrap"]
+__all__ = ["DIRECTUS_TYPES", "DirectusType", "PythonType", "canonical_type", "compatible", "default_special",
+           "family", "python_type", "unwrap"]
+
+#: The field types Directus accepts (``type`` of ``POST /fields``).
+DIRECTUS_TYPES = frozenset({
+    "alias", "bigInteger", "binary", "boolean", "csv", "date", "dateTime", "decimal", "float", "hash",
+    "integer", "json", "string", "text", "time", "timestamp", "uuid", "geometry", "geometry.Point",
+    "geometry.LineString", "geometry.Polygon", "geometry.MultiPoint", "geometry.MultiLineString",
+    "geometry.MultiPolygon",
+})
 
 
 @dataclass(frozen=True)
@@ -27,10 +35,21 @@ class DirectusType:
     """Marks the Directus type (and ``meta.special`` flags) of a field where its annotation cannot tell:
     ``Annotated[str, DirectusType("text")]``, ``Annotated[datetime.datetime | None,
     DirectusType("timestamp", special=("date-created",))]``. Queries ignore it; ``migrate`` creates the
-    field with it and ``check`` compares it exactly."""
+    field with it and ``check`` compares it exactly: the type, and the flags when ``special`` is given
+    (``special=()``: none at all; left out: the flags ``migrate`` gives that type by default)."""
 
     type: str
-    special: tuple[str, ...] = ()
+    special: tuple[str, ...] | None = None
+
+    def problem(self) -> str | None:
+        """What is wrong with this marker (None: nothing), said before anything is sent."""
+        if not isinstance(self.type, str) or self.type not in DIRECTUS_TYPES:
+            return (f"DirectusType({self.type!r}) is not a Directus field type; one of: "
+                    f"{', '.join(sorted(DIRECTUS_TYPES))}")
+        if self.special is not None and (not isinstance(self.special, tuple)
+                                         or not all(isinstance(f, str) and f for f in self.special)):
+            return f"DirectusType special={self.special!r} must be a tuple of flag names, e.g. ('m2o',)"
+        return None
 
 
 class PythonType(NamedTuple):

@@ -5,6 +5,8 @@ The tests that create many collections use a server of their own (the unlicensed
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -14,17 +16,22 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
 from directus_orm import Directus, DirectusModel, connections
-from directus_orm.schema import SchemaAccessDenied, SchemaTools, check
+from directus_orm.exceptions import APIError
+from directus_orm.schema import DirectusType, NotDirectusServer, SchemaAccessDenied, SchemaTools, check
+from directus_orm.schema.codegen import library_model
 from tests.support import ServerInfo, create_user, full_schema
+from tests.support.fault_proxy import FaultProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # a second server, subprocesses
 
 ROOT = Path(__file__).parents[2]
+#: What inspect calls directus_users: the library's model once there is one, else its stub.
+USERS = (library_model("directus_users") or ("", "DirectusUsers"))[1]
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +63,15 @@ def _models(module: ModuleType) -> list[type[DirectusModel]]:
             if isinstance(v, type) and issubclass(v, DirectusModel) and v.__module__ == module.__name__]
 
 
+def _assert_lint_clean(path: Path) -> None:
+    """ruff-clean with the rules a project commonly selects (RUF012 included), run where the
+    generated module would live (directus_orm and pydantic are third-party packages there)."""
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
+                           "E,F,W,I,UP,B,SIM,RUF", "--target-version", "py311", str(path)],
+                          capture_output=True, text=True, cwd=path.parent)
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
 def _cli(*args: str, server: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "directus_orm.cli", *args, "--url", server.url,
                            "--token", server.admin_token], capture_output=True, text=True, timeout=120,
@@ -71,11 +87,8 @@ async def test_inspect_every_type_import_read_write_and_round_trip(
         assert code == await SchemaTools(own).inspect(), "regenerating gives the identical file"
         path = tmp_path / "fs_models.py"
         path.write_text(code)
-        # ruff- and mypy-strict-clean, as the project checks its own code
+        _assert_lint_clean(path)
         config = str(ROOT / "pyproject.toml")
-        ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--config", config, str(path)],
-                              capture_output=True, text=True, cwd=ROOT)
-        assert ruff.returncode == 0, ruff.stdout + ruff.stderr
         mypy = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--config-file", config, str(path)],
                               capture_output=True, text=True, cwd=ROOT)
         assert mypy.returncode == 0, mypy.stdout + mypy.stderr
@@ -85,15 +98,18 @@ async def test_inspect_every_type_import_read_write_and_round_trip(
             "    copies: Annotated[int | None, DirectusType(\"bigInteger\")] = None",
             "    keywords: Annotated[list[str] | None, DirectusType(\"csv\")] = None",
             "    author: FsAuthors | int | None = None",
-            "    books: list[FsBooks | int] = []",
+            "    books: list[FsBooks | int] = Field(default_factory=list)",
             "        ManyToMany(through=\"fs_books_tags\", source=\"books_id\", target=\"tags_id\"),",
             "    status: str = \"draft\"",
             "    title: str\n",
             "    id: uuid.UUID | None = None",
             "        pk = \"code\"",
             "        singleton = True",
-            "class DirectusUsers(DirectusModel):",
-            "    blocks: Annotated[list[int], DirectusType(\"alias\", special=(\"m2a\",))] = []",
+            "        ManyToAny(\n            through=\"fs_pages_blocks\",\n            source=\"pages_id\",\n"
+            "            allowed=(\"fs_quotes\", \"fs_tags\"),\n        ),\n"
+            "    ] = Field(default_factory=list)",
+            f"        {USERS} | uuid.UUID | None,\n"
+            "        DirectusType(\"uuid\", special=(\"user-created\",)),",
         ):
             assert expected in code, expected
         module = _load(path, "fs_models")
@@ -117,8 +133,7 @@ async def test_inspect_every_type_import_read_write_and_round_trip(
         assert raw["data"]["author"] == author.pk and raw["data"]["tags"] == [{"tags_id": tag.pk}]
         assert await check(_models(module), connection=own) == []
 
-        # migrate into an empty server and inspect it back: the same code, but the many-to-any field
-        # (not migrated yet)
+        # migrate into an empty server and inspect it back: the same code
         await full_schema.drop(own, "fs")
         plan = await SchemaTools(own).plan(_models(module))
         assert {s.kind for s in plan} >= {"create_collection", "create_field", "create_relation"}
@@ -128,8 +143,20 @@ async def test_inspect_every_type_import_read_write_and_round_trip(
         assert applied == plan
         assert await SchemaTools(own).migrate(_models(module)) == [], "a second run is a no-op"
         again = await SchemaTools(own).inspect()
-        assert again == code.replace(
-            '    blocks: Annotated[list[int], DirectusType("alias", special=("m2a",))] = []\n', "")
+        assert again == code
+        # the many-to-any works as one the Directus app makes: a page with blocks of two collections
+        quote = (await own.post("/items/fs_quotes", json={"text": "q"}))["data"]["id"]
+        page = (await own.post("/items/fs_pages", json={"title": "p", "blocks": [
+            {"collection": "fs_quotes", "item": quote}, {"collection": "fs_tags", "item": {"name": "t"}}]}))
+        read = await own.get(f"/items/fs_pages/{page['data']['id']}",
+                             params={"fields": "blocks.collection,blocks.item:fs_quotes.text,"
+                                               "blocks.item:fs_tags.name"})
+        assert [(b["collection"], b["item"]) for b in read["data"]["blocks"]] == [
+            ("fs_quotes", {"text": "q"}), ("fs_tags", {"name": "t"})]
+        raw = {(r["field"]): r["meta"] for r in (await own.get("/relations/fs_pages_blocks"))["data"]}
+        assert raw["item"]["one_allowed_collections"] == ["fs_quotes", "fs_tags"]
+        assert raw["item"]["one_collection_field"] == "collection"
+        assert (raw["pages_id"]["one_field"], raw["pages_id"]["junction_field"]) == ("blocks", "item")
     finally:
         await full_schema.drop(own, "fs")
 
@@ -213,3 +240,125 @@ def test_check_has_a_blocking_form(own_server: Any) -> None:
 
     conn = Directus(own_server.url, token=own_server.admin_token)
     assert SchemaTools(conn).sync.check([]) == []
+
+
+# -- the trial's findings: each test failed before its fix ------------------------------------------------
+class SxRef(DirectusModel):
+    id: int | None = None
+    ref: uuid.UUID | None = None
+    flag: Annotated[bool | None, DirectusType("boolean", special=())] = None
+
+    class Meta:
+        collection = "sx_refs"
+
+
+class SxUser(DirectusModel):
+    """The project's own field on a system collection."""
+
+    id: uuid.UUID | None = None
+    sx_nickname: str | None = None
+
+    class Meta:
+        collection = "directus_users"
+
+
+async def _drop_sx(own: Directus) -> None:
+    with contextlib.suppress(APIError):
+        await own.delete("/collections/sx_refs")
+    with contextlib.suppress(APIError):
+        await own.delete("/fields/directus_users/sx_nickname")
+
+
+async def test_uuid_field_and_empty_special_converge_and_model_check(own: Directus) -> None:
+    """A uuid field (char(36), reported as string on SQLite) and ``special=()`` migrate once, then
+    ``check`` (and ``Model.check()``) finds nothing; a changed flag is named and repaired."""
+    await _drop_sx(own)
+    try:
+        applied = await SchemaTools(own).migrate([SxRef])
+        assert [s.kind for s in applied] == ["create_collection"]
+        fields = {f["field"]: f for f in (await own.get("/fields/sx_refs"))["data"]}
+        assert fields["flag"]["meta"]["special"] is None, "special=() creates the field without flags"
+        assert await SchemaTools(own).migrate([SxRef]) == [], "a second run is a no-op"
+        async with connections.override(own):
+            assert await SxRef.check() == []
+        await own.patch("/fields/sx_refs/flag", json={"meta": {"special": ["cast-boolean"]}})
+        async with connections.override(own):
+            drift = await SxRef.check()
+        assert [(d.drift, d.field) for d in drift] == [("special_mismatch", "flag")]
+        await SchemaTools(own).migrate([SxRef])
+        assert (await own.get("/fields/sx_refs/flag"))["data"]["meta"]["special"] is None
+        await own.delete("/fields/sx_refs/ref")
+        async with connections.override(own):
+            assert [(d.drift, d.field) for d in await SxRef.check(using="default")] == [
+                ("field_missing", "ref")]
+    finally:
+        await _drop_sx(own)
+
+
+def test_model_check_has_a_blocking_form(own_server: Any) -> None:
+    conn = Directus(own_server.url, token=own_server.admin_token)
+    with connections.override(conn):
+        drift = SxRef.sync.check()
+    assert [(d.drift, d.collection) for d in drift] == [("collection_missing", "sx_refs")]
+
+
+async def test_custom_fields_on_a_system_collection_are_migrated(own: Directus) -> None:
+    await _drop_sx(own)
+    try:
+        steps = await SchemaTools(own).plan([SxUser])
+        assert [(s.kind, s.collection, s.field) for s in steps] == [
+            ("create_field", "directus_users", "sx_nickname")]
+        assert [d.drift for d in await check([SxUser], connection=own)] == ["field_missing"]
+        await SchemaTools(own).migrate([SxUser])
+        raw = (await own.get("/fields/directus_users/sx_nickname"))["data"]
+        assert raw["type"] == "string"
+        assert await check([SxUser], connection=own) == []
+    finally:
+        await _drop_sx(own)
+
+
+async def test_inspect_one_collection_refers_to_system_collections_by_stubs(
+    own: Directus, tmp_path: Path
+) -> None:
+    await full_schema.build(own, "st", m2a=False)
+    await own.post("/fields/directus_users", json={"field": "st_nick", "type": "string", "meta": {},
+                                                   "schema": {}})
+    await own.post("/fields/st_authors", json={"field": "cover", "type": "uuid",
+                                               "meta": {"special": ["file"]}, "schema": {}})
+    await own.post("/relations", json={"collection": "st_authors", "field": "cover",
+                                       "related_collection": "directus_files"})
+    try:
+        code = await SchemaTools(own).inspect(["st_authors"])
+        # a system collection the library models, without fields of the project's: its model
+        assert "from directus_orm.files import File\n" in code
+        assert "    cover: Annotated[\n        File | uuid.UUID | None,\n" in code
+        classes = [line for line in code.splitlines() if line.startswith("class ")]
+        # the stub: its key and the project's field, none of Directus's own (email, role ...)
+        stub = code[code.index("class DirectusUsers(DirectusModel):"):]
+        assert "    st_nick: str | None = None" in stub and "    id: uuid.UUID | None = None" in stub
+        assert "email" not in stub and "role" not in stub
+        assert [c for c in classes if c.startswith("class Directus")] == [
+            "class DirectusUsers(DirectusModel):"]
+        path = tmp_path / "st_models.py"
+        path.write_text(code)
+        _assert_lint_clean(path)
+        module = _load(path, "st_models")
+        assert await check(_models(module), connection=own) == []
+    finally:
+        await full_schema.drop(own, "st")
+        await own.delete("/fields/directus_users/st_nick")
+
+
+async def test_not_a_directus_server_is_said(own_server: Any) -> None:
+    async with FaultProxy(own_server.url) as proxy:
+        proxy.add("fake", times=None, status=404, headers={"Content-Type": "text/html"},
+                  body=b"<html>nothing here</html>")
+        async with Directus(proxy.url, token="some-token") as conn:
+            with pytest.raises(NotDirectusServer, match=f"not a Directus server at {proxy.url}"):
+                await SchemaTools(conn).inspect()
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "directus_orm.cli", "inspect", "--url", proxy.url, "--token", "some-token",
+            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(cli.communicate(), 60)
+    assert cli.returncode == 2 and b"NotDirectusServer: not a Directus server at" in err, err
+    assert b"some-token" not in err and out == b""

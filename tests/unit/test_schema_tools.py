@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+from pydantic import Field
 
-from directus_orm import DirectusModel, ManyToMany
-from directus_orm.schema import DirectusType, SchemaError
+from directus_orm import Directus, DirectusModel, ManyToMany
+from directus_orm.exceptions import NetworkError
+from directus_orm.schema import DirectusType, ManyToAny, SchemaError, SchemaTools
 from directus_orm.schema.codegen import class_names, generate
 from directus_orm.schema.desired import desired_schema
 from directus_orm.schema.plan import plan
@@ -100,7 +102,7 @@ def test_plan_on_an_empty_server_then_nothing_and_generated_code_is_stable() -> 
     assert plan(declared, server) == []
     code = generate(server)
     assert code == generate(server)
-    assert "    books: list[UsBooks | int] = []\n" in code
+    assert "    books: list[UsBooks | int] = Field(default_factory=list)\n" in code
     assert '    status: str = "draft"\n' in code
 
 
@@ -138,3 +140,106 @@ def test_a_module_that_cannot_be_loaded_is_a_schema_error(tmp_path: Path, source
         path.write_text(source)
     with pytest.raises(SchemaError, match="cannot import"):
         load_models(str(path))
+
+
+class UsBadType(DirectusModel):
+    id: int | None = None
+    body: Annotated[str | None, DirectusType("txt")] = None
+
+    class Meta:
+        collection = "us_bad_type"
+
+
+class UsBadFlags(DirectusModel):
+    id: int | None = None
+    body: Annotated[str | None, DirectusType("string", special="m2o")] = None
+
+    class Meta:
+        collection = "us_bad_flags"
+
+
+@pytest.mark.parametrize(("model", "message"), [
+    (UsBadType, r"UsBadType\.body: DirectusType\('txt'\) is not a Directus field type"),
+    (UsBadFlags, r"UsBadFlags\.body: DirectusType special='m2o' must be a tuple"),
+])
+def test_a_bad_directus_type_is_refused_before_any_request(model: type[DirectusModel], message: str) -> None:
+    conn = Directus("http://127.0.0.1:9", token="t")  # nothing listens: a request would be a NetworkError
+    with pytest.raises(SchemaError, match=message):
+        SchemaTools(conn).sync.check([model])
+    with pytest.raises(SchemaError, match=message):
+        desired_schema([model])
+
+
+def test_special_given_empty_is_kept_and_compared() -> None:
+    class UsFlags(DirectusModel):
+        id: int | None = None
+        plain: Annotated[bool | None, DirectusType("boolean", special=())] = None
+        default: Annotated[bool | None, DirectusType("boolean")] = None
+
+        class Meta:
+            collection = "us_flags"
+
+    declared = desired_schema([UsFlags])
+    fields = declared.fields["us_flags"]
+    assert (fields["plain"].special, fields["default"].special) == ((), ("cast-boolean",))
+    server = _server_from(declared)
+    assert plan(declared, server) == []
+    server.fields["us_flags"]["plain"] = FieldSpec("us_flags", "plain", "boolean", special=("cast-boolean",))
+    server.fields["us_flags"]["default"] = FieldSpec("us_flags", "default", "boolean", special=())
+    steps = plan(declared, server)
+    assert [(s.drift, s.field, s.body) for s in steps] == [
+        ("special_mismatch", "plain", {"meta": {"special": None}})]
+
+
+class UsPage(DirectusModel):
+    id: int | None = None
+    blocks: Annotated[list[int], ManyToAny(through="us_pages_blocks", source="pages_id",
+                                           allowed=("us_tags", "us_books"))] = Field(default_factory=list)
+
+    class Meta:
+        collection = "us_pages"
+
+
+def test_a_many_to_any_declares_its_junction_and_relations() -> None:
+    declared = desired_schema([UsPage, UsTag, UsBook, UsAuthor])
+    assert [(f.field, f.type) for f in declared.fields["us_pages_blocks"].values()] == [
+        ("id", "integer"), ("pages_id", "integer"), ("item", "string"), ("collection", "string")]
+    assert declared.fields["us_pages"]["blocks"].special == ("m2a",)
+    rels = {r.many_field: r for r in declared.relations if r.many_collection == "us_pages_blocks"}
+    assert rels["pages_id"] == RelationSpec("us_pages_blocks", "pages_id", "us_pages", "blocks", "item")
+    assert rels["item"] == RelationSpec("us_pages_blocks", "item", None, None, "pages_id",
+                                        ("us_tags", "us_books"), "collection")
+    steps = {(s.kind, s.collection, s.field): s for s in plan(declared, Snapshot())}
+    item = steps[("create_relation", "us_pages_blocks", "item")].body
+    assert item == {"collection": "us_pages_blocks", "field": "item", "related_collection": None,
+                    "meta": {"one_field": None, "junction_field": "pages_id",
+                             "one_allowed_collections": ["us_tags", "us_books"],
+                             "one_collection_field": "collection"}}
+    server = _server_from(declared)
+    assert plan(declared, server) == []
+    server.relations = [r if r.many_field != "item" else RelationSpec(
+        r.many_collection, r.many_field, None, None, "pages_id", ("us_tags",), "collection")
+        for r in server.relations]
+    assert [(s.kind, s.field) for s in plan(declared, server)] == [("alter_relation", "item")]
+    code = generate(_server_from(declared))
+    assert 'allowed=("us_tags", "us_books"),' in code
+
+
+def test_a_bad_many_to_any_is_refused() -> None:
+    class UsBadPage(DirectusModel):
+        id: int | None = None
+        blocks: Annotated[list[int], ManyToAny(through="j", source="item", allowed=("a",))] = Field(
+            default_factory=list)
+
+        class Meta:
+            collection = "us_bad_pages"
+
+    with pytest.raises(SchemaError, match=r"UsBadPage\.blocks: ManyToAny\(...\): the junction's fields"):
+        desired_schema([UsBadPage])
+
+
+def test_an_unreachable_server_is_named() -> None:
+    conn = Directus("http://user:secret@127.0.0.1:9", token="t")  # nothing listens on port 9
+    with pytest.raises(NetworkError, match=r"cannot reach http://127\.0\.0\.1:9: ") as caught:
+        SchemaTools(conn).sync.inspect()
+    assert "secret" not in str(caught.value)
