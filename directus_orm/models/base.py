@@ -401,9 +401,10 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             return None  # undeclared keys (kept in model_extra) or rows of different shapes
         missing = frozenset(fields.keys() - keys)
         # A missing field is validated from its default and then removed: only where that cannot
-        # differ from leaving it out (no required field, no model validator seeing the default).
+        # differ from leaving it out (no required field, no validator that could see the default).
+        decorators = cls.__pydantic_decorators__
         if missing and (any(fields[name].is_required() for name in missing)
-                        or cls.__pydantic_decorators__.model_validators):
+                        or decorators.model_validators or decorators.field_validators):
             return None
         # pydantic deep-copies a mutable default per instance; the value is dropped anyway, so give
         # the default itself (validated into a new container, which costs far less).

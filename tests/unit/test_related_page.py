@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from directus_orm import DirectusModel, ManyToMany
 from directus_orm.exceptions import DeferredFieldError
@@ -54,6 +54,22 @@ class PgChecked(DirectusModel):
 
     class Meta:
         collection = "pg_checked"
+
+
+class PgValidated(DirectusModel):
+    """A field validator may read the values validated before it: rows lacking a field go row by row."""
+
+    id: int | None = None
+    books: list[PgBook | int] = []
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return value.strip()
+
+    class Meta:
+        collection = "pg_validated"
 
 
 def book_rows() -> list[dict[str, Any]]:
@@ -136,3 +152,11 @@ def test_a_model_validator_keeps_partial_rows_row_by_row() -> None:
     rows = [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
     assert [describe(c) for c in PgChecked._from_db_page(rows, "default")] == [
         describe(PgChecked._from_db(r, "default")) for r in rows]
+
+
+def test_a_field_validator_keeps_partial_rows_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"id": 1, "name": " a "}, {"id": 2, "name": "b"}]
+    assert [describe(c) for c in PgValidated._from_db_page(rows, "default")] == [
+        describe(PgValidated._from_db(r, "default")) for r in rows]
+    assert PgValidated._validate_related_page(rows, "default") is None
+    assert PgValidated._validate_related_page([{**r, "books": []} for r in rows], "default") is not None
