@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import time
@@ -169,12 +170,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--token", default=os.environ.get("BENCH_TOKEN"), help="its admin static token")
     parser.add_argument("--no-seed", action="store_true", help="with --url: the collections are seeded")
     parser.add_argument("--output", type=Path, help="also write the report to this file")
+    parser.add_argument("--related-rows", type=int, help="products read in the related case (default 1,500)")
     args = parser.parse_args(argv)
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = set(cases) - set(CASES)
     if unknown:
         parser.error(f"unknown case(s) {sorted(unknown)}; known: {', '.join(CASES)}")
     sizes = QUICK if args.quick else Sizes()
+    if args.related_rows:
+        sizes = dataclasses.replace(sizes, related_rows=args.related_rows)
     _pool_defaults_agree()
     server = None
     if args.url:

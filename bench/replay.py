@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import httpx
 
-from .rows import BULK, ITEMS, row
+from .rows import BULK, ITEMS, PRODUCT, row
 from .seed import clear_bulk
 
 #: Contenders are pointed here; the transport answers without a socket.
@@ -25,8 +25,9 @@ class Replay:
     """Answers the bench's requests: ``GET /items/bench_items/<pk>``, the list read (``GET`` or
     py-directus's ``SEARCH``), and the bulk ``POST`` batches in the order they were captured."""
 
-    def __init__(self, items: dict[str, bytes], rows: bytes, bulk: list[bytes], info: bytes = b"") -> None:
-        self.items, self.rows, self.bulk, self.info = items, rows, bulk, info
+    def __init__(self, items: dict[str, bytes], rows: bytes, bulk: list[bytes], info: bytes = b"",
+                 related: bytes = b"") -> None:
+        self.items, self.rows, self.bulk, self.info, self.related = items, rows, bulk, info, related
         self._posts = 0
 
     def rewind(self) -> None:
@@ -46,6 +47,8 @@ class Replay:
             body = self.items.get(path.rsplit("/", 1)[1])
         elif method in ("GET", "SEARCH") and path == f"/items/{ITEMS}":
             body = self.rows
+        elif method == "GET" and path == f"/items/{PRODUCT}" and self.related:
+            body = self.related  # select_related: every product with its category's own columns
         elif method == "GET" and path == "/server/info" and self.info:
             body = self.info  # directus-orm reads it once per connection (queryLimit)
         if body is None:
@@ -67,10 +70,12 @@ async def capture(url: str, token: str, pks: Iterable[int], list_rows: int, bulk
         listed = await client.get(f"/items/{ITEMS}", params={"sort": "id", "limit": str(list_rows)})
         rows = listed.raise_for_status().content
         info = (await client.get("/server/info")).raise_for_status().content
+        related = (await client.get(f"/items/{PRODUCT}", params={
+            "fields": "*,category.id,category.name", "sort": "id", "limit": "-1"})).raise_for_status().content
         await clear_bulk(url, token)
         bulk = []
         for start in range(0, bulk_rows, batch):
             payload = [row(i) for i in range(start, min(bulk_rows, start + batch))]
             bulk.append((await client.post(f"/items/{BULK}", json=payload)).raise_for_status().content)
         await clear_bulk(url, token)
-    return Replay(items, rows, bulk, info)
+    return Replay(items, rows, bulk, info, related)

@@ -226,14 +226,14 @@ def case_compile() -> CaseResult:
 
 # --- client side alone ----------------------------------------------------------------------------------
 #: The cases that are timed a second time, answered from memory.
-CLIENT_SIDE_CASES = ("pk", "rows", "bulk")
+CLIENT_SIDE_CASES = ("pk", "rows", "bulk", "related")
 
 
 async def client_side(
     replay: Replay, pks: list[int], s: Sizes, pyd: Any, cases: list[str]
 ) -> list[CaseResult]:
-    """The pk, rows and bulk cases again, every contender answered from memory by ``replay`` (the live
-    server's captured answers): the time each library itself takes. ``pyd``: a PyD on the replay
+    """The pk, rows, related and bulk cases again, every contender answered from memory by ``replay``
+    (the live server's captured answers): the time each library itself takes. ``pyd``: a PyD on the replay
     transport, or None."""
     from directus_orm import ConnectionPool, Directus, connections
 
@@ -263,6 +263,9 @@ async def client_side(
             ORM: _ready(lambda: orm_side.read_rows(n)), RAW: _ready(lambda: raw.read_rows(n)),
             **({PYD: _ready(lambda: pyd.read_rows(n))} if pyd is not None else {}),
         }, s.list_repeats, n),
+        ("related", f"select_related over {s.related_rows:,} rows", {
+            ORM: _ready(orm_side.read_related), RAW: _ready(raw.read_related),
+        }, s.related_repeats, s.related_rows),
         ("bulk", f"bulk_create {s.bulk_rows:,} rows (batches of {batch:,})", {
             ORM: orm_bulk, RAW: rewound(lambda: raw.bulk_insert(rows, batch)),
             **({PYD: rewound(lambda: pyd.bulk_insert(rows, batch))} if pyd is not None else {}),

@@ -266,6 +266,7 @@ class Directus(SyncFace):
         content: bytes | AsyncIterable[bytes] | None = options.get("content")
         json, files, data, auth = (options.get(k) for k in ("json", "files", "data", "auth"))
         stream = bool(options.get("stream"))
+        read = bool(options.get("read"))  # a POST that changes nothing (a GraphQL query): retried
         # A streamed body may take long to send: each chunk is bounded by the write timeout instead.
         deadline = None if content is not None and not isinstance(content, bytes) else self.deadline
         method = method.upper()
@@ -290,7 +291,8 @@ class Directus(SyncFace):
             raise InvalidRequest(f"cannot build {method} {path[:200]}: {type(exc).__name__}") from None
         try:
             return await within(deadline, self._attempts(client, request,
-                                                         auth if auth is not None else self.auth, stream))
+                                                         auth if auth is not None else self.auth, stream,
+                                                         read))
         except asyncio.TimeoutError as exc:
             raise RequestTimeout(f"no complete answer within the deadline ({self.deadline:g} s)",
                                  method=method, path=request.url.path) from exc
@@ -308,11 +310,13 @@ class Directus(SyncFace):
         return body
 
     async def _attempts(
-        self, client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, stream: bool = False
+        self, client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None,
+        stream: bool = False, read: bool = False,
     ) -> httpx.Response:
-        """Send, and send reads again after a broken connection, 503 or 429 (see :class:`Retries`)."""
+        """Send, and send reads again after a broken connection, 503 or 429 (see :class:`Retries`);
+        ``read``: the request changes nothing whatever its method."""
         retries = self.retries
-        tries = retries.count + 1 if request.method in IDEMPOTENT_METHODS else 1
+        tries = retries.count + 1 if read or request.method in IDEMPOTENT_METHODS else 1
         for attempt in range(tries):
             started = time.perf_counter()
             last = attempt == tries - 1
@@ -360,6 +364,12 @@ class Directus(SyncFace):
 
     async def get(self, path: str, **kwargs: Any) -> Any:
         return await self.request("GET", path, **kwargs)
+
+    async def _post_read(self, path: str, json: Any) -> Any:
+        """A POST that only reads (a GraphQL query): retried as a GET is."""
+        response = await self._exchange("POST", path, json=json, read=True)
+        check_status(response)
+        return json_object(response)
 
     async def post(self, path: str, **kwargs: Any) -> Any:
         return await self.request("POST", path, **kwargs)
@@ -461,7 +471,8 @@ class Directus(SyncFace):
 
         A document that does not validate raises :class:`~directus_orm.exceptions.GraphQLValidationError`
         (nothing ran); fields that failed raise :class:`~directus_orm.exceptions.GraphQLExecutionError`,
-        whose ``data`` holds what did resolve. Sent as a POST, so never retried (a mutation may be in it).
+        whose ``data`` holds what did resolve. A document holding only queries is retried as a GET is
+        (see :class:`Retries`); one holding a mutation or a subscription never is.
         """
         return await graphql.execute(self, query, variables, system=system)
 

@@ -8,6 +8,7 @@ here as :class:`~directus_orm.exceptions.GraphQLExecutionError` carrying that da
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from ..exceptions import GraphQLExecutionError, InvalidUsage, error_from_respons
 if TYPE_CHECKING:
     from .client import Directus
 
-__all__ = ["ITEMS_ENDPOINT", "SYSTEM_ENDPOINT", "execute"]
+__all__ = ["ITEMS_ENDPOINT", "SYSTEM_ENDPOINT", "execute", "read_only"]
 
 ITEMS_ENDPOINT = "/graphql"
 SYSTEM_ENDPOINT = "/graphql/system"
@@ -35,7 +36,10 @@ async def execute(
     body: dict[str, Any] = {"query": query}
     if variables:
         body["variables"] = dict(variables)
-    answer = await conn.post(path, json=body) or {}
+    if read_only(query):
+        answer = await conn._post_read(path, body) or {}
+    else:
+        answer = await conn.post(path, json=body) or {}
     data = answer.get("data")
     errors = answer.get("errors")
     if errors:
@@ -57,3 +61,32 @@ def execution_error(answer: Mapping[str, Any], path: str) -> GraphQLExecutionErr
         f"{base.message}{shown}{more}", data=data if isinstance(data, dict) else None, status=200,
         code=base.code, extensions=base.extensions, errors=base.errors, method="POST", path=path,
     )
+
+
+#: The GraphQL tokens that matter for nesting: block strings, strings, comments, names, punctuators.
+_TOKEN = re.compile(r'"""(?:\\"""|[^"]|"(?!""))*"""|"(?:\\.|[^"\\\n])*"|#[^\n]*|[_A-Za-z][_0-9A-Za-z]*'
+                    r'|\s+|.', re.DOTALL)
+_OPEN, _CLOSE = frozenset("{(["), frozenset("})]")
+_WRITES = frozenset({"mutation", "subscription"})
+
+
+def read_only(document: str) -> bool:
+    """True when ``document`` holds only queries (and fragments): nothing in it can change data, so it
+    may be sent again. Any top-level name ``mutation`` or ``subscription`` - an operation's keyword, or
+    anything spelt so outside a selection - makes it a write, and so does a string left open: when in
+    doubt, the document is not retried."""
+    depth = 0
+    after_at = False
+    for found in _TOKEN.finditer(document):
+        token = found.group()
+        if token in _OPEN:
+            depth += 1
+        elif token in _CLOSE:
+            depth -= 1
+        elif token[0] == '"' and (len(token) < 2 or not token.endswith('"')):
+            return False  # an unterminated string
+        elif depth == 0 and not after_at and token in _WRITES:
+            return False
+        if not token.isspace() and token[0] != "#":
+            after_at = token == "@"
+    return True

@@ -1,8 +1,9 @@
 """When a request is tried again, and how long it may take in all.
 
-Only requests that change nothing are retried: ``GET``, ``HEAD``, ``OPTIONS`` and the ``SEARCH`` reads
-the connection sends for long queries. Writes (``POST``, ``PATCH``, ``DELETE``) are never retried: a
-write whose answer was lost may have happened.
+Only requests that change nothing are retried: ``GET``, ``HEAD``, ``OPTIONS``, the ``SEARCH`` reads
+the connection sends for long queries, and GraphQL ``POST``s holding only queries. Writes (``POST``,
+``PATCH``, ``DELETE``, GraphQL mutations) are never retried: a write whose answer was lost may have
+happened.
 """
 
 from __future__ import annotations

@@ -37,6 +37,11 @@ class Read(Generic[T]):
     root: Field | None
     fix: Fixer
     finish: Callable[[list[dict[str, Any]]], T]
+    #: Rows per request when the read is sent in pages (the server's ``queryLimit.max``); None: at once.
+    page: int | None = None
+    #: The rows wanted when paged: from ``low`` up to ``high`` (None: every row).
+    low: int = 0
+    high: int | None = None
 
     def __await__(self) -> Generator[Any, None, T]:
         return _run_one(self).__await__()
@@ -66,11 +71,14 @@ def _arguments(query: Query, *, sliced: bool) -> dict[str, tuple[str, Any]]:
 
 
 def rows_read(query: Query, conn: Directus, finish: Callable[[list[dict[str, Any]]], T],
-              fields: Sequence[str] | None = None) -> Read[T]:
-    """The rows of ``query`` (every matching row, or its slice), as ``GET /items`` would send them."""
+              fields: Sequence[str] | None = None, page: int | None = None) -> Read[T]:
+    """The rows of ``query`` (every matching row, or its slice), as ``GET /items`` would send them.
+    ``page``: the most rows one request may ask for (the server's ``queryLimit.max``; None: no limit).
+    Directus answers ``limit: -1`` past that maximum with the first ``max`` rows and no error, so a read
+    that may want more is sent in pages of ``page`` rows."""
     if query.group_by is not None:
-        return aggregate_read(query, conn, finish, query.aggregate_param(query.columns or ()),
-                              group_by=query.group_by)
+        return paged(aggregate_read(query, conn, finish, query.aggregate_param(query.columns or ()),
+                                    group_by=query.group_by), query, page)
     name, system = root_name(query.schema.collection)
     selected = list(fields) if fields is not None else query.fields()
     root, fix = select(query.schema, selected, query.deep_param())
@@ -81,7 +89,16 @@ def rows_read(query: Query, conn: Directus, finish: Callable[[list[dict[str, Any
 
     def fixed(row: Any) -> Any:
         return drop_functions(fix(row))
-    return Read(conn, system, root, fixed, finish)
+    return paged(Read(conn, system, root, fixed, finish), query, page)
+
+
+def paged(read: Read[T], query: Query, page: int | None) -> Read[T]:
+    """``read`` sent in pages of ``page`` rows when it may want more than that (offset paging, in the
+    query's order, which always ends with the primary key)."""
+    wanted = None if query.high is None else query.high - query.low
+    if page is not None and page > 0 and (wanted is None or wanted > page):
+        read.page, read.low, read.high = page, query.low, query.high
+    return read
 
 
 _ORDER = ("filter", "search", "groupBy", "sort", "limit", "offset")
@@ -143,32 +160,55 @@ def _group_parsers(query: Query, group_by: Sequence[str]) -> dict[str, Callable[
 
 async def run_reads(reads: Sequence[Read[Any]]) -> list[Any]:
     """Run ``reads``: one request per (connection, endpoint) among them, the requests concurrently;
-    results in the order given. A failed field raises the :class:`GraphQLExecutionError` of its request
-    (its ``errors[].path`` start with ``r<position>``); its ``data`` holds what the others answered."""
+    results in the order given. A paged read whose page came back full asks for its next page in the
+    next round (with the other paged reads of its connection). A failed field raises the
+    :class:`GraphQLExecutionError` of its request (its ``errors[].path`` start with ``r<position>``);
+    its ``data`` holds what the others answered."""
     import asyncio
 
-    groups: dict[tuple[int, bool], list[int]] = {}
-    for i, read in enumerate(reads):
-        if read.root is not None:
-            groups.setdefault((id(read.conn), read.system), []).append(i)
-    answers: dict[int, Any] = {}
+    answers: dict[int, list[Any]] = {i: [] for i in range(len(reads))}
+    offsets = {i: read.low for i, read in enumerate(reads)}
+    pending = [i for i, read in enumerate(reads) if read.root is not None]
 
     async def one(indexes: list[int]) -> None:
         doc = Document()
         for i in indexes:
             root = reads[i].root
             assert root is not None
-            doc.add(f"r{i}", root)
+            doc.add(f"r{i}", _page_of(reads[i], root, offsets[i]))
         conn = reads[indexes[0]].conn
         assert conn is not None
         data = await conn.graphql(doc.text, doc.variables, system=reads[indexes[0]].system)
         for i in indexes:
-            answers[i] = data.get(f"r{i}")
+            rows = data.get(f"r{i}")
+            answers[i] += rows if isinstance(rows, list) else [rows] if rows is not None else []
 
-    await asyncio.gather(*(one(indexes) for indexes in groups.values()))
-    out = []
-    for i, read in enumerate(reads):
-        rows = answers.get(i) if read.root is not None else []
-        rows = rows if isinstance(rows, list) else [rows] if rows is not None else []
-        out.append(read.finish([read.fix(row) for row in rows]))
-    return out
+    while pending:
+        groups: dict[tuple[int, bool], list[int]] = {}
+        for i in pending:
+            groups.setdefault((id(reads[i].conn), reads[i].system), []).append(i)
+        before = {i: len(answers[i]) for i in pending}
+        await asyncio.gather(*(one(indexes) for indexes in groups.values()))
+        follow = []
+        for i in pending:
+            read, got = reads[i], len(answers[i]) - before[i]
+            if read.page is not None and got == read.page:
+                offsets[i] += got
+                if read.high is None or offsets[i] < read.high:
+                    follow.append(i)
+        pending = follow
+    return [read.finish([read.fix(row) for row in answers[i]]) for i, read in enumerate(reads)]
+
+
+def _page_of(read: Read[Any], root: Field, offset: int) -> Field:
+    """``root`` asking for the page of ``read`` starting at ``offset`` (``root`` itself when not paged)."""
+    if read.page is None:
+        return root
+    size = read.page if read.high is None else min(read.page, read.high - offset)
+    args = {k: v for k, v in root.arguments.items() if k not in ("limit", "offset")}
+    args["limit"] = ("Int", size)
+    if offset:
+        args["offset"] = ("Int", offset)
+    page = Field(root.name, children=root.children)
+    page.arguments = dict(sorted(args.items(), key=lambda kv: _ORDER.index(kv[0])))
+    return page

@@ -39,7 +39,7 @@ from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import LoadPlan, Options, _unwrap
 from .registry import ModelRoot, get_model, models, registered_models
 from .related import RelatedAccessor, Unlinks, to_many_write, unlink
-from .relations import Analysed, attach_answer, load_related, nested_value, related_keys
+from .relations import Analysed, attach_answer, load_related, load_related_column, nested_value, related_keys
 from .state import ModelState, PageState, peek_state, state_of
 
 if TYPE_CHECKING:
@@ -109,6 +109,18 @@ def _copy_values(values: dict[str, Any], containers: Sequence[str]) -> dict[str,
             out[key] = list(value) if isinstance(value, list) and value and isinstance(
                 value[0], DirectusModel) else copy.deepcopy(value)
     return out
+
+
+def _no_containers(objs: Sequence[BaseModel], plan: LoadPlan) -> bool:
+    """True when the loaded instances may share their own ``__dict__`` as stored values after all
+    (``LoadPlan.share_values``): no container field of theirs holds a list, dict or set this time
+    (related rows are instances or keys, to-many lists not loaded)."""
+    if not objs or not type(objs[0]).model_config.get("validate_assignment"):
+        return False
+    for name in plan.containers:
+        if any(isinstance(value, (list, dict, set)) for value in [obj.__dict__.get(name) for obj in objs]):
+            return False
+    return True
 
 
 def _remember(obj: BaseModel, plan: LoadPlan) -> dict[str, Any]:
@@ -378,19 +390,69 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             return None  # an undeclared key or a bad value: the row-by-row path deals with it
 
     @classmethod
+    def _validate_related_page(
+        cls, rows: Sequence[Mapping[str, Any]], alias: str | None
+    ) -> tuple[list[Self], frozenset[str]] | None:
+        """Rows of a model with relations that all hold the same declared fields (a select_related
+        answer, or related rows without their reverse lists): their related rows loaded a page at a
+        time, then the rows validated in one call. Returns the instances (no state yet) and the fields
+        the rows lacked (deferred); None when the rows must go one by one."""
+        page = cls._meta.load_plan().page
+        if page is None or not rows:
+            return None
+        keys = rows[0].keys()
+        fields = cls.__pydantic_fields__
+        if not keys <= fields.keys() or not all(row.keys() == keys for row in rows):
+            return None  # undeclared keys (kept in model_extra) or rows of different shapes
+        missing = frozenset(fields.keys() - keys)
+        # A missing field is validated from its default and then removed: only where that cannot
+        # differ from leaving it out (no required field, no validator that could see the default).
+        decorators = cls.__pydantic_decorators__
+        if missing and (any(fields[name].is_required() for name in missing)
+                        or decorators.model_validators or decorators.field_validators):
+            return None
+        # pydantic deep-copies a mutable default per instance; the value is dropped anyway, so give
+        # the default itself (validated into a new container, which costs far less).
+        given = {name: fields[name].default for name in missing
+                 if isinstance(fields[name].default, (list, dict, set))}
+        data = [{**row, **given} for row in rows] if given else [dict(row) for row in rows]
+        for name, rel in cls._meta.load_plan().relations.items():
+            if name in keys:
+                column = load_related_column(rel, [row[name] for row in data], alias)
+                for row, value in zip(data, column, strict=True):
+                    row[name] = value
+        try:
+            objs = cast("list[Self]", page.validate_python(data))
+        except ValidationError:
+            return None  # a bad value: the row-by-row path raises or deals with it
+        for obj in objs:
+            values = obj.__dict__
+            for name in missing:
+                del values[name]
+            if given:
+                obj.__pydantic_fields_set__.difference_update(given)
+        return objs, missing
+
+    @classmethod
     def _from_db_page(cls, rows: Sequence[Mapping[str, Any]], alias: str | None = None) -> list[Self]:
         """``_from_db`` for each row of one answer."""
-        objs = cls._validate_page(rows)
+        plan, deferred = cls._meta.load_plan(), frozenset[str]()
+        if plan.relations:
+            found = cls._validate_related_page(rows, alias)
+            objs = None if found is None else found[0]
+            deferred = frozenset() if found is None else found[1]
+        else:
+            objs = cls._validate_page(rows)
         if objs is None:
             return [cls._from_db(row, alias) for row in rows]
-        plan, none = cls._meta.load_plan(), frozenset[str]()
-        if plan.share_values:
-            shared = PageState(None, None, alias, none)
+        if plan.share_values or (plan.relations and _no_containers(objs, plan)):
+            shared = PageState(None, None, alias, deferred)
             for obj in objs:
                 object.__setattr__(obj, "_dstate", shared)
         else:
             for obj in objs:
-                object.__setattr__(obj, "_dstate", ModelState(None, None, alias, none, _remember(obj, plan)))
+                state = ModelState(None, None, alias, deferred, _remember(obj, plan))
+                object.__setattr__(obj, "_dstate", state)
         return objs
 
     def _adopt(self, new: Self, alias: str | None, extra: dict[str, Any] | None = None) -> None:

@@ -147,8 +147,8 @@ class LoadPlan(NamedTuple):
     #: validate_assignment an assignment replaces that dict, and no value is a container that could
     #: change in place. Otherwise it remembers a copy.
     share_values: bool
-    #: Validates a page of complete rows in one call; None when pages must go row by row (the model
-    #: has relations, or its ``extra`` setting would let an undeclared key stand in for a missing one).
+    #: Validates a page of rows in one call; None when pages must go row by row (its ``extra``
+    #: setting would let an undeclared key stand in for a missing one).
     page: TypeAdapter[list[Any]] | None
     #: Fields an insert sends only when set: those with a None default (the server's default applies
     #: instead) and relations.
@@ -280,7 +280,7 @@ class Options:
             self._ensure_complete()
             model, relations = self.model, self._relations
             page = None
-            if self._complete and not relations and model.model_config.get("extra") == "forbid":
+            if self._complete and model.model_config.get("extra") == "forbid":
                 page = TypeAdapter(list[model])  # type: ignore[valid-type]
             only_if_set = tuple(
                 name for name, f in model.__pydantic_fields__.items()

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ManyToMany", "ManyToOne", "OneToMany", "RelationMarker", "analyse", "attach_answer", "load_related",
-    "nested_value", "related_keys",
+    "load_related_column", "nested_value", "related_keys",
 ]
 
 
@@ -217,6 +217,33 @@ def load_related(rel: Analysed, value: Any, alias: str | None) -> Any:
     if isinstance(value, Mapping):
         return rel.model._from_db(value, alias)
     return value
+
+
+def load_related_column(rel: Analysed, values: list[Any], alias: str | None) -> list[Any]:
+    """``load_related`` for one relation's values across a page of rows: the related rows of the whole
+    page are loaded as one page of the related model (one validation call where it allows)."""
+    nested: list[Mapping[str, Any]] = []
+    spots: list[tuple[list[Any], int]] = []
+    out = list(values)
+    if rel.kind == "m2o":
+        for i, value in enumerate(out):
+            if isinstance(value, (dict, Mapping)):  # dict first: no ABC check
+                spots.append((out, i))
+                nested.append(value)
+    else:
+        unwrap = rel.relation.unwrap
+        for i, value in enumerate(out):
+            if isinstance(value, list):
+                items = [unwrap(v) for v in value]
+                out[i] = items
+                for j, item in enumerate(items):
+                    if isinstance(item, Mapping):
+                        spots.append((items, j))
+                        nested.append(item)
+    if nested:
+        for (holder, j), obj in zip(spots, rel.model._from_db_page(nested, alias), strict=True):
+            holder[j] = obj
+    return out
 
 
 def attach_answer(current: Any, rel: Analysed, value: Any, alias: str | None) -> Any:

@@ -29,8 +29,9 @@ class CountOf(SyncFace):
             return graphql.constant_read(0)
         if query.group_by is not None or qs._client_distinct or any(c.many for c in query.columns or ()):
             rows = await qs._graphql_read()
-            return graphql.Read(rows.conn, rows.system, rows.root, rows.fix, lambda r: len(rows.finish(r)))
-        return qs._graphql_count_read(query)
+            return graphql.Read(rows.conn, rows.system, rows.root, rows.fix, lambda r: len(rows.finish(r)),
+                                rows.page, rows.low, rows.high)
+        return qs._graphql_count_read(await qs._described(query))
 
     async def result(self) -> int:
         """The count, read alone (``await count_of(qs)`` does the same; ``.sync.result()`` blocks)."""
@@ -52,7 +53,9 @@ class AggregateOf(SyncFace):
 
     async def _graphql_read(self) -> graphql.Read[dict[str, Any]]:
         query = await self.queryset._sendable()
-        return self.queryset._graphql_aggregate_read(query, self.columns)
+        if query.is_empty:
+            return self.queryset._graphql_aggregate_read(query, self.columns)
+        return self.queryset._graphql_aggregate_read(await self.queryset._described(query), self.columns)
 
     async def result(self) -> dict[str, Any]:
         """The aggregate, read alone (``await aggregate_of(...)`` does the same; ``.sync.result()``

@@ -32,13 +32,22 @@ from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
 from .emulation import emulate
+from .introspected import introspect, needed_depth
 from .keyset import keyset_for
 from .limits import UNLIMITED, query_limit_max
 from .local import local_filter_problem, matches
 from .projection import DICTS, Column, RowShape, aggregate_column, explode, row_shape, value_columns
 from .q import Q
 from .query import Query
-from .schema import LOOKUP_SEP, AnnotatedSchema, FieldInfo, RelatedPath, relation_paths, resolve_field_path
+from .schema import (
+    LOOKUP_SEP,
+    AnnotatedSchema,
+    FieldInfo,
+    OpenSchema,
+    RelatedPath,
+    relation_paths,
+    resolve_field_path,
+)
 from .where import NOTHING
 from .written import confirm_fields, mismatch, missing_fields
 
@@ -445,7 +454,7 @@ class QuerySet(SyncFace, Generic[T]):
         if query.is_empty:
             return {c.name: 0 if isinstance(c.aggregate, Count) else None for c in columns}
         if self._graphql:
-            return await self._graphql_aggregate_read(query, columns)
+            return await self._graphql_aggregate_read(await self._described(query), columns)
         params = {**query.filter_params(), "aggregate": query.aggregate_param(columns)}
         body = await self._conn().get(self._path, params=params)
         rows = (body or {}).get("data") or [{}]
@@ -475,11 +484,37 @@ class QuerySet(SyncFace, Generic[T]):
         query = await self._sendable()
         if query.is_empty:
             return graphql.constant_read([])
+        query = await self._described(query, fields)
         alias = self.db
 
         def finish(rows: list[dict[str, Any]]) -> list[T]:
             return self._deduplicated(self._results(rows, alias), set()) if rows else []
-        return graphql.rows_read(query, self._conn(), finish, fields)
+        return graphql.rows_read(query, self._conn(), finish, fields, await self._graphql_page(query))
+
+    async def _described(self, query: Query, fields: Sequence[str] | None = None) -> Query:
+        """``query`` with the schema GraphQL needs: a collection without a model (``collection()``) is
+        described by the GraphQL schema the connection sees (``introspected.py``), as deep as the read
+        goes; a model's schema is its own."""
+        if not isinstance(query.schema, OpenSchema):
+            return query
+        paths = [*(fields if fields is not None else query.fields() or ["*"]), *query.sort()]
+        depth = needed_depth(paths, query.filter_params().get("filter"))
+        collection = query.schema.collection
+        schema = await introspect(self._conn(), collection, query.schema.pk_name,
+                                  collection.startswith("directus_"), depth)
+        return query._replace(schema=schema)
+
+    async def _graphql_page(self, query: Query) -> int | None:
+        """Rows per GraphQL request: the server's ``queryLimit.max`` (Directus cuts ``limit: -1`` there
+        without an error), the page size when the server does not say, None when one request may ask
+        for every row (or the slice is within Directus's default limit)."""
+        wanted = None if query.high is None else query.high - query.low
+        if wanted is not None and wanted <= DIRECTUS_DEFAULT_LIMIT:
+            return None
+        cap = await query_limit_max(self._conn())
+        if cap == UNLIMITED:
+            return None
+        return cap if cap is not None else self._page_size()
 
     def _graphql_count_read(self, query: Query) -> graphql.Read[int]:
         """``countAll`` of the matching rows, within the slice (``query``: as sent)."""
@@ -583,7 +618,9 @@ class QuerySet(SyncFace, Generic[T]):
             # One request for the whole result (GraphQL has no cursor to follow here).
             sendable = await self._sendable()
             if not sendable.is_empty:
-                answered = await graphql.rows_read(sendable, self._conn(), lambda rows: rows, fields)
+                sendable = await self._described(sendable, fields)
+                answered = await graphql.rows_read(sendable, self._conn(), lambda rows: rows, fields,
+                                                   await self._graphql_page(sendable))
                 if answered:
                     yield answered
             return
@@ -852,7 +889,7 @@ class QuerySet(SyncFace, Generic[T]):
             pk = self._adapter.schema.pk_name
             return sum([len(page) async for page in self._pages(fields=[pk], whole=True)])
         if self._graphql:
-            return await self._graphql_count_read(query)
+            return await self._graphql_count_read(await self._described(query))
         params = {**query.filter_params(), "aggregate": {"count": "*"}}
         body = await self._conn().get(self._path, params=params)
         data = (body or {}).get("data") or [{}]

@@ -103,6 +103,12 @@ async def main() -> None:
     print("count, aggregate:", await long_sf.using_graphql().count(),
           await Book.objects.using_graphql().aggregate(Sum("pages"), n=Count("*")))
 
+    # A collection without a model: its fields, relations and key types are read from the GraphQL
+    # schema (introspection), so many-to-one paths and filters across relations work as over REST.
+    books_of_sf = directus_orm.collection("docs_gql_books").filter(shelf__name="sf").order_by("id")
+    print("collection() over GraphQL:", await books_of_sf.using_graphql().values("title", "shelf__name"))
+    print("  same as REST:", await books_of_sf.using_graphql() == await books_of_sf)
+
     # Several reads, one request: results in the order given.
     shelves, books, n_books, totals = await gather(
         Shelf.objects.prefetch_related("books").order_by("name"),

@@ -1,0 +1,176 @@
+"""The schema of a collection with no model (``collection("x")``), read from the GraphQL schema the
+connection's role sees, for reads run ``using_graphql()``.
+
+GraphQL has no ``*`` and selects a relation as an object (``author { id }``), so compiling a read needs
+what a model would have said: the collection's fields, which of them are relations and to which
+collection, and the primary keys' types (GraphQL's ``ID`` is a string; an integer key is turned back
+into an integer, as REST sends it). Introspection answers all of it: ``__type(name: "x")`` lists the
+fields (an object is a many-to-one, a list of objects a to-many list, read as the related keys as REST
+reads them), and the ``x_filter`` input type says whether a key filters as a number. Only the types the
+read reaches are asked for, a level of relations per request; nothing is cached (a collection's fields
+may change between reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import InvalidArgument
+from .schema import FieldInfo, Relation
+
+if TYPE_CHECKING:
+    from ..connection.client import Directus
+
+__all__ = ["IntrospectedSchema", "introspect", "needed_depth"]
+
+_TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
+_NUMBER_FILTERS = frozenset({"number_filter_operators"})
+#: Nested levels of relations one read may reach (a bound on introspection requests).
+MAX_DEPTH = 8
+
+
+@dataclass
+class _Field:
+    name: str
+    kind: str  # SCALAR, OBJECT, UNION, ENUM ...
+    type_name: str | None
+    many: bool
+
+
+@dataclass
+class IntrospectedSchema:
+    """A collection's fields as its GraphQL type describes them (the query ``Schema`` protocol)."""
+
+    collection: str
+    pk_name: str
+    system: bool
+    fields: dict[str, _Field]
+    #: Whether the primary key filters as a number (REST sends it as one).
+    integer_key: bool
+    types: dict[str, IntrospectedSchema] = field(default_factory=dict, repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"collection {self.collection!r}"
+
+    @property
+    def resolution_is_final(self) -> bool:
+        return False
+
+    def m2m_default_fields(self) -> list[str]:
+        return []  # REST's ``*`` reads a many-to-many field as the junction rows' keys too
+
+    def field_names(self) -> list[str]:
+        unions = [f.name for f in self.fields.values() if f.kind == "UNION"]
+        if unions:
+            raise InvalidArgument(
+                f"{self.label} has many-to-any field(s) {unions}, which GraphQL reads per related "
+                "collection: name the fields to read with only() (without them), or read it over REST")
+        return [f.name for f in self.fields.values() if not _helper(f)]
+
+    def get_field(self, name: str) -> FieldInfo | None:
+        found = self.fields.get(name)
+        if found is None or _helper(found):
+            return None
+        if name == self.pk_name:
+            return FieldInfo(name, "integer" if self.integer_key else "string", False)
+        if found.kind != "OBJECT" or found.type_name is None:
+            return FieldInfo(name)
+        target = self.types.get(found.type_name)
+        if target is None:
+            raise InvalidArgument(f"{self.label}: the collection {found.type_name!r} that {name!r} leads to "
+                                  "was not read (the read goes deeper than the library looked)")
+        key = FieldInfo(target.pk_name, "integer" if target.integer_key else "string")
+        return FieldInfo(name, key.kind, relation=Relation("o2m" if found.many else "m2o", lambda: target))
+
+
+def _helper(f: _Field) -> bool:
+    """``<field>_func`` objects (``count``, ``year`` ...): GraphQL's spelling of REST's functions."""
+    return f.name.endswith("_func") and f.kind == "OBJECT"
+
+
+def _unwrap(ref: Mapping[str, Any] | None) -> tuple[str, str | None, bool]:
+    many = False
+    while ref is not None and ref.get("kind") in ("NON_NULL", "LIST"):
+        many = many or ref.get("kind") == "LIST"
+        ref = ref.get("ofType")
+    if ref is None:
+        return "SCALAR", None, many
+    return str(ref.get("kind")), ref.get("name"), many
+
+
+def needed_depth(paths: Iterable[str], where: Any) -> int:
+    """How many levels of collections a read needs described: one more than its field and sort paths'
+    relation hops (a relation's own key type is the related collection's), and its filter's chain of
+    field names."""
+    depth = max((p.lstrip("-").count(".") + 1 for p in paths), default=1)
+    return min(max(depth, _filter_chain(where)), MAX_DEPTH)
+
+
+def _filter_chain(node: Any) -> int:
+    """The most field names along one path through a filter (operators do not count)."""
+    if isinstance(node, list):
+        return max((_filter_chain(n) for n in node), default=0)
+    if not isinstance(node, dict):
+        return 0
+    return max((_filter_chain(v) + (0 if k.startswith("_") else 1) for k, v in node.items()), default=0)
+
+
+async def introspect(
+    conn: Directus, collection: str, pk: str, system: bool, depth: int
+) -> IntrospectedSchema:
+    """The schema of ``collection`` and of the collections its relations reach, ``depth`` levels deep."""
+    types: dict[str, IntrospectedSchema] = {}
+    wanted = [collection]
+    for level in range(depth + 1):
+        wanted = [name for name in dict.fromkeys(wanted) if name not in types]
+        if not wanted:
+            break
+        found = await _read_types(conn, wanted, system)
+        for name in wanted:
+            fields = found.get(name)
+            if fields is None:
+                if name == collection:
+                    raise InvalidArgument(
+                        f"collection {collection!r} is not in the GraphQL schema this connection sees (it "
+                        "does not exist, or the role may not read it)")
+                continue
+            types[name] = _schema(name, pk if name == collection else None, system, fields[0], fields[1],
+                                  types)
+        if level < depth:
+            wanted = [f.type_name for t in wanted if t in types for f in types[t].fields.values()
+                      if f.kind == "OBJECT" and f.type_name and not _helper(f)]
+    return types[collection]
+
+
+def _schema(name: str, pk: str | None, system: bool, fields: Sequence[Mapping[str, Any]],
+            filters: Sequence[Mapping[str, Any]], types: dict[str, IntrospectedSchema]) -> IntrospectedSchema:
+    described = {}
+    for f in fields:
+        kind, type_name, many = _unwrap(f.get("type"))
+        described[str(f["name"])] = _Field(str(f["name"]), kind, type_name, many)
+    if pk is None:  # a related collection: its key is the field typed ID
+        pk = next((n for n, f in described.items() if f.kind == "SCALAR" and f.type_name == "ID"), "id")
+    operators = {str(f["name"]): _unwrap(f.get("type"))[1] for f in filters}
+    return IntrospectedSchema(name, pk, system, described, operators.get(pk) in _NUMBER_FILTERS, types)
+
+
+async def _read_types(conn: Directus, names: list[str], system: bool
+                      ) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    parts = []
+    variables: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        variables[f"t{i}"], variables[f"f{i}"] = name, f"{name}_filter"
+        parts.append(f"t{i}: __type(name: $t{i}) {{ fields {{ name type {{ {_TYPE_REF} }} }} }} "
+                     f"f{i}: __type(name: $f{i}) {{ inputFields {{ name type {{ {_TYPE_REF} }} }} }}")
+    declared = ", ".join(f"${v}: String!" for v in variables)
+    data = await conn.graphql(f"query ({declared}) {{ {' '.join(parts)} }}", variables, system=system)
+    out = {}
+    for i, name in enumerate(names):
+        described = data.get(f"t{i}")
+        if isinstance(described, dict) and isinstance(described.get("fields"), list):
+            filters = data.get(f"f{i}") or {}
+            out[name] = (described["fields"], list(filters.get("inputFields") or []))
+    return out

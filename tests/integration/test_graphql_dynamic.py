@@ -1,0 +1,81 @@
+"""``collection("x").using_graphql()`` (no model) against the real server: the fields, relations and key
+types GraphQL needs are read from the GraphQL schema the connection sees, so every read gives what the
+same read over REST gives - ``*``, many-to-one paths in ``values()``, filters across relations,
+related rows, to-many keys, counts, aggregates, ``gather()``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from directus_orm import Count, Directus, Sum, collection, count_of, gather
+from directus_orm.exceptions import InvalidArgument
+from tests.integration import relational_schema as rs
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def schema(admin: Directus) -> AsyncIterator[None]:
+    await rs.create(admin)
+    yield
+    await rs.drop(admin)
+
+
+@pytest.fixture
+async def db(schema: None, registry: None) -> None:
+    """The seeded schema, with the ORM configured."""
+
+
+async def both(qs: Any) -> Any:
+    """The REST answer, after checking the GraphQL one is the same."""
+    rest = await qs
+    assert await qs.using_graphql() == rest
+    return rest
+
+
+async def test_every_field_with_keys_typed_as_over_rest(db: None) -> None:
+    books = await both(collection(rs.BOOKS).order_by("id"))
+    assert books and isinstance(books[0]["id"], int) and isinstance(books[0]["author"], int)
+    authors = await both(collection(rs.AUTHORS).order_by("id"))
+    assert any(a["books"] for a in authors)  # the o2m list of keys
+    await both(collection(rs.TAGS).order_by("-id"))  # a many-to-many list: the junction rows' keys
+    await both(collection(rs.LANGUAGES, pk="code").order_by("code"))  # string keys
+
+
+async def test_many_to_one_paths_in_values(db: None) -> None:
+    rows = await both(collection(rs.BOOKS).values("title", "author__name").order_by("id"))
+    assert rows[0].keys() == {"title", "author__name"} and any(r["author__name"] for r in rows)
+    await both(collection(rs.BOOKS).values_list("author__name", "author", flat=False).order_by("-id"))
+    await both(collection(rs.BOOKS).values("author").annotate(n=Count("id")).order_by("author"))
+
+
+async def test_filters_across_relations(db: None) -> None:
+    await both(collection(rs.BOOKS).filter(author=1).order_by("id"))
+    await both(collection(rs.BOOKS).filter(author__name__startswith="A").order_by("title"))
+    await both(collection(rs.BOOKS).exclude(author__isnull=True).order_by("id"))
+    await both(collection(rs.BOOKS).filter(tags__tags_id__name="classic").order_by("id"))
+
+
+async def test_related_rows(db: None) -> None:
+    rows = await both(collection(rs.BOOKS).only("title", "author.*").order_by("id"))
+    assert any(isinstance(r["author"], dict) and "name" in r["author"] for r in rows)
+    await both(collection(rs.BOOKS).only("title", "author.name", "tags.tags_id.name").order_by("id"))
+    await both(collection(rs.AUTHORS).only("name", "books.*").order_by("id"))
+
+
+async def test_counts_aggregates_and_gather(db: None) -> None:
+    qs = collection(rs.BOOKS).filter(author__name__startswith="A")
+    assert await qs.using_graphql().count() == await qs.count()
+    assert await qs.using_graphql().aggregate(Sum("pages")) == await qs.aggregate(Sum("pages"))
+    books, n = await gather(collection(rs.BOOKS).values("title", "author__name").order_by("id"),
+                            count_of(qs))
+    assert books == await collection(rs.BOOKS).values("title", "author__name").order_by("id")
+    assert n == await qs.count()
+
+
+async def test_a_collection_graphql_does_not_know_is_a_typed_error(db: None) -> None:
+    with pytest.raises(InvalidArgument, match="gql_nowhere"):
+        await collection("gql_nowhere").using_graphql()

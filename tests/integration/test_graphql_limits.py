@@ -1,0 +1,108 @@
+"""GraphQL reads on a server started with ``QUERY_LIMIT_MAX=100``: Directus answers ``limit: -1`` there
+with the first 100 rows and no error, so unsliced (and large sliced) reads are sent in pages of 100 and
+give every row, as the REST path does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from directus_orm import Count, Directus, DirectusModel, connections, count_of, gather
+from tests.conftest import create_collection
+
+pytestmark = [pytest.mark.integration, pytest.mark.live_only]
+
+C = "gql_limited_rows"
+ROWS = 250
+
+
+class Limited(DirectusModel):
+    id: int | None = None
+    rank: int
+    label: str
+
+    class Meta:
+        collection = C
+
+
+@pytest.fixture(scope="module")
+def limited_server() -> Iterator[Any]:
+    from devtools.directus import DirectusServer
+
+    with DirectusServer(extra_env={"QUERY_LIMIT_MAX": "100"}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+async def limited(limited_server: Any) -> AsyncIterator[Directus]:
+    async with Directus(limited_server.url, token=limited_server.admin_token) as conn:
+        await create_collection(conn, C, [
+            {"field": "rank", "type": "integer", "schema": {"is_nullable": False}},
+            {"field": "label", "type": "string", "schema": {"is_nullable": False}},
+        ])
+        await conn.post(f"/items/{C}", json=[{"rank": i % 7, "label": f"r{i:03d}"} for i in range(ROWS)])
+        yield conn
+        await conn.delete(f"/collections/{C}")
+
+
+@pytest.fixture
+async def sent(limited: Directus) -> AsyncIterator[list[httpx.Request]]:
+    out: list[httpx.Request] = []
+
+    async def hook(request: httpx.Request) -> None:
+        out.append(request)
+    client = limited.pool.client()
+    client.event_hooks["request"].append(hook)
+    with connections.override(limited):
+        yield out
+    client.event_hooks["request"].remove(hook)
+
+
+def graphql_posts(sent: list[httpx.Request]) -> int:
+    return sum(1 for r in sent if r.url.path == "/graphql")
+
+
+async def test_the_server_cuts_limit_minus_one(limited: Directus) -> None:
+    """What the library works around: the raw answer holds 100 rows, with no error."""
+    data = await limited.graphql(f"{{ {C}(limit: -1) {{ id }} }}")
+    assert len(data[C]) == 100
+
+
+async def test_every_row_comes_back_in_pages(limited: Directus, sent: list[httpx.Request]) -> None:
+    rest = await Limited.objects.order_by("label")
+    over_graphql = await Limited.objects.using_graphql().order_by("label")
+    assert len(rest) == ROWS
+    assert [r.model_dump() for r in over_graphql] == [r.model_dump() for r in rest]
+    assert graphql_posts(sent) == 3  # 100 + 100 + 50
+
+
+async def test_slices_and_filters(limited: Directus, sent: list[httpx.Request]) -> None:
+    qs = Limited.objects.filter(rank__lte=4).order_by("-rank", "label")
+    rest = [r.label for r in await qs[10:170]]
+    assert len(rest) == 160  # more than one page
+    assert [r.label for r in await qs.using_graphql()[10:170]] == rest
+    assert [r.label for r in await qs.using_graphql()[150:]] == [r.label for r in await qs[150:]]
+    assert [r.label for r in await qs.using_graphql()[:100]] == [r.label for r in await qs[:100]]
+    assert [r.label async for r in qs.using_graphql()] == [r.label for r in await qs]
+    assert await qs.using_graphql().count() == await qs.count()
+
+
+async def test_gather_pages_each_read(limited: Directus, sent: list[httpx.Request]) -> None:
+    every, fours, n, small = await gather(
+        Limited.objects.order_by("id"), Limited.objects.filter(rank=4).order_by("id"),
+        count_of(Limited.objects.all()), Limited.objects.order_by("id")[:5])
+    assert [r.id for r in every] == [r.id for r in await Limited.objects.order_by("id")]
+    assert len(every) == ROWS and n == ROWS and len(fours) == len([i for i in range(ROWS) if i % 7 == 4])
+    assert [r.id for r in small] == [r.id for r in every[:5]]
+    assert graphql_posts(sent) == 3  # the pages of the one long read carry the others in the first
+
+
+async def test_groups_are_paged_too(limited: Directus) -> None:
+    with connections.override(limited):
+        qs = Limited.objects.values("label").annotate(n=Count("id")).order_by("label")
+        rest = await qs
+        assert len(rest) == ROWS
+        assert await qs.using_graphql() == rest
