@@ -27,3 +27,12 @@ def server_database() -> str:
     import os
 
     return os.environ.get("DIRECTUS_ORM_DB") or "sqlite"
+
+
+def raw_bigint(value: Any) -> int | None:
+    """A ``bigInteger`` value as raw REST sends it (``directus_files.filesize`` ...): a number on
+    SQLite, a string on PostgreSQL (JavaScript numbers stop at 2**53). Checks the wire type, gives an int."""
+    if value is None:
+        return None
+    assert isinstance(value, int if server_database() == "sqlite" else str), value
+    return int(value)
