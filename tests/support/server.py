@@ -36,3 +36,15 @@ def raw_bigint(value: Any) -> int | None:
         return None
     assert isinstance(value, int if server_database() == "sqlite" else str), value
     return int(value)
+
+
+def server_version() -> tuple[int, int, int]:
+    """The Directus version behind the suite's server: ``DIRECTUS_ORM_DIRECTUS`` (``devtools test
+    --directus`` sets it; set it too for a server of your own), else the harness's default."""
+    import os
+
+    from devtools.directus import DIRECTUS_VERSION
+
+    text = os.environ.get("DIRECTUS_ORM_DIRECTUS") or DIRECTUS_VERSION
+    major, minor, patch = (int(part) for part in text.split("."))
+    return major, minor, patch
