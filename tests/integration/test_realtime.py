@@ -315,6 +315,8 @@ async def test_a_server_without_websockets_is_reported(directus_server: ServerIn
         server.stop()
 
 
+@pytest.mark.directus("12", reason="the websocket rate limiter (RATE_LIMITER_WEBSOCKETS_*) is in 12.4.0, "
+                                   "not in 11.17.4 or 10.13.4")
 async def test_requests_exceeded_is_typed(directus_server: ServerInfo) -> None:
     server = directus_server.start_another(RATE_LIMITER_ENABLED="true", RATE_LIMITER_WEBSOCKETS_POINTS="1",
                                            RATE_LIMITER_WEBSOCKETS_DURATION="60")
