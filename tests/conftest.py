@@ -13,6 +13,12 @@ Cassettes (vcrpy): ``DIRECTUS_ORM_RECORD=1`` (``python3 -m devtools record``) re
 module's traffic with the live server into ``tests/cassettes/<module>.yaml``;
 ``DIRECTUS_ORM_OFFLINE=1`` replays them with no server at all (for contributors without Node).
 Tests marked ``live_only`` (timing, concurrency, second servers) are skipped offline.
+
+What a test needs of the server is declared with a marker (on a test, a class, or a module's
+``pytestmark``), and checked here before the run - a skip then names the version or database and why:
+
+* ``@pytest.mark.directus("11", reason="policies arrived in 11")``: Directus >= 11 (``--directus``);
+* ``@pytest.mark.databases("sqlite", reason="...")``: only on these databases (``--db``).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import Any
 import pytest
 
 from directus_orm import Directus, connections
-from tests.support import ServerInfo, create_collection, create_user
+from tests.support import ServerInfo, create_collection, create_user, server_database, server_version
 
 pytest_plugins = ["pytester"]  # tests/integration/test_testing_plugin.py runs a user's session
 
@@ -56,7 +62,41 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "directus(minimum, *, reason): needs Directus >= minimum (\"11\", \"12.1\"); "
+        "skipped, with the reason, when the run's server is older (--directus)")
+    config.addinivalue_line(
+        "markers", "databases(*names, reason): runs only on these databases (\"sqlite\", \"postgres\"); "
+        "skipped elsewhere (--db), with the reason")
+
+
+def _unmet_requirement(item: pytest.Item) -> str | None:
+    """Why ``item`` cannot run against this run's server (its ``directus`` / ``databases`` markers),
+    or None. Each marker must say why: a skip is documented where it is declared."""
+    for mark in item.iter_markers("directus"):
+        reason = mark.kwargs.get("reason")
+        if len(mark.args) != 1 or not reason:
+            raise pytest.UsageError(f"{item.nodeid}: use @pytest.mark.directus(\"11\", reason=...)")
+        minimum = tuple(int(p) for p in str(mark.args[0]).split("."))
+        version = server_version()
+        if version < minimum:
+            shown = ".".join(map(str, version))
+            return f"needs Directus >= {mark.args[0]} (this run: {shown}): {reason}"
+    for mark in item.iter_markers("databases"):
+        reason = mark.kwargs.get("reason")
+        if not mark.args or not reason:
+            raise pytest.UsageError(f"{item.nodeid}: use @pytest.mark.databases(\"sqlite\", reason=...)")
+        if server_database() not in mark.args:
+            return f"runs on {', '.join(mark.args)} only (this run: {server_database()}): {reason}"
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        unmet = _unmet_requirement(item)
+        if unmet is not None:
+            item.add_marker(pytest.mark.skip(reason=unmet))
     if not OFFLINE:
         return
     for item in items:

@@ -69,6 +69,12 @@ class Aggregate:
                 f"{info.kind or 'of unknown kind'}"
                 + (" (a relation: aggregate one of the related model's fields)" if info.relation else "")
             )
+        if info.kind == "boolean" and not isinstance(self, Count):
+            # SQLite would answer 0/1, PostgreSQL has no min(boolean): Directus answers 500 there.
+            raise FieldError(
+                f"{method}({self!r}): {type(self).__name__} over the boolean field {self.field!r} is not "
+                "supported on every database; filter on it and use exists() or count()"
+            )
 
     def convert(self, value: Any, info: FieldInfo | None) -> Any:
         """The server's value -> a Python value of the field's type."""
@@ -110,12 +116,24 @@ class Avg(Aggregate):
 
     def convert(self, value: Any, info: FieldInfo | None) -> Any:
         converted = super().convert(value, info)
-        if converted is None or (isinstance(converted, decimal.Decimal) and info is not None and info.parse):
+        if converted is None or (isinstance(converted, decimal.Decimal) and _is_decimal(info)):
             return converted  # a decimal field's average stays a Decimal, as in Django
         try:
-            return float(converted)
+            # Django's float for other fields; 15 significant digits, whether the database sent a
+            # double (SQLite, GraphQL) or a numeric string (PostgreSQL over REST).
+            return float(format(float(converted), ".15g"))
         except (TypeError, ValueError):
             return converted
+
+
+def _is_decimal(info: FieldInfo | None) -> bool:
+    """Whether the field parses values as ``Decimal`` (an integer field's parser refuses a fraction)."""
+    if info is None or info.parse is None:
+        return False
+    try:
+        return isinstance(info.parse(decimal.Decimal("0.5")), decimal.Decimal)
+    except ValueError:
+        return False
 
 
 class Min(Aggregate):

@@ -31,6 +31,7 @@ from ..exceptions import (
 from ..sync import SyncFace
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
+from .counting import count_aggregate, counted, distinct_keys
 from .emulation import emulate
 from .introspected import introspect, needed_depth
 from .keyset import keyset_for
@@ -517,9 +518,10 @@ class QuerySet(SyncFace, Generic[T]):
         return cap if cap is not None else self._page_size()
 
     def _graphql_count_read(self, query: Query) -> graphql.Read[int]:
-        """``countAll`` of the matching rows, within the slice (``query``: as sent)."""
+        """The number of matching rows (distinct keys: counting.py), within the slice (``query``: as sent)."""
+        pk = self._adapter.schema.pk_name
         return graphql.aggregate_read(query, self._conn(), lambda rows: _in_slice(
-            int((rows or [{}])[0].get("countAll") or 0), query), {}, count_all=True)
+            counted((rows or [{}])[0], pk), query), distinct_keys(pk))
 
     def _graphql_aggregate_read(
         self, query: Query, columns: tuple[Column, ...]
@@ -890,10 +892,11 @@ class QuerySet(SyncFace, Generic[T]):
             return sum([len(page) async for page in self._pages(fields=[pk], whole=True)])
         if self._graphql:
             return await self._graphql_count_read(await self._described(query))
-        params = {**query.filter_params(), "aggregate": {"count": "*"}}
-        body = await self._conn().get(self._path, params=params)
+        conn, pk = self._conn(), self._adapter.schema.pk_name
+        params = {**query.filter_params(), "aggregate": await count_aggregate(conn, pk)}
+        body = await conn.get(self._path, params=params)
         data = (body or {}).get("data") or [{}]
-        return _in_slice(int(data[0].get("count") or 0), query)  # Directus may answer it as a string
+        return _in_slice(counted(data[0], pk), query)
 
     async def exists(self) -> bool:
         if self._query.group_by is not None:

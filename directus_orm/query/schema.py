@@ -12,6 +12,7 @@ Directus paths: a many-to-one or one-to-many field is followed by the related co
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
@@ -130,9 +131,28 @@ class Schema(Protocol):
         ...
 
 
+#: System collections whose ``id`` is a UUID on every supported Directus version: a non-UUID key is
+#: refused before sending, as a model's UUID key is (PostgreSQL answers 500 to it, SQLite no row).
+UUID_KEYED_SYSTEM_COLLECTIONS = frozenset({
+    "directus_users", "directus_roles", "directus_policies", "directus_files", "directus_folders",
+    "directus_flows", "directus_operations", "directus_shares", "directus_dashboards", "directus_panels",
+    "directus_comments", "directus_versions", "directus_translations",
+})
+
+
+def _uuid_text(value: Any) -> str:
+    """A UUID (or its text) -> the canonical text; anything else raises ``ValueError``."""
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+
+
+_UUID_KEY = FieldInfo("id", "uuid", False, _uuid_text,
+                      validate_list=lambda values: [_uuid_text(v) for v in values])
+
+
 @dataclass(frozen=True)
 class OpenSchema:
-    """Schema of a collection with no model: every name is a field of unknown kind, nullable."""
+    """Schema of a collection with no model: every name is a field of unknown kind, nullable (but the
+    UUID key of a system collection)."""
 
     collection: str
     pk_name: str = "id"
@@ -142,6 +162,8 @@ class OpenSchema:
         return f"collection {self.collection!r}"
 
     def get_field(self, name: str) -> FieldInfo | None:
+        if name == "id" == self.pk_name and self.collection in UUID_KEYED_SYSTEM_COLLECTIONS:
+            return _UUID_KEY
         return FieldInfo(name)
 
     def field_names(self) -> list[str]:

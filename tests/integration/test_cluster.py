@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from directus_orm import Directus, DirectusModel, connections
+from directus_orm import ConnectionPool, Directus, DirectusModel, TokenAuth, connections
 from directus_orm.exceptions import NetworkError
 from tests.conftest import create_collection
 
@@ -105,6 +105,36 @@ async def test_a_token_from_a_is_accepted_and_refreshed_by_b(
                         refresh_token=tokens["refresh_token"], expires=1) as on_b:
         assert (await on_b.me())["email"] == ADMIN_EMAIL
         assert (await on_b.me())["email"] == ADMIN_EMAIL
+
+
+async def test_one_refresh_serves_both_instances(cluster: Any, schema: None) -> None:
+    """Single flight across the cluster: one token pair used through both instances (as behind a load
+    balancer: one auth object for the two connections) is refreshed once, through A, for 40 concurrent
+    requests on A and B; B accepts the new token at once, and the spent refresh token is refused on B."""
+    from directus_orm.testing.server import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    sent: list[tuple[str, str]] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        sent.append((f"http://{request.url.host}:{request.url.port}", request.url.path))
+
+    async with httpx.AsyncClient() as http:
+        login = await http.post(f"{cluster.urls[0]}/auth/login",
+                                json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        tokens = login.json()["data"]
+        # ``expires=1`` ms: every request finds the token due and waits for the one refresh.
+        auth = TokenAuth(cluster.urls[0], tokens["access_token"], tokens["refresh_token"], expires=1)
+        pool = ConnectionPool(event_hooks={"request": [on_request]})
+        async with Directus(cluster.urls[0], auth=auth, pool=pool) as on_a, \
+                Directus(cluster.urls[1], auth=auth, pool=pool) as on_b:
+            rows = await asyncio.gather(*(conn.me(fields="email") for conn in (on_a, on_b) * 20))
+        await pool.aclose()
+        assert {row["email"] for row in rows} == {ADMIN_EMAIL}
+        assert [s for s in sent if s[1] == "/auth/refresh"] == [(cluster.urls[0], "/auth/refresh")]
+        assert [sent.count((url, "/users/me")) for url in cluster.urls] == [20, 20]
+        spent = await http.post(f"{cluster.urls[1]}/auth/refresh",
+                                json={"refresh_token": tokens["refresh_token"], "mode": "json"})
+        assert spent.status_code == 401
 
 
 async def test_a_subscription_on_b_receives_a_write_on_a(

@@ -30,7 +30,7 @@ class Limited(DirectusModel):
 
 @pytest.fixture(scope="module")
 def limited_server() -> Iterator[Any]:
-    from devtools.directus import DirectusServer
+    from directus_orm.testing.server import DirectusServer
 
     with DirectusServer(extra_env={"QUERY_LIMIT_MAX": "100"}) as server:
         yield server

@@ -30,6 +30,7 @@ from directus_orm.realtime import (
 )
 from directus_orm.realtime import socket as rt_socket
 from tests.conftest import ServerInfo, create_collection, create_user
+from tests.support import server_database
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
@@ -242,7 +243,11 @@ async def test_a_thousand_rapid_creates_arrive_complete_and_in_order(
         while len(seen) < 1000:
             event = await next_event(sub, 60)
             seen.extend(a.id for a in event.instances)
-        assert seen == sorted(created) and len(set(seen)) == 1000
+        assert sorted(seen) == sorted(created) and len(set(seen)) == 1000
+        if server_database() == "sqlite":
+            # Directus re-reads each created row for its event: on SQLite's single connection they
+            # finish in order; PostgreSQL runs them in parallel, so events of one request may swap.
+            assert seen == sorted(created)
         await no_event(sub, 1)
 
 
@@ -253,7 +258,10 @@ async def test_a_slow_consumer_gets_an_overflow_error_not_a_silent_gap(
         await post(raw, ARTICLES, [{"title": str(i)} for i in range(8)])
         await asyncio.sleep(2)  # the reader queues, nobody consumes
         titles = [(await next_event(sub)).instances[0].title for _ in range(5)]
-        assert titles == ["0", "1", "2", "3", "4"]
+        if server_database() == "sqlite":
+            assert titles == ["0", "1", "2", "3", "4"]
+        else:  # the first five events to arrive: PostgreSQL may deliver one request's events swapped
+            assert len(set(titles)) == 5 and set(titles) <= {str(i) for i in range(8)}
         with pytest.raises(SubscriptionOverflow):
             await next_event(sub)
         with pytest.raises(SubscriptionOverflow):  # stays failed
@@ -307,6 +315,8 @@ async def test_a_server_without_websockets_is_reported(directus_server: ServerIn
         server.stop()
 
 
+@pytest.mark.directus("12", reason="the websocket rate limiter (RATE_LIMITER_WEBSOCKETS_*) is in 12.4.0, "
+                                   "not in 11.17.4 or 10.13.4")
 async def test_requests_exceeded_is_typed(directus_server: ServerInfo) -> None:
     server = directus_server.start_another(RATE_LIMITER_ENABLED="true", RATE_LIMITER_WEBSOCKETS_POINTS="1",
                                            RATE_LIMITER_WEBSOCKETS_DURATION="60")

@@ -24,7 +24,7 @@ from directus_orm import Directus, DirectusModel, connections
 from directus_orm.exceptions import APIError
 from directus_orm.schema import DirectusType, NotDirectusServer, SchemaAccessDenied, SchemaTools, check
 from directus_orm.schema.codegen import library_model
-from tests.support import ServerInfo, create_user, full_schema
+from tests.support import ServerInfo, create_user, full_schema, server_database
 from tests.support.fault_proxy import FaultProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # a second server, subprocesses
@@ -94,7 +94,9 @@ async def test_inspect_every_type_import_read_write_and_round_trip(
         assert mypy.returncode == 0, mypy.stdout + mypy.stderr
         for expected in (
             "    bio: Annotated[str | None, DirectusType(\"text\")] = None",
-            "    price: float | None = None",  # SQLite reports decimal columns as float
+            # SQLite reports decimal columns as float; PostgreSQL as numeric (Directus: decimal)
+            "    price: float | None = None" if server_database() == "sqlite"
+            else "    price: decimal.Decimal | None = None",
             "    copies: Annotated[int | None, DirectusType(\"bigInteger\")] = None",
             "    keywords: Annotated[list[str] | None, DirectusType(\"csv\")] = None",
             "    author: FsAuthors | int | None = None",

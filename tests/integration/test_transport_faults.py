@@ -20,7 +20,7 @@ from directus_orm.connection.serverinfo import server_info
 from directus_orm.exceptions import (
     ConnectionClosed,
     DirectusError,
-    InternalServerError,
+    FieldError,
     InvalidCredentials,
     InvalidQuery,
     InvalidRequest,
@@ -32,7 +32,6 @@ from directus_orm.exceptions import (
     UnexpectedResponse,
 )
 from tests.conftest import ServerInfo, create_collection, create_user
-from tests.support import server_database
 from tests.support.fault_proxy import FaultProxy, Request
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
@@ -126,17 +125,18 @@ async def test_dot_keys_are_data(via_proxy: FaultProxy, raw: httpx.AsyncClient) 
 
 # --- 2. reserved words ----------------------------------------------------------------------------
 async def test_reserved_words_are_keys_not_routes(via_proxy: FaultProxy, admin: Directus) -> None:
-    # uuid keys: no row on SQLite; PostgreSQL refuses "me" as a UUID (a 500 from Directus), never a route
-    refused = ObjectDoesNotExist if server_database() == "sqlite" else InternalServerError
+    # uuid keys: refused before sending on every database (SQLite would find no row, PostgreSQL answers
+    # 500 to a non-UUID), never a route
     policies = (await server_info(admin)).at_least((11, 0, 0)) is not False  # Directus 10 has none
     for name in ("directus_users", "directus_roles", *(["directus_policies"] if policies else [])):
-        with pytest.raises(refused):
+        with pytest.raises(FieldError):
             await collection(name).get(pk="me")
     with pytest.raises(InvalidQuery):  # integer keys: "me" is refused as one, not read as a route
         await collection("directus_permissions").get(pk="me")
-    with pytest.raises(refused):
+    with pytest.raises(FieldError):
         await collection("directus_users").get(pk="ME")
     assert not [p for _, p, _ in via_proxy.seen if p.lower().endswith("/me")]
+    assert not [p for _, p, _ in via_proxy.seen if p.startswith(("/users", "/roles", "/policies"))]
 
 
 # --- 3. a wrong password --------------------------------------------------------------------------

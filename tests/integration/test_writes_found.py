@@ -12,8 +12,16 @@ from typing import Annotated, Any
 import pytest
 
 from directus_orm import Directus, DirectusModel, ManyToMany, collection, connections
-from directus_orm.exceptions import APIError, InvalidForeignKey, NotStored, SchemaMismatch, UnexpectedResponse
+from directus_orm.exceptions import (
+    APIError,
+    InvalidForeignKey,
+    NotStored,
+    SchemaMismatch,
+    UnexpectedResponse,
+    ValueTooLong,
+)
 from tests.conftest import ServerInfo, create_collection, create_user
+from tests.support import server_database
 from tests.support.fault_proxy import FaultProxy
 from tests.support.schema import create_shop, plain_field
 
@@ -82,8 +90,11 @@ async def _drop(conn: Directus) -> None:
 async def schema(admin: Directus) -> AsyncIterator[None]:
     await _drop(admin)
     await create_shop(admin, CUSTOMERS, ORDERS, TAGS, ORDERS_TAGS, [plain_field("note", "string")])
+    # No activity rows: directus_activity.item is varchar(255), so PostgreSQL refuses (VALUE_TOO_LONG)
+    # any write of a longer key to a collection with accountability on.
     await create_collection(admin, CODES, [plain_field("v", "string")], pk={
-        "field": "code", "type": "text", "schema": {"is_primary_key": True}, "meta": {}})
+        "field": "code", "type": "text", "schema": {"is_primary_key": True}, "meta": {}},
+        meta={"accountability": None})
     yield
     await _drop(admin)
 
@@ -277,3 +288,21 @@ async def test_instance_writes_by_a_long_key(clean: None, admin: Directus) -> No
     assert [(r["code"], r["v"]) for r in await rows(admin, CODES)] == [(key, "c")]
     assert await fresh.delete() == (1, {CODES: 1})
     assert await rows(admin, CODES) == []
+
+
+async def test_a_key_longer_than_the_activity_log_takes(clean: None, admin: Directus) -> None:
+    """With accountability on, Directus logs each write's key in directus_activity.item (varchar(255)):
+    PostgreSQL refuses a longer key, and the write is rolled back with it; SQLite stores both."""
+    await admin.patch(f"/collections/{CODES}", json={"meta": {"accountability": "all"}})
+    try:
+        obj = Code(code="k" * 300, v="a")
+        if server_database() == "sqlite":
+            await obj.save()
+            assert [r["v"] for r in await rows(admin, CODES)] == ["a"]
+        else:
+            with pytest.raises(ValueTooLong):
+                await obj.save()
+            assert await rows(admin, CODES) == [] and obj.v == "a"
+    finally:
+        await admin.patch(f"/collections/{CODES}", json={"meta": {"accountability": None}})
+        await admin.request("DELETE", f"/items/{CODES}", json={"query": {"limit": -1}})

@@ -16,11 +16,13 @@ async def create_collection(
     *,
     pk: dict[str, Any] | None = None,
     replace: bool = True,
+    meta: dict[str, Any] | None = None,
 ) -> None:
     """Create a collection through the API (dropping an older one of that name first).
 
     ``pk`` defaults to an auto-increment integer ``id``. Each field is a Directus field object
-    (``{"field": "name", "type": "string", "schema": {...}}``).
+    (``{"field": "name", "type": "string", "schema": {...}}``). ``meta``: collection options
+    (``{"accountability": None}`` ...).
     """
     if replace:
         with contextlib.suppress(APIError):
@@ -31,7 +33,8 @@ async def create_collection(
     }
     await conn.post(
         "/collections",
-        json={"collection": name, "schema": {}, "meta": {"icon": "box"}, "fields": [primary, *fields]},
+        json={"collection": name, "schema": {}, "meta": {"icon": "box", **(meta or {})},
+              "fields": [primary, *fields]},
     )
 
 

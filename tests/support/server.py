@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from directus_orm.testing import LocalDirectus
 
 #: The suite's historical name for it.
@@ -14,3 +16,24 @@ def server_database() -> str:
     import os
 
     return os.environ.get("DIRECTUS_ORM_DB") or "sqlite"
+
+
+def raw_bigint(value: Any) -> int | None:
+    """A ``bigInteger`` value as raw REST sends it (``directus_files.filesize`` ...): a number on
+    SQLite, a string on PostgreSQL (JavaScript numbers stop at 2**53). Checks the wire type, gives an int."""
+    if value is None:
+        return None
+    assert isinstance(value, int if server_database() == "sqlite" else str), value
+    return int(value)
+
+
+def server_version() -> tuple[int, int, int]:
+    """The Directus version behind the suite's server: ``DIRECTUS_ORM_DIRECTUS`` (``devtools test
+    --directus`` sets it; set it too for a server of your own), else the harness's default."""
+    import os
+
+    from directus_orm.testing.server import DIRECTUS_VERSION
+
+    text = os.environ.get("DIRECTUS_ORM_DIRECTUS") or DIRECTUS_VERSION
+    major, minor, patch = (int(part) for part in text.split("."))
+    return major, minor, patch

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import directus_orm
-from directus_orm import Avg, DirectusModel, Prefetch, Sum
+from directus_orm import Avg, DirectusModel, Max, Min, Prefetch, Sum
 from directus_orm.exceptions import FieldError, InvalidArgument, PartialRelationError
 from directus_orm.models.adapter import ModelAdapter
 from directus_orm.models.related import RelatedManager, to_many_write
@@ -110,6 +110,34 @@ def test_related_manager_has_the_sync_face() -> None:
 def test_sum_and_avg_refuse_non_numeric_fields(agg: Any) -> None:
     with pytest.raises(FieldError, match="numeric"):
         asyncio.run(Item.objects.aggregate(agg))  # no connection is configured: refused before
+
+
+def test_min_and_max_refuse_boolean_fields() -> None:
+    class Flagged(DirectusModel):
+        id: int | None = None
+        on: bool | None = None
+
+        class Meta:
+            collection = "unit_flagged"
+
+    for agg in (Min("on"), Max("on")):
+        with pytest.raises(FieldError, match="boolean"):
+            asyncio.run(Flagged.objects.aggregate(agg))
+
+
+def test_avg_gives_a_float_for_integer_fields_and_a_decimal_for_decimal_fields() -> None:
+    from decimal import Decimal
+
+    from pydantic import TypeAdapter
+
+    from directus_orm.query.schema import FieldInfo
+
+    integer = FieldInfo("n", "integer", parse=TypeAdapter(int).validate_python)  # as a model's field
+    exact = FieldInfo("p", "float", parse=TypeAdapter(Decimal).validate_python)
+    # PostgreSQL sends averages as numeric strings, SQLite as doubles: the same float from both
+    assert Avg("n").convert("4.9189189189189189", integer) == Avg("n").convert(4.918918918918919, integer)
+    assert Avg("n").convert("4.9189189189189189", integer) == 4.91891891891892
+    assert Avg("p").convert("2.7500000000000000", exact) == Decimal("2.75")
 
 
 def test_chunk_and_page_sizes_below_one_are_refused_when_given() -> None:
