@@ -74,8 +74,8 @@ async def serve_subscription(router: DirectusRouter[Any], websocket: WebSocket,
         return
     except HTTPException as exc:
         detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}
-        await _close(websocket, _CLOSE.get(exc.status_code, 1011),
-                     {"code": detail.get("code") or str(exc.status_code), **detail})
+        code = detail.get("code") or getattr(exc, "code", None) or str(exc.status_code)
+        await _close(websocket, _CLOSE.get(exc.status_code, 1011), {**detail, "code": code})
     except Forbidden as exc:
         await _close(websocket, 4403, {"code": exc.code or "FORBIDDEN", "message": exc.message})
     except (RealtimeError, DirectusError) as exc:
