@@ -227,6 +227,8 @@ async def test_soft_delete_through_the_archive_field(app: App) -> None:
     listed = (await app.http.get("/soft", headers=app.headers())).json()
     assert a not in {r["id"] for r in listed["results"]} and {b, c} <= {r["id"] for r in listed["results"]}
     assert (await app.http.get(f"/{ITEMS}/{a}", headers=app.headers())).status_code == 200  # no archive=
+    put = await app.http.put(f"/soft/{b}", json={"code": "s1", "tenant": "acme"}, headers=app.headers())
+    assert put.status_code == 200 and (await app.stored(b))["status"] == "draft"  # type: ignore[index]
     many = await app.http.delete("/soft/bulk", params={"keys": f"{b},{c}"}, headers=app.headers())
     assert many.status_code == 204
     assert [(await app.stored(k))["status"] for k in (b, c)] == ["archived", "archived"]  # type: ignore[index]

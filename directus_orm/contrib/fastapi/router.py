@@ -734,7 +734,8 @@ class DirectusRouter(APIRouter, Generic[M]):
 
     async def _replace(self, request: Request, kw: Mapping[str, Any]) -> Any:
         """PUT: every field of the create schema is written, those the body leaves out with their
-        default (Django REST framework's full update); fields outside the schema are left alone."""
+        default (Django REST framework's full update); fields outside the schema are left alone, and
+        so is the archive field unless the body names it."""
         body: BaseModel = kw["body"]
         values = body.model_dump()
         if self.pk_name in values:
@@ -742,6 +743,9 @@ class DirectusRouter(APIRouter, Generic[M]):
                     self.wire(self.pk_name, kw["pk"]):
                 raise bad_request("the body's key differs from the path's", "KEY_MISMATCH")
             del values[self.pk_name]
+        archive = await self.archive_rule(request)
+        if archive is not None and archive.field not in body.model_fields_set:
+            values.pop(archive.field, None)  # a replace does not un-archive or re-archive a row by default
         return await self._update(request, kw, values)
 
     async def _update(self, request: Request, kw: Mapping[str, Any], changes: dict[str, Any]) -> Any:
