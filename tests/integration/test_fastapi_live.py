@@ -17,10 +17,11 @@ import httpx
 import pytest
 import uvicorn
 import websockets
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 
 from directus_orm import ConnectionPool, Directus, DirectusModel, Q
 from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, install_exception_handlers
+from directus_orm.exceptions import ImproperlyConfigured
 from tests.conftest import ServerInfo, create_collection
 from tests.integration.test_fastapi import _delete_where, make_role, make_user
 
@@ -82,6 +83,10 @@ async def server(reader: str, registry: None, admin: Directus,
     api = FastAPI(lifespan=directus.lifespan)
     install_exception_handlers(api)
     api.include_router(DirectusRouter(LvItem, directus=directus, realtime=True, objects_filter=tenant_of))
+    # the reader may read but not delete: the list route's guard refuses them, on the websocket too
+    may_delete = directus.require_permission(ITEMS, "delete")
+    api.include_router(DirectusRouter(LvItem, directus=directus, realtime=True, prefix="/guarded",
+                                      dependencies_for={"list": [may_delete]}))
     config = uvicorn.Config(api, host="127.0.0.1", port=0, lifespan="on", log_level="warning",
                             ws="websockets-sansio")
     web = uvicorn.Server(config)
@@ -141,6 +146,22 @@ async def test_subscription_refusals(server: Server) -> None:
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 10)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+async def test_the_list_routes_guards_run_on_the_websocket(server: Server) -> None:
+    headers = {"Authorization": f"Bearer {server.reader}"}
+    async with websockets.connect(f"{server.url}/guarded/subscribe", additional_headers=headers,
+                                  proxy=None) as ws:
+        error = await server.recv(ws)
+        assert error["code"] == "FORBIDDEN" and "permission" in error["message"]
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+def test_a_dependency_the_websocket_cannot_run_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured, match="not a guard"):
+        DirectusRouter(LvItem, prefix="/x", realtime=True, dependencies_for={"list": [Depends(tenant_of)]})
 
 
 async def test_closing_the_client_ends_the_upstream_subscription(server: Server) -> None:

@@ -11,7 +11,8 @@ access logs: prefer the cookie). Query parameters: the list filters (``?family=U
   ``data`` (rows as the retrieve route answers them), ``delete`` with ``keys``, and ``reconnected``
   (``reason``; a fresh ``init`` follows) when the upstream socket had to be renewed;
 * ``{"type": "error", "code": ..., "message": ...}`` then a close: 4401 (credentials), 4403
-  (forbidden), 4400 (a bad filter), 4404 (a parent that is not visible), 1011 (anything else).
+  (forbidden: Directus, or one of the list route's guards, which the route runs itself), 4400 (a bad
+  filter), 4404 (a parent that is not visible), 1011 (anything else).
 
 Directus sends the keys of *every* deleted row of the collection to every subscriber, whatever its
 filter; only keys of rows this subscription has delivered are forwarded, so rows outside the row
@@ -24,22 +25,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from fastapi import HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import HTTPException, Request, WebSocket, WebSocketDisconnect, params
 
 from ...connection.auth import StaticToken
 from ...connection.client import Directus
 from ...connection.registry import connections
-from ...exceptions import DirectusError, Forbidden
+from ...exceptions import DirectusError, Forbidden, ImproperlyConfigured
 from ...realtime import RealtimeError
+from .checks import forbidden, guard_check
 from .querystring import names
 
 if TYPE_CHECKING:
     from .router import DirectusRouter
 
-__all__ = ["serve_subscription"]
+__all__ = ["check_guards", "serve_subscription"]
 
 logger = logging.getLogger("directus_orm.fastapi")
 #: The realtime route's own parameters (never filters).
@@ -59,12 +61,28 @@ def _socket_connection(router: DirectusRouter[Any], websocket: WebSocket, conn: 
     return conn
 
 
-async def serve_subscription(router: DirectusRouter[Any], websocket: WebSocket,
-                             kw: Mapping[str, Any]) -> None:
+def check_guards(guards: Sequence[params.Depends]) -> None:
+    """The list route's dependencies must be guards: the websocket runs their checks itself (a FastAPI
+    dependency taking a ``Request`` cannot run on a websocket)."""
+    for dep in guards:
+        if guard_check(dep) is None:
+            raise ImproperlyConfigured(
+                f"realtime=True: the list route's dependency {dep.dependency!r} is not a guard "
+                "(require_role, require_permission ...), so the websocket cannot run it; guard the list "
+                "route with guards only, or leave realtime off")
+
+
+async def serve_subscription(router: DirectusRouter[Any], websocket: WebSocket, kw: Mapping[str, Any],
+                             guards: Sequence[params.Depends] = ()) -> None:
     await websocket.accept()
     request = cast(Request, websocket)  # objects_filter and get_queryset read headers, state, query
     try:
         ctx = await router.directus.resolve(request)
+        for dep in guards:
+            check = guard_check(dep)
+            assert check is not None  # check_guards() refused others when the route was built
+            if not await check.check(await check.directus.resolve(request)):
+                raise forbidden(f"forbidden: {check.describe}")
         events = names(websocket.query_params.get("events")) or None
         conn = _socket_connection(router, websocket, ctx.connection, ctx.source)
         with connections.override(conn, router.directus.alias):

@@ -49,7 +49,7 @@ from .dependency import DirectusDependency
 from .etag import etag_of, if_match, not_modified
 from .filterdocs import filter_parameters
 from .guards import get_directus
-from .live import serve_subscription
+from .live import check_guards, serve_subscription
 from .paging import cursor_order, decode_cursor, encode_cursor, links
 from .querystring import RESERVED, QueryString, Selection, detail_of, pick, refuse_repeats, sort_terms
 from .rowrule import decide
@@ -567,13 +567,15 @@ class DirectusRouter(APIRouter, Generic[M]):
                                dependencies=deps["bulk_delete"], responses=json_404)
 
         if self.realtime:
+            check_guards(deps["list"])
+
             async def subscribe(websocket: WebSocket, **kw: Any) -> None:
-                await serve_subscription(self, websocket, kw)
+                await serve_subscription(self, websocket, kw, deps["list"])
 
             _signature(subscribe, self._path_params(False))
-            # Guards are HTTP dependencies: the list route's guards run on the websocket's request.
-            self.add_api_websocket_route("/subscribe", subscribe, name=f"subscribe_{self.collection}",
-                                         dependencies=deps["list"])
+            # The list route's guards are run by the route itself (they take a Request, which a
+            # websocket endpoint's dependencies are not given).
+            self.add_api_websocket_route("/subscribe", subscribe, name=f"subscribe_{self.collection}")
 
         if "retrieve" in routes:
             async def retrieve(request: Request, **kw: Any) -> Any:
