@@ -431,9 +431,11 @@ class DirectusRouter(APIRouter, Generic[M]):
                         if name in self.model.model_fields})
 
     def answer(self, obj: M, status_code: int = status.HTTP_200_OK) -> JSONResponse:
-        """``obj`` as the read schema's JSON, with its ``ETag``."""
+        """``obj`` as the read schema's JSON without the deferred fields, with its ``ETag`` (which
+        stands for the whole row)."""
         headers = {"ETag": self.etag(obj)} if self.etags else None
-        return JSONResponse(self.dump(obj), status_code=status_code, headers=headers)
+        body = {k: v for k, v in self.dump(obj).items() if k not in self.deferred_fields}
+        return JSONResponse(body, status_code=status_code, headers=headers)
 
     # -- routes ------------------------------------------------------------------------------------
     def _path_params(self, with_pk: bool) -> list[inspect.Parameter]:
@@ -693,8 +695,9 @@ class DirectusRouter(APIRouter, Generic[M]):
 
     async def _retrieve(self, request: Request, kw: Mapping[str, Any]) -> Any:
         self.single_valued(request, ("fields", "omit", "fields!", "expand"))
-        selection = self.selection_of(request, kw)
-        if selection is None:
+        chosen = any(name in request.query_params for name in ("fields", "omit", "fields!", "expand"))
+        selection = self.selection_of(request, kw) if chosen else None
+        if selection is None:  # the whole row (deferred fields left out of the answer only)
             obj = await self.get_object(request, kw)
             if self.etags and not_modified(request, self.etag(obj)):
                 return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": self.etag(obj)})
