@@ -4,9 +4,13 @@
   ``DIRECTUS_FASTAPI`` for the cookie names);
 * ``POST /login``: email + password passed through to Directus; answers the tokens (json mode) or sets
   the ``directus_session_token`` cookie (session mode);
-* ``/languages``: generated list / retrieve / create / update / delete routes, run as the caller;
+* ``/languages``: generated list / retrieve / create / update (PATCH and PUT) / delete routes, the
+  aggregate route (``/languages/aggregate?count=id&sum=speakers&group_by=family``), bulk routes
+  (``/languages/bulk``) and a realtime websocket (``/languages/subscribe?family=Uralic``), run as the
+  caller;
 * ``GET /languages-by-family``: a hand-written endpoint using the ORM;
-* ``GET /me``: who the caller is, as Directus sees it.
+* ``GET /me``: who the caller is, as Directus sees it; ``GET /whoami``: the same through the
+  ``current_user`` dependency (a typed model; verified tokens are cached for ``token_cache_ttl`` s).
 
 Try it::
 
@@ -26,7 +30,14 @@ from fastapi import Depends, FastAPI, Response
 from pydantic import BaseModel
 
 from directus_orm import Directus, connections
-from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, install_exception_handlers
+from directus_orm.contrib.fastapi import (
+    ALL_ROUTE_NAMES,
+    DirectusDependency,
+    DirectusRouter,
+    TokenCache,
+    UserInfo,
+    install_exception_handlers,
+)
 
 from .models import Language
 
@@ -38,6 +49,8 @@ API_SETTINGS: dict[str, Any] = dict(getattr(_settings, "DIRECTUS_FASTAPI", {}))
 directus = DirectusDependency(
     access_cookie=API_SETTINGS.get("access_cookie"),
     session_cookie=API_SETTINGS.get("session_cookie", "directus_session_token"),
+    # A token verified once is trusted this long without asking /users/me again (a revoked one too).
+    token_cache=TokenCache(ttl=float(API_SETTINGS.get("token_cache_ttl", 30))),
 )
 
 #: ``conn: Caller`` in an endpoint: the caller's connection (explicit use; the ORM needs no argument).
@@ -46,10 +59,13 @@ Caller = Annotated[Directus, Depends(directus)]
 app = FastAPI(title="directus-orm example", lifespan=directus.lifespan)
 install_exception_handlers(app)
 
-# Anyone signed in may read; writing needs Directus's own permission on the collection.
+# Anyone signed in may read; writing needs Directus's own permission on the collection. PUT and the
+# bulk routes take the guards of update / create / delete; the websocket those of list.
 languages = DirectusRouter(
     Language,
     directus=directus,
+    routes=ALL_ROUTE_NAMES,
+    realtime=True,
     dependencies_for={
         "create": [directus.require_permission("languages", "create")],
         "update": [directus.require_permission("languages", "update")],
@@ -76,6 +92,18 @@ async def languages_by_family(min_speakers: int = 0) -> list[FamilySummary]:
         summary.languages.append(lang.name or lang.code)
         summary.speakers += lang.speakers or 0
     return sorted(families.values(), key=lambda f: -f.speakers)
+
+
+class AppUser(UserInfo):
+    """The caller as the app uses them: ``UserInfo`` plus what this app shows."""
+
+    title: str | None = None
+
+
+@app.get("/whoami", tags=["auth"])
+async def whoami(user: AppUser = Depends(directus.current_user(AppUser))) -> AppUser:  # noqa: B008
+    """The caller through the ``current_user`` dependency (fields they may not read stay null)."""
+    return user
 
 
 @app.get("/me", tags=["auth"])

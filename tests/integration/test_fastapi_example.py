@@ -49,6 +49,14 @@ async def test_login_then_generated_and_hand_written_routes(client: httpx.AsyncC
     big = [lang for lang in LANGUAGES if (lang["speakers"] or 0) >= 100_000_000]
     assert sorted(n for f in families for n in f["languages"]) == sorted(lang["name"] for lang in big)
     assert families[0]["family"] == "Indo-European"
+    totals = (await client.get("/languages/aggregate", params={"count": "id", "sum": "speakers",
+                                                               "group_by": "family", "family": "Uralic"},
+                               headers=bearer(token))).json()
+    uralic = [lang for lang in LANGUAGES if lang["family"] == "Uralic"]
+    assert totals == [{"family": "Uralic", "count": {"id": len(uralic)},
+                       "sum": {"speakers": sum(lang["speakers"] or 0 for lang in uralic)}}]
+    who = (await client.get("/whoami", headers=bearer(token))).json()
+    assert who["email"] == directus_server.email and "title" in who
 
 
 async def test_wrong_password_is_401_json(client: httpx.AsyncClient, directus_server: ServerInfo) -> None:
@@ -79,6 +87,8 @@ async def test_a_user_without_permissions(client: httpx.AsyncClient, admin: Dire
         refused = await client.post("/languages", json={"code": "xx"}, headers=bearer(token))
         assert refused.status_code == 403                                                  # the guard
         assert "permission on 'languages'" in refused.json()["detail"]
+        bulk = await client.post("/languages/bulk", json=[{"code": "xx"}], headers=bearer(token))
+        assert bulk.status_code == 403 and "permission on 'languages'" in bulk.json()["detail"]
         assert (await client.get("/languages")).status_code == 401
     finally:
         await _delete_where(admin, "/users", {"email": {"_eq": NOBODY}})

@@ -377,7 +377,8 @@ async def test_openapi(app: App) -> None:
     assert {"sort", "search", "limit", "offset", "page", "fields", "omit"} <= names
     ok = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     page_schema = components[ok.rsplit("/", 1)[-1]]
-    assert set(page_schema["properties"]) == {"count", "limit", "offset", "page", "results"}
+    assert set(page_schema["properties"]) == {"count", "limit", "offset", "page", "next", "previous",
+                                              "next_cursor", "results"}
     pk_param = next(p for p in paths[f"/{LANGS}/{{pk}}"]["get"]["parameters"] if p["name"] == "pk")
     assert pk_param["in"] == "path" and pk_param["schema"]["type"] == "integer"
     assert listing["security"]

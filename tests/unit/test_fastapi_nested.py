@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi import Depends
+from fastapi.routing import APIRoute
 
-from directus_orm.contrib.fastapi import DirectusRouter
+from directus_orm.contrib.fastapi import ALL_ROUTE_NAMES, DirectusRouter
 from tests.unit.test_fastapi_querystring import QsAuthor, QsBook
 
 
@@ -20,8 +21,21 @@ def test_each_child_route_gets_the_parents_same_route_and_retrieve_guards_once()
     child = parent.nested(QsBook, fk="author", dependencies_for={"update": [own]})
     ids = {route: [id(d) for d in deps] for route, deps in child.dependencies_for.items()}
     assert ids == {"list": [id(see)], "retrieve": [id(see)], "create": [id(see), id(write)],
-                   "update": [id(see), id(own)], "delete": [id(see), id(write)]}
+                   "update": [id(see), id(own)], "delete": [id(see), id(write)],
+                   "replace": [id(see)], "aggregate": [id(see)], "bulk_create": [id(see)],
+                   "bulk_update": [id(see)], "bulk_delete": [id(see)]}
     # (that the served routes carry them: tests/integration/test_fastapi_limits.py)
+
+
+def test_routes_like_another_take_its_guards() -> None:
+    write, erase, see = Depends(marker), Depends(marker), Depends(marker)
+    router = DirectusRouter(QsAuthor, prefix="/like-others", routes=ALL_ROUTE_NAMES,
+                            dependencies_for={"update": [write], "delete": [erase], "list": [see]})
+    guards = {(method, route.path): route.dependencies for route in router.routes
+              if isinstance(route, APIRoute) for method in (route.methods or ())}
+    assert write in guards[("PUT", "/like-others/{pk}")] and write in guards[("PATCH", "/like-others/bulk")]
+    assert erase in guards[("DELETE", "/like-others/bulk")]
+    assert see in guards[("GET", "/like-others/aggregate")]
 
 
 def test_a_grandchild_inherits_through_its_parent() -> None:

@@ -148,7 +148,12 @@ def test_sort_terms() -> None:
 # -- sparse fieldsets --------------------------------------------------------------------------------
 def test_no_selection_means_the_read_fields() -> None:
     assert books().selection(None, None) is None
-    assert books().selection("", "") is None
+    assert books().selection(None, "") is None
+
+
+def test_empty_fields_select_no_field() -> None:
+    sel = books().selection("", None)          # ?fields= given empty (JSON:API): rows answer {}
+    assert sel is not None and sel.tree == {} and sel.render({"id": 1, "title": "x"}) == {}
 
 
 def test_flat_selection_runs_as_values() -> None:

@@ -5,7 +5,10 @@
 * guards - :func:`require_role`, :func:`require_policy`, :func:`require_permission`,
   :func:`require_admin`: dependencies and decorators answering 403.
 * :func:`install_exception_handlers` - Directus errors as JSON HTTP answers (403, 409, 422 ...).
-* :class:`DirectusRouter` - generated list/retrieve/create/update/delete routes for a model.
+* :class:`DirectusRouter` - generated list/retrieve/create/update/delete routes for a model (and on
+  request PUT, aggregate, bulk routes, a realtime websocket).
+* :class:`TokenCache` - a short-lived cache of verified credentials; :class:`UserInfo` and
+  :func:`current_user` (``directus.current_user(Model)``) - the caller as a user model.
 * :func:`upload_file`, :func:`file_response` - files streamed in and out as the caller.
 """
 
@@ -36,9 +39,12 @@ from .guards import (
     require_role,
     role_cache,
 )
-from .router import ROUTE_NAMES, DirectusRouter, Page, derive_schema
+from .router import ALL_ROUTE_NAMES, ROUTE_NAMES, DirectusRouter, Page, derive_schema
+from .tokens import TokenCache
+from .users import UserInfo, current_user
 
 __all__ = [
+    "ALL_ROUTE_NAMES",
     "ROUTE_NAMES",
     "CookieCredentials",
     "DirectusDependency",
@@ -47,6 +53,9 @@ __all__ = [
     "Page",
     "RequestContext",
     "RoleCache",
+    "TokenCache",
+    "UserInfo",
+    "current_user",
     "derive_schema",
     "error_response",
     "file_response",

@@ -118,6 +118,11 @@ class _GuardCheck:
         return f"<guard {self.describe}>"
 
 
+def guard_check(dep: params.Depends) -> _GuardCheck | None:
+    """The check behind a guard dependency, or None when ``dep`` is not a guard."""
+    return dep.dependency if isinstance(dep.dependency, _GuardCheck) else None
+
+
 class Guard(params.Depends):
     """A FastAPI dependency that refuses (403) callers who fail a check; also an endpoint decorator."""
 

@@ -41,6 +41,8 @@ class RequestContext:
     service: Directus | None
     source: str  # "bearer", "access_cookie", "session_cookie" or "anonymous"
     user_id: str | None = None
+    #: a keyed digest standing for the caller's credentials (see :class:`.tokens.TokenCache`), never them
+    token_key: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     async def memo(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyCookie, HTTPBearer
+from pydantic import BaseModel
 
 from ...connection.auth import SESSION_COOKIE_NAME, DirectusAuth, StaticToken
 from ...connection.client import Directus
@@ -31,6 +32,8 @@ from ...connection.registry import DEFAULT_ALIAS, connections
 from ...exceptions import AuthenticationError, ImproperlyConfigured
 from .checks import Action, Guard, admin_guard, permission_guard, policy_guard, role_guard
 from .context import STATE_KEY, RequestContext, get_request_context
+from .tokens import TokenCache
+from .users import UserInfo, current_user
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -42,6 +45,8 @@ __all__ = [
     "get_request_context",
     "unauthorized",
 ]
+
+U = TypeVar("U", bound=BaseModel)
 
 
 class CookieCredentials(DirectusAuth):
@@ -112,6 +117,10 @@ class DirectusDependency:
     :meth:`lifespan`. ``service`` (a connection or a registry alias; default: ``alias`` itself, when
     it has credentials) is the application's own connection that guards use to resolve role and
     policy names.
+
+    ``token_cache`` (a :class:`~directus_orm.contrib.fastapi.TokenCache`; default None: off) keeps what
+    ``/users/me`` answered for a token for its ``ttl``, so ``verify`` and :meth:`current_user` cost no
+    request while it holds; a revoked token passes verification until its entry expires.
     """
 
     def __init__(
@@ -128,6 +137,7 @@ class DirectusDependency:
         service: Directus | str | None = None,
         realm: str = "directus",
         pool: ConnectionPool | None = None,
+        token_cache: TokenCache | None = None,
     ) -> None:
         if url is not None and not url.startswith(("http://", "https://")):
             raise ImproperlyConfigured(
@@ -142,6 +152,7 @@ class DirectusDependency:
         self.access_cookie = access_cookie
         self.session_cookie = session_cookie
         self._service = service
+        self.token_cache = token_cache
         self._pool = pool
         self._owns_pool = pool is None
         # Security schemes: FastAPI reads them (and shows them in OpenAPI) from the signature.
@@ -211,6 +222,11 @@ class DirectusDependency:
 
     def credentials(self, request: Request) -> tuple[str, httpx.Auth] | None:
         """``(source, auth)`` from the request, or None when it carries no credentials."""
+        found = self._credentials(request)
+        return None if found is None else (found[0], found[1])
+
+    def _credentials(self, request: Request) -> tuple[str, httpx.Auth, str] | None:
+        """``(source, auth, secret)``: :meth:`credentials` and the token or cookie value itself."""
         header = request.headers.get("authorization")
         if header is not None and "bearer" in self._scheme_names:
             scheme, _, token = header.partition(" ")
@@ -218,19 +234,25 @@ class DirectusDependency:
             if scheme.lower() != "bearer" or not token:
                 raise unauthorized("the Authorization header must be 'Bearer <token>'", realm=self.realm,
                                    invalid=True, code="INVALID_AUTHORIZATION_HEADER")
-            return "bearer", StaticToken(token)
+            return "bearer", StaticToken(token), token
         if self.access_cookie:
             value = request.cookies.get(self.access_cookie)
             if value:
-                return "access_cookie", StaticToken(value)
+                return "access_cookie", StaticToken(value), value
         if self.session_cookie:
             value = request.cookies.get(self.session_cookie)
             if value:
-                return "session_cookie", CookieCredentials(self.session_cookie, value)
+                return "session_cookie", CookieCredentials(self.session_cookie, value), value
+        if request.scope.get("type") == "websocket" and "bearer" in self._scheme_names:
+            value = request.query_params.get("access_token")  # browsers cannot set websocket headers
+            if value:
+                return "bearer", StaticToken(value), value
         return None
 
     async def resolve(self, request: Request) -> RequestContext:
-        """Build (once per request) and verify the caller's connection; raise 401 on failure."""
+        """Build (once per request) and verify the caller's connection; raise 401 on failure. A
+        ``WebSocket`` works too (only headers, cookies, the query and state are read), which may also
+        carry the token as ``?access_token=``."""
         ctx = get_request_context(request)
         if ctx is not None:
             return ctx
@@ -240,7 +262,8 @@ class DirectusDependency:
             raise ImproperlyConfigured(
                 f"DirectusDependency: no url given and no registry connection {self.alias!r} is configured"
             )
-        found = self.credentials(request)
+        found = self._credentials(request)
+        token_key = None
         if found is None:
             if not self.allow_anonymous:
                 cookie = f" or the {self.session_cookie!r} cookie" if self.session_cookie else ""
@@ -248,18 +271,43 @@ class DirectusDependency:
                                    realm=self.realm)
             source, auth = "anonymous", None
         else:
-            source, auth = found
+            source, auth, secret = found
+            if self.token_cache is not None:
+                token_key = self.token_cache.key(f"{source}:{secret}")
         conn = Directus(url, auth=auth, pool=self.pool, alias=self.alias)
-        ctx = RequestContext(connection=conn, service=self._service_connection(base), source=source)
+        ctx = RequestContext(connection=conn, service=self._service_connection(base), source=source,
+                             token_key=token_key)
         if self.verify and auth is not None:
-            try:
-                me = await conn.me(fields="id")
-            except AuthenticationError as exc:
-                raise unauthorized(f"Directus refused the credentials ({source}): {exc.message}",
-                                   realm=self.realm, invalid=True, code=exc.code) from None
+            me = await self.me(ctx, "id")
             ctx.user_id = me.get("id") if isinstance(me.get("id"), str) else None
         setattr(request.state, STATE_KEY, ctx)
         return ctx
+
+    async def me(self, ctx: RequestContext, fields: str) -> dict[str, Any]:
+        """``/users/me?fields=...`` as the caller, from the ``token_cache`` while it holds an answer;
+        credentials Directus refuses answer 401, an anonymous request too."""
+        if ctx.source == "anonymous":
+            raise unauthorized("Not authenticated: this route needs a signed-in user", realm=self.realm)
+        cache, key = self.token_cache, ctx.token_key
+        if cache is not None and key is not None:
+            kept = cache.get(key, fields)
+            if kept is not None:
+                return kept
+        try:
+            me = await ctx.connection.me(fields=fields)
+        except AuthenticationError as exc:
+            if cache is not None and key is not None:
+                cache.forget(key)
+            raise unauthorized(f"Directus refused the credentials ({ctx.source}): {exc.message}",
+                               realm=self.realm, invalid=True, code=exc.code) from None
+        if cache is not None and key is not None and isinstance(me, dict):
+            cache.put(key, fields, me)
+        return me
+
+    def current_user(self, model: type[U] = UserInfo,  # type: ignore[assignment]
+                     *, fields: Sequence[str] | None = None) -> Callable[..., Awaitable[U]]:
+        """A dependency answering the caller as ``model`` (see :mod:`.users`)."""
+        return current_user(self, model, fields=fields)
 
     async def __call__(self, request: Request, **_schemes: Any) -> AsyncIterator[Directus]:
         # The scheme parameters exist for OpenAPI only; the values are read from the request itself

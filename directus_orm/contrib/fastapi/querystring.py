@@ -25,7 +25,10 @@ __all__ = ["FieldTree", "QueryString", "Selection", "detail_of", "param_error", 
            "sort_terms"]
 
 #: Query parameters of the list route that are not filters; each is single-valued.
-RESERVED = frozenset({"sort", "search", "limit", "offset", "page", "fields", "omit"})
+RESERVED = frozenset({"sort", "search", "limit", "offset", "page", "fields", "omit", "fields!", "expand",
+                      "count", "cursor"})
+#: ``?fields=*`` / ``?fields=author.*``: every field at that level.
+WILDCARD = "*"
 #: A Directus field path to a to-many relation (``("tags",)``, ``("books", "tags")``).
 DirectusPath = tuple[str, ...]
 #: Lookups whose value is a comma-separated list.
@@ -135,6 +138,8 @@ class Selection:
                         "TOO_MANY_NESTED_ROWS", field=".".join(path), max_nested_rows=self.max_nested_rows)
 
     def render(self, row: Any) -> dict[str, Any]:
+        if not self.tree:  # ?fields= (empty): no fields
+            return {}
         out: dict[str, Any] = pick(row, self.tree)
         return out
 
@@ -216,12 +221,28 @@ class QueryString:
         assert fp is not None
         return fp
 
-    def selection(self, fields: str | None, omit: str | None) -> Selection | None:
-        """What ``?fields=``/``?omit=`` select (None: every read field). Dotted paths (``author.name``;
-        ``author__name`` also works) reach through the model's relations."""
-        if not fields and not omit:
+    def selection(self, fields: str | None, omit: str | None, *, expand: str | None = None,
+                  deferred: Iterable[str] = ()) -> Selection | None:
+        """What ``?fields=``/``?omit=``/``?expand=`` select (None: every read field). Dotted paths
+        (``author.name``; ``author__name`` also works) reach through the model's relations; ``*``
+        stands for every field at its level (``*``, ``author.*``); ``expand=author`` adds the related
+        row with every field (``author.*``) to what is selected; ``deferred`` fields are left out
+        unless named (or ``*``). ``fields=""`` selects no field (the rows answer ``{}``)."""
+        deferred = [d for d in deferred if d in self.read_fields]
+        if fields == "" and not expand:
+            return Selection((self.schema.pk_name,), {}, True)
+        if not fields and not omit and not expand and not deferred:
             return None
-        wanted = [segments(f) for f in names(fields)] if fields else [(f,) for f in self.read_fields]
+        if fields:
+            wanted = [p for f in names(fields) for p in self.expand_wildcard(segments(f), "fields")]
+        else:
+            wanted = [(f,) for f in self.read_fields if f not in deferred]
+        for name in names(expand):
+            path = segments(name)
+            fp = self.resolve_selected(path, "expand")
+            if fp.field.relation is None:
+                raise param_error(f"?expand={name!r} is not a relation", "NOT_A_RELATION", field=name)
+            wanted.extend(self.expand_wildcard((*path, WILDCARD), "expand"))
         omitted = [segments(f) for f in names(omit)]
         resolved = {path: self.resolve_selected(path, "fields") for path in wanted}
         for path in omitted:
@@ -241,6 +262,19 @@ class QueryString:
                 node = node.setdefault(segment, {})
         return Selection(tuple(LOOKUP_SEP.join(p) for p in selected), tree, flat,
                          self._through_many(selected), self.max_nested_rows)
+
+    def expand_wildcard(self, path: tuple[str, ...], param: str) -> list[tuple[str, ...]]:
+        """``path`` itself, or for ``(..., "*")`` one path per field of the level it ends at."""
+        if path[-1] != WILDCARD:
+            return [path]
+        prefix = path[:-1]
+        if not prefix:
+            return [(f,) for f in self.read_fields]
+        fp = self.resolve_selected(prefix, param)
+        if fp.field.relation is None:
+            raise param_error(f"{'.'.join(path)!r} in ?{param}=: {'.'.join(prefix)!r} is not a relation",
+                              "NOT_A_RELATION", field=".".join(prefix))
+        return [(*prefix, f) for f in fp.field.relation.schema().field_names()]
 
     def _through_many(self, selected: Iterable[tuple[str, ...]]) -> tuple[tuple[tuple[str, ...],
                                                                               DirectusPath], ...]:
@@ -284,14 +318,15 @@ class QueryString:
             many = rel.many
         return LOOKUP_SEP.join(path), False
 
-    def filters(self, items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    def filters(self, items: Iterable[tuple[str, str]], reserved: Iterable[str] = RESERVED) -> dict[str, Any]:
         """``path__lookup=value`` from the query string's ``(key, value)`` pairs (everything but the
         reserved parameters); the path must be one of ``filter_fields``. All go into one ``filter()``
         call, so conditions on the same to-many relation hold for the same related row (Django's
         meaning)."""
         out: dict[str, Any] = {}
+        skip = frozenset(reserved)
         for key, raw in items:
-            if key in RESERVED:
+            if key in skip:
                 continue
             if key in out:
                 raise param_error(f"{key!r} is given more than once (use __in for several values)",

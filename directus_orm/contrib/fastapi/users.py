@@ -1,0 +1,62 @@
+"""``current_user``: the caller as a user model, from ``/users/me`` with the model's fields.
+
+``directus.current_user()`` (or ``current_user(directus, MyUser)``) is a dependency answering an
+instance of ``model``: :class:`UserInfo` by default, any pydantic model (a subclass of it with the
+fields your app needs, a system user model) otherwise. The fields asked for are the model's field
+names; a field the caller may not read is left out by Directus, so give those a default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ...exceptions import UnexpectedResponse
+from .context import get_request_context
+
+if TYPE_CHECKING:
+    from .dependency import DirectusDependency
+
+__all__ = ["UserInfo", "current_user"]
+
+U = TypeVar("U", bound=BaseModel)
+
+
+class UserInfo(BaseModel):
+    """The caller as ``/users/me`` answers it (fields the caller may not read stay None).
+    Subclass it to ask for more fields; unknown answer fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    role: str | None = None
+    status: str | None = None
+
+
+def current_user(directus: DirectusDependency, model: type[U] = UserInfo,  # type: ignore[assignment]
+                 *, fields: Sequence[str] | None = None) -> Callable[..., Awaitable[U]]:
+    """A dependency answering the caller as ``model`` (401 for an anonymous request). ``fields``:
+    what to ask ``/users/me`` for (default: ``model``'s field names). With the dependency's
+    ``token_cache`` the answer is kept with the token for the cache's ``ttl``."""
+    names = ",".join(fields or model.model_fields)
+
+    async def dependency(request: Request, _conn: Any = Depends(directus)) -> U:  # noqa: B008
+        ctx = get_request_context(request)
+        assert ctx is not None  # the Depends above put it there
+        data = await ctx.memo(f"users/me?{names}", lambda: directus.me(ctx, names))
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise UnexpectedResponse(f"/users/me did not answer a {model.__name__}: "
+                                     f"{exc.error_count()} field error(s) "
+                                     f"({', '.join(str(e['loc'][0]) for e in exc.errors() if e['loc'])})",
+                                     status=200, method="GET", path="/users/me") from None
+
+    dependency.__name__ = f"current_{model.__name__}"
+    return dependency
