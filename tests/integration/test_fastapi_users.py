@@ -21,6 +21,7 @@ from directus_orm.contrib.fastapi import (
     current_user,
     install_exception_handlers,
 )
+from directus_orm.system import DirectusUser
 from tests.integration.test_fastapi import _delete_where, bearer, before_11, make_role, make_user
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # tokens are minted per run
@@ -90,8 +91,12 @@ async def app(caller: Caller, registry: None) -> AsyncIterator[App]:
     install_exception_handlers(api)
 
     @api.get("/whoami")
-    async def whoami(user: UserInfo = Depends(directus.current_user())) -> dict[str, Any]:  # noqa: B008
+    async def whoami(user: UserInfo = Depends(directus.current_user(UserInfo))) -> dict[str, Any]:  # noqa: B008
         return {"type": type(user).__name__, **user.model_dump()}
+
+    @api.get("/me-model")
+    async def me_model(user: DirectusUser = Depends(directus.current_user())) -> dict[str, Any]:  # noqa: B008
+        return {"type": type(user).__name__, "id": user.pk, "first_name": user.first_name}
 
     @api.get("/staff")
     async def staff(user: StaffUser = Depends(current_user(directus, StaffUser))) -> dict[str, Any]:  # noqa: B008
@@ -122,6 +127,8 @@ async def test_current_user_default_and_subclass(app: App, caller: Caller, admin
     assert me.status_code == 200, me.text
     assert me.json() == {"type": "UserInfo", "id": caller.id, "email": EMAIL, "first_name": "Ursula",
                          "last_name": None, "role": stored["role"], "status": "active"}
+    model = await app.http.get("/me-model", headers=bearer(caller.token))   # the default: the system model
+    assert model.json() == {"type": "DirectusUser", "id": caller.id, "first_name": "Ursula"}, model.text
     staff = await app.http.get("/staff", headers=bearer(caller.token))
     assert staff.json()["type"] == "StaffUser" and staff.json()["title"] == "Engineer"
     asked = [r.url.params["fields"] for r in app.sent if r.url.path.endswith("/users/me")]

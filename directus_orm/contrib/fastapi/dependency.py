@@ -30,10 +30,11 @@ from ...connection.client import Directus
 from ...connection.pool import ConnectionPool
 from ...connection.registry import DEFAULT_ALIAS, connections
 from ...exceptions import AuthenticationError, ImproperlyConfigured
+from ...system import DirectusUser
 from .checks import Action, Guard, admin_guard, permission_guard, policy_guard, role_guard
 from .context import STATE_KEY, RequestContext, get_request_context
 from .tokens import TokenCache
-from .users import UserInfo, current_user
+from .users import current_user
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -304,7 +305,7 @@ class DirectusDependency:
             cache.put(key, fields, me)
         return me
 
-    def current_user(self, model: type[U] = UserInfo,  # type: ignore[assignment]
+    def current_user(self, model: type[U] = DirectusUser,  # type: ignore[assignment]
                      *, fields: Sequence[str] | None = None) -> Callable[..., Awaitable[U]]:
         """A dependency answering the caller as ``model`` (see :mod:`.users`)."""
         return current_user(self, model, fields=fields)

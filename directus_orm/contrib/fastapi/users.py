@@ -1,9 +1,10 @@
 """``current_user``: the caller as a user model, from ``/users/me`` with the model's fields.
 
 ``directus.current_user()`` (or ``current_user(directus, MyUser)``) is a dependency answering an
-instance of ``model``: :class:`UserInfo` by default, any pydantic model (a subclass of it with the
-fields your app needs, a system user model) otherwise. The fields asked for are the model's field
-names; a field the caller may not read is left out by Directus, so give those a default.
+instance of ``model``: :class:`~directus_orm.system.DirectusUser` by default, or a subclass of it with
+the project's custom fields (a stored instance: ``await user.save()`` PATCHes what changed, as the
+caller), or any pydantic model (:class:`UserInfo` is a small one). The fields asked for are the model's
+field names; a field the caller may not read is left out by Directus, so give those a default.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ...exceptions import UnexpectedResponse
+from ...models import DirectusModel
+from ...system import DirectusUser
 from .context import get_request_context
 
 if TYPE_CHECKING:
@@ -39,7 +42,7 @@ class UserInfo(BaseModel):
     status: str | None = None
 
 
-def current_user(directus: DirectusDependency, model: type[U] = UserInfo,  # type: ignore[assignment]
+def current_user(directus: DirectusDependency, model: type[U] = DirectusUser,  # type: ignore[assignment]
                  *, fields: Sequence[str] | None = None) -> Callable[..., Awaitable[U]]:
     """A dependency answering the caller as ``model`` (401 for an anonymous request). ``fields``:
     what to ask ``/users/me`` for (default: ``model``'s field names). With the dependency's
@@ -51,6 +54,8 @@ def current_user(directus: DirectusDependency, model: type[U] = UserInfo,  # typ
         assert ctx is not None  # the Depends above put it there
         data = await ctx.memo(f"users/me?{names}", lambda: directus.me(ctx, names))
         try:
+            if issubclass(model, DirectusModel):
+                return model._from_db(data, directus.alias)
             return model.model_validate(data)
         except ValidationError as exc:
             raise UnexpectedResponse(f"/users/me did not answer a {model.__name__}: "
