@@ -199,4 +199,6 @@ class ClientSession:
                     await task
             await self.leave_all()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.ws.close(self.close_code, self.close_reason), 2)
+                # A slow client gets its close frame after the data it has not read yet, if it reads on.
+                await asyncio.wait_for(self.ws.close(self.close_code, self.close_reason),
+                                       self.config.send_timeout)
