@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,13 +71,6 @@ def _load_config(target: str) -> Any:
     return value
 
 
-class _NoDenialNoise(logging.Filter):
-    """uvicorn logs an error for an upgrade the app refused with an HTTP answer (the relay's 401/403)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "returned without completing handshake" not in record.getMessage()
-
-
 async def _relay(args: argparse.Namespace) -> int:
     try:
         import uvicorn
@@ -87,7 +79,6 @@ async def _relay(args: argparse.Namespace) -> int:
     except ImportError:
         raise ImproperlyConfigured("the relay needs its extra: pip install 'directus-orm[relay]'") from None
     relay = Relay(build_config(args))
-    logging.getLogger("uvicorn.error").addFilter(_NoDenialNoise())
     # No access log: a client that puts a token in the URL would see it written there.
     config = uvicorn.Config(relay.app, host=args.host, port=args.port, log_level=args.log_level,
                             access_log=False, lifespan="on")

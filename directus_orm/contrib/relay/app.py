@@ -40,6 +40,17 @@ __all__ = ["Relay"]
 log = logging.getLogger("directus_orm.relay")
 
 
+class _DenialNoise(logging.Filter):
+    """uvicorn logs an error for every upgrade the app refuses with an HTTP answer (the relay's 401 and
+    403 are the intended outcome, not errors)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing handshake" not in record.getMessage()
+
+
+_DENIAL_NOISE = _DenialNoise()
+
+
 class Relay:
     """``relay = Relay(RelayConfig(url=..., collections={...}))``; ``relay.app`` is the ASGI app
     (``app.mount("/realtime", relay.app)`` in FastAPI, then ``await relay.aclose()`` at shutdown, or
@@ -60,6 +71,7 @@ class Relay:
         if config.metrics_path:
             routes.append(Route(config.metrics_path, self._metrics))
         self.app = Starlette(routes=routes, lifespan=self._app_lifespan)
+        logging.getLogger("uvicorn.error").addFilter(_DENIAL_NOISE)  # once: the same filter object
 
     # -- lifetime -----------------------------------------------------------------------------------
     @contextlib.asynccontextmanager

@@ -20,6 +20,8 @@ __all__ = ["ReadRequest", "Refused", "SubscribeRequest", "check_read", "check_su
 #: Query keys a client may use; anything else (``deep``, ``alias``, ``aggregate``, ``groupBy`` ...) is
 #: refused, since it could read around the field allow-list.
 QUERY_KEYS = frozenset({"fields", "filter", "sort", "limit", "offset", "page", "search", "meta"})
+#: Filter keys that hold more conditions (the others starting with "_" are operators taking values).
+_NESTING = frozenset({"_and", "_or", "_some", "_none"})
 MAX_UID = 128
 MAX_DEPTH = 16
 
@@ -164,15 +166,17 @@ def _check_filter(node: Any, allowed: Collection[str], prefix: str, depth: int) 
     for key, value in node.items():
         if not isinstance(key, str):
             raise Refused("filter keys must be strings", "INVALID_PAYLOAD")
-        if key in ("_and", "_or"):
+        if key in _NESTING:
             _check_filter(value, allowed, prefix, depth + 1)
         elif key.startswith("_"):
-            if key in ("_some", "_none"):
-                _check_filter(value, allowed, prefix, depth + 1)
-            # other operators take values, not fields
+            continue  # an operator: it takes values, not fields
         else:
             name = key[key.index("(") + 1:-1] if "(" in key and key.endswith(")") else key  # year(date)
             path = f"{prefix}.{name}" if prefix else name
-            _check_path(path, allowed, "filter field")
-            if isinstance(value, Mapping):
-                _check_filter(value, allowed, path, depth + 1)
+            if not isinstance(value, Mapping):
+                _check_path(path, allowed, "filter field")
+                continue
+            operators = {k for k in value if isinstance(k, str) and k.startswith("_") and k not in _NESTING}
+            if operators or not value:  # a condition on this field (else a step along a relation)
+                _check_path(path, allowed, "filter field")
+            _check_filter({k: v for k, v in value.items() if k not in operators}, allowed, path, depth + 1)
