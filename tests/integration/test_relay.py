@@ -344,7 +344,7 @@ async def test_fifty_clients_share_one_upstream_subscription_and_all_get_every_e
 async def test_a_slow_consumer_is_cut_off_while_a_fast_one_keeps_receiving(
     directus_server: ServerInfo, tokens: dict[str, str], raw: httpx.AsyncClient
 ) -> None:
-    async with running(url=directus_server.url, max_queue=200, send_timeout=2.0) as (relay, url), \
+    async with running(url=directus_server.url, max_queue=200, send_timeout=10.0) as (relay, url), \
             client(url, tokens["a"]) as fast, client(url, tokens["a"], sock=small_socket(url)) as slow:
         await subscribe(fast, "f")
         await subscribe(slow, "s")
