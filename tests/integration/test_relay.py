@@ -51,6 +51,12 @@ async def _delete_where(admin: Directus, path: str, flt: dict[str, Any]) -> None
         await admin.delete(f"{path}/{row['id']}")
 
 
+async def _drop_team(admin: Directus, team: str) -> None:
+    await _delete_where(admin, "/users", {"email": {"_eq": f"rl-{team}@example.com"}})
+    await _delete_where(admin, "/roles", {"name": {"_eq": f"RL team {team}"}})
+    await _delete_where(admin, "/policies", {"name": {"_eq": f"RL team {team} policy"}})
+
+
 @pytest.fixture(scope="module")
 async def tokens(directus_server: ServerInfo) -> AsyncIterator[dict[str, str]]:
     """Two users in two roles: ``a`` reads only the notes, ``b`` only the memos (an unlicensed server
@@ -63,9 +69,7 @@ async def tokens(directus_server: ServerInfo) -> AsyncIterator[dict[str, str]]:
         try:
             for team in TEAMS:
                 name = f"RL team {team}"
-                await _delete_where(admin, "/users", {"email": {"_eq": f"rl-{team}@example.com"}})
-                await _delete_where(admin, "/roles", {"name": {"_eq": name}})
-                await _delete_where(admin, "/policies", {"name": {"_eq": f"{name} policy"}})
+                await _drop_team(admin, team)
                 role = (await admin.post("/roles", json={"name": name}))["data"]["id"]
                 policy = (await admin.post("/policies", json={"name": f"{name} policy", "app_access": False,
                                                               "admin_access": False}))["data"]["id"]
@@ -79,10 +83,7 @@ async def tokens(directus_server: ServerInfo) -> AsyncIterator[dict[str, str]]:
             yield out
         finally:
             for team in TEAMS:
-                name = f"RL team {team}"
-                await _delete_where(admin, "/users", {"email": {"_eq": f"rl-{team}@example.com"}})
-                await _delete_where(admin, "/roles", {"name": {"_eq": name}})
-                await _delete_where(admin, "/policies", {"name": {"_eq": f"{name} policy"}})
+                await _drop_team(admin, team)
             await admin.delete(f"/collections/{NOTES}")
             await admin.delete(f"/collections/{MEMOS}")
 
