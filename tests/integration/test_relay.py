@@ -25,9 +25,11 @@ from directus_orm.contrib.relay import (
     CLOSE_GOING_AWAY,
     CLOSE_SLOW_CONSUMER,
     CLOSE_UNAUTHENTICATED,
+    Identity,
     Relay,
     RelayConfig,
 )
+from directus_orm.exceptions import Forbidden
 from directus_orm.realtime import Backoff
 from tests.conftest import ServerInfo, create_collection
 from tests.support.relay_server import serve_app
@@ -230,6 +232,31 @@ async def test_first_message_auth_and_the_session_cookie(
         cookie = {"Cookie": f"directus_session_token={tokens['a']}"}
         async with client(url, additional_headers=cookie) as ws:
             assert (await subscribe(ws, "s"))["event"] == "init"
+
+
+async def test_the_apps_own_authentication_maps_a_request_to_a_connection(
+    directus_server: ServerInfo, tokens: dict[str, str], raw: httpx.AsyncClient
+) -> None:
+    reader = Directus(directus_server.url, token=tokens["a"])  # the app's connection for its users
+
+    async def authenticate(request: Any) -> Identity | None:
+        user = request.headers.get("x-app-user")
+        if user == "mallory":
+            raise Forbidden("banned", status=403)
+        return Identity(f"app:{user}", reader) if user else None
+
+    async with running(url=directus_server.url, authenticate=authenticate,
+                       collections={NOTES: None, MEMOS: None}) as (relay, url):
+        for headers, status in [({}, 401), ({"X-App-User": "mallory"}, 403)]:
+            with pytest.raises(InvalidStatus) as refused:
+                async with client(url, additional_headers=headers):
+                    pytest.fail("a socket was opened")
+            assert refused.value.response.status_code == status
+        async with client(url, additional_headers={"X-App-User": "alice"}) as ws:
+            assert (await subscribe(ws, "n"))["event"] == "init"
+            assert (await subscribe(ws, "m", collection=MEMOS))["error"]["code"] == "FORBIDDEN"  # as user a
+        assert relay.metrics.denied == 2
+    await reader.aclose()
 
 
 # --- what a client may send ---------------------------------------------------------------------------

@@ -96,16 +96,16 @@ class Group:
         assert self.sub is not None
         try:
             async for event in self.sub:
-                if event.type == "reconnected":
-                    self.broadcast("reconnected", None)
-                elif event.type == "delete":
+                if event.type == "delete":
                     self.broadcast("delete", _encode(event.keys))
-                else:
+                elif event.type in ("init", "create", "update"):
                     data = event.instances
                     if self.request.item is not None:  # an item subscription's data is the object
                         self.broadcast(event.type, _encode(data[0] if data else None))
                     else:
                         self.broadcast(event.type, _encode(data))
+                else:  # a notice about the upstream socket ("reconnected" ...): no data
+                    self.broadcast(str(event.type), None)
         except DirectusError as exc:  # the upstream subscription ended (refused, gave up reconnecting)
             log.warning("relay: an upstream subscription on %s ended: %s", self.request.collection,
                         type(exc).__name__)
