@@ -203,8 +203,8 @@ class Relay:
                 identity = await identity_for_token(self._base, token, self._identities)
         except asyncio.TimeoutError:
             reply = error_frame("auth", "AUTH_TIMEOUT", "no auth message in time")
-        except (ValueError, DirectusError, KeyError, RuntimeError):
-            pass
+        except Exception:  # not JSON, not text, a refused token, the client gone: not authenticated
+            identity = None
         if identity is not None:
             await ws.send_text(json.dumps({"type": "auth", "status": "ok"}))
             return identity
