@@ -44,6 +44,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── RealtimeError                       directus_orm.realtime
     │   ├── RealtimeUnavailable
     │   └── SubscriptionOverflow
+    ├── Refused                             directus_orm.contrib.relay: a client's message it does not relay
     ├── NetworkError
     │   ├── RequestTimeout
     │   └── ConnectionLost                  directus_orm.realtime: reconnecting gave up

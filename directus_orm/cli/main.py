@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ..exceptions import DirectusError
-from . import schema_commands  # noqa: F401  (registers inspect, migrate, check)
+from . import relay_command, schema_commands  # noqa: F401  (register relay, inspect, migrate, check)
 from .registry import EXIT_ERROR, Command, build_parser
 
 __all__ = ["main"]

@@ -4,7 +4,7 @@ Expand / wildcards / deferred fields, the aggregate route, page links and cursor
 delete, ETags, current_user with a token cache, and the realtime websocket. Creates and drops its own
 docs_fastapi_more_* collections.
 
-    python3 -m devtools.directus run        # in another terminal; it prints the two variables
+    python -m directus_orm.testing run        # in another terminal; it prints the two variables
     .venv/bin/python docs/examples/fastapi_more.py
 """
 

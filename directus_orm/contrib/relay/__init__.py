@@ -1,0 +1,19 @@
+"""A websocket relay: realtime for browsers without exposing Directus (see docs/relay.md).
+
+``Relay(RelayConfig(url=..., collections={"articles": ["id", "title"]})).app`` is an ASGI app;
+``directus-orm relay --host --port`` serves one. Needs the ``relay`` extra (starlette, uvicorn,
+websockets).
+"""
+
+from __future__ import annotations
+
+from .app import Relay
+from .client import CLOSE_GOING_AWAY, CLOSE_SLOW_CONSUMER, CLOSE_TOKEN_EXPIRED, CLOSE_UNAUTHENTICATED
+from .config import Authenticate, Identity, RelayConfig
+from .metrics import Metrics
+from .rules import Refused
+
+__all__ = [
+    "CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_UNAUTHENTICATED",
+    "Authenticate", "Identity", "Metrics", "Refused", "Relay", "RelayConfig",
+]

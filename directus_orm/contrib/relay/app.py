@@ -1,0 +1,228 @@
+"""The relay: a Starlette app with the websocket endpoint (and ``/metrics``), mountable in FastAPI.
+
+Every client is authenticated before the upgrade completes (an ``Authorization: Bearer`` header, the
+session cookie, or the app's ``authenticate`` callback); a refused one gets HTTP 401 / 403, never a
+socket. Browsers cannot set headers on a websocket: with ``first_message_auth`` a client without
+credentials is accepted, sent nothing, and must send ``{"type": "auth", "access_token": ...}`` first
+(within ``auth_timeout``), or it is closed with :data:`CLOSE_UNAUTHENTICATED`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from ...connection.client import Directus
+from ...exceptions import AuthenticationError, DirectusError, Forbidden
+from .client import CLOSE_GOING_AWAY, CLOSE_UNAUTHENTICATED, ClientSession
+from .config import Identity, RelayConfig
+from .fanout import Hub
+from .identity import bearer_token, identity_for_token
+from .metrics import Metrics
+from .rules import error_frame
+
+try:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket
+except ImportError as exc:  # pragma: no cover
+    raise ImportError("the relay needs starlette and websockets: pip install 'directus-orm[relay]'") from exc
+
+__all__ = ["Relay"]
+
+log = logging.getLogger("directus_orm.relay")
+
+
+class _DenialNoise(logging.Filter):
+    """uvicorn logs an error for every upgrade the app refuses with an HTTP answer (the relay's 401 and
+    403 are the intended outcome, not errors)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing handshake" not in record.getMessage()
+
+
+_DENIAL_NOISE = _DenialNoise()
+
+
+class Relay:
+    """``relay = Relay(RelayConfig(url=..., collections={...}))``; ``relay.app`` is the ASGI app
+    (``app.mount("/realtime", relay.app)`` in FastAPI, then ``await relay.aclose()`` at shutdown, or
+    ``FastAPI(lifespan=relay.lifespan)``). ``relay.metrics`` holds the counters."""
+
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+        self.metrics = Metrics()
+        self.hub = Hub(self.metrics, config.reconnect)
+        self._base = config.connection or Directus(str(config.url))
+        self._owns_base = config.connection is None
+        self._identities: dict[str, Identity] = {}
+        self._clients: set[ClientSession] = set()
+        self._handlers: set[asyncio.Task[Any]] = set()
+        self._closing = False
+        self._reporter: asyncio.Task[None] | None = None
+        routes: list[Any] = [WebSocketRoute(config.path, self._endpoint)]
+        if config.metrics_path:
+            routes.append(Route(config.metrics_path, self._metrics))
+        self.app = Starlette(routes=routes, lifespan=self._app_lifespan)
+        logging.getLogger("uvicorn.error").addFilter(_DENIAL_NOISE)  # once: the same filter object
+
+    # -- lifetime -----------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
+        """For ``FastAPI(lifespan=relay.lifespan)``: reports metrics while running, closes at the end."""
+        if self.config.on_metrics is not None and self._reporter is None:
+            self._reporter = asyncio.get_running_loop().create_task(self._report())
+        try:
+            yield
+        finally:
+            await self.aclose()
+
+    def _app_lifespan(self, app: Any) -> contextlib.AbstractAsyncContextManager[None]:
+        return self.lifespan(app)
+
+    async def aclose(self) -> None:
+        """Close every client (code 1001), every upstream subscription and socket."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._reporter is not None:
+            self._reporter.cancel()
+        for client in list(self._clients):
+            client.cut(CLOSE_GOING_AWAY, "the relay is shutting down")
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=10)
+        await self.hub.aclose()
+        self._identities.clear()
+        if self._owns_base:
+            await self._base.aclose()
+
+    async def _report(self) -> None:
+        assert self.config.on_metrics is not None
+        while True:
+            await asyncio.sleep(self.config.metrics_interval)
+            try:
+                result = self.config.on_metrics(self.metrics.as_dict())
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                log.exception("relay: the metrics callback failed")
+
+    async def _metrics(self, request: Request) -> Response:
+        return PlainTextResponse(self.metrics.text(), media_type="text/plain; version=0.0.4")
+
+    # -- one client ---------------------------------------------------------------------------------
+    async def _endpoint(self, ws: WebSocket) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            await self._serve(ws)
+        finally:
+            self._handlers.discard(task)
+
+    async def _serve(self, ws: WebSocket) -> None:
+        if self._closing:
+            await _deny(ws, 503, "the relay is shutting down")
+            return
+        if not self._origin_allowed(ws):
+            self.metrics.denied += 1
+            log.info("relay: origin refused")
+            await _deny(ws, 403, "origin not allowed")
+            return
+        try:
+            identity = await self._identify(ws)
+        except Forbidden:
+            self.metrics.denied += 1
+            await _deny(ws, 403, "forbidden")
+            return
+        except AuthenticationError:
+            self.metrics.denied += 1
+            await _deny(ws, 401, "invalid credentials")
+            return
+        except DirectusError as exc:
+            log.warning("relay: cannot authenticate a client: %s", type(exc).__name__)
+            await _deny(ws, 503, "Directus is unavailable")
+            return
+        if identity is None and (self.config.authenticate is not None or not self.config.first_message_auth):
+            self.metrics.denied += 1
+            await _deny(ws, 401, "credentials required")
+            return
+        await ws.accept()
+        if identity is None:
+            identity = await self._first_message(ws)
+            if identity is None:
+                return
+        client = ClientSession(ws, identity, self.hub, self.config, self.metrics)
+        self._clients.add(client)
+        self.metrics.clients = len(self._clients)
+        log.debug("relay: client connected as %s", identity.key)
+        try:
+            await client.serve()
+        finally:
+            self._clients.discard(client)
+            self.metrics.clients = len(self._clients)
+            self._release(identity.key)
+
+    def _origin_allowed(self, ws: WebSocket) -> bool:
+        origin = ws.headers.get("origin")
+        if origin is None:
+            return True  # not a browser: a browser always sends it
+        allowed = self.config.origins
+        if allowed is None:
+            host = ws.headers.get("host", "")
+            return urlsplit(origin).netloc == host and bool(host)
+        return "*" in allowed or origin.rstrip("/") in {o.rstrip("/") for o in allowed}
+
+    async def _identify(self, ws: WebSocket) -> Identity | None:
+        if self.config.authenticate is not None:
+            identity = await self.config.authenticate(ws)
+            if identity is not None:
+                self._identities.setdefault(identity.key, identity)
+            return identity
+        token = bearer_token(ws.headers, ws.cookies, self.config.cookie_name)
+        if token is None:
+            return None
+        return await identity_for_token(self._base, token, self._identities)
+
+    async def _first_message(self, ws: WebSocket) -> Identity | None:
+        reply = error_frame("auth", "AUTH_FAILED", "authentication failed")
+        identity = None
+        try:
+            raw = await asyncio.wait_for(ws.receive_text(), self.config.auth_timeout)
+            frame = json.loads(raw)
+            is_auth = isinstance(frame, dict) and frame.get("type") == "auth"
+            token = frame.get("access_token") if is_auth else None
+            if isinstance(token, str) and token:
+                identity = await identity_for_token(self._base, token, self._identities)
+        except asyncio.TimeoutError:
+            reply = error_frame("auth", "AUTH_TIMEOUT", "no auth message in time")
+        except Exception:  # not JSON, not text, a refused token, the client gone: not authenticated
+            identity = None
+        if identity is not None:
+            await ws.send_text(json.dumps({"type": "auth", "status": "ok"}))
+            return identity
+        self.metrics.denied += 1
+        with contextlib.suppress(Exception):
+            await ws.send_text(json.dumps(reply))
+            await ws.close(CLOSE_UNAUTHENTICATED, "authentication failed")
+        return None
+
+    def _release(self, key: str) -> None:
+        """Forget an identity nobody uses (its upstream socket closes with its last subscription)."""
+        if not any(c.identity.key == key for c in self._clients):
+            self._identities.pop(key, None)
+
+
+async def _deny(ws: WebSocket, status: int, message: str) -> None:
+    """Refuse the upgrade with an HTTP answer (403 from the server when it cannot send one)."""
+    if "websocket.http.response" in ws.scope.get("extensions", {}):
+        await ws.send_denial_response(PlainTextResponse(message, status_code=status))
+    else:
+        await ws.close(1008)

@@ -1,0 +1,99 @@
+"""What a relay allows and how it behaves: :class:`RelayConfig`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...connection.client import Directus
+from ...exceptions import ImproperlyConfigured
+from ...realtime.backoff import Backoff
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+
+__all__ = ["Authenticate", "Identity", "RelayConfig"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a client is upstream: ``key`` names the Directus identity (clients with one key share its
+    upstream socket and subscriptions, so it must stand for one set of permissions: a user id, not a
+    role when permissions use ``$CURRENT_USER``); ``connection`` is what reads as that identity."""
+
+    key: str
+    connection: Directus
+    #: Seconds since the epoch after which the client must reconnect (its token expires); None: never.
+    expires_at: float | None = None
+
+    def __repr__(self) -> str:  # never the connection's credentials
+        return f"<Identity {self.key}>"
+
+
+#: The app's own authentication: the upgrade request -> an Identity, or None to refuse it (HTTP 401).
+#: Raising :class:`~directus_orm.exceptions.Forbidden` refuses it with 403.
+Authenticate = Callable[["HTTPConnection"], Awaitable[Identity | None]]
+
+
+@dataclass
+class RelayConfig:
+    """Everything a relay allows.
+
+    * ``url``: the Directus server (or ``connection``: an app connection whose URL and pool are used;
+      its credentials are never lent to clients unless ``authenticate`` does so).
+    * ``collections``: the allow-list, ``{collection: fields}``; ``None`` as fields allows every field
+      the client's Directus user may read. A field path may be dotted (``author.name``); ``"author.*"``
+      allows every field below ``author``.
+    * ``origins``: the browser origins allowed; ``None`` allows only the relay's own host (as Directus
+      does), ``("*",)`` any. A request without an ``Origin`` header (not a browser) is allowed.
+    * ``authenticate``: the app's callback; without it, each client's own Directus token (an
+      ``Authorization: Bearer`` header, the session cookie, or, when ``first_message_auth``, an
+      ``{"type": "auth", "access_token": ...}`` first message).
+    * ``allow_reads``: also relay ``{"type": "items", "action": "read"}`` messages.
+    * ``max_queue``: messages a client may fall behind before it is disconnected
+      (:data:`~directus_orm.contrib.relay.CLOSE_SLOW_CONSUMER`); ``send_timeout``: seconds one message may
+      take to be accepted by the client's connection before it counts as slow too.
+    * ``metrics_path``: where the text metrics are served (None: not served); ``on_metrics``: called with
+      the counters every ``metrics_interval`` seconds.
+    """
+
+    url: str | None = None
+    collections: Mapping[str, Collection[str] | None] = field(default_factory=dict)
+    origins: Collection[str] | None = None
+    connection: Directus | None = None
+    authenticate: Authenticate | None = None
+    first_message_auth: bool = True
+    auth_timeout: float = 10.0
+    cookie_name: str = "directus_session_token"
+    allow_reads: bool = False
+    max_queue: int = 1000
+    send_timeout: float = 10.0
+    path: str = "/"
+    metrics_path: str | None = "/metrics"
+    on_metrics: Callable[[dict[str, int]], Any] | None = None
+    metrics_interval: float = 10.0
+    reconnect: Backoff = field(default_factory=Backoff)
+    max_subscriptions: int = 100  # per client
+
+    def __post_init__(self) -> None:
+        if self.connection is None and not self.url:
+            raise ImproperlyConfigured("RelayConfig needs url= or connection=")
+        if self.url is not None and not self.url.startswith(("http://", "https://")):
+            raise ImproperlyConfigured(f"RelayConfig url must start with http:// or https://, "
+                                       f"got {self.url!r}")
+        if not self.collections:
+            raise ImproperlyConfigured("RelayConfig needs collections= (the allow-list); nothing is relayed "
+                                       "otherwise")
+        for name, fields in self.collections.items():
+            if not isinstance(name, str) or not name:
+                raise ImproperlyConfigured(f"collection names must be non-empty strings, got {name!r}")
+            bad = isinstance(fields, str) or not all(isinstance(f, str) for f in fields or ())
+            if fields is not None and bad:
+                raise ImproperlyConfigured(f"the fields of {name!r} must be a collection of strings or None")
+        if self.max_queue < 1 or self.max_subscriptions < 1:
+            raise ImproperlyConfigured("max_queue and max_subscriptions must be positive")
+        if self.auth_timeout <= 0 or self.send_timeout <= 0 or self.metrics_interval <= 0:
+            raise ImproperlyConfigured("auth_timeout, send_timeout and metrics_interval must be positive")
+        if not self.path.startswith("/"):
+            raise ImproperlyConfigured(f"path must start with '/', got {self.path!r}")
