@@ -63,7 +63,7 @@ async def fastapi_extra() -> None:
 
 
 async def realtime_extra() -> None:
-    if EXTRA != "realtime":
+    if EXTRA not in ("realtime", "relay"):  # the relay extra brings websockets too
         assert importlib.util.find_spec("websockets") is None
         try:
             async with Part.objects.all().subscribe():
@@ -81,6 +81,28 @@ async def realtime_extra() -> None:
         assert created.type == "create" and created.instances[0].name == "washer", created
 
 
+async def relay_extra() -> None:
+    if EXTRA != "relay":
+        try:
+            import directus_orm.contrib.relay  # noqa: F401
+        except ImportError as exc:
+            assert "directus-orm[relay]" in str(exc), exc
+            return
+        if EXTRA == "fastapi":  # FastAPI brings starlette and uvicorn is not there: still refused above
+            raise AssertionError("contrib.relay imported without uvicorn")
+        raise AssertionError("contrib.relay imported without its extra")
+    import httpx
+
+    from directus_orm.contrib.relay import Relay, RelayConfig
+
+    relay = Relay(RelayConfig(url=URL, collections={COLLECTION: ["id", "name"]}))
+    transport = httpx.ASGITransport(app=relay.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://smoke") as http:
+        metrics = await http.get("/metrics")
+        assert metrics.status_code == 200 and "directus_relay_clients" in metrics.text, metrics.text
+    await relay.aclose()
+
+
 async def main() -> None:
     directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
     async with Directus(URL, token=TOKEN) as admin:
@@ -94,6 +116,7 @@ async def main() -> None:
             await core()
             await fastapi_extra()
             await realtime_extra()
+            await relay_extra()
         finally:
             await admin.delete(f"/collections/{COLLECTION}")
     await directus_orm.connections.aclose_all()

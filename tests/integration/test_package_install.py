@@ -1,5 +1,5 @@
 """The built wheel, installed into fresh virtualenvs (no source tree on the path), works against the local
-Directus: plain, with the ``fastapi`` extra and with the ``realtime`` extra; a missing extra says which
+Directus: plain, and with each extra (``fastapi``, ``realtime``, ``relay``); a missing extra says which
 one to install."""
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def _fresh_venv(where: Path, requirement: str) -> Path:
     return python
 
 
-@pytest.mark.parametrize("extra", ["", "fastapi", "realtime"], ids=["plain", "fastapi", "realtime"])
+@pytest.mark.parametrize("extra", ["", "fastapi", "realtime", "relay"],
+                         ids=["plain", "fastapi", "realtime", "relay"])
 def test_wheel_installs_and_runs(extra: str, wheel: Path, tmp_path: Path,
                                  directus_server: ServerInfo) -> None:
     python = _fresh_venv(tmp_path / "venv", f"{wheel}[{extra}]" if extra else str(wheel))

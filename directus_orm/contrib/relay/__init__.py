@@ -7,6 +7,16 @@ websockets).
 
 from __future__ import annotations
 
+try:
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+    import websockets  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "directus_orm.contrib.relay needs starlette, uvicorn and websockets: "
+        "pip install 'directus-orm[relay]'"
+    ) from exc
+
 from .app import Relay
 from .client import CLOSE_GOING_AWAY, CLOSE_SLOW_CONSUMER, CLOSE_TOKEN_EXPIRED, CLOSE_UNAUTHENTICATED
 from .config import Authenticate, Identity, RelayConfig
