@@ -111,15 +111,9 @@ def cmd_test(extra: list[str]) -> int:
     if not offline and not env.get("DIRECTUS_TEST_URL"):
         # Install (or find cached) Directus and the database before pytest starts, so their output
         # is not captured.
-        os.environ.update(env)
-        from directus_orm.testing.server import default_db, default_version, provision
-
-        provision()
-        if default_db() == "postgres":
-            from directus_orm.testing.services import postgres_home
-
-            postgres_home()
-        _say(f"Directus {default_version()} on {default_db()}")
+        # In the virtualenv: the harness is part of the package, which this interpreter may lack.
+        if _in_venv(["-m", "directus_orm.testing", "provision", "--with-db"], env=env):
+            return 1
     if checks and cmd_check([]):
         return 1
     if not any(not arg.startswith("-") for arg in extra):
@@ -191,10 +185,9 @@ def cmd_bench(extra: list[str]) -> int:
     """The benchmark suite (bench/README.md): Directus is provisioned first so its install output is
     not mixed into the report."""
     py = ensure_bench_venv()
-    from directus_orm.testing.server import provision
-
     if not any(arg.startswith("--url") for arg in extra):
-        provision()
+        subprocess.run([str(py), "-m", "directus_orm.testing", "provision", "--with-db"], cwd=ROOT,
+                       check=True)
     return subprocess.run([str(py), "-m", "bench", *extra], cwd=ROOT).returncode
 
 

@@ -469,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="start a server (or a cluster) in the foreground until Ctrl-C")
     for command in (prov, run):
         command.add_argument("--directus", choices=list(VERSIONS), default=None, help="Directus version")
+    prov.add_argument("--with-db", action="store_true",
+                      help="also install the database DIRECTUS_ORM_DB names (PostgreSQL from its wheel)")
     run.add_argument("--port", type=int, default=8055)
     run.add_argument("--db", choices=DATABASES, default=None, help="database (default: sqlite)")
     run.add_argument("--cluster", action="store_true", help="two instances on PostgreSQL + Redis")
@@ -478,6 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     version = args.directus or default_version()
     if args.command == "provision":
         print(provision(version))
+        if args.with_db and default_db() == "postgres":
+            from .services import postgres_home
+
+            postgres_home()
+        print(f"Directus {version} on {default_db()}", file=sys.stderr)
         return 0
     if args.cluster:
         with DirectusCluster(version=version) as cluster:

@@ -25,3 +25,18 @@ def test_the_pipeline_has_every_check() -> None:
     assert "-m mypy directus_orm" in steps
     assert any(step.startswith("-m mkdocs build --strict") for step in steps)
     assert {"check", "test", "gen-sync"} <= set(COMMANDS)
+
+
+def test_the_commands_run_on_a_bare_python() -> None:
+    """``python3 -m devtools ...`` starts on the machine's own Python, before the virtualenv exists: it
+    may import only the standard library (the package and its dependencies run inside .venv)."""
+    import ast
+    import sys
+
+    for module in ("__main__.py", "browser.py"):
+        tree = ast.parse((ROOT / "devtools" / module).read_text())
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+        assert imported - set(sys.stdlib_module_names) - {"devtools"} == set(), module
