@@ -29,6 +29,14 @@ DEPENDENCY_LOGGERS = (
     "hpack",
     "hpack.hpack",
     "hpack.table",
+    # the realtime extra's websocket client (its handshake lines carry the URL: strict mode's token)
+    "websockets",
+    "websockets.client",
+    "websockets.protocol",
+    # the relay and FastAPI apps' server (access lines carry query strings)
+    "uvicorn",
+    "uvicorn.access",
+    "uvicorn.error",
 )
 
 _SECRET_HEADER = r"(?:set-cookie|cookie|authorization|proxy-authorization)"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..connection.auth import _jwt_expiry as jwt_expiry
 from ..connection.client import Directus
+from ..connection.logs import redact
 from ..exceptions import (
     AuthenticationError,
     ConnectionClosed,
@@ -316,9 +317,12 @@ class RealtimeSocket:
             raise RealtimeUnavailable(f"the server refused the websocket upgrade at {path} "
                                       f"(HTTP {status}): is WEBSOCKETS_ENABLED set?") from None
         except InvalidHandshake as exc:
-            raise NetworkError(f"websocket handshake failed: {exc}", method="GET", path=path) from None
+            # A malformed-URL message quotes the URL, which carries the token in strict mode.
+            raise NetworkError(f"websocket handshake failed: {redact(str(exc))}", method="GET",
+                               path=path) from None
         except (OSError, asyncio.TimeoutError) as exc:
-            raise NetworkError(f"websocket connection failed: {exc!r}", method="GET", path=path) from None
+            raise NetworkError(f"websocket connection failed: {redact(repr(exc))}", method="GET",
+                               path=path) from None
         self._last_seen = asyncio.get_running_loop().time()
         if token is not None and mode != "strict":
             try:

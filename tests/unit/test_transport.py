@@ -77,3 +77,18 @@ def test_secret_header_values_are_redacted() -> None:
     assert "SECRET3" not in redact('{"refresh_token":"SECRET3","expires":900}')
     record = logging.LogRecord("httpcore.http11", logging.DEBUG, __file__, 1, "%s", (line,), None)
     assert RedactSecrets().filter(record) and "SECRET1" not in record.getMessage()
+
+
+def test_websocket_and_server_loggers_are_redacted() -> None:
+    """The realtime client's handshake lines (strict mode puts the token in the URL) and uvicorn's access
+    lines (query strings) pass the same filter as the HTTP stack's."""
+    import logging
+
+    import directus_orm  # noqa: F401 - importing the client installs the filters
+
+    for name in ("websockets.client", "uvicorn.access"):
+        record = logging.LogRecord(name, logging.INFO, __file__, 1, "GET /websocket?access_token=%s",
+                                   ("SECRET9",), None)
+        for log_filter in logging.getLogger(name).filters:
+            log_filter.filter(record)
+        assert "SECRET9" not in record.getMessage(), name
