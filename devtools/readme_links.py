@@ -27,8 +27,8 @@ def absolute(target: str) -> str:
     path, _, anchor = target.partition("#")
     fragment = f"#{anchor}" if anchor else ""
     if path.startswith("docs/") and path.endswith(".md"):
-        page = path.removeprefix("docs/").removesuffix(".md")
-        return DOCS_SITE + ("" if page == "index" else f"{page}/") + fragment
+        page = path.removeprefix("docs/").removesuffix(".md").removesuffix("index").rstrip("/")
+        return DOCS_SITE + (f"{page}/" if page else "") + fragment
     return REPOSITORY + path + fragment
 
 

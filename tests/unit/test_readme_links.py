@@ -14,8 +14,9 @@ def test_readme_links_name_existing_pages_and_files() -> None:
     for target in LINK.findall((ROOT / "README.md").read_text()):
         path = target.partition("#")[0]
         if path.startswith(DOCS_SITE):
-            page = path.removeprefix(DOCS_SITE).rstrip("/") or "index"
-            if not (ROOT / "docs" / f"{page}.md").exists():
+            page = path.removeprefix(DOCS_SITE).rstrip("/")
+            docs = ROOT / "docs"
+            if not ((docs / f"{page}.md").exists() or (docs / page / "index.md").exists()):
                 missing.append(target)
         elif path.startswith(REPOSITORY) and not (ROOT / path.removeprefix(REPOSITORY)).exists():
             missing.append(target)
