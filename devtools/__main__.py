@@ -108,12 +108,11 @@ def cmd_test(extra: list[str]) -> int:
     checks = "--no-checks" not in extra  # a second CI leg: the checks do not depend on the server
     extra = [arg for arg in extra if arg != "--no-checks"]
     offline = env.get("DIRECTUS_ORM_OFFLINE") == "1"
-    if not offline and not env.get("DIRECTUS_TEST_URL"):
-        # Install (or find cached) Directus and the database before pytest starts, so their output
-        # is not captured.
-        # In the virtualenv: the harness is part of the package, which this interpreter may lack.
-        if _in_venv(["-m", "directus_orm.testing", "provision", "--with-db"], env=env):
-            return 1
+    # Install (or find cached) Directus and the database before pytest starts, so their output is not
+    # captured; in the virtualenv: the harness is part of the package, which this interpreter may lack.
+    needs_server = not offline and not env.get("DIRECTUS_TEST_URL")
+    if needs_server and _in_venv(["-m", "directus_orm.testing", "provision", "--with-db"], env=env):
+        return 1
     if checks and cmd_check([]):
         return 1
     if not any(not arg.startswith("-") for arg in extra):
