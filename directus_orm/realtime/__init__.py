@@ -11,6 +11,7 @@ Modules: ``protocol`` (frames), ``auth`` (which token the socket sends), ``backo
 from __future__ import annotations
 
 import importlib.util
+import math
 import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -60,8 +61,10 @@ def subscribe(
 
     if max_queue is not None and (not isinstance(max_queue, int) or max_queue < 1):
         raise UnsupportedSubscription(f"max_queue must be a positive integer, got {max_queue!r}")
-    if heartbeat is not None and (not isinstance(heartbeat, (int, float)) or heartbeat <= 0):
-        raise UnsupportedSubscription(f"heartbeat must be positive seconds, got {heartbeat!r}")
+    if heartbeat is not None and (isinstance(heartbeat, bool) or not isinstance(heartbeat, (int, float))
+                                  or not math.isfinite(heartbeat) or heartbeat <= 0):
+        raise UnsupportedSubscription(f"heartbeat must be a finite positive number of seconds, "
+                                      f"got {heartbeat!r}")
     if reconnect is not None and not isinstance(reconnect, Backoff):
         raise UnsupportedSubscription(f"reconnect must be a Backoff(...), got {reconnect!r}")
     for name, flag in (("init", init), ("disconnected", disconnected)):

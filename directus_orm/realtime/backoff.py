@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -22,9 +23,16 @@ class Backoff:
     max_attempts: int | None = None
 
     def __post_init__(self) -> None:
+        numbers = (self.initial, self.factor, self.max_delay)
+        if any(isinstance(n, bool) or not isinstance(n, (int, float)) or not math.isfinite(n)
+               for n in numbers):
+            raise InvalidArgument(f"Backoff needs finite numbers, got initial={self.initial!r}, "
+                                  f"factor={self.factor!r}, max_delay={self.max_delay!r}")
         if self.initial <= 0 or self.factor < 1 or self.max_delay < self.initial:
             raise InvalidArgument("Backoff needs initial > 0, factor >= 1 and max_delay >= initial")
-        if self.max_attempts is not None and self.max_attempts < 1:
+        attempts = self.max_attempts
+        if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int)
+                                     or attempts < 1):
             raise InvalidArgument("Backoff.max_attempts must be positive or None")
 
     def delay(self, attempt: int) -> float:

@@ -44,8 +44,8 @@ def spec_for(qs: QuerySet[Any], events: Sequence[str] | str | None, item: Any,
         raise UnsupportedSubscription(f"{label}: a sliced QuerySet cannot be followed (events are not "
                                       "paged); subscribe to the unsliced QuerySet")
     if query.columns is not None or query.group_by is not None or query.annotations:
-        raise UnsupportedSubscription(f"{label}: values(), values_list(), annotate() and distinct() "
-                                      "cannot be subscribed to; subscribe to the rows")
+        raise UnsupportedSubscription(f"{label}: values(), values_list() and annotate() cannot be "
+                                      "subscribed to; subscribe to the rows")
     if query.is_empty:
         raise UnsupportedSubscription(f"{label}: the QuerySet matches nothing (none())")
     if query.needs_emulation:
@@ -78,8 +78,14 @@ def spec_for(qs: QuerySet[Any], events: Sequence[str] | str | None, item: Any,
 def _events(events: Sequence[str] | str | None, label: str) -> set[str]:
     if events is None:
         return set(EVENT_TYPES)
-    chosen = {events} if isinstance(events, str) else set(events)
-    unknown = chosen - set(EVENT_TYPES)
+    if not isinstance(events, (str, list, tuple, set, frozenset)):
+        raise UnsupportedSubscription(f"{label}: events must be an event name or a list of them, "
+                                      f"got {events!r}")
+    listed = [events] if isinstance(events, str) else list(events)
+    chosen = set(listed)
+    if len(chosen) != len(listed):
+        raise UnsupportedSubscription(f"{label}: events lists {listed!r} with repeats")
+    unknown = {e for e in chosen if not isinstance(e, str)} | (chosen - set(EVENT_TYPES))
     if unknown or not chosen:
         raise UnsupportedSubscription(f"{label}: events must be among {', '.join(EVENT_TYPES)}, "
                                       f"got {sorted(map(str, unknown)) or 'none'}")

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
-from ..exceptions import ConnectionLost, DirectusError, NetworkError, ServiceUnavailable
+from ..exceptions import ConnectionLost, DirectusError, InvalidUsage, NetworkError, ServiceUnavailable
 from ..sync import SyncFace
 from .errors import SubscriptionOverflow
 from .events import SubscriptionEvent
@@ -164,7 +164,7 @@ class Subscription(SyncFace, Generic[T]):
         cannot be reached is tried again with the reconnect policy's delays, at most its
         ``max_attempts`` times (``START_ATTEMPTS`` when it has none), then :class:`ConnectionLost`."""
         if self._socket is not None or self._closed:
-            raise DirectusError("a subscription is started once; make another with qs.subscribe()")
+            raise InvalidUsage("a subscription is started once; make another with qs.subscribe()")
         self._wakeup = asyncio.Event()
         conn = connections[self.spec.alias]
         backoff = (self._options or SocketOptions()).backoff

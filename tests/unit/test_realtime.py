@@ -162,3 +162,27 @@ def test_a_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
                         lambda name, *a: None if name == "websockets" else real(name, *a))
     with pytest.raises(RealtimeNotInstalled, match=r"directus-orm\[realtime\]"):
         Note.objects.subscribe()
+
+
+def test_bad_heartbeat_backoff_and_events_are_typed_before_any_request() -> None:
+    """nan/inf would switch the dead-connection watchdog off; wrong types must not leak TypeError."""
+    from directus_orm import DirectusModel
+    from directus_orm.exceptions import InvalidArgument, UnsupportedSubscription
+    from directus_orm.realtime import Backoff
+
+    class Beat(DirectusModel):
+        id: int | None = None
+
+        class Meta:
+            collection = "rt_unit_beats"
+
+    for heartbeat in (float("nan"), float("inf"), True, "30"):
+        with pytest.raises(UnsupportedSubscription):
+            Beat.objects.subscribe(heartbeat=heartbeat)  # type: ignore[arg-type]
+    for events in (1, ("create", "create"), [None]):
+        with pytest.raises(UnsupportedSubscription):
+            Beat.objects.subscribe(events=events)  # type: ignore[arg-type]
+    for kwargs in ({"initial": float("nan")}, {"initial": "1"}, {"max_delay": float("inf")},
+                   {"max_attempts": 1.5}):
+        with pytest.raises(InvalidArgument):
+            Backoff(**kwargs)  # type: ignore[arg-type]
