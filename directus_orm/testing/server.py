@@ -474,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=8055)
     run.add_argument("--db", choices=DATABASES, default=None, help="database (default: sqlite)")
     run.add_argument("--cluster", action="store_true", help="two instances on PostgreSQL + Redis")
+    run.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                     help="a Directus setting for the server (repeatable), e.g. --env ACCESS_TOKEN_TTL=10s")
     args = parser.parse_args(argv)
     # A plain `kill` ends the servers (and the shared PostgreSQL, at exit) like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -494,7 +496,10 @@ def main(argv: list[str] | None = None) -> int:
                 while all(s._process is not None and s._process.poll() is None for s in cluster.servers):
                     time.sleep(0.5)
         return 0
-    server = DirectusServer(port=args.port, version=version, db=args.db or default_db())
+    extra_env = dict(item.split("=", 1) for item in args.env if "=" in item)
+    if len(extra_env) != len(args.env):
+        parser.error("--env takes NAME=VALUE")
+    server = DirectusServer(port=args.port, version=version, db=args.db or default_db(), extra_env=extra_env)
     with server:
         print(f"Directus {server.version} on {server.db} at {server.url}")
         print(f"admin: {server.admin_email} / {server.admin_password}; static token in DIRECTUS_TOKEN")
