@@ -129,6 +129,7 @@ async def test_current_user_default_and_subclass(app: App, caller: Caller, admin
                          "last_name": None, "role": stored["role"], "status": "active"}
     model = await app.http.get("/me-model", headers=bearer(caller.token))   # the default: the system model
     assert model.json() == {"type": "DirectusUser", "id": caller.id, "first_name": "Ursula"}, model.text
+    assert [r.url.params["fields"] for r in app.sent if r.url.path.endswith("/users/me")][-1] == "*"
     staff = await app.http.get("/staff", headers=bearer(caller.token))
     assert staff.json()["type"] == "StaffUser" and staff.json()["title"] == "Engineer"
     asked = [r.url.params["fields"] for r in app.sent if r.url.path.endswith("/users/me")]

@@ -10,7 +10,7 @@ field names; a field the caller may not read is left out by Directus, so give th
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -47,7 +47,10 @@ def current_user(directus: DirectusDependency, model: type[U] = DirectusUser,  #
     """A dependency answering the caller as ``model`` (401 for an anonymous request). ``fields``:
     what to ask ``/users/me`` for (default: ``model``'s field names). With the dependency's
     ``token_cache`` the answer is kept with the token for the cache's ``ttl``."""
-    names = ",".join(fields or model.model_fields)
+    # A model of directus_users asks for "*": Directus answers nothing but the key when one named field
+    # is unreadable, while "*" gives every field the caller may read (the rest load as deferred).
+    is_model = issubclass(model, DirectusModel)
+    names = ",".join(fields) if fields else ("*" if is_model else ",".join(model.model_fields))
 
     async def dependency(request: Request, _conn: Any = Depends(directus)) -> U:  # noqa: B008
         ctx = get_request_context(request)
@@ -55,7 +58,7 @@ def current_user(directus: DirectusDependency, model: type[U] = DirectusUser,  #
         data = await ctx.memo(f"users/me?{names}", lambda: directus.me(ctx, names))
         try:
             if issubclass(model, DirectusModel):
-                return model._from_db(data, directus.alias)
+                return cast(U, model._from_db(data, directus.alias))
             return model.model_validate(data)
         except ValidationError as exc:
             raise UnexpectedResponse(f"/users/me did not answer a {model.__name__}: "
