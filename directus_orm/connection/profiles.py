@@ -56,6 +56,8 @@ class EndpointProfile:
         return self.reads == "query"
 
     def refuse(self, collection: str, operation: str, reason: str | None = None) -> UnsupportedOperation:
+        """The :class:`~directus_orm.exceptions.UnsupportedOperation` to raise for ``operation`` on
+        ``collection`` (``reason``, else why the endpoint lacks it), before any request."""
         return UnsupportedOperation(collection, operation, reason or self.why)
 
     def check_write(self, collection: str, operation: str) -> None:

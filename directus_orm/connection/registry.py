@@ -204,6 +204,8 @@ class ConnectionHandler(SyncFace):
             return conn
 
     def get(self, alias: str | None = None) -> Directus:
+        """The connection named ``alias`` (``"default"`` when omitted), created on first use from
+        :func:`configure` or the settings: ``conn = connections.get("replica")``."""
         return self[alias or DEFAULT_ALIAS]
 
     def option(self, alias: str, key: str, default: Any = None) -> Any:
