@@ -30,6 +30,7 @@ from .pool import ConnectionPool
 __all__ = ["DEFAULT_ALIAS", "ConnectionHandler", "configure", "connections"]
 
 DEFAULT_ALIAS = "default"
+"""The alias of the connection used when none is named (``connections[DEFAULT_ALIAS]``)."""
 
 #: Keys an alias's settings may hold.
 SETTING_KEYS = frozenset(
@@ -251,6 +252,8 @@ class ConnectionHandler(SyncFace):
 
 
 connections = ConnectionHandler()
+"""The process-wide :class:`ConnectionHandler`: ``connections["default"]``, ``connections.get()``;
+configured by :func:`configure` or the settings."""
 
 
 def _check_page_size(alias: str, conf: Mapping[str, Any]) -> None:
