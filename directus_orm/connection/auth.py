@@ -55,6 +55,7 @@ class DirectusAuth(httpx.Auth):
     """Base of our auth flows: knows how to log out; async only (the sync face runs on a loop too)."""
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Refused: httpx's blocking clients are not used (the sync face drives the async flow on a loop)."""
         raise DirectusError("directus-orm authenticates through httpx.AsyncClient only")
         yield request  # pragma: no cover - makes this a generator
 
@@ -71,6 +72,7 @@ class DirectusAuth(httpx.Auth):
 
     @property
     def authenticated(self) -> bool:
+        """Whether a credential is held (false after a logout)."""
         return True
 
 
@@ -83,15 +85,18 @@ class StaticToken(DirectusAuth):
         self._token: str | None = token
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """httpx's auth hook: sends ``Authorization: Bearer <token>`` on each request."""
         if self._token is not None:
             request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
     def forget(self) -> None:
+        """Drop the token (after ``conn.logout()``): later requests go out anonymous."""
         self._token = None
 
     @property
     def authenticated(self) -> bool:
+        """Whether the token is still held (false after :meth:`forget`)."""
         return self._token is not None
 
     def __repr__(self) -> str:
@@ -202,6 +207,8 @@ class _RefreshingAuth(DirectusAuth):
         return False
 
     def grant_failed(self, error: DirectusError) -> None:
+        """The login/refresh request this flow sent failed with ``error``: the requests waiting for it fail
+        with it too."""
         self._failure = error
 
     # -- getting a credential ---------------------------------------------------------------------
@@ -329,6 +336,9 @@ class _RefreshingAuth(DirectusAuth):
         return data if isinstance(data, dict) else {}
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """httpx's auth hook: logs in or refreshes first when needed (one request at a time, the others
+        wait for it), authorizes the request, and after a ``401 TOKEN_EXPIRED`` refreshes and sends it
+        once more."""
         # Overriding async_auth_flow skips httpx's own body reading: read what we inspect.
         expired = False  # the server answered TOKEN_EXPIRED: refresh once and send again
         sent = self._generation
@@ -358,6 +368,7 @@ class _RefreshingAuth(DirectusAuth):
 
     @property
     def authenticated(self) -> bool:
+        """Whether an access credential is held (false before the first login and after a logout)."""
         return self._access is not None
 
 
@@ -409,6 +420,7 @@ class TokenAuth(_RefreshingAuth):
         self._set_expiry(data.get("expires"), self._access)
 
     def logout_request(self, base_url: str) -> httpx.Request | None:
+        """``POST /auth/logout`` with the refresh token (json mode), or None when none is held."""
         if self._refresh is None:
             return None
         return httpx.Request(
@@ -416,6 +428,7 @@ class TokenAuth(_RefreshingAuth):
         )
 
     def forget(self) -> None:
+        """Drop both tokens (after ``conn.logout()``)."""
         self._access = self._refresh = None
         self._expires_at = None
 
@@ -426,6 +439,7 @@ class TokenAuth(_RefreshingAuth):
 
     @property
     def refresh_token(self) -> str | None:
+        """The current refresh token (``None`` when none was granted); never logged."""
         return self._refresh
 
     def __repr__(self) -> str:
@@ -459,6 +473,7 @@ class PasswordAuth(TokenAuth):
 
     @property
     def email(self) -> str:
+        """The account's email (the password is never exposed)."""
         return self._email
 
     async def login(self, send: GrantSender, otp: str | None = None) -> None:
@@ -485,6 +500,7 @@ class PasswordAuth(TokenAuth):
         return body
 
     def forget(self) -> None:
+        """Drop the tokens and stop logging in again with the password (an explicit logout)."""
         super().forget()
         self._logged_out = True  # no silent re-login after an explicit logout
 
@@ -540,6 +556,7 @@ class SessionAuth(_RefreshingAuth):
         self._set_expiry(data.get("expires"), token)
 
     def logout_request(self, base_url: str) -> httpx.Request | None:
+        """``POST /auth/logout`` in session mode with the cookie, or None when no session is held."""
         if self._access is None:
             return None
         request = httpx.Request("POST", f"{self._base_url}/auth/logout", json={"mode": "session"})
@@ -547,11 +564,13 @@ class SessionAuth(_RefreshingAuth):
         return request
 
     def forget(self) -> None:
+        """Drop the session token (after ``conn.logout()``)."""
         self._access = None
         self._expires_at = None
 
     @property
     def session_token(self) -> str | None:
+        """The current session token (it changes on each refresh); never logged."""
         return self._access
 
     def __repr__(self) -> str:

@@ -363,6 +363,8 @@ class Directus(SyncFace):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def get(self, path: str, **kwargs: Any) -> Any:
+        """``GET path`` through :meth:`request` (retried on transient failures; errors typed), the decoded
+        JSON body: ``await conn.get("/items/books", params={"limit": 5})``."""
         return await self.request("GET", path, **kwargs)
 
     async def _post_read(self, path: str, json: Any) -> Any:
@@ -372,12 +374,17 @@ class Directus(SyncFace):
         return json_object(response)
 
     async def post(self, path: str, **kwargs: Any) -> Any:
+        """``POST path`` through :meth:`request`: ``await conn.post("/items/books", json={"title": "Dune"})``.
+        Never retried once the request may have reached the server."""
         return await self.request("POST", path, **kwargs)
 
     async def patch(self, path: str, **kwargs: Any) -> Any:
+        """``PATCH path`` through :meth:`request`: ``await conn.patch("/items/books/1", json={"pages":
+        412})``."""
         return await self.request("PATCH", path, **kwargs)
 
     async def delete(self, path: str, **kwargs: Any) -> Any:
+        """``DELETE path`` through :meth:`request`: ``await conn.delete("/items/books/1")``."""
         return await self.request("DELETE", path, **kwargs)
 
     # -- authentication -----------------------------------------------------------------------------
@@ -483,6 +490,8 @@ class Directus(SyncFace):
 
     # -- lifecycle ------------------------------------------------------------------------------------
     async def aclose(self) -> None:
+        """Close the HTTP pool if this connection created it (a shared :class:`ConnectionPool` stays open);
+        ``async with Directus(...) as conn:`` calls it for you."""
         if self._owns_pool:
             await self.pool.aclose()
 

@@ -105,6 +105,7 @@ class ConnectionPool(SyncFace):
 
     @property
     def closed(self) -> bool:
+        """Whether :meth:`aclose` was called: a closed pool refuses new requests."""
         return self._closed
 
     def __repr__(self) -> str:

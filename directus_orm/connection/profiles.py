@@ -56,6 +56,8 @@ class EndpointProfile:
         return self.reads == "query"
 
     def refuse(self, collection: str, operation: str, reason: str | None = None) -> UnsupportedOperation:
+        """The :class:`~directus_orm.exceptions.UnsupportedOperation` to raise for ``operation`` on
+        ``collection`` (``reason``, else why the endpoint lacks it), before any request."""
         return UnsupportedOperation(collection, operation, reason or self.why)
 
     def check_write(self, collection: str, operation: str) -> None:
@@ -74,7 +76,6 @@ ITEMS = EndpointProfile()
 _SCHEMA_WHY = ("it answers the whole list and ignores query parameters; schema changes go through "
                "directus_orm.schema (or the raw connection)")
 
-#: The system collections whose endpoints differ from an items endpoint.
 SYSTEM_PROFILES: dict[str, EndpointProfile] = {
     "directus_permissions": EndpointProfile(
         reads="unlimited", item_reads=False, keyed_rows_only=True,
@@ -98,6 +99,7 @@ SYSTEM_PROFILES: dict[str, EndpointProfile] = {
         why="/extensions answers the whole list, ignores query parameters and installs through the "
             "marketplace routes"),
 }
+"""The system collections whose endpoints differ from an items endpoint, with how each differs."""
 
 SINGLETON = EndpointProfile(
     reads="singleton", writes=frozenset({"update"}), bulk_writes=False,

@@ -30,6 +30,7 @@ from .pool import ConnectionPool
 __all__ = ["DEFAULT_ALIAS", "ConnectionHandler", "configure", "connections"]
 
 DEFAULT_ALIAS = "default"
+"""The alias of the connection used when none is named (``connections[DEFAULT_ALIAS]``)."""
 
 #: Keys an alias's settings may hold.
 SETTING_KEYS = frozenset(
@@ -204,6 +205,8 @@ class ConnectionHandler(SyncFace):
             return conn
 
     def get(self, alias: str | None = None) -> Directus:
+        """The connection named ``alias`` (``"default"`` when omitted), created on first use from
+        :func:`configure` or the settings: ``conn = connections.get("replica")``."""
         return self[alias or DEFAULT_ALIAS]
 
     def option(self, alias: str, key: str, default: Any = None) -> Any:
@@ -249,6 +252,8 @@ class ConnectionHandler(SyncFace):
 
 
 connections = ConnectionHandler()
+"""The process-wide :class:`ConnectionHandler`: ``connections["default"]``, ``connections.get()``;
+configured by :func:`configure` or the settings."""
 
 
 def _check_page_size(alias: str, conf: Mapping[str, Any]) -> None:

@@ -48,6 +48,7 @@ class Document:
         self.variables: dict[str, Any] = {}
 
     def add(self, alias: str, root: Field) -> None:
+        """Add the read ``root`` under ``alias`` (its arguments become the document's variables)."""
         self._parts.append(f"{alias}: {self._render(root, alias)}")
 
     def _render(self, node: Field, prefix: str) -> str:
@@ -69,6 +70,8 @@ class Document:
 
     @property
     def text(self) -> str:
+        """The GraphQL query text, with its variable declarations: ``query($v0: ...) { a0: books(...) {...}
+        }``."""
         declared = f"({', '.join(self._declared)})" if self._declared else ""
         return f"query{declared} {{ {' '.join(self._parts)} }}"
 

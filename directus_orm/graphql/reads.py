@@ -52,6 +52,8 @@ async def _run_one(read: Read[T]) -> T:
 
 
 def constant_read(value: T) -> Read[T]:
+    """A read whose answer is known without asking (``value``, e.g. ``0`` for the count of an empty
+    query): :func:`gather` sends nothing for it."""
     return Read(None, False, None, lambda row: row, lambda rows: value)
 
 

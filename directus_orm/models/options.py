@@ -258,6 +258,8 @@ class Options:
 
     @property
     def fields(self) -> dict[str, FieldInfo]:
+        """The model's fields by name, each as the query layer sees it (kind, nullability, parser);
+        ``Book._meta.fields["title"]``."""
         self._ensure_complete()
         return self._fields
 
@@ -314,19 +316,24 @@ class Options:
 
     @property
     def label(self) -> str:
+        """The model's class name, used in error messages (``Book.DoesNotExist: ...``)."""
         return self.model.__name__
 
     def get_field(self, name: str) -> FieldInfo | None:
+        """The field named ``name``, or ``None`` when the model has none (unlike Django, which raises)."""
         if not self._complete:
             self._ensure_complete()
         return self._fields.get(name)
 
 
     def field_names(self) -> list[str]:
+        """The names of the model's fields, in declaration order."""
         return list(self.fields)
 
     @property
     def default_manager(self) -> BaseManager[Any]:
+        """The manager ``Model.objects`` answers (the first declared, as in Django); an abstract model has
+        none and raises ``ManagerUnavailable``."""
         if self.abstract or self.default_manager_name is None:
             raise ManagerUnavailable(f"Manager isn't available; {self.model.__name__} is abstract")
         return self.managers[self.default_manager_name]

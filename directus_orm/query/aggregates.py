@@ -54,10 +54,12 @@ class Aggregate:
 
     @property
     def operation(self) -> str:
+        """The Directus aggregate function sent: ``function``, plus ``Distinct`` when ``distinct=True``."""
         return self.function + ("Distinct" if self.distinct else "")
 
     @property
     def default_alias(self) -> str:
+        """The result's key when no name is given, as in Django: ``Sum("price")`` -> ``"price__sum"``."""
         return f"{self.field}__{self.function}"
 
     def check(self, info: FieldInfo, method: str) -> None:
@@ -104,17 +106,29 @@ class Aggregate:
 
 
 class Sum(Aggregate):
+    """The sum of a numeric field (Directus ``aggregate[sum]``; ``distinct=True``: ``sumDistinct``)::
+
+        await Book.objects.aggregate(Sum("price"))  # {"price__sum": Decimal("41.50")}
+
+    ``None`` over no rows, as in Django."""
+
     function = "sum"
     allows_distinct = True
     numeric_only = True
 
 
 class Avg(Aggregate):
+    """The average of a numeric field (Directus ``aggregate[avg]``; ``distinct=True``: ``avgDistinct``):
+    a ``float``, or a ``Decimal`` for a decimal field, as in Django::
+
+        await Book.objects.aggregate(avg_pages=Avg("pages"))  # {"avg_pages": 312.5}"""
+
     function = "avg"
     allows_distinct = True
     numeric_only = True
 
     def convert(self, value: Any, info: FieldInfo | None) -> Any:
+        """The server's average as Django gives it: a ``Decimal`` for a decimal field, else a ``float``."""
         converted = super().convert(value, info)
         if converted is None or (isinstance(converted, decimal.Decimal) and _is_decimal(info)):
             return converted  # a decimal field's average stays a Decimal, as in Django
@@ -137,10 +151,18 @@ def _is_decimal(info: FieldInfo | None) -> bool:
 
 
 class Min(Aggregate):
+    """The smallest value of a field (Directus ``aggregate[min]``), in the field's type::
+
+        await Book.objects.aggregate(Min("published"))  # {"published__min": date(1965, 8, 1)}"""
+
     function = "min"
 
 
 class Max(Aggregate):
+    """The largest value of a field (Directus ``aggregate[max]``), in the field's type::
+
+        await Book.objects.filter(author__name="Herbert").aggregate(Max("pages"))"""
+
     function = "max"
 
 
@@ -153,9 +175,11 @@ class Count(Aggregate):
 
     @property
     def default_alias(self) -> str:
+        """``"count"`` for ``Count("*")``, else ``"<field>__count"`` (Django's alias)."""
         return "count" if self.field == "*" else f"{self.field}__count"
 
     def convert(self, value: Any, info: FieldInfo | None) -> Any:
+        """The server's count as an ``int`` (0 over no rows)."""
         try:
             return int(value or 0)
         except (TypeError, ValueError):

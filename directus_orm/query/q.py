@@ -54,6 +54,7 @@ class Q:
         return q
 
     def copy(self) -> Q:
+        """A shallow copy of this condition tree (the children are shared, never mutated)."""
         q = Q(_connector=self.connector, _negated=self.negated)
         q.children = list(self.children)
         return q

@@ -91,18 +91,22 @@ class Query:
         return clone
 
     def where(self, q: Q, negated: bool = False) -> Query:
+        """A copy with ``q`` (negated for ``exclude()``) ANDed to the filter, compiled against the schema."""
         compiled = compile_q(q, self.schema, negated)
         return self._replace(filter=combine("AND", [self.filter, compiled]),
                              emulated=self.emulated or has_nodes(compiled))
 
     def order_by(self, *terms: str) -> Query:
+        """A copy ordered by these terms (``"-year"``, ``"author__name"``), the ordering direction reset."""
         return self._replace(ordering=tuple(resolve_sort_term(self.schema, t) for t in terms),
                              standard_ordering=True)
 
     def reversed(self) -> Query:
+        """A copy with the ordering reversed (``QuerySet.reverse()``)."""
         return self._replace(standard_ordering=not self.standard_ordering)
 
     def with_default_ordering(self, terms: Sequence[str]) -> Query:
+        """A copy whose ordering when none is given is ``terms`` (the model's ``Meta.ordering``)."""
         resolved = tuple(resolve_sort_term(self.schema, t) for t in terms)
         return self._replace(default_ordering=resolved)
 
@@ -118,6 +122,7 @@ class Query:
     # -- reading ------------------------------------------------------------------------------------
     @property
     def is_sliced(self) -> bool:
+        """Whether a slice (``offset``/``limit``) was applied."""
         return self.low != 0 or self.high is not None
 
     @property
@@ -135,6 +140,7 @@ class Query:
 
     @property
     def is_ordered(self) -> bool:
+        """Whether an explicit or default ordering is set (``QuerySet.ordered``)."""
         return bool(self.ordering if self.ordering is not None else self.default_ordering)
 
     def sort(self) -> list[str]:
@@ -264,6 +270,7 @@ class Query:
                     and path[-1] == info.name)
 
     def aggregate_param(self, columns: Sequence[Column]) -> dict[str, list[str]]:
+        """Directus's ``aggregate`` parameter for these columns: ``{"sum": ["price"], "count": ["*"]}``."""
         out: dict[str, list[str]] = {}
         for col in columns:
             if col.aggregate is not None:

@@ -166,10 +166,13 @@ class QuerySet(SyncFace, Generic[T]):
 
     @property
     def model(self) -> Any:
+        """The model class the rows become (``None`` for the dicts of :func:`~directus_orm.collection`)."""
         return getattr(self._adapter, "model", None)
 
     @property
     def ordered(self) -> bool:
+        """Whether the results have an order: an ``order_by()`` or the model's ``Meta.ordering`` (Django's
+        ``qs.ordered``). Every request also sorts by the primary key last, so pages never overlap."""
         return self._query.is_ordered
 
     def __str__(self) -> str:
@@ -183,24 +186,43 @@ class QuerySet(SyncFace, Generic[T]):
 
     # -- chainable ----------------------------------------------------------------------------------
     def all(self) -> Self:
+        """A copy of this QuerySet (Django's ``all()``): ``Book.objects.all()`` reads every row, lazily."""
         return self._clone()
 
     def none(self) -> Self:
+        """A QuerySet that matches nothing: awaiting it gives ``[]`` and ``count()`` gives 0, without a
+        request."""
         return self._clone(filter=NOTHING)
 
     def filter(self, *args: Q, **kwargs: Any) -> Self:
+        """Keep the rows matching the lookups, ANDed together (Directus's ``filter``), as in Django::
+
+            Book.objects.filter(title__icontains="dune", pages__gt=300)
+            Book.objects.filter(Q(author__name="Herbert") | Q(year__lt=1970))
+
+        Lookups follow relations with ``__`` (``author__name``); a lookup Directus cannot express raises
+        ``UnsupportedLookup`` before any request. Not allowed after a slice."""
         self._not_sliced("filter")
         return self._with_query(self._query.where(Q(*args, **kwargs)))
 
     def exclude(self, *args: Q, **kwargs: Any) -> Self:
+        """Drop the rows matching the lookups (the negation of :meth:`filter`, Django's NULL handling
+        included: ``exclude(x=1)`` keeps the rows where ``x`` is NULL)::
+
+            Book.objects.exclude(genre="poetry")"""
         self._not_sliced("filter")
         return self._with_query(self._query.where(Q(*args, **kwargs), negated=True))
 
     def order_by(self, *fields: str) -> Self:
+        """Order the results by these fields (``"-year"`` descending, ``"author__name"`` through a relation);
+        replaces any previous ordering, ``order_by()`` with no field clears it. Sent as Directus's ``sort``::
+
+            Book.objects.order_by("-year", "title")"""
         self._not_sliced("reorder")
         return self._with_query(self._query.order_by(*fields))
 
     def reverse(self) -> Self:
+        """Reverse the ordering (the explicit one, or ``Meta.ordering``), as in Django."""
         self._not_sliced("reverse")
         return self._with_query(self._query.reversed())
 
@@ -231,6 +253,7 @@ class QuerySet(SyncFace, Generic[T]):
         return clone
 
     def using(self, alias: str) -> Self:
+        """Run this QuerySet on another configured connection: ``Book.objects.using("replica")``."""
         clone = self._clone()
         clone._using = alias
         return clone
@@ -804,6 +827,14 @@ class QuerySet(SyncFace, Generic[T]):
 
     # -- terminal: reading --------------------------------------------------------------------------
     async def get(self, *args: Q, **kwargs: Any) -> T:
+        """The one row matching the lookups (by key alone: one ``GET /items/<c>/<key>``)::
+
+            book = await Book.objects.get(pk=1)
+            book = Book.objects.sync.get(title="Dune")
+
+        Raises ``Model.DoesNotExist`` when no row matches and ``Model.MultipleObjectsReturned`` when more
+        than one does (both derive from :class:`~directus_orm.exceptions.DirectusError`). On a singleton
+        collection, ``get()`` takes no arguments and reads the one object."""
         profile = self._profile
         if profile.reads == "singleton":
             return await self._get_singleton(profile, bool(args or kwargs))
@@ -852,10 +883,13 @@ class QuerySet(SyncFace, Generic[T]):
         return cast(T, self._results([row], self.db)[0])
 
     async def first(self) -> T | None:
+        """The first result (by the ordering, else by primary key), or ``None`` when there is none: one
+        request with ``limit=1``. ``await Book.objects.order_by("year").first()``."""
         found = await self[:1]._fetch_all()
         return found[0] if found else None
 
     async def last(self) -> T | None:
+        """The last result (the ordering reversed, else the highest primary key), or ``None``."""
         found = await self.reverse()[:1]._fetch_all()
         return found[0] if found else None
 
@@ -866,10 +900,14 @@ class QuerySet(SyncFace, Generic[T]):
         return fields
 
     async def earliest(self, *fields: str) -> T:
+        """The first row ordered by these fields (or ``Meta.get_latest_by``); raises ``DoesNotExist`` when
+        empty. ``await Book.objects.earliest("published")``."""
         self._not_sliced("change the ordering of")
         return await self.order_by(*self._latest_fields(fields, "earliest")).get_first()
 
     async def latest(self, *fields: str) -> T:
+        """The last row ordered by these fields (or ``Meta.get_latest_by``); raises ``DoesNotExist`` when
+        empty. ``await Book.objects.latest("published")``."""
         self._not_sliced("change the ordering of")
         return await self.order_by(*self._latest_fields(fields, "latest")).reverse().get_first()
 
@@ -881,6 +919,11 @@ class QuerySet(SyncFace, Generic[T]):
         return obj
 
     async def count(self) -> int:
+        """The number of matching rows, counted by Directus (``aggregate[count]``), not by reading them::
+
+            n = await Book.objects.filter(year__gte=2000).count()
+
+        A slice is honoured (``qs[:10].count()`` is at most 10), as in Django."""
         query = await self._sendable()
         if query.is_empty:
             return 0
@@ -899,6 +942,7 @@ class QuerySet(SyncFace, Generic[T]):
         return _in_slice(counted(data[0], pk), query)
 
     async def exists(self) -> bool:
+        """Whether any row matches, reading at most one primary key: ``await qs.filter(...).exists()``."""
         if self._query.group_by is not None:
             async for _ in self[:1]._pages():
                 return True
@@ -926,6 +970,13 @@ class QuerySet(SyncFace, Generic[T]):
         return await self._adapter.insert(self._adapter.build(kwargs), self.db)
 
     async def get_or_create(self, defaults: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[T, bool]:
+        """``(obj, created)``: the row matching ``kwargs``, or a new one made from ``kwargs`` (without
+        lookups)
+        and ``defaults``, as in Django::
+
+            tag, created = await Tag.objects.get_or_create(name="sf", defaults={"color": "blue"})
+
+        When another client creates the row in between (a unique-constraint error), its row is returned."""
         self._not_versioned("get_or_create()")
         try:
             return await self.get(**kwargs), False
@@ -949,6 +1000,11 @@ class QuerySet(SyncFace, Generic[T]):
         create_defaults: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> tuple[T, bool]:
+        """``(obj, created)``: update the row matching ``kwargs`` with ``defaults`` (a PATCH of those fields
+        only), or create it from ``kwargs`` and ``create_defaults`` (else ``defaults``), as in Django::
+
+            book, created = await Book.objects.update_or_create(isbn="978-0441013593",
+                                                                defaults={"price": 9.99})"""
         self._not_versioned("update_or_create()")
         defaults = dict(defaults or {})
         try:

@@ -50,7 +50,9 @@ class FilterConstant(enum.Enum):
 
 
 NOTHING = FilterConstant.NOTHING
+"""A filter no row matches (``QuerySet.none()``): answered without a request."""
 EVERYTHING = FilterConstant.EVERYTHING
+"""The filter every row matches (no ``filter`` parameter is sent)."""
 
 Filter = Union[dict[str, Any], FilterConstant, Deferred]  # noqa: UP007 (a runtime alias on 3.10)
 

@@ -36,6 +36,8 @@ class Backoff:
             raise InvalidArgument("Backoff.max_attempts must be positive or None")
 
     def delay(self, attempt: int) -> float:
+        """Seconds to wait before reconnect attempt ``attempt`` (from 0): random in
+        ``[0, min(max_delay, initial * factor**attempt)]``."""
         ceiling = min(self.max_delay, self.initial * self.factor ** min(attempt, 64))
         return random.uniform(0, ceiling)
 

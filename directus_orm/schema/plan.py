@@ -30,6 +30,8 @@ class Step:
     body: dict[str, Any] = dc_field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
+        """The step as JSON-ready data (kind, drift, collection, field, message), as ``check --json`` prints
+        it."""
         return {"kind": self.kind, "drift": self.drift, "collection": self.collection, "field": self.field,
                 "message": self.message}
 

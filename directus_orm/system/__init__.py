@@ -39,9 +39,11 @@ from .versions import VersionComparison, Versions
 
 attach({"server": Server, "utils": Utils, "flows": Flows, "versions": Versions, "account": Account})
 
-#: The files issue's models, under the names the other system models use.
 DirectusFile = File
+"""``directus_files``: the same class as :class:`~directus_orm.files.File`, under the name the other
+system models use (``DirectusFile.objects.filter(type="image/png")``)."""
 DirectusFolder = Folder
+"""``directus_folders``: the same class as :class:`~directus_orm.files.Folder`."""
 
 __all__ = [
     "SYSTEM_PROFILES",

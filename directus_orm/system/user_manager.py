@@ -53,23 +53,34 @@ class UserManager(Manager[M], SyncFace):
     _queryset_class = UserQuerySet
 
     def get_queryset(self) -> UserQuerySet[M]:
+        """A :class:`UserQuerySet` over ``directus_users`` (it adds ``me()`` and ``update_me()``)."""
         qs = super().get_queryset()
         assert isinstance(qs, UserQuerySet)
         return qs
 
     def all(self) -> UserQuerySet[M]:
+        """Every user, lazily, as a :class:`UserQuerySet`."""
         return self.get_queryset()
 
     def using(self, alias: str) -> UserQuerySet[M]:
+        """The users on another configured connection: ``DirectusUser.objects.using("admin").me()``."""
         return self.get_queryset().using(alias)
 
     def only(self, *fields: str) -> UserQuerySet[M]:
+        """A :class:`UserQuerySet` reading only these fields: ``await
+        DirectusUser.objects.only("email").me()``."""
         return self.get_queryset().only(*fields)
 
     async def me(self) -> M:
+        """The user the connection is logged in as (``GET /users/me``)::
+
+            me = await DirectusUser.objects.me()
+            me = DirectusUser.objects.sync.me()"""
         return await self.get_queryset().me()
 
     async def update_me(self, **fields: Any) -> M:
+        """Change these fields of the current user (``PATCH /users/me`` with exactly them) and return the
+        user as stored: ``await DirectusUser.objects.update_me(first_name="Ada")``."""
         return await self.get_queryset().update_me(**fields)
 
 

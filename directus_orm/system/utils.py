@@ -38,6 +38,7 @@ class ImportResult:
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def created(self, collection: str) -> list[Any]:
+        """The keys the import created in ``collection`` (``[]`` when none)."""
         return list(self.collections.get(collection, {}).get("new") or [])
 
 

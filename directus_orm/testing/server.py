@@ -41,15 +41,18 @@ from .local import cache_root, free_port
 from .local import file_lock as _file_lock
 
 DIRECTUS_VERSION = "12.4.0"  # 12.4.1 depends on an app build the registry lacks
-#: The versions the harness provisions, each with the Node major it runs on (``engines`` of the
-#: ``directus`` package: 10.x accepts >= 18, 11.x and 12.x need >= 22).
+"""The Directus version a :class:`DirectusServer` runs unless told otherwise."""
 VERSIONS = {"10.13.4": "20", "11.17.4": "22", "12.4.0": "22"}
+"""The versions the harness provisions, each with the Node major it runs on (``engines`` of the
+``directus`` package: 10.x accepts >= 18, 11.x and 12.x need >= 22)."""
 NATIVE_MODULES = ("isolated-vm", "sqlite3", "argon2")
 DATABASES = ("sqlite", "postgres")
 
 # Fixed credentials of the throw-away local server (loopback only, fresh database every start).
 ADMIN_EMAIL = "admin@example.com"
+"""The admin email of the throw-away local server (loopback only, fresh database every start)."""
 ADMIN_PASSWORD = "local-admin-password"
+"""The admin password of the throw-away local server."""
 
 
 def default_version() -> str:
@@ -183,6 +186,7 @@ class DirectusServer:
 
     @property
     def url(self) -> str:
+        """The server's base URL on loopback: ``http://127.0.0.1:<port>``."""
         return f"http://127.0.0.1:{self.port}"
 
     def _db_environment(self, workdir: Path, database: str | None) -> dict[str, str]:
@@ -287,6 +291,12 @@ class DirectusServer:
         return shared_postgres().create_database(f"directus_{secrets.token_hex(6)}", template=template)
 
     def start(self, timeout: float = 90.0) -> DirectusServer:
+        """Start Directus (downloaded and installed once by :func:`provision`) on a fresh database copied
+        from a bootstrapped template, and wait up to ``timeout`` seconds for ``/server/ping``; returns
+        ``self``. ``with DirectusServer() as server:`` starts and stops it for you::
+
+            with DirectusServer() as server:
+                conn = Directus(server.url, token=server.admin_token)"""
         root = provision(self.version)
         if not self.port:
             self.port = free_port()
@@ -357,6 +367,8 @@ class DirectusServer:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and delete the database and working directory it
+        created."""
         proc, self._process = self._process, None
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):

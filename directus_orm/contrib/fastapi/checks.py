@@ -87,12 +87,14 @@ class RoleCache:
         return frozenset(found)
 
     def clear(self) -> None:
+        """Forget every cached role lookup (e.g. after renaming roles)."""
         with self._lock:
             self._entries.clear()
 
 
-#: The process-wide role name cache (``role_cache.ttl = 60`` to change the TTL, ``clear()`` to drop it).
 role_cache = RoleCache()
+"""The process-wide role name cache (``role_cache.ttl = 60`` to change the TTL, ``clear()`` to
+drop it)."""
 
 
 # -- the guard -------------------------------------------------------------------------------------
@@ -128,6 +130,7 @@ class Guard(params.Depends):
 
     @property
     def describe(self) -> str:
+        """What the guard checks, as its 403 messages and errors name it (e.g. ``require_role('editor')``)."""
         return getattr(self.dependency, "describe", "guard")
 
     def __call__(self, endpoint: F) -> F:

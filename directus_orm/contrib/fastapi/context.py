@@ -46,6 +46,7 @@ class RequestContext:
     cache: dict[str, Any] = field(default_factory=dict)
 
     async def memo(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
+        """``compute()``'s result, computed once per request under ``key`` (guards share what they read)."""
         if key not in self.cache:
             self.cache[key] = await compute()
         return self.cache[key]

@@ -64,15 +64,18 @@ class CookieCredentials(DirectusAuth):
         self._value: str | None = value
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """httpx's auth hook: sends the caller's cookie (``Cookie: <cookie_name>=<value>``) as it came."""
         if self._value is not None:
             request.headers["Cookie"] = f"{self.cookie_name}={self._value}"
         yield request
 
     def forget(self) -> None:
+        """Drop the cookie value (after a logout): later requests go out anonymous."""
         self._value = None
 
     @property
     def authenticated(self) -> bool:
+        """Whether the cookie value is still held."""
         return self._value is not None
 
     def __repr__(self) -> str:
@@ -326,12 +329,18 @@ class DirectusDependency:
         return role_guard(roles, self, allow_admin=allow_admin)
 
     def require_policy(self, *policies: str, allow_admin: bool = False) -> Guard:
+        """:func:`~directus_orm.contrib.fastapi.require_policy` using this dependency:
+        ``dependencies=[directus.require_policy("Editors")]``."""
         return policy_guard(policies, self, allow_admin=allow_admin)
 
     def require_permission(self, collection: str, *actions: Action, full: bool = False) -> Guard:
+        """:func:`~directus_orm.contrib.fastapi.require_permission` using this dependency:
+        ``dependencies=[directus.require_permission("articles", "update")]``."""
         return permission_guard(collection, actions, self, full=full)
 
     def require_admin(self) -> Guard:
+        """:func:`~directus_orm.contrib.fastapi.require_admin` using this dependency (403 unless the caller
+        has Directus admin access)."""
         return admin_guard(self)
 
     def __repr__(self) -> str:

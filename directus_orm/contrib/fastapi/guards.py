@@ -58,8 +58,9 @@ __all__ = [
     "role_cache",
 ]
 
-#: The default per-request connection dependency (Bearer header or ``directus_session_token``).
 get_directus = DirectusDependency()
+"""The default per-request connection dependency (Bearer header or ``directus_session_token``):
+``conn: Directus = Depends(get_directus)``."""
 
 
 def guard(check: Check, describe: str, *, directus: DirectusDependency | None = None) -> Guard:

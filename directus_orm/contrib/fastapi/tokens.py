@@ -58,6 +58,8 @@ class TokenCache:
             return dict(found[1])
 
     def put(self, key: str, fields: str, answer: dict[str, Any]) -> None:
+        """Keep ``answer`` for ``key`` and ``fields`` for ``ttl`` seconds (the least recently used entry goes
+        when the cache is full)."""
         with self._lock:
             self._entries[(key, fields)] = (self._clock() + self.ttl, dict(answer))
             self._entries.move_to_end((key, fields))
@@ -71,6 +73,7 @@ class TokenCache:
                 del self._entries[entry]
 
     def clear(self) -> None:
+        """Forget every kept answer (e.g. after revoking tokens)."""
         with self._lock:
             self._entries.clear()
 
