@@ -30,14 +30,15 @@ __all__ = ["CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CL
 
 log = logging.getLogger("directus_orm.relay")
 
-#: The relay shuts down.
 CLOSE_GOING_AWAY = 1001
-#: The client fell ``max_queue`` messages behind (or one message waited ``send_timeout``).
+"""Close code sent to clients when the relay shuts down (1001)."""
 CLOSE_SLOW_CONSUMER = 4008
-#: No valid ``auth`` first message within ``auth_timeout``.
+"""Close code for a client that fell ``max_queue`` messages behind (or one message waited
+``send_timeout``)."""
 CLOSE_UNAUTHENTICATED = 4401
-#: The client's token expired: reconnect with a fresh one.
+"""Close code when no valid ``auth`` first message came within ``auth_timeout``."""
 CLOSE_TOKEN_EXPIRED = 4403
+"""Close code when the client's token expired: reconnect with a fresh one."""
 
 #: Message types Directus knows that the relay never forwards.
 _REFUSED_TYPES = {"auth": "authentication happens once, when the client connects",

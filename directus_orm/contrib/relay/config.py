@@ -31,9 +31,9 @@ class Identity:
         return f"<Identity {self.key}>"
 
 
-#: The app's own authentication: the upgrade request -> an Identity, or None to refuse it (HTTP 401).
-#: Raising :class:`~directus_orm.exceptions.Forbidden` refuses it with 403.
 Authenticate = Callable[["HTTPConnection"], Awaitable[Identity | None]]
+"""The app's own authentication: the upgrade request -> an :class:`Identity`, or None to refuse it
+(HTTP 401). Raising :class:`~directus_orm.exceptions.Forbidden` refuses it with 403."""
 
 
 @dataclass

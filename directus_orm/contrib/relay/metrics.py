@@ -9,6 +9,9 @@ __all__ = ["Metrics"]
 
 @dataclass
 class Metrics:
+    """The relay's counters and gauges (``relay.metrics``): connected clients, upstream sockets and
+    subscriptions, messages in and out, refusals, slow-consumer disconnects and dropped messages."""
+
     clients: int = 0  # connected clients (gauge)
     upstream_sockets: int = 0  # Directus identities with a live upstream socket (gauge)
     subscriptions: int = 0  # upstream subscriptions (gauge)
@@ -23,9 +26,12 @@ class Metrics:
     _GAUGES = ("clients", "upstream_sockets", "subscriptions", "client_subscriptions")
 
     def as_dict(self) -> dict[str, int]:
+        """The counters as ``{name: value}`` (e.g. for a JSON health endpoint)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def text(self) -> str:
+        """The counters in Prometheus's text format (``directus_relay_clients``,
+        ``directus_relay_messages_in_total`` ...), each with its ``# TYPE`` line."""
         lines = []
         for name, value in self.as_dict().items():
             kind = "gauge" if name in self._GAUGES else "counter"
