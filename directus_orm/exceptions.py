@@ -116,6 +116,7 @@ __all__ = [
     "IntegrityError",
     "InternalServerError",
     "InvalidArgument",
+    "InvalidCollectionName",
     "InvalidCredentials",
     "InvalidForeignKey",
     "InvalidIP",
@@ -250,6 +251,12 @@ class InvalidRequest(DirectusError, ValueError):
 class InvalidKey(InvalidRequest):
     """A primary key that cannot address an item endpoint: it would be read as a route
     (``/users/me``) or does not fit in a URL. Reads by such a key use a filter query instead."""
+
+
+class InvalidCollectionName(InvalidRequest):
+    """A collection name that cannot name a Directus collection: empty, ``.``/``..``, or holding a path,
+    query or fragment character (``/ \\ ? # %``), whitespace or a control character. A name is data,
+    never a path; raised before any request."""
 
 
 class QueryTooLarge(InvalidRequest):
