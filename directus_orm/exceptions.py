@@ -21,6 +21,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   └── UnsupportedOperation            the collection's endpoint does not offer the operation
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
+    ├── TruncatedList
     ├── FieldError
     │   └── SchemaMismatch
     ├── UnsupportedLookup
@@ -29,6 +30,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── MultipleObjectsReturned             each model's own subclass
     ├── InvalidRequest                      also a ValueError
     │   ├── InvalidKey
+    │   ├── InvalidCollectionName
     │   └── QueryTooLarge
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
@@ -162,6 +164,7 @@ __all__ = [
     "SubscriptionOverflow",
     "SyncUsageError",
     "TokenExpired",
+    "TruncatedList",
     "UnexpectedResponse",
     "UnprocessableContent",
     "UnsupportedByServer",
@@ -241,6 +244,22 @@ class SchemaMismatch(FieldError):
 class PartialRelationError(DirectusError):
     """A to-many list that does not hold every related row (a filtered or sliced ``Prefetch``) was
     assigned as a whole: saving it cannot tell which of the rows it lacks should stay related."""
+
+
+class TruncatedList(DirectusError):
+    """A nested to-many list came back with as many rows as the server's ``queryLimit.max``
+    (``QUERY_LIMIT_MAX``): Directus cuts nested lists there without an error, so the list may lack rows
+    and is not taken as whole. ``path`` (``"books"``, ``"books.tags"``) and ``cap`` are attributes.
+    Read the related rows with their own QuerySet (it pages), or raise the server's limit."""
+
+    def __init__(self, path: str, cap: int) -> None:
+        self.path, self.cap = path, cap
+        super().__init__(f"the to-many list {path!r} came back with {cap} rows, the server's queryLimit.max: "
+                         f"Directus cuts nested lists there, so it may lack rows. Read the related rows with "
+                         f"their own QuerySet (it pages), or raise QUERY_LIMIT_MAX on the server")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.path, self.cap))
 
 
 class InvalidRequest(DirectusError, ValueError):

@@ -35,7 +35,7 @@ from .counting import count_aggregate, counted, distinct_keys
 from .emulation import emulate
 from .introspected import introspect, needed_depth
 from .keyset import keyset_for
-from .limits import UNLIMITED, query_limit_max
+from .limits import UNLIMITED, check_lists_whole, query_limit_max, wants_whole_lists
 from .local import local_filter_problem, matches
 from .projection import DICTS, Column, RowShape, aggregate_column, explode, row_shape, value_columns
 from .q import Q
@@ -489,6 +489,7 @@ class QuerySet(SyncFace, Generic[T]):
         alias = self.db
 
         def finish(rows: list[dict[str, Any]]) -> list[T]:
+            check_lists_whole(self._conn(), rows, query.deep_param())  # the described to-many fields
             return self._deduplicated(self._results(rows, alias), set()) if rows else []
         return graphql.rows_read(query, self._conn(), finish, fields, await self._graphql_page(query))
 
@@ -565,6 +566,8 @@ class QuerySet(SyncFace, Generic[T]):
         self._check_reads()
         if self._graphql and self._query.version is not None:
             raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
+        if wants_whole_lists(self._query.deep_param()):
+            await query_limit_max(self._conn())  # known before the answer: whole lists are checked on it
         return await emulate(self._query, self._conn())
 
     @property
@@ -623,6 +626,7 @@ class QuerySet(SyncFace, Generic[T]):
                 sendable = await self._described(sendable, fields)
                 answered = await graphql.rows_read(sendable, self._conn(), lambda rows: rows, fields,
                                                    await self._graphql_page(sendable))
+                check_lists_whole(self._conn(), answered, sendable.deep_param())
                 if answered:
                     yield answered
             return
@@ -744,6 +748,9 @@ class QuerySet(SyncFace, Generic[T]):
         """The rows of one answer -> the results they stand for (several per row for values() across
         to-many)."""
         query = self._query
+        deep = query.deep_param()
+        if wants_whole_lists(deep):
+            check_lists_whole(self._conn(), rows, deep)
         if query.version is not None:
             for row in rows:  # which version the row came from: not a field
                 row.pop("$meta", None)
