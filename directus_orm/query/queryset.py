@@ -19,11 +19,13 @@ from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.profiles import EndpointProfile, endpoint_profile
 from ..connection.registry import connections
+from ..connection.serverinfo import known_server_info
 from ..exceptions import (
     DirectusError,
     FieldError,
     Forbidden,
     InvalidArgument,
+    InvalidQuery,
     InvalidUsage,
     RecordNotUnique,
     UnexpectedResponse,
@@ -511,10 +513,10 @@ class QuerySet(SyncFace, Generic[T]):
         without an error), the page size when the server does not say, None when one request may ask
         for every row (or the slice is within Directus's default limit)."""
         wanted = None if query.high is None else query.high - query.low
-        if wanted is not None and wanted <= DIRECTUS_DEFAULT_LIMIT:
-            return None
         cap = await query_limit_max(self._conn())
         if cap == UNLIMITED:
+            return None
+        if wanted is not None and wanted <= min(DIRECTUS_DEFAULT_LIMIT, cap or DIRECTUS_DEFAULT_LIMIT):
             return None
         return cap if cap is not None else self._page_size()
 
@@ -646,13 +648,18 @@ class QuerySet(SyncFace, Generic[T]):
         # A slice within Directus's default limit (get(), first(), qs[:20]) fits any server's maximum:
         # no need to ask the server what its maximum is.
         small = remaining is not None and remaining <= DIRECTUS_DEFAULT_LIMIT
-        cap = await query_limit_max(conn) if whole and not small else None
+        known = known_server_info(conn)
+        cap = known.query_limit_max if known is not None else None
+        if cap is None and whole and not small:
+            cap = await query_limit_max(conn)
         if whole and cap == UNLIMITED:
             size = remaining if remaining is not None else 0  # 0: every row, in one request
         elif whole and cap is not None:
             size = max(cap - 1, 1)  # room for the row that tells whether more follow
         elif whole and remaining is not None:
             size = min(remaining, MAX_SLICE_REQUEST)
+        if cap is not None and cap > 0 and (not size or size > cap):
+            size = cap  # the server refuses a larger limit
         base = query.params()
         base.pop("offset", None)
         base.pop("limit", None)
@@ -686,9 +693,20 @@ class QuerySet(SyncFace, Generic[T]):
         pending: asyncio.Future[Any] | None = None
         offset, cursor = query.low, None
         keep, ask, params = plan(offset, cursor, remaining)
+        first = True
         try:
             while True:
-                body = await (pending if pending is not None else conn.get(self._path, params=params))
+                try:
+                    body = await (pending if pending is not None else conn.get(self._path, params=params))
+                except InvalidQuery as exc:
+                    # A server whose queryLimit.max was not read yet refused the limit: read it, start over
+                    # in pages it accepts (nothing was yielded yet).
+                    if not (first and cap is None and "limit" in str(exc).lower()):
+                        raise
+                    if await query_limit_max(conn) is None:
+                        raise
+                    break
+                first = False
                 pending = None
                 rows = _rows(body, "GET", self._path)
                 more = len(rows) > keep if ask > keep else bool(keep) and len(rows) == keep
@@ -715,6 +733,8 @@ class QuerySet(SyncFace, Generic[T]):
                 if pending.done() and not pending.cancelled():
                     pending.exception()  # retrieved, so asyncio does not log it
                 pending.cancel()
+        async for rows in self._pages(chunk_size, fields, whole):  # the limit was refused: in pages
+            yield rows
 
     async def _whole_list(
         self, profile: EndpointProfile, fields: Sequence[str] | None
@@ -748,9 +768,7 @@ class QuerySet(SyncFace, Generic[T]):
         """The rows of one answer -> the results they stand for (several per row for values() across
         to-many)."""
         query = self._query
-        deep = query.deep_param()
-        if wants_whole_lists(deep):
-            check_lists_whole(self._conn(), rows, deep)
+        check_lists_whole(self._conn(), rows, query.deep_param())
         if query.version is not None:
             for row in rows:  # which version the row came from: not a field
                 row.pop("$meta", None)
