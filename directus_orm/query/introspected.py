@@ -27,6 +27,8 @@ __all__ = ["IntrospectedSchema", "introspect", "needed_depth"]
 
 _TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
 _NUMBER_FILTERS = frozenset({"number_filter_operators"})
+#: Scalars that REST sends as numbers (``bigInteger`` travels as a string in GraphQL).
+_INTEGER_SCALARS = frozenset({"Int", "GraphQLBigInt"})
 #: Nested levels of relations one read may reach (a bound on introspection requests).
 MAX_DEPTH = 8
 
@@ -77,7 +79,7 @@ class IntrospectedSchema:
         if name == self.pk_name:
             return FieldInfo(name, "integer" if self.integer_key else "string", False)
         if found.kind != "OBJECT" or found.type_name is None:
-            return FieldInfo(name)
+            return FieldInfo(name, "integer" if found.type_name in _INTEGER_SCALARS else "any")
         target = self.types.get(found.type_name)
         if target is None:
             raise InvalidArgument(f"{self.label}: the collection {found.type_name!r} that {name!r} leads to "
@@ -139,10 +141,23 @@ async def introspect(
                 continue
             types[name] = _schema(name, pk if name == collection else None, system, fields[0], fields[1],
                                   types)
+        if level == 0 and collection in types:
+            _check_key(types[collection])
         if level < depth:
             wanted = [f.type_name for t in wanted if t in types for f in types[t].fields.values()
                       if f.kind == "OBJECT" and f.type_name and not _helper(f)]
     return types[collection]
+
+
+def _check_key(schema: IntrospectedSchema) -> None:
+    """A key the collection does not have (``collection("c")`` assumes ``id``): say which it has, before
+    a read the server would refuse field by field."""
+    if schema.pk_name in schema.fields:
+        return
+    keys = [n for n, f in schema.fields.items() if f.kind == "SCALAR" and f.type_name == "ID"]
+    hint = f": its primary key is {keys[0]!r}, pass collection({schema.collection!r}, pk={keys[0]!r})" \
+        if keys else ""
+    raise InvalidArgument(f"{schema.label} has no field {schema.pk_name!r} to use as its primary key{hint}")
 
 
 def _schema(name: str, pk: str | None, system: bool, fields: Sequence[Mapping[str, Any]],
