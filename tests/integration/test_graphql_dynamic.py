@@ -109,3 +109,16 @@ async def test_a_key_the_collection_lacks_is_named_before_the_read(typed: str) -
         await collection(typed).using_graphql().order_by("n")
     assert [r["code"] for r in await collection(typed, pk="code").using_graphql().order_by("n")] == \
         ["a", "b", "c"]
+
+
+async def test_bad_inputs_are_typed_errors_before_the_read(db: None) -> None:
+    from directus_orm import Min
+    from directus_orm.exceptions import FieldError
+    with pytest.raises(FieldError, match="nope"):
+        await collection(rs.BOOKS).filter(nope=1).using_graphql()
+    with pytest.raises(FieldError, match="nope"):
+        await collection(rs.BOOKS).filter(pages__gt=1).exclude(nope=1).using_graphql()
+    with pytest.raises(FieldError, match="published"):
+        await collection(rs.BOOKS).using_graphql().aggregate(Min("published"))
+    assert await collection(rs.BOOKS).using_graphql().aggregate(Min("pages")) == \
+        await collection(rs.BOOKS).aggregate(Min("pages"))
