@@ -21,6 +21,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   └── UnsupportedOperation            the collection's endpoint does not offer the operation
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
+    ├── TruncatedList
     ├── FieldError
     │   └── SchemaMismatch
     ├── UnsupportedLookup
@@ -29,6 +30,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── MultipleObjectsReturned             each model's own subclass
     ├── InvalidRequest                      also a ValueError
     │   ├── InvalidKey
+    │   ├── InvalidCollectionName
     │   └── QueryTooLarge
     ├── ConnectionClosed                    also a RuntimeError
     ├── SyncUsageError                      also a RuntimeError
@@ -116,6 +118,7 @@ __all__ = [
     "IntegrityError",
     "InternalServerError",
     "InvalidArgument",
+    "InvalidCollectionName",
     "InvalidCredentials",
     "InvalidForeignKey",
     "InvalidIP",
@@ -161,6 +164,7 @@ __all__ = [
     "SubscriptionOverflow",
     "SyncUsageError",
     "TokenExpired",
+    "TruncatedList",
     "UnexpectedResponse",
     "UnprocessableContent",
     "UnsupportedByServer",
@@ -242,6 +246,22 @@ class PartialRelationError(DirectusError):
     assigned as a whole: saving it cannot tell which of the rows it lacks should stay related."""
 
 
+class TruncatedList(DirectusError):
+    """A nested to-many list came back with as many rows as the server's ``queryLimit.max``
+    (``QUERY_LIMIT_MAX``): Directus cuts nested lists there without an error, so the list may lack rows
+    and is not taken as whole. ``path`` (``"books"``, ``"books.tags"``) and ``cap`` are attributes.
+    Read the related rows with their own QuerySet (it pages), or raise the server's limit."""
+
+    def __init__(self, path: str, cap: int) -> None:
+        self.path, self.cap = path, cap
+        super().__init__(f"the to-many list {path!r} came back with {cap} rows, the server's queryLimit.max: "
+                         f"Directus cuts nested lists there, so it may lack rows. Read the related rows with "
+                         f"their own QuerySet (it pages), or raise QUERY_LIMIT_MAX on the server")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.path, self.cap))
+
+
 class InvalidRequest(DirectusError, ValueError):
     """The request cannot be built: a header value that is not latin-1, a URL httpx refuses ...
     (raised before anything is sent)."""
@@ -250,6 +270,12 @@ class InvalidRequest(DirectusError, ValueError):
 class InvalidKey(InvalidRequest):
     """A primary key that cannot address an item endpoint: it would be read as a route
     (``/users/me``) or does not fit in a URL. Reads by such a key use a filter query instead."""
+
+
+class InvalidCollectionName(InvalidRequest):
+    """A collection name that cannot name a Directus collection: empty, ``.``/``..``, or holding a path,
+    query or fragment character (``/ \\ ? # %``), whitespace or a control character. A name is data,
+    never a path; raised before any request."""
 
 
 class QueryTooLarge(InvalidRequest):

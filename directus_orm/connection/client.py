@@ -472,16 +472,18 @@ class Directus(SyncFace):
             return False
 
     async def graphql(
-        self, query: str, variables: Mapping[str, Any] | None = None, system: bool = False
+        self, query: str, variables: Mapping[str, Any] | None = None, system: bool = False,
+        operation_name: str | None = None,
     ) -> dict[str, Any]:
         """Run a GraphQL document on ``/graphql`` (or ``/graphql/system``) and return its ``data``.
 
         A document that does not validate raises :class:`~directus_orm.exceptions.GraphQLValidationError`
         (nothing ran); fields that failed raise :class:`~directus_orm.exceptions.GraphQLExecutionError`,
         whose ``data`` holds what did resolve. A document holding only queries is retried as a GET is
-        (see :class:`Retries`); one holding a mutation or a subscription never is.
+        (see :class:`Retries`); one holding a mutation or a subscription never is. ``operation_name``
+        picks the operation to run from a document holding several named ones.
         """
-        return await graphql.execute(self, query, variables, system=system)
+        return await graphql.execute(self, query, variables, system=system, operation_name=operation_name)
 
     async def me(self, fields: str = "*") -> dict[str, Any]:
         """The current user (``/users/me``)."""

@@ -24,9 +24,11 @@ SYSTEM_ENDPOINT = "/graphql/system"
 
 
 async def execute(
-    conn: Directus, query: str, variables: Mapping[str, Any] | None = None, *, system: bool = False
+    conn: Directus, query: str, variables: Mapping[str, Any] | None = None, *, system: bool = False,
+    operation_name: str | None = None,
 ) -> dict[str, Any]:
-    """Send ``query`` (POST, JSON body) and return the answer's ``data``."""
+    """Send ``query`` (POST, JSON body) and return the answer's ``data``; ``operation_name`` picks the
+    operation to run from a document holding several."""
     if not isinstance(query, str):
         raise InvalidUsage(f"graphql(): the query is a string (a GraphQL document), got "
                                   f"{type(query).__name__}")
@@ -36,6 +38,10 @@ async def execute(
     body: dict[str, Any] = {"query": query}
     if variables:
         body["variables"] = dict(variables)
+    if operation_name is not None:
+        if not isinstance(operation_name, str):
+            raise InvalidUsage(f"graphql(): operation_name is a string, got {type(operation_name).__name__}")
+        body["operationName"] = operation_name
     if read_only(query):
         answer = await conn._post_read(path, body) or {}
     else:

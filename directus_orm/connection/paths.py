@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..exceptions import ImproperlyConfigured, InvalidKey
+from ..exceptions import ImproperlyConfigured, InvalidCollectionName, InvalidKey
 
 __all__ = [
     "MAX_KEY_IN_PATH",
     "SYSTEM_ENDPOINTS",
+    "check_collection_name",
     "collection_path",
     "encode_params",
     "item_path",
@@ -71,14 +72,33 @@ MAX_KEY_IN_PATH = 1024
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 
 
+# Characters that would make a collection name a route, a query or a fragment (or that no Directus
+# collection name holds): refused, so a name never reaches another endpoint.
+_NOT_IN_NAMES = frozenset("/\\?#%")
+
+
+def check_collection_name(collection: Any) -> str:
+    """``collection`` if it can name a Directus collection; else :class:`InvalidCollectionName`
+    (empty, ``.``/``..``, or holding ``/ \\ ? # %``, whitespace or control characters)."""
+    if not isinstance(collection, str) or not collection or collection in (".", ".."):
+        raise InvalidCollectionName(f"{collection!r} is not a collection name")
+    bad = sorted({ch for ch in collection if ch in _NOT_IN_NAMES or ch.isspace() or not ch.isprintable()})
+    if bad:
+        raise InvalidCollectionName(f"{collection!r} is not a collection name (it holds {''.join(bad)!r}); "
+                                    "a name is data, never a path")
+    return collection
+
+
 def collection_path(collection: str) -> str:
-    """``/items/<collection>``, or the system endpoint (``directus_users`` -> ``/users``)."""
+    """``/items/<collection>``, or the system endpoint (``directus_users`` -> ``/users``); the name is
+    checked (:func:`check_collection_name`) and travels as one path segment."""
     system = SYSTEM_ENDPOINTS.get(collection)
     if system is not None:
         return f"/{system}"
+    check_collection_name(collection)
     if collection.startswith("directus_"):
         raise ImproperlyConfigured(f"{collection!r} is not a system collection directus-orm knows")
-    return f"/items/{collection}"
+    return f"/items/{path_segment(collection)}"
 
 
 def _quoted_key(collection: str, key: Any) -> str | None:

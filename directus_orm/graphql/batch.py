@@ -48,5 +48,7 @@ def gather(*reads: Batchable | Read[Any]) -> Batch:
     """``await gather(qs1, count_of(qs2), aggregate_of(qs3, total=Sum("price")))``: the reads' results in
     the order given (a QuerySet gives its list, as ``await qs``; ``count_of`` a count; ``aggregate_of``
     a dict), from one GraphQL request. Each read is compiled as its QuerySet would be for REST
-    (conditions Directus cannot evaluate are read first, one request each). Reads only."""
+    (conditions Directus cannot evaluate are read first, one request each; a ``collection("x")`` read
+    with no model is described first by GraphQL introspection, one request per read and per level of
+    relations, so only model reads cost exactly one request). Reads only."""
     return Batch(reads)

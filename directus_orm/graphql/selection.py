@@ -109,6 +109,13 @@ def key_parser(info: FieldInfo | None) -> Callable[[Any], Any]:
     return lambda v: v
 
 
+def _integer(value: Any) -> Any:
+    try:
+        return int(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
 def _junction_key(value: Any) -> Any:
     # Junction collections have no model here; Directus creates them with an integer ``id``.
     return int(value) if isinstance(value, str) and value.isdigit() else value
@@ -184,6 +191,8 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
         if target is None and not (rel is not None and rel.kind == "m2m"):
             if name == (schema.pk_name if schema is not None and junction is None else "id"):
                 fixers.append(_scalar(name, parse))
+            elif info is not None and info.kind == "integer":
+                fixers.append(_scalar(name, _integer))  # GraphQL's BigInt is a string; REST sends a number
             continue
         many = rel is not None and rel.many
         if rel is not None and rel.kind == "m2m":

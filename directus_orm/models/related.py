@@ -19,6 +19,7 @@ from pydantic_core import to_jsonable_python
 from ..connection.client import Directus, collection_path
 from ..exceptions import FieldError, NotStored, PartialRelationError
 from ..query.item_writes import patch_item
+from ..query.limits import check_lists_whole, query_limit_max
 from ..query.schema import Relation
 from ..sync import SyncFace
 from .options import _unwrap
@@ -68,12 +69,14 @@ async def junction_keys(
     if targets is not None:
         deep["_filter"] = m2m.wrap({"_in": list(targets)})
     meta = owner._meta
+    await query_limit_max(conn)  # a junction list cut at the server's limit must not read as whole
     # Filtered on the key rather than by item path: any key length, and a missing owner reads as none.
     body = await conn.get(collection_path(meta.collection), params={
         "filter": {meta.pk_name: {"_eq": to_jsonable_python(owner._loaded_key())}}, "limit": 1,
         "fields": [f"{name}.{m2m.through_pk}", ".".join(m2m.hop(name))], "deep": {name: deep}})
     out: dict[str, list[Any]] = {}
     owners: list[dict[str, Any]] = (body or {}).get("data") or []
+    check_lists_whole(conn, owners, {name: deep})
     for row in (owners[0].get(name) if owners else None) or []:
         out.setdefault(str(m2m.unwrap(row)), []).append(row.get(m2m.through_pk))
     return out

@@ -13,20 +13,28 @@ may change between reads).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import InvalidArgument
+from ..exceptions import FieldError, InvalidArgument
 from .schema import FieldInfo, Relation
 
 if TYPE_CHECKING:
     from ..connection.client import Directus
 
-__all__ = ["IntrospectedSchema", "introspect", "needed_depth"]
+__all__ = ["IntrospectedSchema", "check_filter_fields", "introspect", "needed_depth"]
+
+# ``year(published)``: a function of a field, as REST spells it in a filter.
+FUNCTION_KEY = re.compile(r"^\w+\((\w+)\)$")
 
 _TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
 _NUMBER_FILTERS = frozenset({"number_filter_operators"})
+#: Scalars that REST sends as numbers (``bigInteger`` travels as a string in GraphQL).
+_INTEGER_SCALARS = frozenset({"Int", "GraphQLBigInt"})
+#: The kinds a scalar type tells for sure (numeric aggregates are refused on the others before a read).
+_SCALAR_KINDS = {**dict.fromkeys(_INTEGER_SCALARS, "integer"), "Boolean": "boolean", "Date": "dateTime"}
 #: Nested levels of relations one read may reach (a bound on introspection requests).
 MAX_DEPTH = 8
 
@@ -77,7 +85,7 @@ class IntrospectedSchema:
         if name == self.pk_name:
             return FieldInfo(name, "integer" if self.integer_key else "string", False)
         if found.kind != "OBJECT" or found.type_name is None:
-            return FieldInfo(name)
+            return FieldInfo(name, _SCALAR_KINDS.get(found.type_name or "", "any"))
         target = self.types.get(found.type_name)
         if target is None:
             raise InvalidArgument(f"{self.label}: the collection {found.type_name!r} that {name!r} leads to "
@@ -139,10 +147,40 @@ async def introspect(
                 continue
             types[name] = _schema(name, pk if name == collection else None, system, fields[0], fields[1],
                                   types)
+        if level == 0 and collection in types:
+            _check_key(types[collection])
         if level < depth:
             wanted = [f.type_name for t in wanted if t in types for f in types[t].fields.values()
                       if f.kind == "OBJECT" and f.type_name and not _helper(f)]
     return types[collection]
+
+
+def check_filter_fields(schema: IntrospectedSchema, where: Any) -> None:
+    """A filter naming a field the collection's GraphQL type lacks: ``FieldError`` before the read
+    (the server answers it with an internal error)."""
+    if isinstance(where, list):
+        for node in where:
+            check_filter_fields(schema, node)
+        return
+    if not isinstance(where, dict):
+        return
+    for key, value in where.items():
+        if key.startswith("_"):
+            check_filter_fields(schema, value)
+        elif FUNCTION_KEY.match(key) is None and key not in schema.fields:
+            raise FieldError(f"{schema.label} has no field {key!r} (as the GraphQL schema this connection "
+                             "sees says)")
+
+
+def _check_key(schema: IntrospectedSchema) -> None:
+    """A key the collection does not have (``collection("c")`` assumes ``id``): say which it has, before
+    a read the server would refuse field by field."""
+    if schema.pk_name in schema.fields:
+        return
+    keys = [n for n, f in schema.fields.items() if f.kind == "SCALAR" and f.type_name == "ID"]
+    hint = f": its primary key is {keys[0]!r}, pass collection({schema.collection!r}, pk={keys[0]!r})" \
+        if keys else ""
+    raise InvalidArgument(f"{schema.label} has no field {schema.pk_name!r} to use as its primary key{hint}")
 
 
 def _schema(name: str, pk: str | None, system: bool, fields: Sequence[Mapping[str, Any]],

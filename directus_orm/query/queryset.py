@@ -19,11 +19,13 @@ from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.profiles import EndpointProfile, endpoint_profile
 from ..connection.registry import connections
+from ..connection.serverinfo import known_server_info
 from ..exceptions import (
     DirectusError,
     FieldError,
     Forbidden,
     InvalidArgument,
+    InvalidQuery,
     InvalidUsage,
     RecordNotUnique,
     UnexpectedResponse,
@@ -33,9 +35,9 @@ from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
 from .counting import count_aggregate, counted, distinct_keys
 from .emulation import emulate
-from .introspected import introspect, needed_depth
+from .introspected import check_filter_fields, introspect, needed_depth
 from .keyset import keyset_for
-from .limits import UNLIMITED, query_limit_max
+from .limits import UNLIMITED, check_lists_whole, query_limit_max, wants_whole_lists
 from .local import local_filter_problem, matches
 from .projection import DICTS, Column, RowShape, aggregate_column, explode, row_shape, value_columns
 from .q import Q
@@ -512,6 +514,7 @@ class QuerySet(SyncFace, Generic[T]):
         alias = self.db
 
         def finish(rows: list[dict[str, Any]]) -> list[T]:
+            check_lists_whole(self._conn(), rows, query.deep_param())  # the described to-many fields
             return self._deduplicated(self._results(rows, alias), set()) if rows else []
         return graphql.rows_read(query, self._conn(), finish, fields, await self._graphql_page(query))
 
@@ -526,6 +529,7 @@ class QuerySet(SyncFace, Generic[T]):
         collection = query.schema.collection
         schema = await introspect(self._conn(), collection, query.schema.pk_name,
                                   collection.startswith("directus_"), depth)
+        check_filter_fields(schema, query.filter_params().get("filter"))
         return query._replace(schema=schema)
 
     async def _graphql_page(self, query: Query) -> int | None:
@@ -533,10 +537,10 @@ class QuerySet(SyncFace, Generic[T]):
         without an error), the page size when the server does not say, None when one request may ask
         for every row (or the slice is within Directus's default limit)."""
         wanted = None if query.high is None else query.high - query.low
-        if wanted is not None and wanted <= DIRECTUS_DEFAULT_LIMIT:
-            return None
         cap = await query_limit_max(self._conn())
         if cap == UNLIMITED:
+            return None
+        if wanted is not None and wanted <= min(DIRECTUS_DEFAULT_LIMIT, cap or DIRECTUS_DEFAULT_LIMIT):
             return None
         return cap if cap is not None else self._page_size()
 
@@ -588,6 +592,8 @@ class QuerySet(SyncFace, Generic[T]):
         self._check_reads()
         if self._graphql and self._query.version is not None:
             raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
+        if wants_whole_lists(self._query.deep_param()):
+            await query_limit_max(self._conn())  # known before the answer: whole lists are checked on it
         return await emulate(self._query, self._conn())
 
     @property
@@ -646,6 +652,7 @@ class QuerySet(SyncFace, Generic[T]):
                 sendable = await self._described(sendable, fields)
                 answered = await graphql.rows_read(sendable, self._conn(), lambda rows: rows, fields,
                                                    await self._graphql_page(sendable))
+                check_lists_whole(self._conn(), answered, sendable.deep_param())
                 if answered:
                     yield answered
             return
@@ -665,13 +672,18 @@ class QuerySet(SyncFace, Generic[T]):
         # A slice within Directus's default limit (get(), first(), qs[:20]) fits any server's maximum:
         # no need to ask the server what its maximum is.
         small = remaining is not None and remaining <= DIRECTUS_DEFAULT_LIMIT
-        cap = await query_limit_max(conn) if whole and not small else None
+        known = known_server_info(conn)
+        cap = known.query_limit_max if known is not None else None
+        if cap is None and whole and not small:
+            cap = await query_limit_max(conn)
         if whole and cap == UNLIMITED:
             size = remaining if remaining is not None else 0  # 0: every row, in one request
         elif whole and cap is not None:
             size = max(cap - 1, 1)  # room for the row that tells whether more follow
         elif whole and remaining is not None:
             size = min(remaining, MAX_SLICE_REQUEST)
+        if cap is not None and cap > 0 and (not size or size > cap):
+            size = cap  # the server refuses a larger limit
         base = query.params()
         base.pop("offset", None)
         base.pop("limit", None)
@@ -705,9 +717,20 @@ class QuerySet(SyncFace, Generic[T]):
         pending: asyncio.Future[Any] | None = None
         offset, cursor = query.low, None
         keep, ask, params = plan(offset, cursor, remaining)
+        first = True
         try:
             while True:
-                body = await (pending if pending is not None else conn.get(self._path, params=params))
+                try:
+                    body = await (pending if pending is not None else conn.get(self._path, params=params))
+                except InvalidQuery as exc:
+                    # A server whose queryLimit.max was not read yet refused the limit: read it, start over
+                    # in pages it accepts (nothing was yielded yet).
+                    if not (first and cap is None and "limit" in str(exc).lower()):
+                        raise
+                    if await query_limit_max(conn) is None:
+                        raise
+                    break
+                first = False
                 pending = None
                 rows = _rows(body, "GET", self._path)
                 more = len(rows) > keep if ask > keep else bool(keep) and len(rows) == keep
@@ -734,6 +757,8 @@ class QuerySet(SyncFace, Generic[T]):
                 if pending.done() and not pending.cancelled():
                     pending.exception()  # retrieved, so asyncio does not log it
                 pending.cancel()
+        async for rows in self._pages(chunk_size, fields, whole):  # the limit was refused: in pages
+            yield rows
 
     async def _whole_list(
         self, profile: EndpointProfile, fields: Sequence[str] | None
@@ -767,6 +792,7 @@ class QuerySet(SyncFace, Generic[T]):
         """The rows of one answer -> the results they stand for (several per row for values() across
         to-many)."""
         query = self._query
+        check_lists_whole(self._conn(), rows, query.deep_param())
         if query.version is not None:
             for row in rows:  # which version the row came from: not a field
                 row.pop("$meta", None)

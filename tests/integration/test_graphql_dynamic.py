@@ -12,6 +12,7 @@ import pytest
 
 from directus_orm import Count, Directus, Sum, collection, count_of, gather
 from directus_orm.exceptions import InvalidArgument
+from tests.conftest import create_collection
 from tests.integration import relational_schema as rs
 
 pytestmark = pytest.mark.integration
@@ -79,3 +80,45 @@ async def test_counts_aggregates_and_gather(db: None) -> None:
 async def test_a_collection_graphql_does_not_know_is_a_typed_error(db: None) -> None:
     with pytest.raises(InvalidArgument, match="gql_nowhere"):
         await collection("gql_nowhere").using_graphql()
+
+
+@pytest.fixture
+async def typed(admin: Directus, registry: None) -> AsyncIterator[str]:
+    """A collection keyed on a string ``code``, with a bigInteger column."""
+    name = "gql_dyn_codes"
+    await create_collection(admin, name, [
+        {"field": "big", "type": "bigInteger"}, {"field": "n", "type": "integer"}],
+        pk={"field": "code", "type": "string", "schema": {"is_primary_key": True, "length": 16}, "meta": {}})
+    await admin.post(f"/items/{name}", json=[{"code": "a", "big": 10**12, "n": 0},
+                                             {"code": "b", "big": -(2**40), "n": 1},
+                                             {"code": "c", "big": 0, "n": 2}])
+    yield name
+    await admin.delete(f"/collections/{name}")
+
+
+async def test_big_integers_come_back_as_numbers(typed: str) -> None:
+    qs = collection(typed, pk="code").order_by("n")
+    rest = await qs
+    assert [r["big"] for r in rest] == [10**12, -(2**40), 0]
+    assert await qs.using_graphql() == rest
+    assert await qs.values_list("big", flat=True).using_graphql() == [10**12, -(2**40), 0]
+
+
+async def test_a_key_the_collection_lacks_is_named_before_the_read(typed: str) -> None:
+    with pytest.raises(InvalidArgument, match="pk='code'"):
+        await collection(typed).using_graphql().order_by("n")
+    assert [r["code"] for r in await collection(typed, pk="code").using_graphql().order_by("n")] == \
+        ["a", "b", "c"]
+
+
+async def test_bad_inputs_are_typed_errors_before_the_read(db: None) -> None:
+    from directus_orm import Min
+    from directus_orm.exceptions import FieldError
+    with pytest.raises(FieldError, match="nope"):
+        await collection(rs.BOOKS).filter(nope=1).using_graphql()
+    with pytest.raises(FieldError, match="nope"):
+        await collection(rs.BOOKS).filter(pages__gt=1).exclude(nope=1).using_graphql()
+    with pytest.raises(FieldError, match="published"):
+        await collection(rs.BOOKS).using_graphql().aggregate(Min("published"))
+    assert await collection(rs.BOOKS).using_graphql().aggregate(Min("pages")) == \
+        await collection(rs.BOOKS).aggregate(Min("pages"))

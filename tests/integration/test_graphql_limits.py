@@ -10,8 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from directus_orm import Count, Directus, DirectusModel, connections, count_of, gather
+from directus_orm import Count, Directus, DirectusModel, collection, connections, count_of, gather
+from directus_orm.exceptions import TruncatedList
 from tests.conftest import create_collection
+from tests.integration import relational_schema as rs
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
@@ -106,3 +108,90 @@ async def test_groups_are_paged_too(limited: Directus) -> None:
         rest = await qs
         assert len(rest) == ROWS
         assert await qs.using_graphql() == rest
+
+
+# -- nested lists: Directus cuts a to-many list at queryLimit.max, silently ------------------------------
+
+CAP = 100
+
+
+@pytest.fixture(scope="module")
+async def many_books(limited: Directus) -> AsyncIterator[int]:
+    """The relational schema, with one author holding CAP + 1 books; yields that author's key."""
+    await rs.create(limited)
+    body = await limited.post(f"/items/{rs.AUTHORS}", json={"name": "prolific"})
+    author = body["data"]["id"]
+    body = await limited.post(f"/items/{rs.BOOKS}", json=[{"title": f"b{i:03d}", "author": author}
+                                                          for i in range(CAP + 1)])
+    # ... and tag 1 linked to all of them (many-to-many, through the junction)
+    await limited.post(f"/items/{rs.BOOKS_TAGS}", json=[{"books_id": b["id"], "tags_id": 1}
+                                                        for b in body["data"]])
+    yield author
+    await rs.drop(limited)
+
+
+async def linked(conn: Directus, author: int) -> int:
+    body = await conn.get(f"/items/{rs.BOOKS}", params={
+        "filter": {"author": {"_eq": author}}, "aggregate": {"count": "*"}})
+    return int(body["data"][0]["count"])
+
+
+async def test_the_server_cuts_nested_lists(limited: Directus, many_books: int) -> None:
+    """What the library guards against: deep[_limit]=-1 gives CAP of the CAP + 1 books, no error."""
+    body = await limited.get(f"/items/{rs.AUTHORS}/{many_books}", params={
+        "fields": "books", "deep": {"books": {"_limit": -1}}})
+    assert len(body["data"]["books"]) == CAP
+    assert await linked(limited, many_books) == CAP + 1
+
+
+async def test_a_cut_list_is_never_taken_as_whole(limited: Directus, many_books: int) -> None:
+    with connections.override(limited):
+        author = rs.Author.objects.filter(pk=many_books)
+        reads = [lambda: author.get(), lambda: author.using_graphql().get(),
+                 lambda: author.values("name", "books"), lambda: author.values("books__title"),
+                 lambda: author.using_graphql().values("books__title"),
+                 lambda: gather(author, rs.Book.objects.all()[:1]),
+                 lambda: collection(rs.AUTHORS).filter(id=many_books).using_graphql()]
+        for i, read in enumerate(reads):
+            try:
+                got = await read()
+            except TruncatedList as exc:
+                assert (exc.path, exc.cap) == ("books", CAP), i
+            else:
+                raise AssertionError(f"read {i} gave {str(got)[:300]}")
+        # Shorter lists read as before; the books themselves page.
+        others = await rs.Author.objects.exclude(pk=many_books).using_graphql()
+        assert others and all(len(a.books) < CAP for a in others)
+        assert len(await rs.Book.objects.filter(author=many_books)) == CAP + 1
+    assert await linked(limited, many_books) == CAP + 1  # nothing was written
+
+
+async def test_a_save_never_unlinks_rows_it_did_not_see(limited: Directus, many_books: int) -> None:
+    with connections.override(limited):
+        with pytest.raises(TruncatedList):
+            await rs.Author.objects.get(pk=many_books)
+        author = await rs.Author.objects.only("name").get(pk=many_books)  # the list not loaded
+        author.books = []
+        with pytest.raises(Exception) as raised:
+            await author.save()
+        assert "not loaded" in str(raised.value)
+        await author.related.books.clear()  # the explicit whole-relation write still reaches every row
+    assert await linked(limited, many_books) == 0
+
+
+async def tagged(conn: Directus) -> int:
+    body = await conn.get(f"/items/{rs.BOOKS_TAGS}", params={
+        "filter": {"tags_id": {"_eq": 1}}, "aggregate": {"count": "*"}})
+    return int(body["data"][0]["count"])
+
+
+async def test_a_cut_junction_list_is_not_unlinked_in_part(limited: Directus, many_books: int) -> None:
+    before = await tagged(limited)
+    assert before > CAP
+    with connections.override(limited):
+        with pytest.raises(TruncatedList):
+            await rs.Tag.objects.get(pk=1)
+        tag = await rs.Tag.objects.only("name").get(pk=1)
+        with pytest.raises(TruncatedList):
+            await tag.related.books.clear()  # it would unlink the first CAP links and report done
+    assert await tagged(limited) == before

@@ -86,3 +86,12 @@ async def test_bad_arguments_are_refused_before_any_request(admin: Directus) -> 
 def test_the_sync_face(directus_server: ServerInfo) -> None:
     conn = Directus(directus_server.url, token=directus_server.token)
     assert conn.sync.graphql("{ server_ping }", system=True) == {"server_ping": "pong"}
+
+
+async def test_operation_name_picks_one_of_several_operations(admin: Directus, items: None) -> None:
+    document = (f"query Names {{ {C}(sort: [\"id\"]) {{ name }} }} "
+                f"query Count {{ {C}_aggregated {{ countAll }} }}")
+    assert await admin.graphql(document, operation_name="Names") == {C: [{"name": "a"}, {"name": "b"}]}
+    assert await admin.graphql(document, operation_name="Count") == {f"{C}_aggregated": [{"countAll": 2}]}
+    with pytest.raises(GraphQLError):
+        await admin.graphql(document)  # two operations and no name: the server cannot choose
