@@ -8,15 +8,16 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
 
-from directus_orm import Directus
-from directus_orm.exceptions import APIError, ConcealedValue
+from directus_orm import Directus, DirectusModel
+from directus_orm.exceptions import APIError, ConcealedValue, InvalidArgument, InvalidRow
 from directus_orm.system import DirectusUser
 from tests.conftest import ServerInfo
+from tests.support.schema import create_collection
 
 pytestmark = pytest.mark.integration
 
@@ -105,3 +106,63 @@ async def test_update_fields_naming_a_masked_secret_is_refused(
     await user.save(update_fields=["first_name"])
     assert (await admin.get(f"/users/{user.id}"))["data"]["first_name"] == "Named"
     assert await login_works(directus_server, email, "real-secret-2")
+
+
+# -- rows that do not fit the model, integers Directus cannot hold -----------------------------------
+
+PAGES = "orm_trial_pages"
+
+
+class TrialPage(DirectusModel):
+    id: int | None = None
+    title: str | None = None
+    views: int | None = None
+    label: Literal["a", "b"] | None = None
+
+    class Meta:
+        collection = PAGES
+
+
+@pytest.fixture
+async def pages(registry: None, admin: Directus) -> AsyncIterator[None]:
+    await create_collection(admin, PAGES, [
+        {"field": "title", "type": "string"}, {"field": "views", "type": "bigInteger"},
+        {"field": "label", "type": "string", "schema": {"default_value": "zzz"}}])
+    yield
+    with contextlib.suppress(APIError):
+        await admin.delete(f"/collections/{PAGES}")
+
+
+async def test_reads_of_rows_that_do_not_fit_raise_invalid_row(pages: None, admin: Directus) -> None:
+    key = (await admin.post(f"/items/{PAGES}", json={"title": "bad"}))["data"]["id"]  # label "zzz"
+    for read in (lambda: TrialPage.objects.get(pk=key), lambda: TrialPage.objects.all(),
+                 lambda: TrialPage.objects.filter(title="bad").first()):
+        with pytest.raises(InvalidRow) as caught:
+            await read()
+        assert caught.value.key == key and not caught.value.written
+        assert caught.value.errors[0].startswith("label: ")
+
+
+async def test_a_save_whose_answer_does_not_fit_says_it_was_written(pages: None, admin: Directus) -> None:
+    page = TrialPage(title="fresh")
+    with pytest.raises(InvalidRow) as caught:
+        await page.save()  # the server fills label with its default "zzz"
+    assert caught.value.written and "was saved" in str(caught.value)
+    rows = (await admin.get(f"/items/{PAGES}", params={"filter": {"title": {"_eq": "fresh"}}}))["data"]
+    assert [(r["title"], r["label"]) for r in rows] == [("fresh", "zzz")]
+
+
+async def test_integers_beyond_2_53_are_refused_before_sending(pages: None, admin: Directus) -> None:
+    page = TrialPage(title="big", views=1, label="a")
+    await page.save()
+    page.views = 2**63
+    with pytest.raises(InvalidArgument, match="2\\*\\*53"):
+        await page.save()
+    assert (await admin.get(f"/items/{PAGES}/{page.id}"))["data"]["views"] == 1
+    assert page.get_changed_fields() == ["views"]
+    with pytest.raises(InvalidArgument):
+        await TrialPage.objects.create(title="neg", views=-(10**20), label="a")
+    assert [r["title"] for r in (await admin.get(f"/items/{PAGES}"))["data"]] == ["big"]
+    page.views = 2**53 - 1  # the largest that stays exact
+    await page.save()
+    assert (await admin.get(f"/items/{PAGES}/{page.id}"))["data"]["views"] in (2**53 - 1, str(2**53 - 1))
