@@ -11,7 +11,7 @@ from typing import Any
 from ..connection.paths import path_segment
 from ..exceptions import InvalidArgument, UnexpectedResponse
 from ..models.base import DirectusModel
-from ..query.versioning import check_version_key, find_version, save_to_version, version_of
+from ..query.versioning import check_version_key, find_version, save_delta, save_to_version, version_of
 from ..sync import SyncFace
 from .endpoints import Endpoints, data_of
 from .utils import collection_name
@@ -71,8 +71,7 @@ class Versions(Endpoints, SyncFace):
     async def save(self, version: str | Mapping[str, Any], delta: Mapping[str, Any]) -> dict[str, Any]:
         """Add ``delta`` (field -> value) to the version's changes; the published item is not touched.
         Returns the item as the version now has it (the published row with every change applied)."""
-        path = f"/versions/{path_segment(_version_id(version))}/save"
-        return dict(data_of(await self._conn().post(path, json=dict(delta)), "POST", path))
+        return dict(await save_delta(self._conn(), _version_id(version), delta))
 
     async def save_item(
         self, collection: str | type[DirectusModel], item: Any, key: str, delta: Mapping[str, Any]

@@ -5,6 +5,7 @@ REST."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -127,7 +128,7 @@ class TrialPage(DirectusModel):
 async def pages(registry: None, admin: Directus) -> AsyncIterator[None]:
     await create_collection(admin, PAGES, [
         {"field": "title", "type": "string"}, {"field": "views", "type": "bigInteger"},
-        {"field": "label", "type": "string", "schema": {"default_value": "zzz"}}])
+        {"field": "label", "type": "string", "schema": {"default_value": "zzz"}}], meta={"versioning": True})
     yield
     with contextlib.suppress(APIError):
         await admin.delete(f"/collections/{PAGES}")
@@ -166,3 +167,24 @@ async def test_integers_beyond_2_53_are_refused_before_sending(pages: None, admi
     page.views = 2**53 - 1  # the largest that stays exact
     await page.save()
     assert (await admin.get(f"/items/{PAGES}/{page.id}"))["data"]["views"] in (2**53 - 1, str(2**53 - 1))
+
+
+# -- content versions -------------------------------------------------------------------------------
+
+async def test_concurrent_saves_to_one_version_key_share_one_version(pages: None, admin: Directus) -> None:
+    page = TrialPage(title="t0", views=0, label="a")
+    await page.save()
+    try:
+        for round_ in range(3):
+            key = f"rev{round_}"
+            first, second = await TrialPage.objects.get(pk=page.id), await TrialPage.objects.get(pk=page.id)
+            first.views, second.title = round_ + 10, f"title {round_}"
+            await asyncio.gather(first.save(version=key), second.save(version=key))
+            rows = (await admin.get("/versions", params={"filter": {
+                "collection": {"_eq": PAGES}, "item": {"_eq": str(page.id)}, "key": {"_eq": key}}}))["data"]
+            assert len(rows) == 1, rows
+            delta = {k: v for k, v in rows[0]["delta"].items() if not k.startswith("_")}  # _date, _user
+            assert delta == {"views": round_ + 10, "title": f"title {round_}"}
+        assert (await admin.get(f"/items/{PAGES}/{page.id}"))["data"]["title"] == "t0"  # not promoted
+    finally:
+        await admin.delete("/versions", json={"query": {"filter": {"collection": {"_eq": PAGES}}}})
