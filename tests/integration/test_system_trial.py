@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from directus_orm import Directus, DirectusModel
-from directus_orm.exceptions import APIError, ConcealedValue, InvalidArgument, InvalidRow
+from directus_orm.exceptions import APIError, ConcealedValue, InvalidArgument, InvalidRow, SchemaMismatch
 from directus_orm.system import DirectusUser
 from tests.conftest import ServerInfo
 from tests.support.schema import create_collection
@@ -188,3 +188,27 @@ async def test_concurrent_saves_to_one_version_key_share_one_version(pages: None
         assert (await admin.get(f"/items/{PAGES}/{page.id}"))["data"]["title"] == "t0"  # not promoted
     finally:
         await admin.delete("/versions", json={"query": {"filter": {"collection": {"_eq": PAGES}}}})
+
+
+# -- the current user ------------------------------------------------------------------------------
+
+class Profile(DirectusUser):
+    shoe_size: int | None = None  # not a field of directus_users on the server
+
+
+async def test_update_me_reports_a_dropped_field_and_refuses_the_key(registry: None, admin: Directus) -> None:
+    before = (await admin.get("/users/me"))["data"]
+    try:
+        with pytest.raises(SchemaMismatch, match="shoe_size"):
+            await Profile.objects.update_me(first_name="Shoe", shoe_size=44)
+        assert (await admin.get("/users/me"))["data"]["first_name"] == "Shoe"  # the other field saved
+        other = uuid.uuid4()
+        with pytest.raises(InvalidArgument, match="key"):
+            await DirectusUser.objects.update_me(id=other, first_name="Nope")
+        with pytest.raises(ConcealedValue):
+            await DirectusUser.objects.update_me(password="**********")
+        after = (await admin.get("/users/me"))["data"]
+        assert (after["id"], after["first_name"]) == (before["id"], "Shoe")
+        assert (await DirectusUser.objects.update_me(first_name="Kept")).first_name == "Kept"
+    finally:
+        await admin.patch("/users/me", json={"first_name": before["first_name"]})
