@@ -16,7 +16,7 @@ import pytest
 
 from directus_orm import Directus, DirectusModel
 from directus_orm.exceptions import APIError, ConcealedValue, InvalidArgument, InvalidRow, SchemaMismatch
-from directus_orm.system import DirectusUser
+from directus_orm.system import DirectusRole, DirectusUser
 from tests.conftest import ServerInfo
 from tests.support.schema import create_collection
 
@@ -212,3 +212,32 @@ async def test_update_me_reports_a_dropped_field_and_refuses_the_key(registry: N
         assert (await DirectusUser.objects.update_me(first_name="Kept")).first_name == "Kept"
     finally:
         await admin.patch("/users/me", json={"first_name": before["first_name"]})
+
+
+# -- keys as the library hands them out -------------------------------------------------------------
+
+async def test_account_methods_take_uuid_keys_and_rows(users: list[Any], admin: Directus) -> None:
+    role_id = (await admin.post("/roles", json={"name": f"orm-trial-{uuid.uuid4().hex[:6]}"}))["data"]["id"]
+    try:
+        role = await DirectusRole.objects.get(pk=role_id)
+        assert isinstance(role.id, uuid.UUID)
+        emails = [unique_email("orm-inv-row"), unique_email("orm-inv-uuid")]
+        await admin.account.invite(emails[0], role)
+        await admin.account.invite([emails[1]], role.id)
+        rows = (await admin.get("/users", params={"filter": {"email": {"_in": emails}},
+                                                  "fields": ["id", "email", "status", "role"]}))["data"]
+        users.extend(row["id"] for row in rows)
+        assert sorted((r["email"], r["status"], r["role"]) for r in rows) == sorted(
+            (e, "invited", role_id) for e in emails)
+        invited = await DirectusUser.objects.get(email=emails[0])
+        await admin.account.disable_tfa_for(invited)
+        await admin.account.disable_tfa_for(invited.id)
+        assert (await admin.get(f"/users/{invited.id}"))["data"]["tfa_secret"] is None
+        with pytest.raises(InvalidArgument):
+            await admin.account.disable_tfa_for(DirectusUser(email="unsaved@example.com"))
+    finally:
+        for key in users:
+            with contextlib.suppress(APIError):
+                await admin.delete(f"/users/{key}")
+        users.clear()
+        await admin.delete(f"/roles/{role_id}")
