@@ -22,6 +22,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   └── UnsupportedOperation            the collection's endpoint does not offer the operation
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
+    ├── ExportFailed                        conn.utils.export(): Directus failed it in the background
     ├── FieldError
     │   └── SchemaMismatch
     │       └── InvalidRow                  a row the server answered does not fit the model
@@ -274,6 +275,19 @@ class InvalidRow(SchemaMismatch):
 def _rebuild_invalid_row(cls: type[InvalidRow], model: str, key: Any, errors: list[str],
                          written: bool) -> InvalidRow:
     return cls(model, key, errors, written=written)
+
+
+class ExportFailed(DirectusError):
+    """``conn.utils.export()``: Directus failed the export in the background (it notified its user;
+    e.g. the role may read the rows but not create files). ``collection``, ``file_id`` and ``reason``
+    (the notification's text) are attributes; no file was stored."""
+
+    def __init__(self, collection: str, file_id: str, reason: str) -> None:
+        self.collection, self.file_id, self.reason = collection, file_id, reason
+        super().__init__(f"the export of {collection!r} failed on the server (file id {file_id}): {reason}")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.collection, self.file_id, self.reason))
 
 
 class PartialRelationError(DirectusError):

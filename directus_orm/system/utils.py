@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..connection.client import Directus
 from ..connection.paths import collection_path, path_segment
-from ..exceptions import Forbidden, InvalidArgument, RequestTimeout, UnexpectedResponse
+from ..exceptions import ExportFailed, Forbidden, InvalidArgument, RequestTimeout, UnexpectedResponse
 from ..files.multipart import FilePart, MultipartBody
 from ..files.sources import UploadSource, source_from
 from ..models.base import DirectusModel
@@ -184,6 +185,9 @@ class Utils(Endpoints, SyncFace):
         # Directus answers the export at once and runs its query later, where a refusal only becomes a
         # notification: the query is checked first by reading with it (no rows).
         await conn.get(collection_path(name), params={**query, "limit": 0, "offset": 0})
+        # A failure later (e.g. the role may not create files) only becomes a notification to the user:
+        # the ones newer than this are watched while waiting.
+        seen = await _last_notification(conn) if wait is not None else None
         await conn.post(f"/utils/export/{path_segment(name)}",
                         json={"query": query, "format": format, "file": meta})
         if wait is None:
@@ -196,6 +200,10 @@ class Utils(Endpoints, SyncFace):
             except Forbidden:  # not there yet (a missing file answers 403)
                 body = None
             row = data_of(body, "GET", f"/files/{key}") if body is not None else None
+            if row is None and seen is not None:
+                reason = await _export_failure(conn, seen, name)
+                if reason is not None:
+                    raise ExportFailed(name, key, reason)
             # The row is created before its content is stored: done once it has an upload date.
             if row is None or not row.get("uploaded_on"):
                 if time.monotonic() >= deadline:
@@ -207,6 +215,34 @@ class Utils(Endpoints, SyncFace):
                 delay = min(delay * 2, 1.0)
                 continue
             return dict(row)
+
+
+async def _last_notification(conn: Directus) -> int | None:
+    """The id of the current user's newest notification (0: none); None when the role may not read
+    its notifications (an export's failure cannot be seen then)."""
+    try:
+        body = await conn.get("/notifications", params={
+            "filter": {"recipient": {"_eq": "$CURRENT_USER"}}, "sort": ["-id"], "fields": ["id"], "limit": 1})
+    except Forbidden:
+        return None
+    rows = (body or {}).get("data") or []
+    return int(rows[0]["id"]) if rows else 0
+
+
+async def _export_failure(conn: Directus, seen: int, collection: str) -> str | None:
+    """The text of a notification newer than ``seen`` saying the export of ``collection`` failed."""
+    try:
+        body = await conn.get("/notifications", params={
+            "filter": {"_and": [{"recipient": {"_eq": "$CURRENT_USER"}}, {"id": {"_gt": seen}}]},
+            "fields": ["subject", "message"], "sort": ["id"]})
+    except Forbidden:
+        return None
+    wanted = f"export of {collection} failed".lower()
+    for note in (body or {}).get("data") or []:
+        if wanted in str(note.get("subject") or "").lower():
+            text = " ".join(str(note.get("message") or note.get("subject")).split())
+            return text[:500]
+    return None
 
 
 def _name_of(source: object) -> str | None:

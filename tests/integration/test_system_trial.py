@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
@@ -15,7 +16,15 @@ import httpx
 import pytest
 
 from directus_orm import Directus, DirectusModel
-from directus_orm.exceptions import APIError, ConcealedValue, InvalidArgument, InvalidRow, SchemaMismatch
+from directus_orm.exceptions import (
+    APIError,
+    ConcealedValue,
+    ExportFailed,
+    Forbidden,
+    InvalidArgument,
+    InvalidRow,
+    SchemaMismatch,
+)
 from directus_orm.system import DirectusRole, DirectusUser
 from tests.conftest import ServerInfo
 from tests.support.schema import create_collection
@@ -241,3 +250,41 @@ async def test_account_methods_take_uuid_keys_and_rows(users: list[Any], admin: 
                 await admin.delete(f"/users/{key}")
         users.clear()
         await admin.delete(f"/roles/{role_id}")
+
+
+# -- an export Directus fails in the background ------------------------------------------------------
+
+@pytest.fixture
+async def reader(users: list[Any], admin: Directus, directus_server: ServerInfo) -> AsyncIterator[Directus]:
+    """A user whose role may read PAGES (and has app access) but may not create files."""
+    policy = (await admin.post("/policies", json={"name": f"orm-reader-{uuid.uuid4().hex[:6]}",
+                                                  "app_access": True, "admin_access": False}))["data"]["id"]
+    role = (await admin.post("/roles", json={"name": f"orm-reader-{uuid.uuid4().hex[:6]}"}))["data"]["id"]
+    await admin.post("/access", json={"role": role, "policy": policy})
+    await admin.post("/permissions", json={"policy": policy, "collection": PAGES, "action": "read",
+                                           "fields": ["*"]})
+    email = unique_email("orm-reader")
+    user = (await admin.post("/users", json={"email": email, "password": "reader-password-1", "role": role,
+                                             "status": "active"}))["data"]["id"]
+    users.append(user)
+    try:
+        async with Directus(directus_server.url, email=email, password="reader-password-1") as conn:
+            yield conn
+    finally:
+        await admin.delete(f"/users/{user}")
+        users.remove(user)
+        await admin.delete(f"/roles/{role}")
+        await admin.delete(f"/policies/{policy}")
+
+
+async def test_an_export_failed_on_the_server_raises_its_cause(
+    pages: None, reader: Directus, admin: Directus
+) -> None:
+    await admin.post(f"/items/{PAGES}", json={"title": "exported", "label": "a"})
+    started = time.monotonic()
+    with pytest.raises(ExportFailed) as caught:
+        await reader.utils.export(TrialPage, format="csv", wait=60)
+    assert time.monotonic() - started < 30  # told by the notification, not by running out of time
+    assert caught.value.collection == PAGES and caught.value.reason
+    with pytest.raises(Forbidden):  # no file was stored (a missing file answers 403)
+        await admin.get(f"/files/{caught.value.file_id}")
