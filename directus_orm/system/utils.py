@@ -13,13 +13,21 @@ from typing import Any, Literal
 
 from ..connection.client import Directus
 from ..connection.paths import collection_path, path_segment
-from ..exceptions import ExportFailed, Forbidden, InvalidArgument, RequestTimeout, UnexpectedResponse
+from ..exceptions import (
+    ExportFailed,
+    Forbidden,
+    InvalidArgument,
+    ObjectDoesNotExist,
+    RequestTimeout,
+    UnexpectedResponse,
+)
 from ..files.multipart import FilePart, MultipartBody
 from ..files.sources import UploadSource, source_from
 from ..models.base import DirectusModel
 from ..query.queryset import QuerySet
 from ..sync import SyncFace
 from .endpoints import Endpoints, data_of
+from .keys import key_of
 
 __all__ = ["ExportFormat", "ImportResult", "Utils"]
 
@@ -75,21 +83,27 @@ class Utils(Endpoints, SyncFace):
         """Move ``item`` (a key or an instance) to the place of ``to`` in the collection's manual order
         (its ``sort`` field, the one ``meta.sort_field`` names); the rows between shift by one."""
         name = collection_name(collection)
-        keys = [obj.pk if isinstance(obj, DirectusModel) else obj for obj in (item, to)]
-        for key in keys:
-            if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise InvalidArgument(f"sort() takes keys (str or int) or stored instances, got {key!r}")
-        await self._conn().post(f"/utils/sort/{path_segment(name)}", json={"item": keys[0], "to": keys[1]})
+        keys = [key_of(obj, "sort()") for obj in (item, to)]
+        conn = self._conn()
+        # Directus answers a key that matches no row with a 500: both are looked up first.
+        pk = await _pk_name(conn, collection, name)
+        body = await conn.get(collection_path(name), params={
+            "filter": {pk: {"_in": keys}}, "fields": [pk], "limit": 2})
+        found = {str(row.get(pk)) for row in (body or {}).get("data") or []}
+        missing = [key for key in keys if str(key) not in found]
+        if missing:
+            raise ObjectDoesNotExist(f"sort(): {name!r} has no row with key(s) {missing}; nothing was moved")
+        await conn.post(f"/utils/sort/{path_segment(name)}", json={"item": keys[0], "to": keys[1]})
 
     async def clear_cache(self, *, system: bool = False) -> None:
         """Clear the data cache (``system=True``: the schema and permissions caches too). Admin only."""
         await self._conn().post("/utils/cache/clear", params={"system": "true"} if system else None)
 
-    async def revert(self, revision: int | str) -> None:
-        """Restore the item a revision belongs to (``directus_revisions``) to the data of that revision."""
-        if isinstance(revision, bool) or not isinstance(revision, (int, str)) or revision == "":
-            raise InvalidArgument(f"revert() takes a revision key, got {revision!r}")
-        await self._conn().post(f"/utils/revert/{path_segment(str(revision))}")
+    async def revert(self, revision: int | str | DirectusModel) -> None:
+        """Restore the item a revision belongs to (``directus_revisions``) to the data of that revision
+        (its key, or the ``DirectusRevision`` row)."""
+        key = key_of(revision, "revert()")
+        await self._conn().post(f"/utils/revert/{path_segment(str(key))}")
 
     async def import_file(
         self,
@@ -215,6 +229,19 @@ class Utils(Endpoints, SyncFace):
                 delay = min(delay * 2, 1.0)
                 continue
             return dict(row)
+
+
+async def pk_field(conn: Directus, name: str) -> dict[str, Any]:
+    """The primary key's field object of collection ``name`` (``GET /fields/<name>``)."""
+    path = f"/fields/{path_segment(name)}"
+    fields = data_of(await conn.get(path), "GET", path, list)
+    return next((dict(f) for f in fields if (f.get("schema") or {}).get("is_primary_key")), {"field": "id"})
+
+
+async def _pk_name(conn: Directus, collection: str | type[DirectusModel], name: str) -> str:
+    if not isinstance(collection, str):
+        return collection._meta.pk_name
+    return str((await pk_field(conn, name))["field"])
 
 
 async def _last_notification(conn: Directus) -> int | None:

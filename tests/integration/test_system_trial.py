@@ -23,9 +23,11 @@ from directus_orm.exceptions import (
     Forbidden,
     InvalidArgument,
     InvalidRow,
+    InvalidUsage,
+    ObjectDoesNotExist,
     SchemaMismatch,
 )
-from directus_orm.system import DirectusRole, DirectusUser
+from directus_orm.system import DirectusRevision, DirectusRole, DirectusUser
 from tests.conftest import ServerInfo
 from tests.support.schema import create_collection
 
@@ -288,3 +290,35 @@ async def test_an_export_failed_on_the_server_raises_its_cause(
     assert caught.value.collection == PAGES and caught.value.reason
     with pytest.raises(Forbidden):  # no file was stored (a missing file answers 403)
         await admin.get(f"/files/{caught.value.file_id}")
+
+
+# -- smaller edges: promote's key, revert of a row, me() with filters, sort to a missing row, delete ----
+
+async def test_minor_api_edges(pages: None, admin: Directus) -> None:
+    page = TrialPage(title="k0", views=0, label="a")
+    await page.save()
+    try:
+        page.title = "k1"
+        await page.save(version="kv")
+        version = await admin.versions.for_item(TrialPage, page, "kv")
+        assert version is not None
+        key = await admin.versions.promote(version)
+        assert key == page.id and isinstance(key, int)
+        assert (await admin.get(f"/items/{PAGES}/{page.id}"))["data"]["title"] == "k1"
+        await admin.versions.delete(version)
+        assert (await admin.get("/versions", params={"filter": {"id": {"_eq": version["id"]}}}))["data"] == []
+        with pytest.raises(ObjectDoesNotExist):
+            await admin.versions.delete(version)
+
+        revisions = DirectusRevision.objects.filter(collection=PAGES, item=str(page.id))
+        first = await revisions.order_by("id").first()
+        assert first is not None
+        await admin.utils.revert(first)  # the row itself, as versions take theirs
+        assert (await admin.get(f"/items/{PAGES}/{page.id}"))["data"]["title"] == "k0"
+
+        with pytest.raises(InvalidUsage):
+            await DirectusUser.objects.filter(email="nobody@example.com").me()
+        with pytest.raises(ObjectDoesNotExist):
+            await admin.utils.sort(TrialPage, item=page, to=99999)
+    finally:
+        await admin.delete("/versions", json={"query": {"filter": {"collection": {"_eq": PAGES}}}})
