@@ -1025,7 +1025,7 @@ class SyncUtils(Protocol):
     ) -> None: ...
     def import_items(
         self,
-        items: Mapping[str, Sequence[Mapping[str, Any]]],
+        items: Mapping[str | type[DirectusModel], Sequence[Mapping[str, Any]]],
         *,
         mode: Literal['add', 'merge'] = ...,
         dry_run: bool = ...,

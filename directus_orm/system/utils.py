@@ -23,8 +23,10 @@ from ..exceptions import (
 )
 from ..files.multipart import FilePart, MultipartBody
 from ..files.sources import UploadSource, source_from
+from ..models.adapter import ModelAdapter
 from ..models.base import DirectusModel
 from ..query.queryset import QuerySet
+from ..query.sendable import refuse_unsendable
 from ..sync import SyncFace
 from .endpoints import Endpoints, data_of
 from .keys import key_of
@@ -132,7 +134,7 @@ class Utils(Endpoints, SyncFace):
 
     async def import_items(
         self,
-        items: Mapping[str, Sequence[Mapping[str, Any]]],
+        items: Mapping[str | type[DirectusModel], Sequence[Mapping[str, Any]]],
         *,
         mode: Literal["add", "merge"] = "add",
         dry_run: bool = False,
@@ -143,7 +145,8 @@ class Utils(Endpoints, SyncFace):
         (keys given in it are remapped to new ones: ``result.collections[c]["mapped"]``);
         ``mode="merge"`` updates the items whose key exists and creates the others. ``dry_run``
         reports without writing (``result.applied`` False). ``allow_delete`` is Directus's
-        ``dangerouslyAllowDelete``."""
+        ``dangerouslyAllowDelete``. Rows keyed by a model class are checked against it first (a field it
+        lacks or a value of the wrong type: ``FieldError``, nothing sent)."""
         if mode not in ("add", "merge"):
             raise InvalidArgument(f"mode must be 'add' or 'merge', got {mode!r}")
         batch = []
@@ -151,7 +154,8 @@ class Utils(Endpoints, SyncFace):
             rows = list(rows)
             if not all(isinstance(row, Mapping) for row in rows):
                 raise InvalidArgument(f"items of {coll!r} must be mappings")
-            batch.append({"collection": collection_name(coll), "items": [dict(row) for row in rows]})
+            checked = [model_values(coll, row, "import_items()") for row in rows]
+            batch.append({"collection": collection_name(coll), "items": checked})
         if not batch:
             raise InvalidArgument("import_items() needs at least one collection")
         params = {"mode": mode, **{k: "true" for k, on in (("dryRun", dry_run),
@@ -229,6 +233,16 @@ class Utils(Endpoints, SyncFace):
                 delay = min(delay * 2, 1.0)
                 continue
             return dict(row)
+
+
+def model_values(target: Any, row: Mapping[str, Any], context: str) -> dict[str, Any]:
+    """``row`` as JSON values: checked against the model when ``target`` is a model class (a field it
+    lacks or a value of the wrong type raises ``FieldError`` before any request), as given otherwise."""
+    if not isinstance(target, type) or not issubclass(target, DirectusModel):
+        return dict(row)
+    values = ModelAdapter.for_model(target).prepare_values(row, context)
+    refuse_unsendable(target.__name__, target._meta.concealed, values, values)
+    return values
 
 
 async def pk_field(conn: Directus, name: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from ..models.base import DirectusModel
 from ..query.versioning import check_version_key, find_version, save_delta, save_to_version, version_of
 from ..sync import SyncFace
 from .endpoints import Endpoints, data_of
-from .utils import collection_name, pk_field
+from .utils import collection_name, model_values, pk_field
 
 __all__ = ["VersionComparison", "Versions"]
 
@@ -76,8 +76,11 @@ class Versions(Endpoints, SyncFace):
     async def save_item(
         self, collection: str | type[DirectusModel], item: Any, key: str, delta: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """:meth:`save` to the version ``key`` of ``item``, created when missing."""
-        return await save_to_version(self._conn(), collection_name(collection), _item_key(item), key, delta)
+        """:meth:`save` to the version ``key`` of ``item``, created when missing. With a model class,
+        ``delta`` is checked against it first (``FieldError``: a field it lacks, a value of the wrong
+        type)."""
+        values = model_values(collection, delta, "save_item()")
+        return await save_to_version(self._conn(), collection_name(collection), _item_key(item), key, values)
 
     async def compare(self, version: str | Mapping[str, Any]) -> VersionComparison:
         """The version next to the published item (``GET /versions/<id>/compare``)."""

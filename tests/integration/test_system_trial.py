@@ -20,6 +20,7 @@ from directus_orm.exceptions import (
     APIError,
     ConcealedValue,
     ExportFailed,
+    FieldError,
     Forbidden,
     InvalidArgument,
     InvalidRow,
@@ -320,5 +321,29 @@ async def test_minor_api_edges(pages: None, admin: Directus) -> None:
             await DirectusUser.objects.filter(email="nobody@example.com").me()
         with pytest.raises(ObjectDoesNotExist):
             await admin.utils.sort(TrialPage, item=page, to=99999)
+    finally:
+        await admin.delete("/versions", json={"query": {"filter": {"collection": {"_eq": PAGES}}}})
+
+
+# -- imports and version deltas checked against the model ---------------------------------------------
+
+async def test_import_and_version_deltas_are_checked_against_the_model(pages: None, admin: Directus) -> None:
+    with pytest.raises(FieldError):
+        await admin.utils.import_items({TrialPage: [{"title": "x", "views": "many"}]})
+    with pytest.raises(FieldError):
+        await admin.utils.import_items({TrialPage: [{"title": "x", "nope": 1}]})
+    assert (await admin.get(f"/items/{PAGES}"))["data"] == []
+    result = await admin.utils.import_items({TrialPage: [{"title": "ok", "views": 3, "label": "a"}]})
+    assert result.applied
+    rows = (await admin.get(f"/items/{PAGES}"))["data"]
+    assert [(r["title"], r["views"]) for r in rows] == [("ok", 3)]
+    page = await TrialPage.objects.get(title="ok")
+    try:
+        with pytest.raises(FieldError):
+            await admin.versions.save_item(TrialPage, page, "draft", {"views": "many", "nope": 1})
+        assert (await admin.get("/versions", params={"filter": {"collection": {"_eq": PAGES}}}))["data"] == []
+        await admin.versions.save_item(TrialPage, page, "draft", {"views": 4})
+        rows = (await admin.get("/versions", params={"filter": {"collection": {"_eq": PAGES}}}))["data"]
+        assert [r["delta"]["views"] for r in rows] == [4]
     finally:
         await admin.delete("/versions", json={"query": {"filter": {"collection": {"_eq": PAGES}}}})
