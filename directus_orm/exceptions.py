@@ -16,14 +16,17 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── ImproperlyConfigured
     │   └── RealtimeNotInstalled            directus_orm.realtime: the websockets extra is missing
     ├── InvalidArgument                     also a ValueError
+    │   ├── ConcealedValue                  a save would write a concealed field's mask
     │   └── UnsupportedSubscription         directus_orm.realtime
     ├── InvalidUsage                        also a TypeError
     │   └── UnsupportedOperation            the collection's endpoint does not offer the operation
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── TruncatedList
+    ├── ExportFailed                        conn.utils.export(): Directus failed it in the background
     ├── FieldError
     │   └── SchemaMismatch
+    │       └── InvalidRow                  a row the server answered does not fit the model
     ├── UnsupportedLookup
     ├── UnsupportedByServer                 the server's Directus version lacks the feature
     ├── ObjectDoesNotExist                  each model's Model.DoesNotExist
@@ -213,6 +216,22 @@ class InvalidArgument(DirectusError, ValueError):
     is given, before any request."""
 
 
+class ConcealedValue(InvalidArgument):
+    """A concealed field (``Meta.concealed``: a password, a static token, a 2FA secret) holds the mask
+    Directus reads it as (``**********``) and a save names it: writing the mask would make it the real
+    value. ``fields`` is an attribute; raised before any request."""
+
+    def __init__(self, model: str, fields: list[str]) -> None:
+        self.model, self.fields = model, fields
+        super().__init__(
+            f"{model}: concealed field(s) {fields} hold the mask Directus reads them as, not their "
+            f"value; saving them would store the mask. Assign the real value, or leave them out; nothing "
+            f"was written")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.model, self.fields))
+
+
 class InvalidUsage(DirectusError, TypeError):
     """A call that cannot work as made, whatever the values: an argument of the wrong type
     (``Q(5)``, ``qs["a"]``), or an operation the QuerySet's state does not allow (``filter()`` after a
@@ -239,6 +258,40 @@ class NotStored(DirectusError, ValueError):
 
 class SchemaMismatch(FieldError):
     """The model declares a field the Directus collection does not have (or the role may not read)."""
+
+
+class InvalidRow(SchemaMismatch):
+    """A row the server answered does not fit the model (a value out of the field's type, e.g. an
+    integer column holding ``1e+30``): ``model``, ``key`` and ``errors`` (pydantic's, values left out)
+    say which. ``written`` is True when the row is a save's answer: the write happened, only reading
+    it back failed (the instance keeps its changes as unsaved)."""
+
+    def __init__(self, model: str, key: Any, errors: list[str], *, written: bool = False) -> None:
+        self.model, self.key, self.errors, self.written = model, key, errors, written
+        head = (f"{model} was saved (pk {key!r}), but the server's answer does not fit the model"
+                if written else f"a {model} row the server answered (pk {key!r}) does not fit the model")
+        super().__init__(f"{head}: {'; '.join(errors)}. Change the field's type, or the stored value")
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_invalid_row, (type(self), self.model, self.key, self.errors, self.written))
+
+
+def _rebuild_invalid_row(cls: type[InvalidRow], model: str, key: Any, errors: list[str],
+                         written: bool) -> InvalidRow:
+    return cls(model, key, errors, written=written)
+
+
+class ExportFailed(DirectusError):
+    """``conn.utils.export()``: Directus failed the export in the background (it notified its user;
+    e.g. the role may read the rows but not create files). ``collection``, ``file_id`` and ``reason``
+    (the notification's text) are attributes; no file was stored."""
+
+    def __init__(self, collection: str, file_id: str, reason: str) -> None:
+        self.collection, self.file_id, self.reason = collection, file_id, reason
+        super().__init__(f"the export of {collection!r} failed on the server (file id {file_id}): {reason}")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.collection, self.file_id, self.reason))
 
 
 class PartialRelationError(DirectusError):

@@ -25,6 +25,7 @@ from ..exceptions import (
     DeferredFieldError,
     FieldError,
     Forbidden,
+    InvalidRow,
     InvalidUsage,
     MultipleObjectsReturned,
     NotStored,
@@ -32,9 +33,11 @@ from ..exceptions import (
     SchemaMismatch,
 )
 from ..query.item_writes import delete_item, patch_item, rows_by_key
+from ..query.sendable import drop_masked, refuse_unsendable
 from ..query.versioning import check_version_key, save_to_version
 from ..sync import SyncFace
 from .adapter import ModelAdapter
+from .invalid import invalid_row
 from .manager import BaseManager, Manager, ManagerDescriptor
 from .options import LoadPlan, Options, _unwrap
 from .registry import ModelRoot, get_model, models, registered_models
@@ -341,7 +344,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         """Fields whose value differs from what was loaded (all set fields when not stored)."""
         current = self._snapshot()
         if self._loaded is None:
-            return [f for f in current if f in self._insert_payload()]
+            return [f for f in current if f in self._insert_payload(check=False)]
         return self._changed(current)
 
     @classmethod
@@ -360,15 +363,18 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             data = {k: v for k, v in row.items() if k in fields}
         obj: Self
         deferred: frozenset[str] = frozenset()
-        if len(data) == len(fields):
-            obj = cls.__pydantic_validator__.validate_python(data)  # model_validate, minus a call
-        else:
-            obj = cast("Self", cls.model_construct())
-            obj.__dict__.clear()
-            obj.__pydantic_fields_set__ = set()
-            for name, value in data.items():
-                cls.__pydantic_validator__.validate_assignment(obj, name, value)
-            deferred = frozenset(f for f in fields if f not in data)
+        try:
+            if len(data) == len(fields):
+                obj = cls.__pydantic_validator__.validate_python(data)  # model_validate, minus a call
+            else:
+                obj = cast("Self", cls.model_construct())
+                obj.__dict__.clear()
+                obj.__pydantic_fields_set__ = set()
+                for name, value in data.items():
+                    cls.__pydantic_validator__.validate_assignment(obj, name, value)
+                deferred = frozenset(f for f in fields if f not in data)
+        except ValidationError as exc:
+            raise invalid_row(cls.__name__, row.get(cls._meta.pk_name), exc) from None
         extra = {k: v for k, v in row.items() if k not in fields} if len(data) != len(row) else None
         object.__setattr__(obj, "_dstate", ModelState(None, extra, alias, deferred, _remember(obj, plan)))
         return obj
@@ -506,7 +512,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         for obj, new in zip(objs, answered, strict=True):
             obj._adopt(new, alias)
 
-    def _insert_payload(self, generate_pk: bool = False) -> dict[str, Any]:
+    def _insert_payload(self, generate_pk: bool = False, check: bool = True) -> dict[str, Any]:
         """Fields sent on insert: everything set or with a non-None default (a None default leaves the
         value to the server's default); the pk only when it has a value."""
         meta = self._meta
@@ -520,6 +526,10 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
                 data.pop(name, None)
         if pk in data and data[pk] is None:
             del data[pk]
+        if meta.concealed:
+            drop_masked(meta.concealed, data)
+        if check:
+            self._refuse_unsendable(data, data)
         return self._payload(list(data), data) if plan.relations else data
 
     # -- persistence --------------------------------------------------------------------------------
@@ -590,6 +600,17 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         ``version="draft"`` writes the changed fields (or ``update_fields``) to that content version
         of the stored row (created when missing) instead of the row itself: the published row is not
         touched, and the instance keeps its changes as unsaved to it (docs/endpoints.md)."""
+        try:
+            await self._save(update_fields, force_insert, using, version)
+        except InvalidRow as exc:
+            # Only a write's answer is validated inside a save: the row was written.
+            if exc.written:
+                raise
+            raise InvalidRow(exc.model, exc.key, exc.errors, written=True) from None
+
+    async def _save(
+        self, update_fields: Iterable[str] | None, force_insert: bool, using: str | None, version: str | None
+    ) -> None:
         meta = self._meta
         profile = meta.profile
         if version is not None:
@@ -617,6 +638,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             names = self._changed(current)
         if not names:
             return  # nothing changed: no request
+        self._refuse_unsendable(names, current)
         relations = meta.relations
         many = [n for n in names if n in relations and relations[n].kind != "m2o"]
         unlinks: Unlinks = []
@@ -644,6 +666,9 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         if row:
             self._check_taken(payload, row)
 
+    def _refuse_unsendable(self, names: Iterable[str], current: Mapping[str, Any]) -> None:
+        refuse_unsendable(type(self).__name__, self._meta.concealed, current, names)
+
     def _named_fields(self, update_fields: Iterable[str], current: Mapping[str, Any]) -> list[str]:
         names = list(dict.fromkeys(update_fields))
         unknown = [f for f in names if f not in current]
@@ -665,6 +690,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         names = [n for n in names if n != meta.pk_name]
         if not names:
             return  # nothing changed: no request
+        self._refuse_unsendable(names, current)
         unlinks: Unlinks = []
         payload = await self._changes_payload(conn, names, current, unlinks)
         body = await conn.patch(collection_path(meta.collection), json=payload,
@@ -701,6 +727,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
                                "use conn.versions.save() with Directus's delta")
         if not names:
             return  # nothing changed: no request
+        self._refuse_unsendable(names, current)
         delta = to_jsonable_python(self._payload(names, current))
         await save_to_version(conn, self._meta.collection, self._loaded_key(), version, delta)
 

@@ -40,7 +40,7 @@ __all__ = ["META_ATTRIBUTES", "LoadPlan", "Options", "kind_of"]
 
 #: Attributes a model's ``class Meta`` may set.
 META_ATTRIBUTES = frozenset({"collection", "pk", "ordering", "get_latest_by", "connection", "abstract",
-                             "field_kinds", "singleton", "recreatable"})
+                             "field_kinds", "singleton", "recreatable", "concealed"})
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -207,6 +207,12 @@ class Options:
             )
         self.pk_name: str = pk or ""
         self._build_fields()
+        #: Fields Directus reads masked (its ``special: conceal``: passwords, tokens, 2FA secrets):
+        #: never written while they hold the mask.
+        self.concealed: frozenset[str] = frozenset(get("concealed") or ())
+        if not self.abstract and not self.concealed <= set(names):
+            raise ImproperlyConfigured(
+                f"{model.__name__}.Meta.concealed: {sorted(self.concealed - set(names))} are not fields")
         self.managers: dict[str, BaseManager[Any]] = {}
         self.default_manager_name: str | None = None
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Itera
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast, overload
 
+from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
 from .. import graphql
@@ -51,6 +52,7 @@ from .schema import (
     relation_paths,
     resolve_field_path,
 )
+from .sendable import refuse_unsendable
 from .where import NOTHING
 from .written import confirm_fields, mismatch, missing_fields
 
@@ -792,7 +794,9 @@ class QuerySet(SyncFace, Generic[T]):
         """The rows of one answer -> the results they stand for (several per row for values() across
         to-many)."""
         query = self._query
-        check_lists_whole(self._conn(), rows, query.deep_param())
+        deep = query.deep_param()
+        if deep:  # only a read with nested lists needs the connection's server facts
+            check_lists_whole(self._conn(), rows, deep)
         if query.version is not None:
             for row in rows:  # which version the row came from: not a field
                 row.pop("$meta", None)
@@ -1140,7 +1144,9 @@ class QuerySet(SyncFace, Generic[T]):
                 if key is None:
                     raise InvalidArgument("bulk_update() objects must have a primary key")
                 values = {f: adapter.value_of(obj, f) for f in fields}
-                payload.append({pk: key, **adapter.prepare_values(values, "bulk_update()")})
+                refuse_unsendable(adapter.label, getattr(adapter.schema, "concealed", ()), values, fields)
+                prepared = adapter.prepare_values(values, "bulk_update()")
+                payload.append({pk: to_jsonable_python(key), **prepared})
             conn = self._conn()
             # The written fields come back: a field the collection lacks makes the read-back fail (204).
             body = await conn.patch(self._path, json=payload, params={"fields": [pk, *fields]})

@@ -4,13 +4,18 @@ to it (``POST /versions/<id>/save``) instead of to the item. Shared by ``obj.sav
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 from ..connection.client import Directus
-from ..exceptions import InvalidArgument, UnexpectedResponse
+from ..connection.paths import path_segment
+from ..exceptions import APIError, InvalidArgument, UnexpectedResponse, UnprocessableContent
+from .keylocks import KeyLocks
 
-__all__ = ["check_version_key", "find_version", "save_to_version", "version_of"]
+__all__ = ["check_version_key", "find_version", "save_delta", "save_to_version", "version_of"]
+
+_locks = KeyLocks()
 
 
 def check_version_key(key: object) -> str:
@@ -24,11 +29,13 @@ def check_version_key(key: object) -> str:
 
 
 async def find_version(conn: Directus, collection: str, item: Any, key: str) -> dict[str, Any] | None:
-    """The version row of ``collection``/``item`` with ``key``, or None."""
+    """The version row of ``collection``/``item`` with ``key``, or None. Directus does not keep keys
+    unique: of several, the oldest (then the smallest id) is the one, for every caller alike."""
     body = await conn.get("/versions", params={
         "filter": {"_and": [{"collection": {"_eq": collection}}, {"item": {"_eq": str(item)}},
                             {"key": {"_eq": key}}]},
-        "limit": 2,
+        "sort": ["date_created", "id"],
+        "limit": 1,
     })
     rows = (body or {}).get("data")
     if not isinstance(rows, list):
@@ -44,9 +51,24 @@ async def version_of(
     found = await find_version(conn, collection, item, key)
     if found is not None:
         return found
-    body = await conn.post("/versions", json={"key": key, "name": name or key, "collection": collection,
-                                               "item": str(item)})
-    return dict((body or {})["data"])
+    try:
+        body = await conn.post("/versions", json={"key": key, "name": name or key, "collection": collection,
+                                                   "item": str(item)})
+    except UnprocessableContent:
+        # Another writer created it since the read (Directus refuses a second one it can see).
+        found = await find_version(conn, collection, item, key)
+        if found is None:
+            raise
+        return found
+    created = dict((body or {})["data"])
+    # Two writers may both have found none and created one each: both settle on the same one (the
+    # oldest), and the other is deleted, so no change is left in a version nobody reads.
+    chosen = await find_version(conn, collection, item, key)
+    if chosen is None or chosen["id"] == created["id"]:
+        return created
+    with contextlib.suppress(APIError):
+        await conn.delete(f"/versions/{created['id']}")
+    return chosen
 
 
 async def save_to_version(
@@ -55,10 +77,20 @@ async def save_to_version(
     """Write ``delta`` to the item's version ``key`` (created when missing); the item itself is not
     touched. Returns the item as the version now has it (the published row merged with the version's
     changes), as Directus answers."""
-    version = await version_of(conn, collection, item, check_version_key(key))
-    body = await conn.post(f"/versions/{version['id']}/save", json=dict(delta))
+    async with _locks.hold((conn.url, "item", collection, str(item), check_version_key(key))):
+        version = await version_of(conn, collection, item, key)
+    return await save_delta(conn, str(version["id"]), delta)
+
+
+async def save_delta(conn: Directus, version: str, delta: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /versions/<id>/save``: add ``delta`` to the version's changes; returns the item as the
+    version now has it. Directus reads, merges and writes the delta without a lock (two saves at once
+    keep only one's changes): saves of one version through this process go one at a time."""
+    path = f"/versions/{path_segment(version)}/save"
+    async with _locks.hold((conn.url, "version", version)):
+        body = await conn.post(path, json=dict(delta))
     data = (body or {}).get("data")
     if not isinstance(data, dict):
         raise UnexpectedResponse("POST /versions/<id>/save answered without the versioned item", status=200,
-                                 method="POST", path=f"/versions/{version['id']}/save")
+                                 method="POST", path=path)
     return data

@@ -10,14 +10,19 @@ Invitations, password resets and registrations send mail: Directus must have a m
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..connection.paths import path_segment
 from ..exceptions import InvalidArgument, UnexpectedResponse
 from ..sync import SyncFace
 from .endpoints import Endpoints, data_of
+from .keys import key_of
+
+if TYPE_CHECKING:
+    from .users import DirectusRole, DirectusUser
 
 __all__ = ["Account", "TwoFactorSecret"]
 
@@ -51,17 +56,21 @@ class Account(Endpoints, SyncFace):
     """``conn.account`` (blocking: ``conn.account.sync.invite(...)``)."""
 
     # -- invitations ----------------------------------------------------------------------------------
-    async def invite(self, email: str | Sequence[str], role: str, *, invite_url: str | None = None) -> None:
-        """Invite one or several people by mail into ``role`` (its id): each gets a user with status
-        ``invited`` and a mail whose link carries the token for :meth:`accept_invite`. ``invite_url``
-        is the page the link opens (it must be in ``USER_INVITE_URL_ALLOW_LIST``; default: the app's).
-        Needs permission to create users."""
+    async def invite(
+        self, email: str | Sequence[str], role: str | uuid.UUID | DirectusRole, *,
+        invite_url: str | None = None,
+    ) -> None:
+        """Invite one or several people by mail into ``role`` (its id, or the role): each gets a user
+        with status ``invited`` and a mail whose link carries the token for :meth:`accept_invite`.
+        ``invite_url`` is the page the link opens (it must be in ``USER_INVITE_URL_ALLOW_LIST``;
+        default: the app's). Needs permission to create users."""
         emails = [email] if isinstance(email, str) else list(email)
         if not emails:
             raise InvalidArgument("invite() needs at least one email")
         for value in emails:
             _text("email", value)
-        body = _optional({"email": email if isinstance(email, str) else emails, "role": _text("role", role)},
+        body = _optional({"email": email if isinstance(email, str) else emails,
+                          "role": str(key_of(role, "invite() role"))},
                          invite_url=invite_url)
         await self._conn().post("/users/invite", json=body)
 
@@ -127,7 +136,8 @@ class Account(Endpoints, SyncFace):
         wrong one: ``InvalidPayload``)."""
         await self._conn().post("/users/me/tfa/disable", json={"otp": _text("otp", otp)})
 
-    async def disable_tfa_for(self, user: str) -> None:
-        """Turn two-factor authentication off for another user (admin only; a user who lost their
-        authenticator)."""
-        await self._conn().post(f"/users/{path_segment(_text('user', user))}/tfa/disable")
+    async def disable_tfa_for(self, user: str | uuid.UUID | DirectusUser) -> None:
+        """Turn two-factor authentication off for another user (its id, or the user; admin only; a user
+        who lost their authenticator)."""
+        key = key_of(user, "disable_tfa_for()")
+        await self._conn().post(f"/users/{path_segment(str(key))}/tfa/disable")

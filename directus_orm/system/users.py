@@ -60,6 +60,7 @@ class DirectusUser(SystemModel, SyncFace):
 
     class Meta:
         collection = "directus_users"
+        concealed = ("password", "token", "tfa_secret")
 
     async def get_policies(self, *, include_role: bool = True) -> list[DirectusPolicy]:
         """The policies attached to this user (``directus_access`` rows naming it), and with

@@ -11,14 +11,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..connection.client import Directus
 from ..connection.paths import collection_path, path_segment
-from ..exceptions import Forbidden, InvalidArgument, RequestTimeout, UnexpectedResponse
+from ..exceptions import (
+    ExportFailed,
+    Forbidden,
+    InvalidArgument,
+    ObjectDoesNotExist,
+    RequestTimeout,
+    UnexpectedResponse,
+)
 from ..files.multipart import FilePart, MultipartBody
 from ..files.sources import UploadSource, source_from
+from ..models.adapter import ModelAdapter
 from ..models.base import DirectusModel
 from ..query.queryset import QuerySet
+from ..query.sendable import refuse_unsendable
 from ..sync import SyncFace
 from .endpoints import Endpoints, data_of
+from .keys import key_of
 
 __all__ = ["ExportFormat", "ImportResult", "Utils"]
 
@@ -75,21 +86,27 @@ class Utils(Endpoints, SyncFace):
         """Move ``item`` (a key or an instance) to the place of ``to`` in the collection's manual order
         (its ``sort`` field, the one ``meta.sort_field`` names); the rows between shift by one."""
         name = collection_name(collection)
-        keys = [obj.pk if isinstance(obj, DirectusModel) else obj for obj in (item, to)]
-        for key in keys:
-            if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise InvalidArgument(f"sort() takes keys (str or int) or stored instances, got {key!r}")
-        await self._conn().post(f"/utils/sort/{path_segment(name)}", json={"item": keys[0], "to": keys[1]})
+        keys = [key_of(obj, "sort()") for obj in (item, to)]
+        conn = self._conn()
+        # Directus answers a key that matches no row with a 500: both are looked up first.
+        pk = await _pk_name(conn, collection, name)
+        body = await conn.get(collection_path(name), params={
+            "filter": {pk: {"_in": keys}}, "fields": [pk], "limit": 2})
+        found = {str(row.get(pk)) for row in (body or {}).get("data") or []}
+        missing = [key for key in keys if str(key) not in found]
+        if missing:
+            raise ObjectDoesNotExist(f"sort(): {name!r} has no row with key(s) {missing}; nothing was moved")
+        await conn.post(f"/utils/sort/{path_segment(name)}", json={"item": keys[0], "to": keys[1]})
 
     async def clear_cache(self, *, system: bool = False) -> None:
         """Clear the data cache (``system=True``: the schema and permissions caches too). Admin only."""
         await self._conn().post("/utils/cache/clear", params={"system": "true"} if system else None)
 
-    async def revert(self, revision: int | str) -> None:
-        """Restore the item a revision belongs to (``directus_revisions``) to the data of that revision."""
-        if isinstance(revision, bool) or not isinstance(revision, (int, str)) or revision == "":
-            raise InvalidArgument(f"revert() takes a revision key, got {revision!r}")
-        await self._conn().post(f"/utils/revert/{path_segment(str(revision))}")
+    async def revert(self, revision: int | str | DirectusModel) -> None:
+        """Restore the item a revision belongs to (``directus_revisions``) to the data of that revision
+        (its key, or the ``DirectusRevision`` row)."""
+        key = key_of(revision, "revert()")
+        await self._conn().post(f"/utils/revert/{path_segment(str(key))}")
 
     async def import_file(
         self,
@@ -118,7 +135,7 @@ class Utils(Endpoints, SyncFace):
 
     async def import_items(
         self,
-        items: Mapping[str, Sequence[Mapping[str, Any]]],
+        items: Mapping[str | type[DirectusModel], Sequence[Mapping[str, Any]]],
         *,
         mode: Literal["add", "merge"] = "add",
         dry_run: bool = False,
@@ -129,7 +146,8 @@ class Utils(Endpoints, SyncFace):
         (keys given in it are remapped to new ones: ``result.collections[c]["mapped"]``);
         ``mode="merge"`` updates the items whose key exists and creates the others. ``dry_run``
         reports without writing (``result.applied`` False). ``allow_delete`` is Directus's
-        ``dangerouslyAllowDelete``."""
+        ``dangerouslyAllowDelete``. Rows keyed by a model class are checked against it first (a field it
+        lacks or a value of the wrong type: ``FieldError``, nothing sent)."""
         if mode not in ("add", "merge"):
             raise InvalidArgument(f"mode must be 'add' or 'merge', got {mode!r}")
         batch = []
@@ -137,7 +155,8 @@ class Utils(Endpoints, SyncFace):
             rows = list(rows)
             if not all(isinstance(row, Mapping) for row in rows):
                 raise InvalidArgument(f"items of {coll!r} must be mappings")
-            batch.append({"collection": collection_name(coll), "items": [dict(row) for row in rows]})
+            checked = [model_values(coll, row, "import_items()") for row in rows]
+            batch.append({"collection": collection_name(coll), "items": checked})
         if not batch:
             raise InvalidArgument("import_items() needs at least one collection")
         params = {"mode": mode, **{k: "true" for k, on in (("dryRun", dry_run),
@@ -185,6 +204,9 @@ class Utils(Endpoints, SyncFace):
         # Directus answers the export at once and runs its query later, where a refusal only becomes a
         # notification: the query is checked first by reading with it (no rows).
         await conn.get(collection_path(name), params={**query, "limit": 0, "offset": 0})
+        # A failure later (e.g. the role may not create files) only becomes a notification to the user:
+        # the ones newer than this are watched while waiting.
+        seen = await _last_notification(conn) if wait is not None else None
         await conn.post(f"/utils/export/{path_segment(name)}",
                         json={"query": query, "format": format, "file": meta})
         if wait is None:
@@ -197,6 +219,10 @@ class Utils(Endpoints, SyncFace):
             except Forbidden:  # not there yet (a missing file answers 403)
                 body = None
             row = data_of(body, "GET", f"/files/{key}") if body is not None else None
+            if row is None and seen is not None:
+                reason = await _export_failure(conn, seen, name)
+                if reason is not None:
+                    raise ExportFailed(name, key, reason)
             # The row is created before its content is stored: done once it has an upload date.
             if row is None or not row.get("uploaded_on"):
                 if time.monotonic() >= deadline:
@@ -208,6 +234,57 @@ class Utils(Endpoints, SyncFace):
                 delay = min(delay * 2, 1.0)
                 continue
             return dict(row)
+
+
+def model_values(target: Any, row: Mapping[str, Any], context: str) -> dict[str, Any]:
+    """``row`` as JSON values: checked against the model when ``target`` is a model class (a field it
+    lacks or a value of the wrong type raises ``FieldError`` before any request), as given otherwise."""
+    if not isinstance(target, type) or not issubclass(target, DirectusModel):
+        return dict(row)
+    values = ModelAdapter.for_model(target).prepare_values(row, context)
+    refuse_unsendable(target.__name__, target._meta.concealed, values, values)
+    return values
+
+
+async def pk_field(conn: Directus, name: str) -> dict[str, Any]:
+    """The primary key's field object of collection ``name`` (``GET /fields/<name>``)."""
+    path = f"/fields/{path_segment(name)}"
+    fields = data_of(await conn.get(path), "GET", path, list)
+    return next((dict(f) for f in fields if (f.get("schema") or {}).get("is_primary_key")), {"field": "id"})
+
+
+async def _pk_name(conn: Directus, collection: str | type[DirectusModel], name: str) -> str:
+    if not isinstance(collection, str):
+        return collection._meta.pk_name
+    return str((await pk_field(conn, name))["field"])
+
+
+async def _last_notification(conn: Directus) -> int | None:
+    """The id of the current user's newest notification (0: none); None when the role may not read
+    its notifications (an export's failure cannot be seen then)."""
+    try:
+        body = await conn.get("/notifications", params={
+            "filter": {"recipient": {"_eq": "$CURRENT_USER"}}, "sort": ["-id"], "fields": ["id"], "limit": 1})
+    except Forbidden:
+        return None
+    rows = (body or {}).get("data") or []
+    return int(rows[0]["id"]) if rows else 0
+
+
+async def _export_failure(conn: Directus, seen: int, collection: str) -> str | None:
+    """The text of a notification newer than ``seen`` saying the export of ``collection`` failed."""
+    try:
+        body = await conn.get("/notifications", params={
+            "filter": {"_and": [{"recipient": {"_eq": "$CURRENT_USER"}}, {"id": {"_gt": seen}}]},
+            "fields": ["subject", "message"], "sort": ["id"]})
+    except Forbidden:
+        return None
+    wanted = f"export of {collection} failed".lower()
+    for note in (body or {}).get("data") or []:
+        if wanted in str(note.get("subject") or "").lower():
+            text = " ".join(str(note.get("message") or note.get("subject")).split())
+            return text[:500]
+    return None
 
 
 def _name_of(source: object) -> str | None:

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..connection.paths import path_segment
-from ..exceptions import InvalidArgument, UnexpectedResponse
+from ..exceptions import InvalidArgument, ObjectDoesNotExist, UnexpectedResponse
 from ..models.base import DirectusModel
-from ..query.versioning import check_version_key, find_version, save_to_version, version_of
+from ..query.versioning import check_version_key, find_version, save_delta, save_to_version, version_of
 from ..sync import SyncFace
 from .endpoints import Endpoints, data_of
-from .utils import collection_name
+from .utils import collection_name, model_values, pk_field
 
 __all__ = ["VersionComparison", "Versions"]
 
@@ -71,14 +71,16 @@ class Versions(Endpoints, SyncFace):
     async def save(self, version: str | Mapping[str, Any], delta: Mapping[str, Any]) -> dict[str, Any]:
         """Add ``delta`` (field -> value) to the version's changes; the published item is not touched.
         Returns the item as the version now has it (the published row with every change applied)."""
-        path = f"/versions/{path_segment(_version_id(version))}/save"
-        return dict(data_of(await self._conn().post(path, json=dict(delta)), "POST", path))
+        return dict(await save_delta(self._conn(), _version_id(version), delta))
 
     async def save_item(
         self, collection: str | type[DirectusModel], item: Any, key: str, delta: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """:meth:`save` to the version ``key`` of ``item``, created when missing."""
-        return await save_to_version(self._conn(), collection_name(collection), _item_key(item), key, delta)
+        """:meth:`save` to the version ``key`` of ``item``, created when missing. With a model class,
+        ``delta`` is checked against it first (``FieldError``: a field it lacks, a value of the wrong
+        type)."""
+        values = model_values(collection, delta, "save_item()")
+        return await save_to_version(self._conn(), collection_name(collection), _item_key(item), key, values)
 
     async def compare(self, version: str | Mapping[str, Any]) -> VersionComparison:
         """The version next to the published item (``GET /versions/<id>/compare``)."""
@@ -111,13 +113,30 @@ class Versions(Endpoints, SyncFace):
             if isinstance(fields, str) or not fields:
                 raise InvalidArgument("fields= is a non-empty list of field names")
             body["fields"] = list(fields)
+        conn = self._conn()
+        coll = version.get("collection") if isinstance(version, Mapping) else None
+        if not isinstance(coll, str):
+            row = data_of(await conn.get(f"/versions/{path_segment(vid)}", params={"fields": ["collection"]}),
+                          "GET", "/versions/<id>")
+            coll = str(row.get("collection"))
         path = f"/versions/{path_segment(vid)}/promote"
-        answer = await self._conn().post(path, json=body)
-        return data_of(answer, "POST", path, (str, int))
+        answer = data_of(await conn.post(path, json=body), "POST", path, (str, int))
+        # Directus answers the key as the version holds it (a string): an integer key comes back an int.
+        pk = await pk_field(conn, coll)
+        numeric = pk.get("type") in ("integer", "bigInteger")
+        if isinstance(answer, str) and numeric and answer.lstrip("-").isdigit():
+            return int(answer)
+        return answer
 
     async def delete(self, version: str | Mapping[str, Any]) -> None:
-        """Drop the version (its changes are lost; the published item stays)."""
-        await self._conn().delete(f"/versions/{path_segment(_version_id(version))}")
+        """Drop the version (its changes are lost; the published item stays). A version that does not
+        exist (already deleted) raises ``ObjectDoesNotExist``: Directus answers its delete like any."""
+        conn, vid = self._conn(), _version_id(version)
+        body = await conn.get("/versions", params={"filter": {"id": {"_eq": vid}}, "fields": ["id"],
+                                                   "limit": 1})
+        if not (body or {}).get("data"):
+            raise ObjectDoesNotExist(f"version {vid} does not exist (already deleted?); nothing was deleted")
+        await conn.delete(f"/versions/{path_segment(vid)}")
 
 
 def _item_key(item: Any) -> Any:

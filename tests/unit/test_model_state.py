@@ -8,10 +8,10 @@ import pickle
 from typing import Any
 
 import pytest
-from pydantic import ConfigDict, ValidationError
+from pydantic import ConfigDict
 
 from directus_orm import DirectusModel
-from directus_orm.exceptions import DeferredFieldError
+from directus_orm.exceptions import DeferredFieldError, InvalidRow
 from directus_orm.models.state import ModelState
 
 
@@ -100,11 +100,12 @@ def test_a_page_keeps_in_place_changes_detectable() -> None:
 
 
 def test_an_invalid_value_in_a_page_raises_like_one_row() -> None:
-    with pytest.raises(ValidationError) as page_error:
+    with pytest.raises(InvalidRow) as page_error:
         Doc._from_db_page([*PAGE, {**PAGE[0], "id": "not a number"}], "default")
-    with pytest.raises(ValidationError) as row_error:
+    with pytest.raises(InvalidRow) as row_error:
         Doc._from_db({**PAGE[0], "id": "not a number"}, "default")
-    assert page_error.value.errors() == row_error.value.errors()
+    assert page_error.value.errors == row_error.value.errors
+    assert row_error.value.errors[0].startswith("id: ")
 
 
 def test_a_model_allowing_extra_keys_loads_row_by_row() -> None:
