@@ -9,6 +9,7 @@ Reads, per model: ``_meta.collection``, ``_meta.pk_name``, ``_meta.abstract``, `
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..models.relations import ManyToMany
@@ -73,6 +74,10 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
             f"{model.__name__}.{name}: cannot tell the Directus type of {finfo.annotation!r}; "
             "say it with Annotated[..., DirectusType('<type>')]"
         )
+    if typ == "alias":
+        raise SchemaError(f"{model.__name__}.{name}: DirectusType('alias') is for a relation's other side "
+                          "(one-to-many, many-to-many, many-to-any), which the relation declares; a plain "
+                          "field holds a value, so it needs a column type")
     pk = name == meta.pk_name
     nullable = nullable or inner is Any
     if marker is not None:
@@ -116,6 +121,25 @@ def _put(relations: dict[tuple[str, str], RelationSpec], spec: RelationSpec) -> 
     relations[key] = spec
 
 
+def _merge(have: dict[str, FieldSpec], new: dict[str, FieldSpec], out: Declared,
+           model: type[DirectusModel]) -> dict[str, FieldSpec]:
+    """The fields of two models of one collection: each field once; a value is required when either
+    model requires it; declaring it with another type (or key) is an error."""
+    merged = dict(have)
+    for name, spec in new.items():
+        old = merged.get(name)
+        if old is None:
+            merged[name] = replace(spec, sort=len(merged) + 1)
+            continue
+        if (old.type, old.primary_key, old.has_column) != (spec.type, spec.primary_key, spec.has_column):
+            first = out.origin[(spec.collection, name)]
+            raise SchemaError(f"{model.__name__}.{name} ({spec.type}) and {first} ({old.type}) declare the "
+                              f"field of {spec.collection!r} differently")
+        merged[name] = replace(old, nullable=old.nullable and spec.nullable,
+                               default=old.default if old.default is not None else spec.default)
+    return merged
+
+
 def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
     """What ``models`` declare (abstract models are skipped). A model of a system collection
     (``directus_users`` ...) declares the project's own fields on it; ``plan`` only adds the missing
@@ -128,14 +152,15 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
     for model in listed:
         meta = model._meta
         c = meta.collection
-        if c in out.collections:
-            raise SchemaError(f"two models for the collection {c!r}")
-        out.collections[c] = CollectionSpec(c, singleton=bool(meta.meta_attrs.get("singleton", False)))
+        singleton = bool(meta.meta_attrs.get("singleton", False))
+        if c in out.collections:  # several models of one collection (a slimmer read model): merged
+            singleton = singleton or out.collections[c].singleton
+        out.collections[c] = CollectionSpec(c, singleton=singleton)
         fields: dict[str, FieldSpec] = {}
         rels = meta.relations
         for sort, (name, finfo) in enumerate(model.model_fields.items(), start=1):
             rel = rels.get(name)
-            out.origin[(c, name)] = f"{model.__name__}.{name}"
+            out.origin.setdefault((c, name), f"{model.__name__}.{name}")
             m2a = _find(finfo, ManyToAny, f"{model.__name__}.{name}") if rel is None else None
             if m2a is not None:
                 fields[name] = FieldSpec(c, name, "alias", special=("m2a",), sort=sort, has_column=False)
@@ -176,7 +201,7 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
                                          (m.target, _pk_type(rel.model))], model.__name__)
             else:  # pragma: no cover - the relation kinds are m2o, o2m, m2m
                 raise SchemaError(f"{model.__name__}.{name}: unknown relation kind {rel.kind!r}")
-        out.fields[c] = fields
+        out.fields[c] = _merge(out.fields.get(c, {}), fields, out, model)
     for through, (columns, owner) in junctions.items():
         if through in out.collections:
             continue  # declared by a model of its own
