@@ -35,6 +35,9 @@ class Declared(Snapshot):
         #: The fields whose marker says their ``special`` flags (``check`` compares them).
         self.exact_special: set[tuple[str, str]] = set()
         self.origin: dict[tuple[str, str], str] = {}
+        #: Fields a model inherits from the library's model of a system collection (Directus's own:
+        #: the library's business, not compared).
+        self.library: set[tuple[str, str]] = set()
 
 
 M = TypeVar("M", DirectusType, ManyToAny)
@@ -161,6 +164,9 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
         for sort, (name, finfo) in enumerate(model.model_fields.items(), start=1):
             rel = rels.get(name)
             out.origin.setdefault((c, name), f"{model.__name__}.{name}")
+            owner = next((k for k in model.__mro__ if name in getattr(k, "__annotations__", {})), model)
+            if owner.__module__.startswith("directus_orm."):
+                out.library.add((c, name))
             m2a = _find(finfo, ManyToAny, f"{model.__name__}.{name}") if rel is None else None
             if m2a is not None:
                 fields[name] = FieldSpec(c, name, "alias", special=("m2a",), sort=sort, has_column=False)

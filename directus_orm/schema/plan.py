@@ -84,7 +84,7 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
                               f"{where}: the primary key is declared {spec.type}, the server has {cur.type}; "
                               "migrate does not change a primary key's type", {}))
             continue
-        if spec.primary_key:
+        if spec.primary_key or (c, name) in declared.library:
             continue
         changes: dict[str, Any] = {}
         why = []

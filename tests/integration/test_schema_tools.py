@@ -33,6 +33,7 @@ from directus_orm.schema import (
     check,
 )
 from directus_orm.schema.codegen import library_model
+from directus_orm.system import DirectusUser
 from tests.support import ServerInfo, create_user, full_schema, server_database
 from tests.support.fault_proxy import FaultProxy
 
@@ -611,3 +612,19 @@ async def test_a_migrate_step_whose_answer_is_lost_says_it_may_have_been_applied
         assert await SchemaTools(own).migrate([FxQuote]) == []
     finally:
         await _drop(own, "fx_quote")
+
+
+class FxAgent(DirectusUser):
+    fx_shoe_size: int | None = None
+
+
+async def test_a_subclass_of_the_library_user_model_migrates_and_matches(own: Directus) -> None:
+    """The way schema.md recommends: Directus's own fields (declared by the library) match the server."""
+    with contextlib.suppress(APIError):
+        await own.delete("/fields/directus_users/fx_shoe_size")
+    try:
+        steps = await SchemaTools(own).migrate([FxAgent])
+        assert [(s.kind, s.field) for s in steps] == [("create_field", "fx_shoe_size")]
+        assert await check([FxAgent], connection=own) == []
+    finally:
+        await own.delete("/fields/directus_users/fx_shoe_size")
