@@ -10,6 +10,7 @@ from ..connection import Directus
 from ..exceptions import APIError, NetworkError
 from .errors import MigrationError
 from .plan import Step
+from .snapshot import is_system
 
 __all__ = ["apply", "refuse_unsafe"]
 
@@ -47,6 +48,12 @@ async def _holds_values(conn: Directus, step: Step) -> bool:
     return bool(data)
 
 
+async def _has_rows(conn: Directus, collection: str) -> bool:
+    found = await conn.get(f"/items/{_seg(collection)}", params={"limit": 1})
+    data = found.get("data") if isinstance(found, dict) else None
+    return bool(data)
+
+
 async def refuse_unsafe(conn: Directus, steps: Sequence[Step], *, convert: bool) -> None:
     """Refuse the whole plan, before anything is sent, when a step cannot be applied safely: a primary
     key's type change, an alias field turned into a column (or back), a field of a system collection
@@ -58,6 +65,15 @@ async def refuse_unsafe(conn: Directus, steps: Sequence[Step], *, convert: bool)
                 problems.append(f"{s.collection}.{s.field} holds values that changing its type from the "
                                 f"server's to {s.body['type']} would convert, possibly with loss "
                                 "(convert=True / --convert allows it)")
+    created = {s.collection for s in steps if s.kind == "create_collection"}
+    for s in steps:
+        schema = s.body.get("schema") or {}
+        if (s.kind == "create_field" and s.collection not in created and schema.get("is_nullable") is False
+                and schema.get("default_value") is None and not schema.get("is_primary_key")
+                and (is_system(s.collection) or await _has_rows(conn, s.collection))):
+            problems.append(f"{s.collection}.{s.field} is required and has no default, but "
+                            f"{s.collection} holds rows that would have no value for it (give it a default, "
+                            "or allow None)")
     if problems:
         raise MigrationError("nothing was applied: " + "; ".join(problems))
 

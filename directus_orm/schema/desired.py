@@ -16,7 +16,7 @@ from ..models.relations import ManyToMany
 from .errors import SchemaError
 from .many_to_any import ManyToAny
 from .snapshot import CollectionSpec, FieldSpec, RelationSpec, Snapshot
-from .types import DirectusType, canonical_type, default_special, unwrap
+from .types import DirectusType, canonical_type, default_special, family, unwrap
 
 if TYPE_CHECKING:
     from ..models.base import DirectusModel
@@ -68,6 +68,16 @@ def _pk_type(model: type[DirectusModel]) -> str:
     return typ
 
 
+_SCALAR = frozenset({"string", "integer", "float", "boolean", "datetime", "date", "time", "uuid"})
+
+
+def _contradicts(marker_type: str, written: str) -> bool:
+    """A marker naming a scalar type of another family than the annotation's (``str`` as ``boolean``);
+    a string annotation may hold a uuid column and the reverse."""
+    a, b = family(marker_type), family(written)
+    return a in _SCALAR and b in _SCALAR and a != b and {a, b} != {"string", "uuid"}
+
+
 def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: Declared) -> FieldSpec:
     meta = model._meta
     inner, nullable, marker = _marker(finfo, f"{model.__name__}.{name}")
@@ -77,10 +87,14 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
             f"{model.__name__}.{name}: cannot tell the Directus type of {finfo.annotation!r}; "
             "say it with Annotated[..., DirectusType('<type>')]"
         )
-    if typ == "alias":
-        raise SchemaError(f"{model.__name__}.{name}: DirectusType('alias') is for a relation's other side "
-                          "(one-to-many, many-to-many, many-to-any), which the relation declares; a plain "
-                          "field holds a value, so it needs a column type")
+    if typ == "alias" and not (marker and marker.special):
+        raise SchemaError(f"{model.__name__}.{name}: DirectusType('alias') without special flags: an alias "
+                          "is a relation's other side (which the relation declares) or a presentation "
+                          "field (special=('no-data',)); a field holding a value needs a column type")
+    written = canonical_type(inner) if marker is not None else None
+    if written is not None and _contradicts(typ, written):
+        raise SchemaError(f"{model.__name__}.{name}: DirectusType({typ!r}) contradicts the annotation "
+                          f"{finfo.annotation!r} ({written})")
     pk = name == meta.pk_name
     nullable = nullable or inner is Any
     if marker is not None:
@@ -90,6 +104,10 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
     default = finfo.default if isinstance(finfo.default, _SIMPLE_DEFAULTS) else None
     if default is not None and isinstance(default, bool) != (typ == "boolean"):
         default = None
+    if default is None and not finfo.is_required():
+        # a default the column cannot hold (a datetime, a factory): the model sends it; other clients'
+        # rows would be refused by NOT NULL without a default
+        nullable = True
     return FieldSpec(
         meta.collection, name, typ, nullable=nullable and not pk, default=None if pk else default,
         primary_key=pk, auto_increment=pk and typ in ("integer", "bigInteger"),
@@ -164,8 +182,8 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
         for sort, (name, finfo) in enumerate(model.model_fields.items(), start=1):
             rel = rels.get(name)
             out.origin.setdefault((c, name), f"{model.__name__}.{name}")
-            owner = next((k for k in model.__mro__ if name in getattr(k, "__annotations__", {})), model)
-            if owner.__module__.startswith("directus_orm."):
+            declaring = next((k for k in model.__mro__ if name in getattr(k, "__annotations__", {})), model)
+            if declaring.__module__.startswith("directus_orm."):
                 out.library.add((c, name))
             m2a = _find(finfo, ManyToAny, f"{model.__name__}.{name}") if rel is None else None
             if m2a is not None:

@@ -553,7 +553,7 @@ class FxAlias(DirectusModel):
 
 async def test_an_alias_type_on_a_plain_field_is_refused(own: Directus) -> None:
     with pytest.raises(SchemaError,
-                       match=r"FxAlias\.f: DirectusType\('alias'\) is for a relation's other side"):
+                       match=r"FxAlias\.f: DirectusType\('alias'\) without special flags"):
         await SchemaTools(own).migrate([FxAlias])
     assert "fx_alias" not in {c["collection"] for c in (await own.get("/collections"))["data"]}
 
@@ -628,3 +628,47 @@ async def test_a_subclass_of_the_library_user_model_migrates_and_matches(own: Di
         assert await check([FxAgent], connection=own) == []
     finally:
         await own.delete("/fields/directus_users/fx_shoe_size")
+
+
+class FxProbe(DirectusModel):
+    id: int | None = None
+    when: datetime.datetime = datetime.datetime(2024, 1, 2, 3, 4, 5)
+
+    class Meta:
+        collection = "fx_probe"
+
+
+class FxProbeRequired(DirectusModel):
+    id: int | None = None
+    when: datetime.datetime = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    size: int
+
+    class Meta:
+        collection = "fx_probe"
+
+
+class FxContradiction(DirectusModel):
+    id: int | None = None
+    g: Annotated[str | None, DirectusType("boolean")] = None
+
+    class Meta:
+        collection = "fx_contradiction"
+
+
+async def test_defaults_the_column_cannot_hold_and_required_fields_on_rows(own: Directus) -> None:
+    """A datetime default: the column allows NULL (another client's row is not refused); a required
+    field without default added to a collection holding rows is refused before anything is sent."""
+    await _drop(own, "fx_probe")
+    try:
+        await SchemaTools(own).migrate([FxProbe])
+        assert (await own.get("/fields/fx_probe/when"))["data"]["schema"]["is_nullable"] is True
+        await own.post("/items/fx_probe", json={})
+        refused = r"nothing was applied: fx_probe\.size is required and has no default, but fx_probe holds"
+        with pytest.raises(MigrationError, match=refused):
+            await SchemaTools(own).migrate([FxProbeRequired])
+        assert "size" not in {f["field"] for f in (await own.get("/fields/fx_probe"))["data"]}
+        assert await check([FxProbe], connection=own) == []
+    finally:
+        await _drop(own, "fx_probe")
+    with pytest.raises(SchemaError, match=r"FxContradiction\.g: DirectusType\('boolean'\) contradicts"):
+        await SchemaTools(own).plan([FxContradiction])
