@@ -672,3 +672,16 @@ async def test_defaults_the_column_cannot_hold_and_required_fields_on_rows(own: 
         await _drop(own, "fx_probe")
     with pytest.raises(SchemaError, match=r"FxContradiction\.g: DirectusType\('boolean'\) contradicts"):
         await SchemaTools(own).plan([FxContradiction])
+
+
+async def test_inspect_writes_the_key_first(own: Directus) -> None:
+    """A key created without ``meta`` has no sort, so Directus lists it after the sorted fields."""
+    await _drop(own, "fx_keyorder")
+    await own.post("/collections", json={"collection": "fx_keyorder", "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "name", "type": "string", "meta": {"sort": 1}, "schema": {}}]})
+    try:
+        code = await SchemaTools(own).inspect(["fx_keyorder"])
+        assert "    id: int | None = None\n    name: str | None = None\n" in code, code
+    finally:
+        await _drop(own, "fx_keyorder")
