@@ -113,6 +113,8 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
         primary_key=pk, auto_increment=pk and typ in ("integer", "bigInteger"),
         special=marker.special if marker and marker.special is not None else default_special(typ, pk),
         sort=sort, has_column=typ != "alias",
+        max_length=next((m.max_length for m in finfo.metadata
+                         if isinstance(getattr(m, "max_length", None), int) and typ == "string"), None),
     )
 
 

@@ -45,6 +45,8 @@ def field_body(spec: FieldSpec) -> dict[str, Any]:
     schema: dict[str, Any] = {"is_nullable": spec.nullable}
     if spec.default is not None:
         schema["default_value"] = spec.default
+    if spec.max_length is not None:
+        schema["max_length"] = spec.max_length
     if spec.primary_key:
         schema = {"is_primary_key": True, "is_nullable": False, "has_auto_increment": spec.auto_increment}
     body["schema"] = schema

@@ -40,6 +40,8 @@ class FieldSpec:
     has_column: bool = True
     #: One of Directus's own fields of a system collection (not a project's custom field).
     system: bool = False
+    #: A string column's length the model asks for (``Field(max_length=...)``); None: Directus's 255.
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)

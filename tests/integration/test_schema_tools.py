@@ -685,3 +685,22 @@ async def test_inspect_writes_the_key_first(own: Directus) -> None:
         assert "    id: int | None = None\n    name: str | None = None\n" in code, code
     finally:
         await _drop(own, "fx_keyorder")
+
+
+class FxLong(DirectusModel):
+    id: int | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+    class Meta:
+        collection = "fx_long"
+
+
+async def test_max_length_sizes_the_string_column(own: Directus) -> None:
+    await _drop(own, "fx_long")
+    try:
+        await SchemaTools(own).migrate([FxLong])
+        assert (await own.get("/fields/fx_long/note"))["data"]["schema"]["max_length"] == 1000
+        await own.post("/items/fx_long", json={"note": "x" * 1000})
+        assert await check([FxLong], connection=own) == []
+    finally:
+        await _drop(own, "fx_long")
