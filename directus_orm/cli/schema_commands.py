@@ -86,6 +86,8 @@ def _migrate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plan", action="store_true", help="show the changes, change nothing")
     parser.add_argument("--prune", action="store_true",
                         help="also drop fields of the models' collections that no model declares")
+    parser.add_argument("--convert", action="store_true",
+                        help="change a column's type even while it holds values (they are converted)")
 
 
 async def _migrate(args: argparse.Namespace) -> int:
@@ -101,7 +103,8 @@ async def _migrate(args: argparse.Namespace) -> int:
             print(f"[{i}/{n}] {step.kind} {step.collection}{'.' + step.field if step.field else ''}",
                   file=sys.stderr, flush=True)
 
-    steps = await SchemaTools(conn).migrate(models, prune=args.prune, progress=progress)
+    steps = await SchemaTools(conn).migrate(models, prune=args.prune, convert=args.convert,
+                                             progress=progress)
     _print_steps(steps, args.json, "nothing to change")
     return 0
 

@@ -6,7 +6,7 @@ one issues a :class:`~directus_orm.exceptions.ConflictingModelWarning` and repla
 registry; it is a warning rather than Django's error because a test suite or a script may declare a
 collection again on purpose (each test module its own ``Book``). Declaring the same class again (same
 module and qualified name: a module reloaded, a function defining its model called twice) replaces it
-silently.
+silently, and so does a project's model replacing the library's model of a system collection.
 
 Modules below ``base.py`` recognise models through :func:`is_model` / :func:`is_model_class` (every
 ``DirectusModel`` derives from :class:`ModelRoot`), so they never import ``base``.
@@ -56,8 +56,10 @@ class ModelRegistry:
     def register(self, model: type[DirectusModel]) -> None:
         collection = model._meta.collection
         previous = self._models.get(collection)
-        # A subclass taking over its parent's collection (``class MyFile(File)``) is the point, not a clash.
-        if previous is not None and _name(previous) != _name(model) and not issubclass(model, previous):
+        # A subclass taking over its parent's collection (``class MyFile(File)``) is the point, not a clash;
+        # so is a project's model of a system collection the library models (its custom fields).
+        if (previous is not None and _name(previous) != _name(model) and not issubclass(model, previous)
+                and not previous.__module__.startswith("directus_orm.")):
             warnings.warn(
                 f"{_name(model)} claims collection {collection!r}, already modelled by {_name(previous)}: "
                 f"get_model({collection!r}) now answers {model.__qualname__}",

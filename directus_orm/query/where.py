@@ -309,6 +309,8 @@ def compile_condition(schema: Schema, key: str, value: Any, negated: bool = Fals
         # exact=None means IS NULL, as in Django (Directus would also accept _eq: null).
         return _atom(key, rk, "null" if lk.name != "neq" else "nnull", True, negated)
     if lk.name in ("exact", "eq", "iexact") and value == "":
+        if "empty" not in OPERATORS_BY_KIND[rk.field.kind]:  # a uuid, a number: "" is no value of it
+            raise FieldError(f"{key!r}: invalid value '' for {rk.field.kind} field {rk.field.name!r}")
         # Directus refuses "" in filters; "= ''" is "empty (NULL or '') and not NULL".
         parts = [_atom(key, rk, "empty", True, negated), _atom(key, rk, "nnull", True, negated)]
         return combine("OR" if negated else "AND", parts)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..connection import DEFAULT_ALIAS, Directus, connections
 from ..sync import SyncFace
-from .apply import apply
+from .apply import apply, refuse_unsafe
 from .codegen import generate
 from .desired import desired_schema
 from .plan import Step, plan
@@ -45,12 +45,16 @@ class SchemaTools(SyncFace):
         return plan(desired_schema(models), await read_snapshot(self._conn(models)), prune=prune)
 
     async def migrate(self, models: Iterable[type[DirectusModel]], *, prune: bool = False,
+                      convert: bool = False,
                       progress: Callable[[int, int, Step], None] | None = None) -> list[Step]:
         """Make the server match ``models``; returns the steps applied (none when it already does).
-        Nothing is dropped unless ``prune`` (then: fields of the models' collections no model declares)."""
+        Nothing is dropped unless ``prune`` (then: fields of the models' collections no model declares).
+        A primary key's type change is refused, and so is a column's type change while the column
+        holds values unless ``convert`` (:class:`MigrationError`, before anything is sent)."""
         models = list(models)
         conn = self._conn(models)
         steps = plan(desired_schema(models), await read_snapshot(conn), prune=prune)
+        await refuse_unsafe(conn, steps, convert=convert)
         await apply(conn, steps, progress)
         return steps
 

@@ -320,9 +320,9 @@ class _Writer:
         skipped: list[str] = []
         fields = self.snap.fields.get(collection, {})
         specs = list(fields.values())
-        if stub:  # the key, then the project's fields (Directus sorts those after its own)
-            specs = sorted((f for f in specs if f.primary_key or not f.system),
-                           key=lambda f: not f.primary_key)
+        if stub:  # the key and the project's fields, none of Directus's own
+            specs = [f for f in specs if f.primary_key or not f.system]
+        specs.sort(key=lambda f: not f.primary_key)  # the key first, whatever sort the server gives it
         for spec in specs:
             if not spec.field.isidentifier() or spec.field.startswith("_") or spec.field in self.reserved:
                 skipped.append(spec.field)

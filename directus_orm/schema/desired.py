@@ -9,13 +9,14 @@ Reads, per model: ``_meta.collection``, ``_meta.pk_name``, ``_meta.abstract``, `
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..models.relations import ManyToMany
 from .errors import SchemaError
 from .many_to_any import ManyToAny
 from .snapshot import CollectionSpec, FieldSpec, RelationSpec, Snapshot
-from .types import DirectusType, canonical_type, default_special, unwrap
+from .types import DirectusType, canonical_type, default_special, family, unwrap
 
 if TYPE_CHECKING:
     from ..models.base import DirectusModel
@@ -34,6 +35,9 @@ class Declared(Snapshot):
         #: The fields whose marker says their ``special`` flags (``check`` compares them).
         self.exact_special: set[tuple[str, str]] = set()
         self.origin: dict[tuple[str, str], str] = {}
+        #: Fields a model inherits from the library's model of a system collection (Directus's own:
+        #: the library's business, not compared).
+        self.library: set[tuple[str, str]] = set()
 
 
 M = TypeVar("M", DirectusType, ManyToAny)
@@ -64,6 +68,16 @@ def _pk_type(model: type[DirectusModel]) -> str:
     return typ
 
 
+_SCALAR = frozenset({"string", "integer", "float", "boolean", "datetime", "date", "time", "uuid"})
+
+
+def _contradicts(marker_type: str, written: str) -> bool:
+    """A marker naming a scalar type of another family than the annotation's (``str`` as ``boolean``);
+    a string annotation may hold a uuid column and the reverse."""
+    a, b = family(marker_type), family(written)
+    return a in _SCALAR and b in _SCALAR and a != b and {a, b} != {"string", "uuid"}
+
+
 def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: Declared) -> FieldSpec:
     meta = model._meta
     inner, nullable, marker = _marker(finfo, f"{model.__name__}.{name}")
@@ -73,6 +87,14 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
             f"{model.__name__}.{name}: cannot tell the Directus type of {finfo.annotation!r}; "
             "say it with Annotated[..., DirectusType('<type>')]"
         )
+    if typ == "alias" and not (marker and marker.special):
+        raise SchemaError(f"{model.__name__}.{name}: DirectusType('alias') without special flags: an alias "
+                          "is a relation's other side (which the relation declares) or a presentation "
+                          "field (special=('no-data',)); a field holding a value needs a column type")
+    written = canonical_type(inner) if marker is not None else None
+    if written is not None and _contradicts(typ, written):
+        raise SchemaError(f"{model.__name__}.{name}: DirectusType({typ!r}) contradicts the annotation "
+                          f"{finfo.annotation!r} ({written})")
     pk = name == meta.pk_name
     nullable = nullable or inner is Any
     if marker is not None:
@@ -82,11 +104,17 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
     default = finfo.default if isinstance(finfo.default, _SIMPLE_DEFAULTS) else None
     if default is not None and isinstance(default, bool) != (typ == "boolean"):
         default = None
+    if default is None and not finfo.is_required():
+        # a default the column cannot hold (a datetime, a factory): the model sends it; other clients'
+        # rows would be refused by NOT NULL without a default
+        nullable = True
     return FieldSpec(
         meta.collection, name, typ, nullable=nullable and not pk, default=None if pk else default,
         primary_key=pk, auto_increment=pk and typ in ("integer", "bigInteger"),
         special=marker.special if marker and marker.special is not None else default_special(typ, pk),
         sort=sort, has_column=typ != "alias",
+        max_length=next((m.max_length for m in finfo.metadata
+                         if isinstance(getattr(m, "max_length", None), int) and typ == "string"), None),
     )
 
 
@@ -116,6 +144,25 @@ def _put(relations: dict[tuple[str, str], RelationSpec], spec: RelationSpec) -> 
     relations[key] = spec
 
 
+def _merge(have: dict[str, FieldSpec], new: dict[str, FieldSpec], out: Declared,
+           model: type[DirectusModel]) -> dict[str, FieldSpec]:
+    """The fields of two models of one collection: each field once; a value is required when either
+    model requires it; declaring it with another type (or key) is an error."""
+    merged = dict(have)
+    for name, spec in new.items():
+        old = merged.get(name)
+        if old is None:
+            merged[name] = replace(spec, sort=len(merged) + 1)
+            continue
+        if (old.type, old.primary_key, old.has_column) != (spec.type, spec.primary_key, spec.has_column):
+            first = out.origin[(spec.collection, name)]
+            raise SchemaError(f"{model.__name__}.{name} ({spec.type}) and {first} ({old.type}) declare the "
+                              f"field of {spec.collection!r} differently")
+        merged[name] = replace(old, nullable=old.nullable and spec.nullable,
+                               default=old.default if old.default is not None else spec.default)
+    return merged
+
+
 def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
     """What ``models`` declare (abstract models are skipped). A model of a system collection
     (``directus_users`` ...) declares the project's own fields on it; ``plan`` only adds the missing
@@ -128,14 +175,18 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
     for model in listed:
         meta = model._meta
         c = meta.collection
-        if c in out.collections:
-            raise SchemaError(f"two models for the collection {c!r}")
-        out.collections[c] = CollectionSpec(c, singleton=bool(meta.meta_attrs.get("singleton", False)))
+        singleton = bool(meta.meta_attrs.get("singleton", False))
+        if c in out.collections:  # several models of one collection (a slimmer read model): merged
+            singleton = singleton or out.collections[c].singleton
+        out.collections[c] = CollectionSpec(c, singleton=singleton)
         fields: dict[str, FieldSpec] = {}
         rels = meta.relations
         for sort, (name, finfo) in enumerate(model.model_fields.items(), start=1):
             rel = rels.get(name)
-            out.origin[(c, name)] = f"{model.__name__}.{name}"
+            out.origin.setdefault((c, name), f"{model.__name__}.{name}")
+            declaring = next((k for k in model.__mro__ if name in getattr(k, "__annotations__", {})), model)
+            if declaring.__module__.startswith("directus_orm."):
+                out.library.add((c, name))
             m2a = _find(finfo, ManyToAny, f"{model.__name__}.{name}") if rel is None else None
             if m2a is not None:
                 fields[name] = FieldSpec(c, name, "alias", special=("m2a",), sort=sort, has_column=False)
@@ -176,7 +227,7 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
                                          (m.target, _pk_type(rel.model))], model.__name__)
             else:  # pragma: no cover - the relation kinds are m2o, o2m, m2m
                 raise SchemaError(f"{model.__name__}.{name}: unknown relation kind {rel.kind!r}")
-        out.fields[c] = fields
+        out.fields[c] = _merge(out.fields.get(c, {}), fields, out, model)
     for through, (columns, owner) in junctions.items():
         if through in out.collections:
             continue  # declared by a model of its own

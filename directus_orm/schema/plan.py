@@ -47,6 +47,8 @@ def field_body(spec: FieldSpec) -> dict[str, Any]:
     schema: dict[str, Any] = {"is_nullable": spec.nullable}
     if spec.default is not None:
         schema["default_value"] = spec.default
+    if spec.max_length is not None:
+        schema["max_length"] = spec.max_length
     if spec.primary_key:
         schema = {"is_primary_key": True, "is_nullable": False, "has_auto_increment": spec.auto_increment}
     body["schema"] = schema
@@ -79,20 +81,29 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
                               f"{where}: the field {c}.{name} ({spec.type}) is missing on the server",
                               field_body(spec)))
             continue
-        if spec.primary_key or is_system(c):
-            continue  # a system collection's fields: only the missing ones are added
+        exact = (c, name) in declared.exact
+        if spec.primary_key and cur.has_column and not compatible(spec.type, cur.type, exact):
+            # the keys and every many-to-one pointing at them would have to change together
+            steps.append(Step("alter_field", "pk_type_mismatch", c, name,
+                              f"{where}: the primary key is declared {spec.type}, the server has {cur.type}; "
+                              "migrate does not change a primary key's type", {}))
+            continue
+        if spec.primary_key or (c, name) in declared.library:
+            continue
         changes: dict[str, Any] = {}
         why = []
-        exact = (c, name) in declared.exact
         if not spec.has_column or not cur.has_column:
             if spec.has_column != cur.has_column:
                 steps.append(Step("alter_field", "type_mismatch", c, name,
-                                  f"{where}: declared {spec.type}, the server has {cur.type}", {}))
+                                  f"{where}: declared {spec.type}, the server has {cur.type}; migrate cannot "
+                                  "turn an alias field into a column (or back)", {}))
             continue
         if not compatible(spec.type, cur.type, exact):
             # Directus changes a column's type only when the body has a ``schema`` (measured)
             changes.update(type=spec.type, schema={})
-            why.append(f"declared {spec.type}, the server has {cur.type}")
+            why.append(f"declared {spec.type}, the server has {cur.type} (the column's values are converted, "
+                       "possibly with loss: migrate refuses it while the column holds values, unless "
+                       "convert=True / --convert)")
         if cur.nullable and not spec.nullable:
             changes["schema"] = {"is_nullable": False}
             why.append("the model requires a value but the server allows NULL")
@@ -102,6 +113,9 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
         if changes:
             drift = ("type_mismatch" if "type" in changes else
                      "nullable_mismatch" if "schema" in changes else "special_mismatch")
+            if is_system(c):  # reported, never altered: the model is what must change
+                why.append("migrate does not alter fields of a system collection")
+                changes = {}
             steps.append(Step("alter_field", drift, c, name, f"{where}: {'; '.join(why)}", changes))
     if prune and not is_system(c):
         for name, cur in have.items():
@@ -164,6 +178,15 @@ def plan(declared: Declared, server: Snapshot, *, prune: bool = False) -> list[S
                             field_body(f)) for f in want.values() if not f.has_column]
             continue
         fields += _field_steps(declared, server, c, prune)
+    for rel in declared.relations:
+        missing = [a for a in rel.one_allowed_collections
+                   if a not in declared.collections and a not in server.collections]
+        if missing:
+            back = declared.relation_of(rel.many_collection, rel.junction_field or "")
+            alias = (back.one_collection or "", back.one_field or "") if back else ("", "")
+            where = declared.origin.get(alias, rel.many_collection)
+            raise SchemaError(f"{where}: ManyToAny(allowed=...) names {', '.join(missing)}, which no model "
+                              "declares and the server does not have")
     drops = [s for s in fields if s.kind == "drop_field"]
     fields = [s for s in fields if s.kind != "drop_field"]
     return [*creates, *fields, *_relation_steps(declared, server), *drops]

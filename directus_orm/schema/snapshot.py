@@ -40,6 +40,8 @@ class FieldSpec:
     has_column: bool = True
     #: One of Directus's own fields of a system collection (not a project's custom field).
     system: bool = False
+    #: A string column's length the model asks for (``Field(max_length=...)``); None: Directus's 255.
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ def _directus_type(row: dict[str, Any], schema: dict[str, Any]) -> str:
     return typ
 
 
+def _default(value: Any) -> Any:
+    """Directus reports a string default as the SQL literal's body: ``it's`` comes back ``it''s``."""
+    return value.replace("''", "'") if isinstance(value, str) else value
+
+
 def _field(row: dict[str, Any]) -> FieldSpec:
     schema = row.get("schema") or {}
     meta = row.get("meta") or {}
@@ -111,7 +118,7 @@ def _field(row: dict[str, Any]) -> FieldSpec:
         field=row["field"],
         type=_directus_type(row, schema),
         nullable=bool(schema.get("is_nullable", True)),
-        default=schema.get("default_value"),
+        default=_default(schema.get("default_value")),
         primary_key=bool(schema.get("is_primary_key", False)),
         auto_increment=bool(schema.get("has_auto_increment", False)),
         special=tuple(special) if isinstance(special, (list, tuple)) else (str(special),),
@@ -150,8 +157,9 @@ async def ensure_admin(conn: Directus) -> None:
         raise SchemaAccessDenied("the schema tools need an admin user; this connection is not one "
                                  f"({exc.code})") from None
     except NetworkError as exc:
-        raise NetworkError(f"cannot reach {_public(conn.url)}: {exc.message}", method=exc.method,
-                           path=exc.path) from exc
+        # the same class (a RequestTimeout stays one), the URL said
+        raise type(exc)(f"cannot reach {_public(conn.url)}: {exc.message}", method=exc.method,
+                        path=exc.path) from exc
     except APIError as exc:
         if exc.code is None:  # Directus names every error it sends; this answer is someone else's
             raise NotDirectusServer(f"not a Directus server at {_public(conn.url)}: {exc.method} {exc.path} "

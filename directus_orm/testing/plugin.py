@@ -7,7 +7,8 @@
 * ``directus`` (test): ``directus_orm.connections`` configured for that server with its admin token, and
   the collections of the models named by ``@pytest.mark.directus_models([Article, ...])`` created from the
   models (schema tools' ``migrate``) before the test and dropped after it, with anything else the test
-  created. Yields the ``LocalDirectus``.
+  created, and the fields they added to collections that were there before (``directus_users`` ...).
+  Yields the ``LocalDirectus``.
 
 The fixtures are synchronous, so they work with any async plugin (pytest-asyncio, anyio) or none.
 """
@@ -15,6 +16,7 @@ The fixtures are synchronous, so they work with any async plugin (pytest-asyncio
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -56,9 +58,24 @@ def _drop(server: LocalDirectus, names: list[str]) -> None:
         raise LocalServerError(f"could not drop the test's collections {pending}")
 
 
-async def _migrate(server: LocalDirectus, models: list[type[DirectusModel]]) -> None:
+async def _migrate(server: LocalDirectus, models: list[type[DirectusModel]]) -> list[tuple[str, str]]:
+    """Migrate ``models``; returns the fields it added to collections that were there before."""
     async with Directus(server.url, token=server.token) as conn:
-        await SchemaTools(conn).migrate(models)
+        steps = await SchemaTools(conn).migrate(models)
+    created = {s.collection for s in steps if s.kind == "create_collection"}
+    return [(s.collection, s.field) for s in steps
+            if s.kind == "create_field" and s.field and s.collection not in created]
+
+
+def _drop_fields(server: LocalDirectus, fields: list[tuple[str, str]]) -> None:
+    refused = []
+    for collection, name in reversed(fields):
+        answer = httpx.delete(f"{server.url}/fields/{quote(collection, safe='')}/{quote(name, safe='')}",
+                              timeout=60, headers={"Authorization": f"Bearer {server.token}"})
+        if answer.status_code not in (200, 204, 403):
+            refused.append(f"{collection}.{name}")
+    if refused:
+        raise LocalServerError(f"could not drop the fields the test added {refused}")
 
 
 @pytest.fixture(scope="session")
@@ -76,11 +93,13 @@ def directus(directus_server: LocalDirectus, request: pytest.FixtureRequest) -> 
     args = marker.args if marker else ()
     models = [m for arg in args for m in (arg if isinstance(arg, (list, tuple)) else [arg])]
     connections.configure({"default": {"url": directus_server.url, "token": directus_server.token}})
+    added: list[tuple[str, str]] = []
     try:
         if models:
-            run(_migrate(directus_server, models), name="directus_models")
+            added = run(_migrate(directus_server, models), name="directus_models")
         yield directus_server
     finally:
         run(connections.aclose_all(), name="connections.aclose_all")
         connections.reset()
+        _drop_fields(directus_server, added)
         _drop(directus_server, [c for c in _user_collections(directus_server) if c not in before])

@@ -19,11 +19,21 @@ from types import ModuleType
 from typing import Annotated, Any
 
 import pytest
+from pydantic import Field
 
 from directus_orm import Directus, DirectusModel, connections
-from directus_orm.exceptions import APIError
-from directus_orm.schema import DirectusType, NotDirectusServer, SchemaAccessDenied, SchemaTools, check
+from directus_orm.exceptions import APIError, MigrationError, RequestTimeout
+from directus_orm.schema import (
+    DirectusType,
+    ManyToAny,
+    NotDirectusServer,
+    SchemaAccessDenied,
+    SchemaError,
+    SchemaTools,
+    check,
+)
 from directus_orm.schema.codegen import library_model
+from directus_orm.system import DirectusUser
 from tests.support import ServerInfo, create_user, full_schema, server_database
 from tests.support.fault_proxy import FaultProxy
 
@@ -364,3 +374,333 @@ async def test_not_a_directus_server_is_said(own_server: Any) -> None:
         out, err = await asyncio.wait_for(cli.communicate(), 60)
     assert cli.returncode == 2 and b"NotDirectusServer: not a Directus server at" in err, err
     assert b"some-token" not in err and out == b""
+
+
+def _int_pk_models() -> list[type[DirectusModel]]:
+    class FxPkA(DirectusModel):
+        id: int | None = None
+        name: str | None = None
+
+        class Meta:
+            collection = "fx_pk_a"
+
+    class FxPkB(DirectusModel):
+        id: int | None = None
+        a: FxPkA | int | None = None
+
+        class Meta:
+            collection = "fx_pk_b"
+
+    return [FxPkA, FxPkB]
+
+
+def _uuid_pk_models() -> list[type[DirectusModel]]:
+    class FxPkA(DirectusModel):
+        id: uuid.UUID | None = None
+        name: str | None = None
+
+        class Meta:
+            collection = "fx_pk_a"
+
+    class FxPkB(DirectusModel):
+        id: int | None = None
+        a: FxPkA | uuid.UUID | None = None
+
+        class Meta:
+            collection = "fx_pk_b"
+
+    return [FxPkA, FxPkB]
+
+
+async def _drop(own: Directus, *collections: str) -> None:
+    for c in collections:
+        with contextlib.suppress(APIError):
+            await own.delete(f"/collections/{c}")
+
+
+async def test_a_primary_key_type_change_is_refused_before_anything_is_sent(own: Directus) -> None:
+    await _drop(own, "fx_pk_b", "fx_pk_a")
+    try:
+        await SchemaTools(own).migrate(_int_pk_models())
+        await own.post("/items/fx_pk_a", json={"name": "one"})
+        await own.post("/items/fx_pk_b", json={"a": 1})
+        changed = _uuid_pk_models()
+        drift = await check(changed, connection=own)
+        assert ("pk_type_mismatch", "fx_pk_a", "id") in [(d.drift, d.collection, d.field) for d in drift]
+        with pytest.raises(MigrationError,
+                           match=r"nothing was applied: FxPkA\.id: the primary key is declared uuid"):
+            await SchemaTools(own).migrate(changed)
+        assert (await own.get("/fields/fx_pk_a/id"))["data"]["type"] == "integer"
+        assert (await own.get("/fields/fx_pk_b/a"))["data"]["type"] == "integer"
+        assert (await own.get("/items/fx_pk_b"))["data"] == [{"id": 1, "a": 1}]
+    finally:
+        await _drop(own, "fx_pk_b", "fx_pk_a")
+
+
+class FxLossyStr(DirectusModel):
+    id: int | None = None
+    code: str | None = None
+
+    class Meta:
+        collection = "fx_lossy"
+
+
+class FxLossyInt(DirectusModel):
+    id: int | None = None
+    code: int | None = None
+
+    class Meta:
+        collection = "fx_lossy"
+
+
+async def test_a_type_change_of_a_column_holding_values_needs_convert(own: Directus) -> None:
+    await _drop(own, "fx_lossy")
+    try:
+        await SchemaTools(own).migrate([FxLossyStr])
+        await own.post("/items/fx_lossy", json={"code": "abc"})
+        changed = FxLossyInt
+        [step] = await SchemaTools(own).plan([changed])
+        assert step.drift == "type_mismatch" and "possibly with loss" in step.message
+        with pytest.raises(MigrationError, match=r"nothing was applied: fx_lossy\.code holds values"):
+            await SchemaTools(own).migrate([changed])
+        assert (await own.get("/fields/fx_lossy/code"))["data"]["type"] == "string"
+        assert (await own.get("/items/fx_lossy"))["data"] == [{"id": 1, "code": "abc"}]
+        await own.patch("/items/fx_lossy/1", json={"code": None})
+        assert [s.kind for s in await SchemaTools(own).migrate([changed])] == ["alter_field"]
+        assert (await own.get("/fields/fx_lossy/code"))["data"]["type"] == "integer"
+    finally:
+        await _drop(own, "fx_lossy")
+
+
+class FxUser(DirectusModel):
+    id: uuid.UUID | None = None
+    fx_nick: str | None = None
+
+    class Meta:
+        collection = "directus_users"
+
+
+class FxUserWrong(DirectusModel):
+    id: uuid.UUID | None = None
+    fx_nick: int | None = None  # the project's own field, another type
+    email: int | None = None  # Directus's own field, another type
+
+    class Meta:
+        collection = "directus_users"
+
+
+async def test_check_sees_type_differences_on_a_system_collection(own: Directus) -> None:
+    with contextlib.suppress(APIError):
+        await own.delete("/fields/directus_users/fx_nick")
+    try:
+        await SchemaTools(own).migrate([FxUser])
+        drift = await check([FxUserWrong], connection=own)
+        assert [(d.drift, d.field) for d in drift] == [
+            ("type_mismatch", "fx_nick"), ("type_mismatch", "email")]
+        assert all("migrate does not alter fields of a system collection" in d.message for d in drift)
+        with pytest.raises(MigrationError, match="nothing was applied"):
+            await SchemaTools(own).migrate([FxUserWrong])
+        assert (await own.get("/fields/directus_users/fx_nick"))["data"]["type"] == "string"
+        assert (await own.get("/fields/directus_users/email"))["data"]["type"] == "string"
+    finally:
+        await own.delete("/fields/directus_users/fx_nick")
+
+
+class FxQuote(DirectusModel):
+    id: int | None = None
+    greeting: str = "it's"
+
+    class Meta:
+        collection = "fx_quote"
+
+
+async def test_inspect_writes_a_string_default_with_an_apostrophe(own: Directus) -> None:
+    await _drop(own, "fx_quote")
+    try:
+        await SchemaTools(own).migrate([FxQuote])
+        await own.post("/items/fx_quote", json={})
+        assert (await own.get("/items/fx_quote"))["data"] == [{"id": 1, "greeting": "it's"}]
+        code = await SchemaTools(own).inspect(["fx_quote"])
+        assert "    greeting: str = \"it's\"\n" in code, code
+    finally:
+        await _drop(own, "fx_quote")
+
+
+class FxPage(DirectusModel):
+    id: int | None = None
+    blocks: Annotated[list[int], ManyToAny(through="fx_pages_blocks", source="fx_pages_id",
+                                           allowed=("fx_no_such_collection",))] = Field(default_factory=list)
+
+    class Meta:
+        collection = "fx_pages"
+
+
+async def test_many_to_any_allowing_a_collection_that_exists_nowhere_is_refused(own: Directus) -> None:
+    with pytest.raises(SchemaError, match=r"FxPage\.blocks: ManyToAny\(allowed=\.\.\.\) names "
+                                          r"fx_no_such_collection, which no model declares"):
+        await SchemaTools(own).migrate([FxPage])
+    collections = {c["collection"] for c in (await own.get("/collections"))["data"]}
+    assert not {"fx_pages", "fx_pages_blocks"} & collections
+
+
+class FxAlias(DirectusModel):
+    id: int | None = None
+    f: Annotated[str | None, DirectusType("alias")] = None
+
+    class Meta:
+        collection = "fx_alias"
+
+
+async def test_an_alias_type_on_a_plain_field_is_refused(own: Directus) -> None:
+    with pytest.raises(SchemaError,
+                       match=r"FxAlias\.f: DirectusType\('alias'\) without special flags"):
+        await SchemaTools(own).migrate([FxAlias])
+    assert "fx_alias" not in {c["collection"] for c in (await own.get("/collections"))["data"]}
+
+
+class FxTwoFull(DirectusModel):
+    id: int | None = None
+    title: str
+    body: str | None = None
+
+    class Meta:
+        collection = "fx_two"
+
+
+class FxTwoSlim(DirectusModel):
+    id: int | None = None
+    title: str | None = None
+
+    class Meta:
+        collection = "fx_two"
+
+
+async def test_two_models_of_one_collection_are_merged(own: Directus) -> None:
+    await _drop(own, "fx_two")
+    try:
+        applied = await SchemaTools(own).migrate([FxTwoFull, FxTwoSlim])
+        assert [s.kind for s in applied] == ["create_collection"]
+        fields = {f["field"]: f for f in (await own.get("/fields/fx_two"))["data"]}
+        assert set(fields) == {"id", "title", "body"}
+        assert fields["title"]["schema"]["is_nullable"] is False, "required by one of the models"
+        assert await check([FxTwoSlim, FxTwoFull], connection=own) == []
+        assert await SchemaTools(own).migrate([FxTwoSlim, FxTwoFull]) == []
+    finally:
+        await _drop(own, "fx_two")
+
+
+async def test_a_timeout_in_the_schema_tools_is_a_request_timeout(own_server: Any) -> None:
+    async with FaultProxy(own_server.url) as proxy:
+        proxy.add("stall", times=None, seconds=3)
+        async with Directus(proxy.url, token=own_server.admin_token, timeout=0.5) as conn:
+            with pytest.raises(RequestTimeout, match=f"cannot reach {proxy.url}"):
+                await SchemaTools(conn).check([FxQuote])
+
+
+async def test_a_migrate_step_whose_answer_is_lost_says_it_may_have_been_applied(
+    own: Directus, own_server: Any
+) -> None:
+    await _drop(own, "fx_quote")
+    try:
+        async with FaultProxy(own_server.url) as proxy:
+            proxy.add("lost", lambda r: r.method == "POST" and r.path.endswith("/collections"))
+            async with Directus(proxy.url, token=own_server.admin_token) as conn:
+                lost = r"step 1 of 1 got no answer .*the 0 step\(s\) before it were applied, step 1 may have"
+                with pytest.raises(MigrationError, match=lost):
+                    await SchemaTools(conn).migrate([FxQuote])
+        assert (await own.get("/collections/fx_quote"))["data"]["collection"] == "fx_quote"
+        assert await SchemaTools(own).migrate([FxQuote]) == []
+    finally:
+        await _drop(own, "fx_quote")
+
+
+class FxAgent(DirectusUser):
+    fx_shoe_size: int | None = None
+
+
+async def test_a_subclass_of_the_library_user_model_migrates_and_matches(own: Directus) -> None:
+    """The way schema.md recommends: Directus's own fields (declared by the library) match the server."""
+    with contextlib.suppress(APIError):
+        await own.delete("/fields/directus_users/fx_shoe_size")
+    try:
+        steps = await SchemaTools(own).migrate([FxAgent])
+        assert [(s.kind, s.field) for s in steps] == [("create_field", "fx_shoe_size")]
+        assert await check([FxAgent], connection=own) == []
+    finally:
+        await own.delete("/fields/directus_users/fx_shoe_size")
+
+
+class FxProbe(DirectusModel):
+    id: int | None = None
+    when: datetime.datetime = datetime.datetime(2024, 1, 2, 3, 4, 5)
+
+    class Meta:
+        collection = "fx_probe"
+
+
+class FxProbeRequired(DirectusModel):
+    id: int | None = None
+    when: datetime.datetime = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    size: int
+
+    class Meta:
+        collection = "fx_probe"
+
+
+class FxContradiction(DirectusModel):
+    id: int | None = None
+    g: Annotated[str | None, DirectusType("boolean")] = None
+
+    class Meta:
+        collection = "fx_contradiction"
+
+
+async def test_defaults_the_column_cannot_hold_and_required_fields_on_rows(own: Directus) -> None:
+    """A datetime default: the column allows NULL (another client's row is not refused); a required
+    field without default added to a collection holding rows is refused before anything is sent."""
+    await _drop(own, "fx_probe")
+    try:
+        await SchemaTools(own).migrate([FxProbe])
+        assert (await own.get("/fields/fx_probe/when"))["data"]["schema"]["is_nullable"] is True
+        await own.post("/items/fx_probe", json={})
+        refused = r"nothing was applied: fx_probe\.size is required and has no default, but fx_probe holds"
+        with pytest.raises(MigrationError, match=refused):
+            await SchemaTools(own).migrate([FxProbeRequired])
+        assert "size" not in {f["field"] for f in (await own.get("/fields/fx_probe"))["data"]}
+        assert await check([FxProbe], connection=own) == []
+    finally:
+        await _drop(own, "fx_probe")
+    with pytest.raises(SchemaError, match=r"FxContradiction\.g: DirectusType\('boolean'\) contradicts"):
+        await SchemaTools(own).plan([FxContradiction])
+
+
+async def test_inspect_writes_the_key_first(own: Directus) -> None:
+    """A key created without ``meta`` has no sort, so Directus lists it after the sorted fields."""
+    await _drop(own, "fx_keyorder")
+    await own.post("/collections", json={"collection": "fx_keyorder", "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "name", "type": "string", "meta": {"sort": 1}, "schema": {}}]})
+    try:
+        code = await SchemaTools(own).inspect(["fx_keyorder"])
+        assert "    id: int | None = None\n    name: str | None = None\n" in code, code
+    finally:
+        await _drop(own, "fx_keyorder")
+
+
+class FxLong(DirectusModel):
+    id: int | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+    class Meta:
+        collection = "fx_long"
+
+
+async def test_max_length_sizes_the_string_column(own: Directus) -> None:
+    await _drop(own, "fx_long")
+    try:
+        await SchemaTools(own).migrate([FxLong])
+        assert (await own.get("/fields/fx_long/note"))["data"]["schema"]["max_length"] == 1000
+        await own.post("/items/fx_long", json={"note": "x" * 1000})
+        assert await check([FxLong], connection=own) == []
+    finally:
+        await _drop(own, "fx_long")

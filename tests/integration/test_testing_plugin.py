@@ -12,6 +12,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # a subprocess: n
 CONFTEST = 'pytest_plugins = ["directus_orm.testing.plugin"]\n'
 
 USER_TESTS = '''
+import uuid
+
 import httpx
 import pytest
 
@@ -43,10 +45,27 @@ def test_sync_with_the_same_model(directus: LocalDirectus) -> None:
     assert Gadget.objects.sync.get(name="fan").stock == 0
 
 
-def test_collections_are_dropped_after_each_test(directus: LocalDirectus) -> None:
-    answer = httpx.get(f"{directus.url}/collections/plugin_gadgets",
+class Shopper(DirectusModel):
+    id: uuid.UUID | None = None
+    plugin_shoe_size: int | None = None
+
+    class Meta:
+        collection = "directus_users"
+
+
+@pytest.mark.directus_models([Shopper])
+def test_a_field_on_an_existing_collection(directus: LocalDirectus) -> None:
+    answer = httpx.get(f"{directus.url}/fields/directus_users/plugin_shoe_size",
                        headers={"Authorization": f"Bearer {directus.token}"})
+    assert answer.status_code == 200
+
+
+def test_collections_and_added_fields_are_dropped_after_each_test(directus: LocalDirectus) -> None:
+    auth = {"Authorization": f"Bearer {directus.token}"}
+    answer = httpx.get(f"{directus.url}/collections/plugin_gadgets", headers=auth)
     assert answer.status_code == 403
+    answer = httpx.get(f"{directus.url}/fields/directus_users/plugin_shoe_size", headers=auth)
+    assert answer.status_code == 403, answer.text
 '''
 
 
@@ -58,4 +77,4 @@ def test_a_users_session_with_the_plugin(pytester: pytest.Pytester, directus_ser
     pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_shop=USER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)

@@ -261,6 +261,8 @@ def test_dict_collections_treat_every_field_as_nullable_and_unknown() -> None:
         (lambda: L.filter(code__in="el"), FieldError, "list of values"),
         (lambda: L.filter(speakers="many"), FieldError, "invalid value 'many'"),
         (lambda: L.filter(born__gt="not a date"), FieldError, "invalid value"),
+        (lambda: L.filter(ref=""), FieldError, r"'ref': invalid value '' for uuid field 'ref'"),
+        (lambda: L.filter(speakers=""), FieldError, r"'speakers': invalid value '' for integer field"),
         (lambda: L.filter(name__isnull="yes"), FieldError, "True or False"),
         (lambda: L.filter(speakers__gt=None), FieldError, "isnull"),
         (lambda: L.filter(code__neq=""), FieldError, "empty strings"),

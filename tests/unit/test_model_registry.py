@@ -3,6 +3,8 @@ different classes claim one, silence when the same class is declared again."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -77,3 +79,21 @@ def test_deferred_field_error_lives_with_the_others() -> None:
     assert from_models is from_base is directus_orm.DeferredFieldError is DeferredFieldError
     assert issubclass(DeferredFieldError, AttributeError)
     assert "DeferredFieldError" in directus_orm.exceptions.__all__
+
+
+def test_a_projects_model_of_a_system_collection_does_not_warn() -> None:
+    """``Meta.collection = "directus_users"`` (the project's own fields on it) replaces the library's
+    model of the collection without a warning: importable under ``-W error``."""
+    source = (
+        "import uuid\n"
+        "from directus_orm import DirectusModel, get_model\n"
+        "class Agent(DirectusModel):\n"
+        "    id: uuid.UUID | None = None\n"
+        "    nickname: str | None = None\n"
+        "    class Meta:\n"
+        "        collection = 'directus_users'\n"
+        "assert get_model('directus_users') is Agent\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "error", "-c", source], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
