@@ -101,6 +101,24 @@ def _server_options(extra: list[str], env: dict[str, str]) -> list[str]:
     return rest
 
 
+#: Run in the project's interpreter: the package (and httpx) is installed there, not in the one that
+#: runs devtools.
+_PROVISION = """
+from directus_orm.testing.server import default_db, default_version, provision
+provision()
+if default_db() == "postgres":
+    from directus_orm.testing.services import postgres_home
+    postgres_home()
+print(f"[devtools] Directus {default_version()} on {default_db()}", flush=True)
+"""
+
+
+def _provision(python: Path, env: dict[str, str]) -> None:
+    """Install (or find cached) the Directus and the database the run's settings name."""
+    if subprocess.run([str(python), "-c", _PROVISION], cwd=ROOT, env=env).returncode:
+        raise SystemExit("provisioning the local Directus failed (see above)")
+
+
 def cmd_test(extra: list[str]) -> int:
     _python()
     env = dict(os.environ)
@@ -112,14 +130,7 @@ def cmd_test(extra: list[str]) -> int:
         # Install (or find cached) Directus and the database before pytest starts, so their output
         # is not captured.
         os.environ.update(env)
-        from directus_orm.testing.server import default_db, default_version, provision
-
-        provision()
-        if default_db() == "postgres":
-            from directus_orm.testing.services import postgres_home
-
-            postgres_home()
-        _say(f"Directus {default_version()} on {default_db()}")
+        _provision(_python(), env)
     if checks and cmd_check([]):
         return 1
     if not any(not arg.startswith("-") for arg in extra):
@@ -191,10 +202,8 @@ def cmd_bench(extra: list[str]) -> int:
     """The benchmark suite (bench/README.md): Directus is provisioned first so its install output is
     not mixed into the report."""
     py = ensure_bench_venv()
-    from directus_orm.testing.server import provision
-
     if not any(arg.startswith("--url") for arg in extra):
-        provision()
+        _provision(py, dict(os.environ))
     return subprocess.run([str(py), "-m", "bench", *extra], cwd=ROOT).returncode
 
 
