@@ -18,7 +18,7 @@ from typing import Any
 from ..exceptions import APIError, AuthenticationError, UnsupportedByServer
 from .client import Directus
 
-__all__ = ["ServerInfo", "Version", "parse_version", "require_version", "server_info"]
+__all__ = ["ServerInfo", "Version", "known_server_info", "parse_version", "require_version", "server_info"]
 
 #: ``(major, minor, patch)``
 Version = tuple[int, int, int]
@@ -64,6 +64,11 @@ class ServerInfo:
 
 _known: weakref.WeakKeyDictionary[Directus, ServerInfo] = weakref.WeakKeyDictionary()
 _pending: weakref.WeakKeyDictionary[Directus, asyncio.Future[ServerInfo]] = weakref.WeakKeyDictionary()
+
+
+def known_server_info(conn: Directus) -> ServerInfo | None:
+    """What :func:`server_info` has read for ``conn`` so far (no request); None before it did."""
+    return _known.get(conn)
 
 
 async def server_info(conn: Directus) -> ServerInfo:
