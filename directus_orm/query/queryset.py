@@ -19,7 +19,7 @@ from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.profiles import EndpointProfile, endpoint_profile
 from ..connection.registry import connections
-from ..connection.serverinfo import known_server_info, server_info
+from ..connection.serverinfo import known_server_info, require_version, server_info
 from ..exceptions import (
     DirectusError,
     FieldError,
@@ -567,6 +567,9 @@ class QuerySet(SyncFace, Generic[T]):
         if self._graphql and self._query.version is not None:
             raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
         query = self._query
+        if query.version is not None:
+            # Measured on 11.17.4: a list read ignores version= (main rows, every row), silently.
+            await require_version(self._conn(), "12.0.0", "version() reads")
         if query.server_version is None and query.has_versioned_fields():
             query = query._replace(server_version=(await server_info(self._conn())).version)
         return await emulate(query, self._conn())
