@@ -129,7 +129,7 @@ async def _client_side(url: str, token: str, sizes: Sizes, cases: list[str]) -> 
 
 def run(url: str, token: str, sizes: Sizes, cases: list[str], seed_rows: bool) -> list[str]:
     out = machine()
-    out.append(f"server: Directus at {url} (SQLite)")
+    out.append(f"server: Directus at {url} ({os.environ.get('DIRECTUS_ORM_DB') or 'sqlite'})")
     if seed_rows:
         _say(f"seeding {sizes.stream_rows:,} rows through the API")
         seconds = asyncio.run(seed(url, token, sizes.stream_rows, sizes.all_small, sizes.all_large,

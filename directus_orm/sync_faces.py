@@ -955,6 +955,7 @@ class SyncSchemaTools(Protocol):
         models: Iterable[type[DirectusModel]],
         *,
         prune: bool = ...,
+        convert: bool = ...,
         progress: Callable[[int, int, Step], None] | None = ...,
     ) -> list[Step]: ...
     def check(self, models: Iterable[type[DirectusModel]]) -> list[Step]: ...

@@ -67,7 +67,7 @@ _pending: weakref.WeakKeyDictionary[Directus, asyncio.Future[ServerInfo]] = weak
 
 
 def known_server_info(conn: Directus) -> ServerInfo | None:
-    """``/server/info`` for ``conn`` if it was read already (no request)."""
+    """What :func:`server_info` has read for ``conn`` so far (no request); None before it did."""
     return _known.get(conn)
 
 

@@ -30,10 +30,11 @@ class Folder(SystemModel):
     id: uuid.UUID | None = None
     name: str | None = None
     parent: Folder | uuid.UUID | None = None
-    type: str | None = None  # Directus 12: "files"
+    type: str | None = None  # "files"; None from servers before Directus 12, which lack the field
 
     class Meta:
         collection = "directus_folders"
+        fields_since = {"type": "12.0.0"}
 
 
 class File(SystemModel, SyncFace):

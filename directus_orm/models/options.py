@@ -26,6 +26,7 @@ from pydantic import TypeAdapter
 
 from ..connection.profiles import EndpointProfile, endpoint_profile
 from ..connection.registry import DEFAULT_ALIAS
+from ..connection.serverinfo import Version, parse_version
 from ..exceptions import ImproperlyConfigured, InvalidArgument, ManagerUnavailable
 from ..query.lookups import KINDS
 from ..query.schema import FieldInfo
@@ -40,7 +41,8 @@ __all__ = ["META_ATTRIBUTES", "LoadPlan", "Options", "kind_of"]
 
 #: Attributes a model's ``class Meta`` may set.
 META_ATTRIBUTES = frozenset({"collection", "pk", "ordering", "get_latest_by", "connection", "abstract",
-                             "field_kinds", "singleton", "recreatable", "concealed"})
+                             "field_kinds", "singleton", "recreatable", "concealed",
+                             "fields_since"})
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -184,6 +186,16 @@ class Options:
         self.recreatable: bool = bool(get("recreatable", True))
         #: One object, not a list (``/settings``, a singleton collection): read with ``objects.get()``.
         self.singleton: bool = bool(get("singleton", False))
+        #: Fields only servers of a version on have (``{"type": "12.0.0"}``): reads from older servers
+        #: leave them out of ``fields`` (naming a field the server lacks is a 403), and they stay None.
+        self.fields_since: dict[str, Version] = {}
+        for name, since in (get("fields_since") or {}).items():
+            parsed = parse_version(since)
+            if parsed is None:
+                raise ImproperlyConfigured(
+                    f"{model.__name__}.Meta.fields_since[{name!r}]: {since!r} is not a version like '12.0.0'"
+                )
+            self.fields_since[name] = parsed
         kinds_override: Mapping[str, str] = get("field_kinds") or {}
         for name, kind in kinds_override.items():
             if kind not in KINDS:

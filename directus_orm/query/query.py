@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..connection.serverinfo import Version
 from ..exceptions import DirectusError, FieldError
 from .keysets import has_nodes
 from .projection import Column
@@ -34,6 +35,15 @@ def _at(tree: dict[str, Any], path: Sequence[str]) -> dict[str, Any]:
     for segment in path:
         node = node.setdefault(segment, {})
     return node
+
+
+def _nodes(value: Any, path: Sequence[str]) -> list[dict[str, Any]]:
+    """The row dicts at ``path`` under ``value`` (a row, or a list of rows; to-many hops are lists)."""
+    if isinstance(value, list):
+        return [node for item in value for node in _nodes(item, path)]
+    if not isinstance(value, dict):
+        return []
+    return [value] if not path else _nodes(value.get(path[0]), path[1:])
 
 
 def _prune(tree: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +91,9 @@ class Query:
     group_by: tuple[str, ...] | None = None  # values(...).annotate(<aggregate>) / distinct()
     annotations: tuple[Column, ...] = ()  # annotate(n=Count("books")) on rows: function fields
     emulated: bool = False  # the filter holds emulated conditions (set by where(), cleared by emulate())
+    #: The server's version, set before sending when a schema read has fields only newer servers have
+    #: (``Meta.fields_since``); None: every declared field is read.
+    server_version: Version | None = None
 
     # -- building -----------------------------------------------------------------------------------
     def _replace(self, **changes: Any) -> Query:
@@ -160,17 +173,21 @@ class Query:
         """Directus's ``fields``; None when ``*`` says it all."""
         if self.columns is not None:
             out: list[str] = []
+            missing = self.absent_fields(self.schema)
             for col in self.columns:
+                if col.path is not None and col.path.directus in missing:
+                    continue
                 if col.path is not None:
                     out.append(_column_field(col.path))
                 elif col.function_key:
                     out.append(col.agg_field)
             return list(dict.fromkeys(out))
+        absent = self.absent_fields(self.schema)
         loaded = list(dict.fromkeys(".".join(p) for p, _ in self.related))
         if self.only is not None:
             base = list(dict.fromkeys([self.schema.pk_name, *self.only]))
-        elif self.defer:
-            base = [f for f in self.schema.field_names() if f not in self.defer]
+        elif self.defer or absent:
+            base = [f for f in self.schema.field_names() if f not in self.defer and f not in absent]
         else:
             base = ["*"]
         for extra in self.schema.m2m_default_fields():
@@ -193,7 +210,8 @@ class Query:
         prefetched rows keep their declared to-many fields (as keys). A relation loaded further down
         the path lists its own fields. Collections without a model read ``*``."""
         prefix = ".".join(path)
-        names = schema.field_names()
+        absent = self.absent_fields(schema)
+        names = [n for n in schema.field_names() if n not in absent]
         if not names:
             return [f"{prefix}.*"]
         to_one = self._to_one_only(path)
@@ -208,6 +226,29 @@ class Query:
                 continue
             out.append(".".join(deeper))
         return out
+
+    def absent_fields(self, schema: Schema) -> set[str]:
+        """The fields of ``schema`` this query's server does not have (``Meta.fields_since``)."""
+        if self.server_version is None:
+            return set()
+        since: dict[str, Version] = getattr(schema, "fields_since", None) or {}
+        return {name for name, version in since.items() if self.server_version < version}
+
+    def has_versioned_fields(self) -> bool:
+        """Whether a schema this query reads has fields only some server versions have."""
+        schemas = [self.schema, *(schema for _, schema in self.related)]
+        return any(getattr(schema, "fields_since", None) for schema in schemas)
+
+    def fill_absent(self, rows: list[dict[str, Any]]) -> None:
+        """Give the fields this query's server lacks (left out of ``fields``) their None in ``rows``,
+        and in the related rows loaded with them: the server has no value, so nothing is deferred."""
+        targets: list[tuple[tuple[str, ...], set[str]]] = [((), self.absent_fields(self.schema))]
+        targets += [(path, self.absent_fields(schema)) for path, schema in self.related]
+        targets = [(path, names) for path, names in targets if names]
+        for path, names in targets:
+            for node in _nodes(rows, path):
+                for name in names:
+                    node.setdefault(name, None)
 
     def _to_one_only(self, path: tuple[str, ...]) -> bool:
         """Whether every hop of a loaded relation's path is many-to-one."""

@@ -20,7 +20,7 @@ from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
 from ..connection.profiles import EndpointProfile, endpoint_profile
 from ..connection.registry import connections
-from ..connection.serverinfo import known_server_info
+from ..connection.serverinfo import known_server_info, require_version, server_info
 from ..exceptions import (
     DirectusError,
     FieldError,
@@ -594,9 +594,15 @@ class QuerySet(SyncFace, Generic[T]):
         self._check_reads()
         if self._graphql and self._query.version is not None:
             raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
-        if wants_whole_lists(self._query.deep_param()):
+        query = self._query
+        if wants_whole_lists(query.deep_param()):
             await query_limit_max(self._conn())  # known before the answer: whole lists are checked on it
-        return await emulate(self._query, self._conn())
+        if query.version is not None:
+            # Measured on 11.17.4: a list read ignores version= (main rows, every row), silently.
+            await require_version(self._conn(), "12.0.0", "version() reads")
+        if query.server_version is None and query.has_versioned_fields():
+            query = query._replace(server_version=(await server_info(self._conn())).version)
+        return await emulate(query, self._conn())
 
     @property
     def _profile(self) -> EndpointProfile:
@@ -800,6 +806,9 @@ class QuerySet(SyncFace, Generic[T]):
         if query.version is not None:
             for row in rows:  # which version the row came from: not a field
                 row.pop("$meta", None)
+        if query.has_versioned_fields():
+            info = known_server_info(self._conn())
+            query._replace(server_version=info.version if info else None).fill_absent(rows)
         if query.columns is None:
             for col in query.annotations:
                 for row in rows:

@@ -40,7 +40,7 @@ from directus_orm.exceptions import (
     UnexpectedResponse,
 )
 from directus_orm.files import File, Folder, SourceChanged, Transform, Upload
-from tests.support import ServerInfo, raw_bigint
+from tests.support import ServerInfo, raw_bigint, server_version
 from tests.support.images import image_info, png
 
 pytestmark = pytest.mark.live_only  # a second server, and uploads carry fresh keys
@@ -427,6 +427,29 @@ async def test_folders_by_name_and_instance(conn: Directus) -> None:
     moved = await File.objects.upload(b"d", filename="d.txt")
     await moved.replace(b"dd", folder=year)
     assert (await conn.get(f"/files/{moved.id}"))["data"]["folder"] == str(year.id)
+
+
+async def test_folder_type_is_read_only_from_servers_that_have_it(conn: Directus) -> None:
+    """``directus_folders.type`` is new in Directus 12; naming it in ``fields`` on 11 is a 403."""
+    top = await Folder.objects.create(name="Typed")
+    stored = await File.objects.upload(b"t", filename="t.txt", folder=top)
+    raw = (await conn.get(f"/folders/{top.id}"))["data"]
+    has_type = server_version() >= (12, 0, 0)
+    assert ("type" in raw) is has_type
+    expected = raw.get("type")
+    loaded = await File.objects.select_related("folder").get(id=stored.id)
+    assert isinstance(loaded.folder, Folder) and loaded.folder.name == "Typed"
+    assert loaded.folder.type == expected
+    assert (await Folder.objects.defer("parent").get(id=top.id)).type == expected
+    assert (await Folder.objects.get(id=top.id)).type == expected
+    row = await Folder.objects.filter(id=top.id).values().get()
+    assert row["name"] == "Typed" and row.get("type") == expected
+    over_graphql = await Folder.objects.using_graphql().get(id=top.id)
+    assert over_graphql.name == "Typed" and over_graphql.type == expected
+    renamed = await Folder.objects.get(id=top.id)
+    renamed.name = "Typed2"
+    await renamed.save()
+    assert (await conn.get(f"/folders/{top.id}"))["data"]["name"] == "Typed2"
 
 
 async def test_a_subclass_keeps_the_collection_and_reads_custom_fields(conn: Directus) -> None:

@@ -317,9 +317,10 @@ async def test_item_like_system_collections(sent: list[httpx.Request], admin: Di
         removed: list[tuple[str, DirectusModel]] = [
             ("operations", operation), ("panels", panel), ("comments", comment)]
         for path, gone in removed:
-            obj = gone
-            assert await obj.delete() == (1, {f"directus_{path}": 1})
-            query = {"filter": {"id": {"_eq": str(obj.pk)}}}
+            key = gone.pk  # delete() clears it, as Django does
+            assert await gone.delete() == (1, {f"directus_{path}": 1})
+            assert gone.pk is None
+            query = {"filter": {"id": {"_eq": str(key)}}}
             assert (await admin.get(f"/{path}", params=query))["data"] == []
     finally:
         for path, key in reversed(made):
