@@ -52,6 +52,7 @@ from .guards import get_directus
 from .live import check_guards, serve_subscription
 from .paging import cursor_order, decode_cursor, encode_cursor, links
 from .querystring import RESERVED, QueryString, Selection, detail_of, pick, refuse_repeats, sort_terms
+from .related import RelatedRules
 from .rowrule import decide
 
 __all__ = ["ALL_ROUTE_NAMES", "ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "Selection",
@@ -181,6 +182,9 @@ class DirectusRouter(APIRouter, Generic[M]):
       router-wide ones go in ``dependencies=`` as for any ``APIRouter``;
     * ``objects_filter(request) -> Q | None``: the row-level rule: every query is narrowed by it, and a
       create or update whose row would fall outside it is refused (403 ``OUTSIDE_OBJECTS_FILTER``);
+    * ``related_rules``: ``{relation: the related model's router, or None (open)}``: with an
+      ``objects_filter``, a relation not named here cannot be read, filtered, sorted or written through
+      (400 ``RELATION_RULE_UNKNOWN``; :mod:`.related`);
     * ``server_values``: ``{field: fn(request)}`` (sync or async) forced onto creates and updates (a
       tenant, an owner); left out of the derived create/update schemas, and a client value that differs
       answers 403 ``SERVER_SET_FIELD``;
@@ -220,6 +224,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         dependencies_for: Mapping[RouteName, Sequence[params.Depends]] | None = None,
         objects_filter: ObjectsFilter | None = None,
         server_values: Mapping[str, ServerValue] | None = None,
+        related_rules: Mapping[str, DirectusRouter[Any] | None] | None = None,
         filter_fields: Iterable[str] | None = None,
         page_size: int = 50,
         max_page_size: int = 500,
@@ -239,6 +244,11 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.pk_name = meta.pk_name
         self.directus = directus or get_directus
         self.objects_filter = objects_filter
+        #: how a rule-bound router crosses relations (:mod:`.related`); a nested router's parent key
+        #: is ruled by the parent router
+        self.related = RelatedRules(meta, model.__name__, {**({parent[1]: parent[0]} if parent else {}),
+                                                           **(related_rules or {})},
+                                    bound=objects_filter is not None)
         self.server_values: dict[str, ServerValue] = dict(server_values or {})
         unknown_forced = sorted(set(self.server_values) - set(model.model_fields))
         if unknown_forced or self.pk_name in self.server_values:
@@ -384,9 +394,13 @@ class DirectusRouter(APIRouter, Generic[M]):
         """What ``?fields=``/``?omit=``/``?expand=`` select (None: the whole read schema). Dotted paths
         (``author.name``; ``author__name`` also works) reach through the model's relations."""
         try:
-            return self.query_string.selection(fields, omit, expand=expand, deferred=self.deferred_fields)
+            selection = self.query_string.selection(fields, omit, expand=expand,
+                                                    deferred=self.deferred_fields)
         except FieldError as exc:
             raise _bad(exc) from None
+        if selection is not None:
+            self.related.check_paths(selection.names, "reading through")
+        return selection
 
     def selection_of(self, request: Request, kw: Mapping[str, Any]) -> Selection | None:
         """The selection of this request: ``?fields=`` (given empty: no fields), ``?omit=`` and its
@@ -413,9 +427,11 @@ class DirectusRouter(APIRouter, Generic[M]):
         the path must be one of ``filter_fields``. All go into one ``filter()`` call, so conditions on
         the same to-many relation hold for the same related row (Django's meaning)."""
         try:
-            return self.query_string.filters(request.query_params.multi_items(), reserved)
+            found = self.query_string.filters(request.query_params.multi_items(), reserved)
         except FieldError as exc:
             raise _bad(exc) from None
+        self.related.check_filters(found)
+        return found
 
     # -- output ------------------------------------------------------------------------------------
     def dump(self, obj: M) -> dict[str, Any]:
@@ -423,7 +439,10 @@ class DirectusRouter(APIRouter, Generic[M]):
         whatever a write loaded): the same shape from list, retrieve, create and update."""
         data = {name: _as_keys(obj.__dict__[name]) if _related(obj.__dict__.get(name)) else value
                 for name, value in obj.model_dump().items() if name in self.read_schema.model_fields}
-        return self.read_schema.model_validate(data).model_dump(mode="json")
+        out = self.read_schema.model_validate(data).model_dump(mode="json")
+        for name in self.related.hidden():
+            out.pop(name, None)
+        return out
 
     def etag(self, obj: M) -> str:
         """The ETag of ``obj``'s row: every model field as read (a related row by its key)."""
@@ -641,6 +660,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         qs = await self.list_queryset(request, kw)
         try:
             if kw.get("sort"):
+                self.related.check_paths(sort_terms(kw["sort"]), "sorting through")
                 qs = qs.order_by(*sort_terms(kw["sort"]))
         except (FieldError, UnsupportedLookup, ValueError) as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST,
@@ -795,6 +815,7 @@ class DirectusRouter(APIRouter, Generic[M]):
             if name in sent and self.wire(name, sent[name]) != self.wire(name, forced[name]):
                 raise HTTPException(status.HTTP_403_FORBIDDEN, detail={
                     "message": f"{name!r} is set by the server", "code": "SERVER_SET_FIELD", "field": name})
+        await self.related.check_write(request, sent, exempt=forced)
         return forced
 
     def wire(self, name: str, value: Any) -> Any:
