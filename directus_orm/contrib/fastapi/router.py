@@ -54,6 +54,7 @@ from .paging import cursor_order, decode_cursor, encode_cursor, links
 from .querystring import RESERVED, QueryString, Selection, detail_of, pick, refuse_repeats, sort_terms
 from .related import RelatedRules
 from .rowrule import decide
+from .values import check_values
 
 __all__ = ["ALL_ROUTE_NAMES", "ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "Selection",
            "derive_schema", "pick"]
@@ -807,7 +808,9 @@ class DirectusRouter(APIRouter, Generic[M]):
 
     # -- the row rule on writes --------------------------------------------------------------------
     async def server_set(self, request: Request, sent: Mapping[str, Any]) -> dict[str, Any]:
-        """The ``server_values`` for this request; 403 when the client sent one with another value."""
+        """The ``server_values`` for this request; 403 when the client sent one with another value, 422
+        for a value no write may send (:mod:`.values`)."""
+        check_values(sent)
         forced: dict[str, Any] = {}
         for name, compute in self.server_values.items():
             value = compute(request)
