@@ -104,3 +104,16 @@ async def test_updates_with_unrepresentable_numbers_are_refused(app: App) -> Non
     assert [(row["budget"], int(row["count"])) for row in await app.stored()] == [(None, 2**53 - 1)]
     r = await app.http.get(f"/{NUMS}", headers=app.headers)
     assert r.status_code == 200, r.text
+
+
+async def test_bulk_routes_refuse_if_match(app: App) -> None:
+    created = await app.http.post(f"/{NUMS}", json={"name": "kept"}, headers=app.headers)
+    pk, tag = created.json()["id"], created.headers["etag"]
+    for stale in ('"stale"', tag):
+        r = await app.http.delete(f"/{NUMS}/bulk", params={"keys": str(pk)},
+                                  headers={**app.headers, "If-Match": stale})
+        assert r.status_code == 400 and r.json()["code"] == "IF_MATCH_UNSUPPORTED", r.text
+        r = await app.http.patch(f"/{NUMS}/bulk", json=[{"id": pk, "name": "changed"}],
+                                 headers={**app.headers, "If-Match": stale})
+        assert r.status_code == 400 and r.json()["code"] == "IF_MATCH_UNSUPPORTED", r.text
+    assert [row["name"] for row in await app.stored()] == ["kept"]

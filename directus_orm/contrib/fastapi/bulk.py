@@ -11,7 +11,8 @@ row this request may see (404 with the ``"missing"`` keys). A rule only Directus
 checked after the write, on all rows at once: if any row fell outside it the whole batch is undone
 (created rows deleted, updated fields put back; a failed undo answers 500
 ``OUTSIDE_OBJECTS_FILTER_NOT_UNDONE``), with the same window as a single write. At most
-``max_bulk`` rows per request (400 ``TOO_MANY_ROWS``).
+``max_bulk`` rows per request (400 ``TOO_MANY_ROWS``). ``If-Match`` is refused (400
+``IF_MATCH_UNSUPPORTED``): one header cannot stand for several rows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from ...connection.paths import collection_path
 from ...connection.registry import connections
 from ...query import QuerySet
+from .etag import no_if_match
 from .querystring import names, param_error
 from .rowrule import decide
 
@@ -124,6 +126,7 @@ async def bulk_create(router: DirectusRouter[Any], request: Request, kw: Mapping
 
 
 async def bulk_update(router: DirectusRouter[Any], request: Request, kw: Mapping[str, Any]) -> Any:
+    no_if_match(request)
     bodies: list[BaseModel] = kw["body"]
     _too_many(router, len(bodies))
     pk = router.pk_name
@@ -167,6 +170,7 @@ async def bulk_update(router: DirectusRouter[Any], request: Request, kw: Mapping
 
 
 async def bulk_delete(router: DirectusRouter[Any], request: Request, kw: Mapping[str, Any]) -> Any:
+    no_if_match(request)
     raw = names(kw.get("keys"))
     _too_many(router, len(raw))
     info = router.model._meta.get_field(router.pk_name)
