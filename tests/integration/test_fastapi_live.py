@@ -87,6 +87,8 @@ async def server(reader: str, registry: None, admin: Directus,
     may_delete = directus.require_permission(ITEMS, "delete")
     api.include_router(DirectusRouter(LvItem, directus=directus, realtime=True, prefix="/guarded",
                                       dependencies_for={"list": [may_delete]}))
+    api.include_router(DirectusRouter(LvItem, directus=directus, realtime=True, prefix="/deferred",
+                                      deferred_fields=["tenant"]))
     config = uvicorn.Config(api, host="127.0.0.1", port=0, lifespan="on", log_level="warning",
                             ws="websockets-sansio")
     web = uvicorn.Server(config)
@@ -129,6 +131,21 @@ async def test_subscription_follows_the_list_filters_and_the_row_rule(server: Se
         await server.admin.delete(f"/items/{ITEMS}/{inside}")
         deleted = await server.recv(ws)
         assert deleted == {"type": "delete", "keys": [inside]}
+
+
+async def test_deferred_fields_stay_out_of_every_message(server: Server) -> None:
+    seeded = await server.create(code="d0", kind="d", tenant="acme")
+    headers = {"Authorization": f"Bearer {server.reader}"}
+    async with websockets.connect(f"{server.url}/deferred/subscribe?kind=d", additional_headers=headers,
+                                  proxy=None) as ws:
+        assert await server.recv(ws) == {"type": "init", "data": [{"id": seeded, "code": "d0", "kind": "d"}]}
+        created = await server.create(code="d1", kind="d", tenant="acme")
+        message = await server.recv(ws)
+        assert message["type"] == "create" and message["data"] == [{"id": created, "code": "d1", "kind": "d"}]
+        await server.admin.patch(f"/items/{ITEMS}/{created}", json={"code": "d1b"})
+        message = await server.recv(ws)
+        assert message["type"] == "update"
+        assert message["data"] == [{"id": created, "code": "d1b", "kind": "d"}]
 
 
 async def test_subscription_refusals(server: Server) -> None:

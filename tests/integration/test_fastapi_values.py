@@ -117,3 +117,13 @@ async def test_bulk_routes_refuse_if_match(app: App) -> None:
                                  headers={**app.headers, "If-Match": stale})
         assert r.status_code == 400 and r.json()["code"] == "IF_MATCH_UNSUPPORTED", r.text
     assert [row["name"] for row in await app.stored()] == ["kept"]
+
+
+async def test_bulk_answers_leave_deferred_fields_out(app: App) -> None:
+    r = await app.http.post(f"/{NUMS}/bulk", json=[{"name": "a", "secret": "s1"}], headers=app.headers)
+    assert r.status_code == 201 and r.json() == [{"id": r.json()[0]["id"], "name": "a", "budget": None,
+                                                  "count": None}], r.text
+    pk = r.json()[0]["id"]
+    r = await app.http.patch(f"/{NUMS}/bulk", json=[{"id": pk, "secret": "s2"}], headers=app.headers)
+    assert r.status_code == 200 and "secret" not in r.json()[0], r.text
+    assert [row["secret"] for row in await app.stored()] == ["s2"]

@@ -122,7 +122,7 @@ async def bulk_create(router: DirectusRouter[Any], request: Request, kw: Mapping
             await router.undo_or_fail(undo, f"{verdicts.count(False)} of {len(keys)} rows")
             raise router.outside_rule()
         await _after(router, request, kw, keys, None in verdicts, undo)
-    return JSONResponse([router.dump(obj) for obj in created], status_code=status.HTTP_201_CREATED)
+    return JSONResponse([router.public(obj) for obj in created], status_code=status.HTTP_201_CREATED)
 
 
 async def bulk_update(router: DirectusRouter[Any], request: Request, kw: Mapping[str, Any]) -> Any:
@@ -166,7 +166,7 @@ async def bulk_update(router: DirectusRouter[Any], request: Request, kw: Mapping
 
         await _after(router, request, kw, [row[pk] for row in payload], rule is not None and undecided, undo)
     fresh = {str(obj.pk): obj for obj in await qs.filter(**{f"{pk}__in": keys})}
-    return JSONResponse([router.dump(fresh[str(k)]) for k in keys if str(k) in fresh])
+    return JSONResponse([router.public(fresh[str(k)]) for k in keys if str(k) in fresh])
 
 
 async def bulk_delete(router: DirectusRouter[Any], request: Request, kw: Mapping[str, Any]) -> Any:

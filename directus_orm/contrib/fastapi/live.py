@@ -114,7 +114,7 @@ async def _pump(router: DirectusRouter[Any], websocket: WebSocket, subscription:
                     if keys:
                         await websocket.send_json({"type": "delete", "keys": keys})
                     continue
-                rows = [router.dump(obj) for obj in event.instances]
+                rows = [router.public(obj) for obj in event.instances]
                 delivered.update(str(obj.pk) for obj in event.instances)
                 message: dict[str, Any] = {"type": event.type, "data": rows}
                 if event.reason:

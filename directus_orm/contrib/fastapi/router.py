@@ -445,6 +445,11 @@ class DirectusRouter(APIRouter, Generic[M]):
             out.pop(name, None)
         return out
 
+    def public(self, obj: M) -> dict[str, Any]:
+        """:meth:`dump` without the deferred fields: every answer carrying whole rows (single, bulk,
+        realtime) sends this."""
+        return {k: v for k, v in self.dump(obj).items() if k not in self.deferred_fields}
+
     def etag(self, obj: M) -> str:
         """The ETag of ``obj``'s row: every model field as read (a related row by its key)."""
         return etag_of({name: _as_keys(value) for name, value in obj.__dict__.items()
@@ -454,7 +459,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         """``obj`` as the read schema's JSON without the deferred fields, with its ``ETag`` (which
         stands for the whole row)."""
         headers = {"ETag": self.etag(obj)} if self.etags else None
-        body = {k: v for k, v in self.dump(obj).items() if k not in self.deferred_fields}
+        body = self.public(obj)
         return JSONResponse(body, status_code=status_code, headers=headers)
 
     # -- routes ------------------------------------------------------------------------------------
@@ -704,7 +709,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         if cursor is not None and rows and has_next:
             values = cursor.values_of(rows[-1])
             next_cursor = encode_cursor(cursor, values) if values is not None else None
-        results = ([self.dump(obj) for obj in rows] if selection is None
+        results = ([self.public(obj) for obj in rows] if selection is None
                    else [selection.render(r) for r in rows])
         nxt, previous = links(request.url, offset=offset, limit=limit, page=page, has_next=has_next,
                               next_cursor=next_cursor, keyset=token is not None)
