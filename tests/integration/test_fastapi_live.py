@@ -148,6 +148,21 @@ async def test_deferred_fields_stay_out_of_every_message(server: Server) -> None
         assert message["data"] == [{"id": created, "code": "d1b", "kind": "d"}]
 
 
+@pytest.mark.parametrize(("query", "code"), [("events=frobnicate", "UNKNOWN_EVENT"),
+                                             ("events=create,nope", "UNKNOWN_EVENT"),
+                                             ("fields=code", "UNSUPPORTED_PARAMETER"),
+                                             ("expand=x", "UNSUPPORTED_PARAMETER")])
+async def test_bad_parameters_close_like_a_bad_filter(server: Server, query: str, code: str) -> None:
+    headers = {"Authorization": f"Bearer {server.reader}"}
+    async with websockets.connect(f"{server.url}/deferred/subscribe?{query}", additional_headers=headers,
+                                  proxy=None) as ws:
+        error = await server.recv(ws)
+        assert error["type"] == "error" and error["code"] == code, error
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
 async def test_subscription_refusals(server: Server) -> None:
     async with websockets.connect(f"{server.url}/{ITEMS}/subscribe", proxy=None,
                                   additional_headers={"Authorization": "Bearer not-a-token"}) as ws:
