@@ -24,6 +24,7 @@ from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, ins
 from directus_orm.exceptions import ImproperlyConfigured
 from tests.conftest import ServerInfo, create_collection
 from tests.integration.test_fastapi import _delete_where, make_role, make_user
+from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
@@ -47,6 +48,7 @@ class Server:
     url: str
     admin: Directus
     reader: str = field(repr=False)   # a static token of a user who may read the collection
+    proxy: TcpProxy | None = None     # in front of Directus for the /outage router
 
     async def recv(self, ws: Any, timeout: float = 10.0) -> dict[str, Any]:
         message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout))
@@ -89,6 +91,10 @@ async def server(reader: str, registry: None, admin: Directus,
                                       dependencies_for={"list": [may_delete]}))
     api.include_router(DirectusRouter(LvItem, directus=directus, realtime=True, prefix="/deferred",
                                       deferred_fields=["tenant"]))
+    proxy = TcpProxy(directus_server.url)
+    await proxy.__aenter__()
+    api.include_router(DirectusRouter(LvItem, directus=DirectusDependency(url=proxy.url, pool=pool),
+                                      realtime=True, prefix="/outage"))
     config = uvicorn.Config(api, host="127.0.0.1", port=0, lifespan="on", log_level="warning",
                             ws="websockets-sansio")
     web = uvicorn.Server(config)
@@ -99,12 +105,13 @@ async def server(reader: str, registry: None, admin: Directus,
         await asyncio.sleep(0.05)
     port = web.servers[0].sockets[0].getsockname()[1]
     try:
-        yield Server(f"ws://127.0.0.1:{port}", admin, reader)
+        yield Server(f"ws://127.0.0.1:{port}", admin, reader, proxy)
     finally:
         web.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 10)
         await pool.aclose()
+        await proxy.__aexit__(None, None, None)
         await admin.delete(f"/items/{ITEMS}",
                            json={"query": {"filter": {"id": {"_nnull": True}}, "limit": -1}})
 
@@ -161,6 +168,18 @@ async def test_bad_parameters_close_like_a_bad_filter(server: Server, query: str
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 10)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+async def test_an_upstream_outage_is_announced(server: Server) -> None:
+    assert server.proxy is not None
+    headers = {"Authorization": f"Bearer {server.reader}"}
+    async with websockets.connect(f"{server.url}/outage/subscribe?kind=o", additional_headers=headers,
+                                  proxy=None) as ws:
+        assert (await server.recv(ws))["type"] == "init"
+        await server.proxy.drop()
+        lost = await server.recv(ws, timeout=30)
+        assert lost["type"] == "disconnected" and isinstance(lost["reason"], str), lost
+        assert (await server.recv(ws, timeout=60))["type"] == "reconnected"
 
 
 async def test_subscription_refusals(server: Server) -> None:

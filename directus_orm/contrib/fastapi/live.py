@@ -103,7 +103,7 @@ async def serve_subscription(router: DirectusRouter[Any], websocket: WebSocket, 
         conn = _socket_connection(router, websocket, ctx.connection, ctx.source)
         with connections.override(conn, router.directus.alias):
             qs = await router.list_queryset(request, kw, reserved=LIVE_PARAMETERS)
-            await _pump(router, websocket, qs.subscribe(events=events))
+            await _pump(router, websocket, qs.subscribe(events=events, disconnected=True))
     except WebSocketDisconnect:
         return
     except HTTPException as exc:
@@ -129,6 +129,9 @@ async def _pump(router: DirectusRouter[Any], websocket: WebSocket, subscription:
                     delivered.difference_update(map(str, keys))
                     if keys:
                         await websocket.send_json({"type": "delete", "keys": keys})
+                    continue
+                if event.type == "disconnected":  # the upstream socket is lost: say so while it is
+                    await websocket.send_json({"type": "disconnected", "reason": event.reason})
                     continue
                 rows = [router.public(obj) for obj in event.instances]
                 delivered.update(str(obj.pk) for obj in event.instances)
