@@ -97,6 +97,7 @@ async def bulk_create(router: DirectusRouter[Any], request: Request, kw: Mapping
     for index, body in enumerate(bodies):
         values = body.model_dump(exclude_unset=True)
         values.update(await router.server_set(request, values))
+        await router.refuse_archived(request, values)
         if router.parent is not None:
             values[router.parent[1]] = kw[f"{router.parent[1]}_id"]
         try:

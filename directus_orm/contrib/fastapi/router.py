@@ -747,6 +747,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         body: BaseModel = kw["body"]
         values = body.model_dump(exclude_unset=True)
         values.update(await self.server_set(request, values))
+        await self.refuse_archived(request, values)
         if self.parent is not None:
             await self.get_queryset(request, kw)  # the parent must be visible
             values[self.parent[1]] = kw[f"{self.parent[1]}_id"]
@@ -825,6 +826,16 @@ class DirectusRouter(APIRouter, Generic[M]):
                     "message": f"{name!r} is set by the server", "code": "SERVER_SET_FIELD", "field": name})
         await self.related.check_write(request, sent, exempt=forced)
         return forced
+
+    async def refuse_archived(self, request: Request, values: Mapping[str, Any]) -> None:
+        """422 ``ARCHIVED_ON_CREATE`` for a create that would be archived at once (invisible to its
+        creator, who could not even delete it)."""
+        archive = await self.archive_rule(request)
+        if archive is not None and archive.field in values and \
+                self.wire(archive.field, values[archive.field]) == self.wire(archive.field, archive.value):
+            raise HTTPException(UNPROCESSABLE, detail={
+                "message": f"{archive.field}={archive.value!r} archives the row: a create cannot do that",
+                "code": "ARCHIVED_ON_CREATE", "field": archive.field})
 
     def wire(self, name: str, value: Any) -> Any:
         """``value`` as Directus would store it in field ``name`` (a related row as its key)."""
