@@ -192,6 +192,10 @@ def build_app(directus: DirectusDependency) -> FastAPI:
         row = await connections["default"].post(f"/items/{COLLECTION}", json=body)
         return dict(row["data"])
 
+    @app.get("/typo-role", dependencies=[directus.require_role("FA Editr")])
+    async def typo_role() -> str:
+        return "ok"
+
     @app.get("/editor-only", dependencies=[require_role("FA Editor", directus=directus)])
     async def editor_only() -> str:
         return "ok"
@@ -422,6 +426,18 @@ async def test_require_role(client: httpx.AsyncClient, users: Users, path: str) 
     assert refused.status_code == 403
     assert refused.json() == {"detail": "forbidden: requires role 'FA Editor'", "code": "FORBIDDEN"}
     assert (await client.get(path)).status_code == 401  # authentication comes first
+
+
+async def test_require_role_warns_once_about_a_role_that_does_not_exist(
+    client: httpx.AsyncClient, users: Users, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="directus_orm.fastapi"):
+        for _ in range(2):
+            assert (await client.get("/typo-role", headers=bearer(users.editor_token))).status_code == 403
+        assert (await client.get("/editor-only", headers=bearer(users.viewer_token))).status_code == 403
+    warned = [r.getMessage() for r in caplog.records if "require_role" in r.getMessage()]
+    assert len(warned) == 1 and "'FA Editr'" in warned[0], warned
+    assert users.editor_token not in warned[0]
 
 
 async def test_decorated_endpoint_keeps_its_parameters(client: httpx.AsyncClient, users: Users) -> None:

@@ -24,6 +24,7 @@ from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, ins
 from directus_orm.exceptions import ImproperlyConfigured
 from tests.conftest import ServerInfo, create_collection
 from tests.integration.test_fastapi import _delete_where, make_role, make_user
+from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
@@ -47,6 +48,7 @@ class Server:
     url: str
     admin: Directus
     reader: str = field(repr=False)   # a static token of a user who may read the collection
+    proxy: TcpProxy | None = None     # in front of Directus for the /outage router
 
     async def recv(self, ws: Any, timeout: float = 10.0) -> dict[str, Any]:
         message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout))
@@ -87,6 +89,12 @@ async def server(reader: str, registry: None, admin: Directus,
     may_delete = directus.require_permission(ITEMS, "delete")
     api.include_router(DirectusRouter(LvItem, directus=directus, realtime=True, prefix="/guarded",
                                       dependencies_for={"list": [may_delete]}))
+    api.include_router(DirectusRouter(LvItem, directus=directus, realtime=True, prefix="/deferred",
+                                      deferred_fields=["tenant"]))
+    proxy = TcpProxy(directus_server.url)
+    await proxy.__aenter__()
+    api.include_router(DirectusRouter(LvItem, directus=DirectusDependency(url=proxy.url, pool=pool),
+                                      realtime=True, prefix="/outage"))
     config = uvicorn.Config(api, host="127.0.0.1", port=0, lifespan="on", log_level="warning",
                             ws="websockets-sansio")
     web = uvicorn.Server(config)
@@ -97,12 +105,13 @@ async def server(reader: str, registry: None, admin: Directus,
         await asyncio.sleep(0.05)
     port = web.servers[0].sockets[0].getsockname()[1]
     try:
-        yield Server(f"ws://127.0.0.1:{port}", admin, reader)
+        yield Server(f"ws://127.0.0.1:{port}", admin, reader, proxy)
     finally:
         web.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 10)
         await pool.aclose()
+        await proxy.__aexit__(None, None, None)
         await admin.delete(f"/items/{ITEMS}",
                            json={"query": {"filter": {"id": {"_nnull": True}}, "limit": -1}})
 
@@ -129,6 +138,48 @@ async def test_subscription_follows_the_list_filters_and_the_row_rule(server: Se
         await server.admin.delete(f"/items/{ITEMS}/{inside}")
         deleted = await server.recv(ws)
         assert deleted == {"type": "delete", "keys": [inside]}
+
+
+async def test_deferred_fields_stay_out_of_every_message(server: Server) -> None:
+    seeded = await server.create(code="d0", kind="d", tenant="acme")
+    headers = {"Authorization": f"Bearer {server.reader}"}
+    async with websockets.connect(f"{server.url}/deferred/subscribe?kind=d", additional_headers=headers,
+                                  proxy=None) as ws:
+        assert await server.recv(ws) == {"type": "init", "data": [{"id": seeded, "code": "d0", "kind": "d"}]}
+        created = await server.create(code="d1", kind="d", tenant="acme")
+        message = await server.recv(ws)
+        assert message["type"] == "create" and message["data"] == [{"id": created, "code": "d1", "kind": "d"}]
+        await server.admin.patch(f"/items/{ITEMS}/{created}", json={"code": "d1b"})
+        message = await server.recv(ws)
+        assert message["type"] == "update"
+        assert message["data"] == [{"id": created, "code": "d1b", "kind": "d"}]
+
+
+@pytest.mark.parametrize(("query", "code"), [("events=frobnicate", "UNKNOWN_EVENT"),
+                                             ("events=create,nope", "UNKNOWN_EVENT"),
+                                             ("fields=code", "UNSUPPORTED_PARAMETER"),
+                                             ("expand=x", "UNSUPPORTED_PARAMETER")])
+async def test_bad_parameters_close_like_a_bad_filter(server: Server, query: str, code: str) -> None:
+    headers = {"Authorization": f"Bearer {server.reader}"}
+    async with websockets.connect(f"{server.url}/deferred/subscribe?{query}", additional_headers=headers,
+                                  proxy=None) as ws:
+        error = await server.recv(ws)
+        assert error["type"] == "error" and error["code"] == code, error
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+async def test_an_upstream_outage_is_announced(server: Server) -> None:
+    assert server.proxy is not None
+    headers = {"Authorization": f"Bearer {server.reader}"}
+    async with websockets.connect(f"{server.url}/outage/subscribe?kind=o", additional_headers=headers,
+                                  proxy=None) as ws:
+        assert (await server.recv(ws))["type"] == "init"
+        await server.proxy.drop()
+        lost = await server.recv(ws, timeout=30)
+        assert lost["type"] == "disconnected" and isinstance(lost["reason"], str), lost
+        assert (await server.recv(ws, timeout=60))["type"] == "reconnected"
 
 
 async def test_subscription_refusals(server: Server) -> None:

@@ -235,3 +235,17 @@ async def test_soft_delete_through_the_archive_field(app: App) -> None:
     counted = (await app.http.get("/soft/aggregate", params={"count": "id"}, headers=app.headers())).json()
     assert counted[0]["count"]["id"] == sum(1 for r in await app.all_stored()
                                             if r["tenant"] == "acme" and r["status"] != "archived")
+
+
+async def test_a_create_cannot_archive_its_row(app: App) -> None:
+    before = (await app.admin.get(f"/items/{ITEMS}", params={"aggregate": {"count": "*"}}))["data"]
+    body = {"code": "arch", "tenant": "acme", "status": "archived"}
+    r = await app.http.post("/soft", json=body, headers=app.headers())
+    assert r.status_code == 422 and r.json()["code"] == "ARCHIVED_ON_CREATE", r.text
+    r = await app.http.post("/soft/bulk", json=[body], headers=app.headers())
+    assert r.status_code == 422 and r.json()["code"] == "ARCHIVED_ON_CREATE", r.text
+    assert (await app.admin.get(f"/items/{ITEMS}", params={"aggregate": {"count": "*"}}))["data"] == before
+    r = await app.http.post("/soft", json={**body, "status": "draft"}, headers=app.headers())
+    assert r.status_code == 201, r.text
+    r = await app.http.post(f"/{ITEMS}", json={**body, "code": "arch2"}, headers=app.headers())
+    assert r.status_code == 201, r.text  # no archive=: the value is just a value

@@ -11,7 +11,8 @@ row this request may see (404 with the ``"missing"`` keys). A rule only Directus
 checked after the write, on all rows at once: if any row fell outside it the whole batch is undone
 (created rows deleted, updated fields put back; a failed undo answers 500
 ``OUTSIDE_OBJECTS_FILTER_NOT_UNDONE``), with the same window as a single write. At most
-``max_bulk`` rows per request (400 ``TOO_MANY_ROWS``).
+``max_bulk`` rows per request (400 ``TOO_MANY_ROWS``). ``If-Match`` is refused (400
+``IF_MATCH_UNSUPPORTED``): one header cannot stand for several rows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from ...connection.paths import collection_path
 from ...connection.registry import connections
 from ...query import QuerySet
+from .etag import no_if_match
 from .querystring import names, param_error
 from .rowrule import decide
 
@@ -95,6 +97,7 @@ async def bulk_create(router: DirectusRouter[Any], request: Request, kw: Mapping
     for index, body in enumerate(bodies):
         values = body.model_dump(exclude_unset=True)
         values.update(await router.server_set(request, values))
+        await router.refuse_archived(request, values)
         if router.parent is not None:
             values[router.parent[1]] = kw[f"{router.parent[1]}_id"]
         try:
@@ -120,10 +123,11 @@ async def bulk_create(router: DirectusRouter[Any], request: Request, kw: Mapping
             await router.undo_or_fail(undo, f"{verdicts.count(False)} of {len(keys)} rows")
             raise router.outside_rule()
         await _after(router, request, kw, keys, None in verdicts, undo)
-    return JSONResponse([router.dump(obj) for obj in created], status_code=status.HTTP_201_CREATED)
+    return JSONResponse([router.public(obj) for obj in created], status_code=status.HTTP_201_CREATED)
 
 
 async def bulk_update(router: DirectusRouter[Any], request: Request, kw: Mapping[str, Any]) -> Any:
+    no_if_match(request)
     bodies: list[BaseModel] = kw["body"]
     _too_many(router, len(bodies))
     pk = router.pk_name
@@ -163,10 +167,11 @@ async def bulk_update(router: DirectusRouter[Any], request: Request, kw: Mapping
 
         await _after(router, request, kw, [row[pk] for row in payload], rule is not None and undecided, undo)
     fresh = {str(obj.pk): obj for obj in await qs.filter(**{f"{pk}__in": keys})}
-    return JSONResponse([router.dump(fresh[str(k)]) for k in keys if str(k) in fresh])
+    return JSONResponse([router.public(fresh[str(k)]) for k in keys if str(k) in fresh])
 
 
 async def bulk_delete(router: DirectusRouter[Any], request: Request, kw: Mapping[str, Any]) -> Any:
+    no_if_match(request)
     raw = names(kw.get("keys"))
     _too_many(router, len(raw))
     info = router.model._meta.get_field(router.pk_name)

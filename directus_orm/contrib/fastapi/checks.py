@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import re
 import threading
 import time
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from fastapi import Depends, HTTPException, Request, params, status
 
 from ...connection.client import Directus
-from ...exceptions import InvalidArgument, InvalidUsage
+from ...exceptions import DirectusError, InvalidArgument, InvalidUsage
 from .context import RequestContext, caller_is_admin, caller_permissions, caller_policies, caller_roles
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ def forbidden(detail: str) -> HTTPException:
     exc = HTTPException(status.HTTP_403_FORBIDDEN, detail=detail)
     exc.code = "FORBIDDEN"  # type: ignore[attr-defined]
     return exc
+
+
+logger = logging.getLogger("directus_orm.fastapi")
 
 
 class RoleCache:
@@ -191,7 +195,26 @@ def role_guard(roles: Sequence[str], directus: DirectusDependency, *, allow_admi
             ids = await names_cache.ids(ctx.service or ctx.connection, wanted_names)
             if any(r.get("id") in ids for r in mine):
                 return True
+        if wanted_names and not checked:
+            await warn_unknown(ctx)
         return allow_admin and await caller_is_admin(ctx)
+
+    checked: list[bool] = []
+
+    async def warn_unknown(ctx: RequestContext) -> None:
+        """Once per guard, at its first refusal: a warning naming roles that do not exist on the server
+        (a typo refuses everyone, silently otherwise)."""
+        try:
+            conn = ctx.service or ctx.connection
+            unknown = [n for n in wanted_names if not await names_cache.ids(conn, [n])]
+        except DirectusError:
+            return  # the roles cannot be read with this connection: no verdict, ask again later
+        checked.append(True)
+        if unknown:
+            logger.warning("require_role: no role named %s found on %s (%s connection); unless the "
+                           "name is a typo that refuses everyone, it is a role this connection cannot read",
+                           ", ".join(map(repr, unknown)), ctx.connection.url,
+                           "the service" if ctx.service is not None else "the caller's")
 
     return make_guard(check, f"requires role {_names(roles)}", directus)
 

@@ -25,7 +25,7 @@ from typing import Any
 from fastapi import HTTPException, Request, status
 from pydantic_core import to_jsonable_python
 
-__all__ = ["etag_of", "if_match", "not_modified"]
+__all__ = ["etag_of", "if_match", "no_if_match", "not_modified"]
 
 
 def etag_of(values: Mapping[str, Any]) -> str:
@@ -52,6 +52,15 @@ def if_match(request: Request, current: str) -> None:
     raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, headers={"ETag": current}, detail={
         "message": "the row changed since it was read (If-Match does not name its current ETag)",
         "code": "PRECONDITION_FAILED", "etag": current})
+
+
+def no_if_match(request: Request) -> None:
+    """400 ``IF_MATCH_UNSUPPORTED`` when ``If-Match`` is given to a route that cannot honour it (a bulk
+    route: one header cannot name the ETags of several rows), rather than writing regardless."""
+    if request.headers.get("if-match") is not None:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail={
+            "message": "If-Match is not supported on bulk routes (it names one row's ETag); send one "
+                       "PATCH / DELETE per row to write conditionally", "code": "IF_MATCH_UNSUPPORTED"})
 
 
 def not_modified(request: Request, current: str) -> bool:

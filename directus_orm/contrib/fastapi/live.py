@@ -35,8 +35,9 @@ from ...connection.client import Directus
 from ...connection.registry import connections
 from ...exceptions import DirectusError, Forbidden, ImproperlyConfigured
 from ...realtime import RealtimeError
+from ...realtime.events import EVENT_TYPES
 from .checks import forbidden, guard_check
-from .querystring import names
+from .querystring import detail_of, names, param_error
 
 if TYPE_CHECKING:
     from .router import DirectusRouter
@@ -44,8 +45,10 @@ if TYPE_CHECKING:
 __all__ = ["check_guards", "serve_subscription"]
 
 logger = logging.getLogger("directus_orm.fastapi")
+#: The list route's field selection, which the realtime route does not take (refused, not ignored).
+SELECTION_PARAMETERS = ("fields", "omit", "fields!", "expand")
 #: The realtime route's own parameters (never filters).
-LIVE_PARAMETERS = frozenset({"events", "access_token"})
+LIVE_PARAMETERS = frozenset({"events", "access_token", *SELECTION_PARAMETERS})
 _CLOSE = {400: 4400, 401: 4401, 403: 4403, 404: 4404}
 
 
@@ -59,6 +62,11 @@ def _socket_connection(router: DirectusRouter[Any], websocket: WebSocket, conn: 
         return Directus(conn.url, auth=StaticToken(value), pool=router.directus.pool,
                         alias=router.directus.alias)
     return conn
+
+
+def _refused(message: str, code: str) -> HTTPException:
+    """A refused query parameter: closes the socket with 4400, as a bad filter does."""
+    return HTTPException(400, detail=detail_of(param_error(message, code)))
 
 
 def check_guards(guards: Sequence[params.Depends]) -> None:
@@ -84,10 +92,18 @@ async def serve_subscription(router: DirectusRouter[Any], websocket: WebSocket, 
             if not await check.check(await check.directus.resolve(request)):
                 raise forbidden(f"forbidden: {check.describe}")
         events = names(websocket.query_params.get("events")) or None
+        unknown = sorted(set(events or ()) - set(EVENT_TYPES))
+        if unknown:
+            raise _refused(f"?events= takes {', '.join(EVENT_TYPES)}, not {', '.join(unknown)}",
+                           "UNKNOWN_EVENT")
+        selecting = [p for p in SELECTION_PARAMETERS if p in websocket.query_params]
+        if selecting:
+            raise _refused(f"?{selecting[0]}= is not supported on the realtime route (rows come whole, "
+                           "without the deferred fields)", "UNSUPPORTED_PARAMETER")
         conn = _socket_connection(router, websocket, ctx.connection, ctx.source)
         with connections.override(conn, router.directus.alias):
             qs = await router.list_queryset(request, kw, reserved=LIVE_PARAMETERS)
-            await _pump(router, websocket, qs.subscribe(events=events))
+            await _pump(router, websocket, qs.subscribe(events=events, disconnected=True))
     except WebSocketDisconnect:
         return
     except HTTPException as exc:
@@ -114,7 +130,10 @@ async def _pump(router: DirectusRouter[Any], websocket: WebSocket, subscription:
                     if keys:
                         await websocket.send_json({"type": "delete", "keys": keys})
                     continue
-                rows = [router.dump(obj) for obj in event.instances]
+                if event.type == "disconnected":  # the upstream socket is lost: say so while it is
+                    await websocket.send_json({"type": "disconnected", "reason": event.reason})
+                    continue
+                rows = [router.public(obj) for obj in event.instances]
                 delivered.update(str(obj.pk) for obj in event.instances)
                 message: dict[str, Any] = {"type": event.type, "data": rows}
                 if event.reason:

@@ -52,7 +52,9 @@ from .guards import get_directus
 from .live import check_guards, serve_subscription
 from .paging import cursor_order, decode_cursor, encode_cursor, links
 from .querystring import RESERVED, QueryString, Selection, detail_of, pick, refuse_repeats, sort_terms
+from .related import RelatedRules
 from .rowrule import decide
+from .values import check_values
 
 __all__ = ["ALL_ROUTE_NAMES", "ROUTE_NAMES", "DirectusRouter", "Page", "RouteName", "Selection",
            "derive_schema", "pick"]
@@ -181,6 +183,9 @@ class DirectusRouter(APIRouter, Generic[M]):
       router-wide ones go in ``dependencies=`` as for any ``APIRouter``;
     * ``objects_filter(request) -> Q | None``: the row-level rule: every query is narrowed by it, and a
       create or update whose row would fall outside it is refused (403 ``OUTSIDE_OBJECTS_FILTER``);
+    * ``related_rules``: ``{relation: the related model's router, or None (open)}``: with an
+      ``objects_filter``, a relation not named here cannot be read, filtered, sorted or written through
+      (400 ``RELATION_RULE_UNKNOWN``; :mod:`.related`);
     * ``server_values``: ``{field: fn(request)}`` (sync or async) forced onto creates and updates (a
       tenant, an owner); left out of the derived create/update schemas, and a client value that differs
       answers 403 ``SERVER_SET_FIELD``;
@@ -220,6 +225,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         dependencies_for: Mapping[RouteName, Sequence[params.Depends]] | None = None,
         objects_filter: ObjectsFilter | None = None,
         server_values: Mapping[str, ServerValue] | None = None,
+        related_rules: Mapping[str, DirectusRouter[Any] | None] | None = None,
         filter_fields: Iterable[str] | None = None,
         page_size: int = 50,
         max_page_size: int = 500,
@@ -239,6 +245,11 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.pk_name = meta.pk_name
         self.directus = directus or get_directus
         self.objects_filter = objects_filter
+        #: how a rule-bound router crosses relations (:mod:`.related`); a nested router's parent key
+        #: is ruled by the parent router
+        self.related = RelatedRules(meta, model.__name__, {**({parent[1]: parent[0]} if parent else {}),
+                                                           **(related_rules or {})},
+                                    bound=objects_filter is not None)
         self.server_values: dict[str, ServerValue] = dict(server_values or {})
         unknown_forced = sorted(set(self.server_values) - set(model.model_fields))
         if unknown_forced or self.pk_name in self.server_values:
@@ -387,9 +398,13 @@ class DirectusRouter(APIRouter, Generic[M]):
         """What ``?fields=``/``?omit=``/``?expand=`` select (None: the whole read schema). Dotted paths
         (``author.name``; ``author__name`` also works) reach through the model's relations."""
         try:
-            return self.query_string.selection(fields, omit, expand=expand, deferred=self.deferred_fields)
+            selection = self.query_string.selection(fields, omit, expand=expand,
+                                                    deferred=self.deferred_fields)
         except FieldError as exc:
             raise _bad(exc) from None
+        if selection is not None:
+            self.related.check_paths(selection.names, "reading through")
+        return selection
 
     def selection_of(self, request: Request, kw: Mapping[str, Any]) -> Selection | None:
         """The selection of this request: ``?fields=`` (given empty: no fields), ``?omit=`` and its
@@ -416,9 +431,11 @@ class DirectusRouter(APIRouter, Generic[M]):
         the path must be one of ``filter_fields``. All go into one ``filter()`` call, so conditions on
         the same to-many relation hold for the same related row (Django's meaning)."""
         try:
-            return self.query_string.filters(request.query_params.multi_items(), reserved)
+            found = self.query_string.filters(request.query_params.multi_items(), reserved)
         except FieldError as exc:
             raise _bad(exc) from None
+        self.related.check_filters(found)
+        return found
 
     # -- output ------------------------------------------------------------------------------------
     def dump(self, obj: M) -> dict[str, Any]:
@@ -426,7 +443,15 @@ class DirectusRouter(APIRouter, Generic[M]):
         whatever a write loaded): the same shape from list, retrieve, create and update."""
         data = {name: _as_keys(obj.__dict__[name]) if _related(obj.__dict__.get(name)) else value
                 for name, value in obj.model_dump().items() if name in self.read_schema.model_fields}
-        return self.read_schema.model_validate(data).model_dump(mode="json")
+        out = self.read_schema.model_validate(data).model_dump(mode="json")
+        for name in self.related.hidden():
+            out.pop(name, None)
+        return out
+
+    def public(self, obj: M) -> dict[str, Any]:
+        """:meth:`dump` without the deferred fields: every answer carrying whole rows (single, bulk,
+        realtime) sends this."""
+        return {k: v for k, v in self.dump(obj).items() if k not in self.deferred_fields}
 
     def etag(self, obj: M) -> str:
         """The ETag of ``obj``'s row: every model field as read (a related row by its key)."""
@@ -437,7 +462,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         """``obj`` as the read schema's JSON without the deferred fields, with its ``ETag`` (which
         stands for the whole row)."""
         headers = {"ETag": self.etag(obj)} if self.etags else None
-        body = {k: v for k, v in self.dump(obj).items() if k not in self.deferred_fields}
+        body = self.public(obj)
         return JSONResponse(body, status_code=status_code, headers=headers)
 
     # -- routes ------------------------------------------------------------------------------------
@@ -644,6 +669,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         qs = await self.list_queryset(request, kw)
         try:
             if kw.get("sort"):
+                self.related.check_paths(sort_terms(kw["sort"]), "sorting through")
                 qs = qs.order_by(*sort_terms(kw["sort"]))
         except (FieldError, UnsupportedLookup, ValueError) as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST,
@@ -686,7 +712,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         if cursor is not None and rows and has_next:
             values = cursor.values_of(rows[-1])
             next_cursor = encode_cursor(cursor, values) if values is not None else None
-        results = ([self.dump(obj) for obj in rows] if selection is None
+        results = ([self.public(obj) for obj in rows] if selection is None
                    else [selection.render(r) for r in rows])
         nxt, previous = links(request.url, offset=offset, limit=limit, page=page, has_next=has_next,
                               next_cursor=next_cursor, keyset=token is not None)
@@ -724,6 +750,7 @@ class DirectusRouter(APIRouter, Generic[M]):
         body: BaseModel = kw["body"]
         values = body.model_dump(exclude_unset=True)
         values.update(await self.server_set(request, values))
+        await self.refuse_archived(request, values)
         if self.parent is not None:
             await self.get_queryset(request, kw)  # the parent must be visible
             values[self.parent[1]] = kw[f"{self.parent[1]}_id"]
@@ -790,7 +817,9 @@ class DirectusRouter(APIRouter, Generic[M]):
 
     # -- the row rule on writes --------------------------------------------------------------------
     async def server_set(self, request: Request, sent: Mapping[str, Any]) -> dict[str, Any]:
-        """The ``server_values`` for this request; 403 when the client sent one with another value."""
+        """The ``server_values`` for this request; 403 when the client sent one with another value, 422
+        for a value no write may send (:mod:`.values`)."""
+        check_values(sent)
         forced: dict[str, Any] = {}
         for name, compute in self.server_values.items():
             value = compute(request)
@@ -798,7 +827,18 @@ class DirectusRouter(APIRouter, Generic[M]):
             if name in sent and self.wire(name, sent[name]) != self.wire(name, forced[name]):
                 raise HTTPException(status.HTTP_403_FORBIDDEN, detail={
                     "message": f"{name!r} is set by the server", "code": "SERVER_SET_FIELD", "field": name})
+        await self.related.check_write(request, sent, exempt=forced)
         return forced
+
+    async def refuse_archived(self, request: Request, values: Mapping[str, Any]) -> None:
+        """422 ``ARCHIVED_ON_CREATE`` for a create that would be archived at once (invisible to its
+        creator, who could not even delete it)."""
+        archive = await self.archive_rule(request)
+        if archive is not None and archive.field in values and \
+                self.wire(archive.field, values[archive.field]) == self.wire(archive.field, archive.value):
+            raise HTTPException(UNPROCESSABLE, detail={
+                "message": f"{archive.field}={archive.value!r} archives the row: a create cannot do that",
+                "code": "ARCHIVED_ON_CREATE", "field": archive.field})
 
     def wire(self, name: str, value: Any) -> Any:
         """``value`` as Directus would store it in field ``name`` (a related row as its key)."""
