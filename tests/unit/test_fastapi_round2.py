@@ -96,3 +96,13 @@ def test_filter_parameters_are_typed() -> None:
     assert "rank__isnull" not in params and "name__isnull" in params
     assert "name__in" not in params                                  # a route parameter's name
     assert "name__gt" not in params and params["name__icontains"]["schema"] == {"type": "string"}
+
+
+def test_a_row_the_model_cannot_hold_is_a_bad_gateway() -> None:
+    """A stored value the model cannot hold (1e+30 in an integer) is the upstream's fault: 502, typed."""
+    from directus_orm.contrib.fastapi.errors import error_response, http_status_for
+    from directus_orm.exceptions import InvalidRow
+
+    exc = InvalidRow("Project", 3, ["priority: out of range"])
+    assert http_status_for(exc) == 502
+    assert b'"INVALID_ROW"' in error_response(exc).body

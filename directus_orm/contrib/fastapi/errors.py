@@ -13,6 +13,7 @@ Directus / directus-orm                               HTTP
 ``IntegrityError`` (NOT_NULL_VIOLATION, ...)          409
 ``InvalidPayload`` / ``FailedValidation``             422
 ``InvalidArgument`` (a value that cannot work)        422
+``InvalidRow`` (a stored row the model cannot hold)   502
 ``InvalidQuery`` / ``FieldError`` / ``UnsupportedLookup``   400
 ``ObjectDoesNotExist`` / ``RouteNotFound``            404
 ``RequestsExceeded``                                  429
@@ -38,6 +39,7 @@ from ...exceptions import (
     InvalidArgument,
     InvalidPayload,
     InvalidQuery,
+    InvalidRow,
     NetworkError,
     ObjectDoesNotExist,
     RecordNotUnique,
@@ -61,6 +63,8 @@ def http_status_for(exc: Exception) -> int:
         return 409
     if isinstance(exc, (InvalidPayload, UnprocessableContent, InvalidArgument)):
         return 422
+    if isinstance(exc, InvalidRow):  # the server's data, not the request, is at fault
+        return 502
     if isinstance(exc, (InvalidQuery, FieldError, UnsupportedLookup)):
         return 400
     if isinstance(exc, (ObjectDoesNotExist, RouteNotFound)):
@@ -96,7 +100,9 @@ def error_response(exc: Exception, *, realm: str = "directus") -> JSONResponse:
             ]
     else:
         body["code"] = type(exc).__name__
-        if isinstance(exc, FieldError):
+        if isinstance(exc, InvalidRow):
+            body["code"] = "INVALID_ROW"
+        elif isinstance(exc, FieldError):
             body["code"] = "FIELD_ERROR"
         elif isinstance(exc, InvalidArgument):
             body["code"] = "INVALID_ARGUMENT"
