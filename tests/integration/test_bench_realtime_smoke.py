@@ -9,8 +9,15 @@ import pytest
 from bench.realtime import run
 from directus_orm import connections
 from tests.conftest import ServerInfo
+from tests.support.server import separate_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
+
+
+@pytest.fixture(scope="module")
+def directus_server() -> Iterator[ServerInfo]:
+    """Its own server: the bench's concurrent writes (and subscriptions) stay off the shared one."""
+    yield from separate_server()
 
 
 @pytest.fixture

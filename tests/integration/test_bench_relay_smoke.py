@@ -3,12 +3,21 @@ also runs ``directus-orm relay`` as a process, and stops it with SIGTERM."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from bench.relay import run
 from tests.conftest import ServerInfo
+from tests.support.server import separate_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
+
+
+@pytest.fixture(scope="module")
+def directus_server() -> Iterator[ServerInfo]:
+    """Its own server: the bench's concurrent writes (and subscriptions) stay off the shared one."""
+    yield from separate_server()
 
 
 def test_the_relay_bench_runs(directus_server: ServerInfo) -> None:

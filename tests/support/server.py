@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from directus_orm.testing import LocalDirectus
@@ -37,3 +38,16 @@ def server_version() -> tuple[int, int, int]:
     text = os.environ.get("DIRECTUS_ORM_DIRECTUS") or DIRECTUS_VERSION
     major, minor, patch = (int(part) for part in text.split("."))
     return major, minor, patch
+
+
+def separate_server() -> Iterator[LocalDirectus]:
+    """A server of the module's own (a module-scoped ``directus_server`` override): for modules whose
+    concurrent writes and websocket subscriptions could wear out the suite's shared SQLite server
+    (Directus can exhaust its one SQLite connection under that load)."""
+    from directus_orm.testing import DirectusServer
+
+    server = DirectusServer().start()
+    try:
+        yield LocalDirectus(server.url, server.admin_token, server.admin_email, server.admin_password, server)
+    finally:
+        server.stop()
