@@ -3,8 +3,9 @@
 ``directus.current_user()`` (or ``current_user(directus, MyUser)``) is a dependency answering an
 instance of ``model``: :class:`~directus_orm.system.DirectusUser` by default, or a subclass of it with
 the project's custom fields (a stored instance: ``await user.save()`` PATCHes what changed, as the
-caller), or any pydantic model (:class:`UserInfo` is a small one). The fields asked for are the model's
-field names; a field the caller may not read is left out by Directus, so give those a default.
+caller), or any pydantic model (:class:`UserInfo` is a small one). A ``DirectusUser`` model asks for
+``*`` (every field the caller may read; the others load as deferred), another model for its field
+names: a field the caller may not read is left out by Directus, so give those a default.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class UserInfo(BaseModel):
 def current_user(directus: DirectusDependency, model: type[U] = DirectusUser,  # type: ignore[assignment]
                  *, fields: Sequence[str] | None = None) -> Callable[..., Awaitable[U]]:
     """A dependency answering the caller as ``model`` (401 for an anonymous request). ``fields``:
-    what to ask ``/users/me`` for (default: ``model``'s field names). With the dependency's
+    what to ask ``/users/me`` for (default: ``*`` for a ``DirectusUser`` model, else the model's field
+    names). With the dependency's
     ``token_cache`` the answer is kept with the token for the cache's ``ttl``."""
     # A model of directus_users asks for "*": Directus answers nothing but the key when one named field
     # is unreadable, while "*" gives every field the caller may read (the rest load as deferred).
