@@ -259,13 +259,15 @@ async def test_account_methods_take_uuid_keys_and_rows(users: list[Any], admin: 
 
 @pytest.fixture
 async def reader(users: list[Any], admin: Directus, directus_server: ServerInfo) -> AsyncIterator[Directus]:
-    """A user whose role may read PAGES (and has app access) but may not create files."""
+    """A user whose role may read PAGES and notifications but may not create files. No app access: such a
+    user takes one of the unlicensed server's 3 seats, which the suite's other modules share."""
     policy = (await admin.post("/policies", json={"name": f"orm-reader-{uuid.uuid4().hex[:6]}",
-                                                  "app_access": True, "admin_access": False}))["data"]["id"]
+                                                  "app_access": False, "admin_access": False}))["data"]["id"]
     role = (await admin.post("/roles", json={"name": f"orm-reader-{uuid.uuid4().hex[:6]}"}))["data"]["id"]
     await admin.post("/access", json={"role": role, "policy": policy})
-    await admin.post("/permissions", json={"policy": policy, "collection": PAGES, "action": "read",
-                                           "fields": ["*"]})
+    for collection in (PAGES, "directus_notifications"):
+        await admin.post("/permissions", json={"policy": policy, "collection": collection, "action": "read",
+                                               "fields": ["*"]})
     email = unique_email("orm-reader")
     user = (await admin.post("/users", json={"email": email, "password": "reader-password-1", "role": role,
                                              "status": "active"}))["data"]["id"]
