@@ -423,8 +423,8 @@ class APIError(DirectusError):
     status, ``extensions`` the first error's extensions, ``errors`` every error object returned.
     """
 
-    #: The Directus error codes this class stands for (used to build the lookup table below).
     codes: tuple[str, ...] = ()
+    """The Directus error codes this class stands for (used to build the lookup table below)."""
 
     def __init__(
         self,
@@ -763,12 +763,12 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
-#: Fields whose values Directus may echo in an error (``RECORD_NOT_UNIQUE`` on ``directus_users.token``
-#: answers ``Value "<the token>" for field "token" ... has to be unique``): we redact them.
 SECRET_FIELDS = frozenset(
     {"token", "password", "tfa_secret", "auth_data", "access_token", "refresh_token", "session_token",
      "secret"}
 )
+"""Fields whose values Directus may echo in an error (``RECORD_NOT_UNIQUE`` on ``directus_users.token``
+answers ``Value "<the token>" for field "token" ... has to be unique``): we redact them."""
 REDACTED = "***"
 
 

@@ -41,9 +41,9 @@ T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
 
 
-#: Seconds an interrupted sync call (Ctrl-C) gets to unwind its cancelled task (closing a response,
-#: unsubscribing) before the interruption propagates.
 CANCEL_WAIT = 10.0
+"""Seconds an interrupted sync call (Ctrl-C) gets to unwind its cancelled task (closing a response,
+unsubscribing) before the interruption propagates."""
 
 
 class _Portal:

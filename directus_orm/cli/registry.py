@@ -9,8 +9,8 @@ from typing import Any
 
 __all__ = ["COMMANDS", "EXIT_ERROR", "Command", "build_parser", "register"]
 
-#: Exit codes: 0 done (no difference), 1 differences found (``check``), 2 an error.
 EXIT_ERROR = 2
+"""Exit codes: 0 done (no difference), 1 differences found (``check``), 2 an error."""
 
 
 @dataclass(frozen=True)
@@ -18,8 +18,8 @@ class Command:
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    #: Runs the command; returns the exit code.
     run: Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+    """Runs the command; returns the exit code."""
 
 
 COMMANDS: dict[str, Command] = {}

@@ -124,8 +124,8 @@ def _error_code(response: httpx.Response) -> str | None:
 
 
 GrantSteps = Generator[httpx.Request, httpx.Response, None]
-#: Sends a login/refresh request without any auth flow and returns the answer unchecked.
 GrantSender = Callable[[httpx.Request], Awaitable[httpx.Response]]
+"""Sends a login/refresh request without any auth flow and returns the answer unchecked."""
 
 
 def _bounded(grant: httpx.Request, request: httpx.Request) -> httpx.Request:
@@ -161,12 +161,12 @@ def _copy(exc: Exception) -> Exception:
 class _RefreshingAuth(DirectusAuth):
     """Shared machinery: an expiring access credential, a refresh request, single-flight locking."""
 
-    #: refresh this many seconds before expiry at most (and at most a fifth of the token's lifetime)
     leeway = 5.0
-    #: whether a ``401 TOKEN_EXPIRED`` answer triggers a refresh and one retry
+    """refresh this many seconds before expiry at most (and at most a fifth of the token's lifetime)"""
     refresh_when_expired = True
-    #: seconds a refused password is not sent again (doubling per refusal, up to max_login_backoff)
+    """whether a ``401 TOKEN_EXPIRED`` answer triggers a refresh and one retry"""
     login_backoff = 2.0
+    """seconds a refused password is not sent again (doubling per refusal, up to max_login_backoff)"""
     max_login_backoff = 300.0
 
     def __init__(self, base_url: str) -> None:
@@ -516,10 +516,10 @@ class SessionAuth(_RefreshingAuth):
     sharing a pool never see each other's sessions.
     """
 
-    #: Directus refuses to refresh a session whose cookie JWT has expired (``/auth/refresh`` answers
-    #: TOKEN_EXPIRED itself), so only the proactive refresh before ``expires`` can keep a session alive;
-    #: retrying after a TOKEN_EXPIRED answer would only replace that error with the refresh's.
     refresh_when_expired = False
+    """Directus refuses to refresh a session whose cookie JWT has expired (``/auth/refresh`` answers
+    TOKEN_EXPIRED itself), so only the proactive refresh before ``expires`` can keep a session alive;
+    retrying after a TOKEN_EXPIRED answer would only replace that error with the refresh's."""
 
     def __init__(
         self,

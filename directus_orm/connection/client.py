@@ -51,11 +51,11 @@ __all__ = ["Directus", "collection_path", "encode_params", "item_path", "key_in_
 logger = logging.getLogger("directus_orm")
 logs.install()
 
-#: A query string longer than this is sent in a ``SEARCH`` body instead (Node refuses request heads
-#: over 16 KB with 431; 2,000 keys in an ``_in`` filter already pass that).
 MAX_QUERY_IN_URL = 4096
-#: Directus's default ``MAX_PAYLOAD_SIZE`` (1 MB): a larger JSON body answers 400 INVALID_PAYLOAD.
+"""A query string longer than this is sent in a ``SEARCH`` body instead (Node refuses request heads over 16
+KB with 431; 2,000 keys in an ``_in`` filter already pass that)."""
 DEFAULT_MAX_PAYLOAD = 1024 * 1024
+"""Directus's default ``MAX_PAYLOAD_SIZE`` (1 MB): a larger JSON body answers 400 INVALID_PAYLOAD."""
 
 _SEARCHABLE = frozenset(f"/{endpoint}" for endpoint in SYSTEM_ENDPOINTS.values()) - {
     "/settings", "/fields", "/relations", "/extensions",

@@ -22,11 +22,11 @@ __all__ = ["WITHHELD", "failed_request", "network_error", "noted", "withhold_sec
 
 WITHHELD = "(message withheld: it may quote a header or URL value)"
 
-#: Headers whose values are credentials (the values of every query parameter count too: the URL may
-#: hold ``access_token``).
 _SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")
-#: Shorter pieces of a value are not looked for (they would match ordinary words and numbers).
+"""Headers whose values are credentials (the values of every query parameter count too: the URL may hold
+``access_token``)."""
 _MIN_SECRET = 6
+"""Shorter pieces of a value are not looked for (they would match ordinary words and numbers)."""
 
 
 def failed_request(exc: httpx.RequestError, default: httpx.Request) -> httpx.Request:

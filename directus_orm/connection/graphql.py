@@ -69,9 +69,9 @@ def execution_error(answer: Mapping[str, Any], path: str) -> GraphQLExecutionErr
     )
 
 
-#: The GraphQL tokens that matter for nesting: block strings, strings, comments, names, punctuators.
 _TOKEN = re.compile(r'"""(?:\\"""|[^"]|"(?!""))*"""|"(?:\\.|[^"\\\n])*"|#[^\n]*|[_A-Za-z][_0-9A-Za-z]*'
                     r'|\s+|.', re.DOTALL)
+"""The GraphQL tokens that matter for nesting: block strings, strings, comments, names, punctuators."""
 _OPEN, _CLOSE = frozenset("{(["), frozenset("})]")
 _WRITES = frozenset({"mutation", "subscription"})
 

@@ -58,5 +58,5 @@ class LoginBackoff:
             self._refusals.pop(key, None)
 
 
-#: Shared by every connection of the process.
 refused_logins = LoginBackoff()
+"""Shared by every connection of the process."""

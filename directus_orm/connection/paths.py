@@ -24,7 +24,6 @@ __all__ = [
     "path_segment",
 ]
 
-#: System collections live on their own endpoints, not under /items.
 SYSTEM_ENDPOINTS: dict[str, str] = {
     "directus_access": "access",
     "directus_activity": "activity",
@@ -51,9 +50,8 @@ SYSTEM_ENDPOINTS: dict[str, str] = {
     "directus_users": "users",
     "directus_versions": "versions",
 }
+"""System collections live on their own endpoints, not under /items."""
 
-#: Words a system endpoint routes itself in the key position (``/users/me`` is the current user, not
-#: the user whose key is "me"). Directus (Express) matches routes case-insensitively.
 RESERVED_KEYS: dict[str, frozenset[str]] = {
     "users": frozenset({"me", "invite", "register"}),
     "roles": frozenset({"me"}),
@@ -64,9 +62,11 @@ RESERVED_KEYS: dict[str, frozenset[str]] = {
     "flows": frozenset({"trigger"}),
     "extensions": frozenset({"registry", "sources"}),
 }
+"""Words a system endpoint routes itself in the key position (``/users/me`` is the current user, not the
+user whose key is "me"). Directus (Express) matches routes case-insensitively."""
 
-#: Longest quoted key put in a path; a longer one is read with a filter query (sent as SEARCH when long).
 MAX_KEY_IN_PATH = 1024
+"""Longest quoted key put in a path; a longer one is read with a filter query (sent as SEARCH when long)."""
 
 # httpx (like browsers) resolves "." and ".." segments: encoded, they reach Directus as the key.
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}

@@ -22,14 +22,13 @@ from ..exceptions import UnsupportedOperation
 
 __all__ = ["SYSTEM_PROFILES", "EndpointProfile", "endpoint_profile"]
 
-#: ``query``: filter, sort, limit, offset and aggregate are honoured (an items endpoint).
-#: ``unlimited``: filter, sort and offset are honoured, ``limit`` is not (every matching row comes back):
-#: slices are cut client-side, counts are the rows read.
-#: ``listing``: no query parameter is honoured: the whole list is read in one request; filters of
-#: equality (``exact``, ``in``, ``isnull`` and their negations, and/or) on the rows' own fields and
-#: slices are applied client-side, anything else is refused.
-#: ``singleton``: one object, read with ``objects.get()`` and written with ``save()``.
 Reads = Literal["query", "unlimited", "listing", "singleton"]
+"""``query``: filter, sort, limit, offset and aggregate are honoured (an items endpoint). ``unlimited``:
+filter, sort and offset are honoured, ``limit`` is not (every matching row comes back): slices are cut
+client-side, counts are the rows read. ``listing``: no query parameter is honoured: the whole list is
+read in one request; filters of equality (``exact``, ``in``, ``isnull`` and their negations, and/or) on
+the rows' own fields and slices are applied client-side, anything else is refused. ``singleton``: one
+object, read with ``objects.get()`` and written with ``save()``."""
 
 _ALL_WRITES = frozenset({"create", "update", "delete"})
 
@@ -45,9 +44,9 @@ class EndpointProfile:
     writes: frozenset[str] = _ALL_WRITES
     bulk_writes: bool = True
     item_reads: bool = True
-    #: Rows without a key in the answer are not rows of the collection (``/permissions`` appends the
-    #: app's minimal permissions to every read, whatever its filter): they are left out.
     keyed_rows_only: bool = False
+    """Rows without a key in the answer are not rows of the collection (``/permissions`` appends the app's
+    minimal permissions to every read, whatever its filter): they are left out."""
     why: str = ""
 
     @property

@@ -32,7 +32,6 @@ __all__ = ["DEFAULT_ALIAS", "ConnectionHandler", "configure", "connections"]
 DEFAULT_ALIAS = "default"
 """The alias of the connection used when none is named (``connections[DEFAULT_ALIAS]``)."""
 
-#: Keys an alias's settings may hold.
 SETTING_KEYS = frozenset(
     {
         "url", "token", "email", "password", "otp", "access_token", "refresh_token", "expires",
@@ -40,6 +39,7 @@ SETTING_KEYS = frozenset(
         "page_size",
     }
 )
+"""Keys an alias's settings may hold."""
 
 ENV_VARS = {"url": "DIRECTUS_URL", "token": "DIRECTUS_TOKEN", "email": "DIRECTUS_EMAIL",
             "password": "DIRECTUS_PASSWORD"}

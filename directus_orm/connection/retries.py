@@ -25,17 +25,17 @@ __all__ = ["DEFAULT_DEADLINE", "IDEMPOTENT_METHODS", "Retries", "retries_from", 
 
 T = TypeVar("T")
 
-#: Seconds a request may take in all (connect, send, every read, retries, a login/refresh it needs).
-#: httpx's own timeouts apply to each read: a server that answers one byte at a time never trips them.
 DEFAULT_DEADLINE = 120.0
+"""Seconds a request may take in all (connect, send, every read, retries, a login/refresh it needs).
+httpx's own timeouts apply to each read: a server that answers one byte at a time never trips them."""
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "SEARCH"})
 
-#: Transport failures after which a read is sent again: the socket broke (typically a pooled
-#: keep-alive socket the server had closed). Timeouts are not retried: the deadline would pay twice.
 RETRY_EXCEPTIONS: tuple[type[httpx.RequestError], ...] = (
     httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
 )
+"""Transport failures after which a read is sent again: the socket broke (typically a pooled keep-alive
+socket the server had closed). Timeouts are not retried: the deadline would pay twice."""
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from .client import Directus
 
 __all__ = ["ServerInfo", "Version", "known_server_info", "parse_version", "require_version", "server_info"]
 
-#: ``(major, minor, patch)``
 Version = tuple[int, int, int]
+"""``(major, minor, patch)``"""
 
 _VERSION = re.compile(r"^\s*v?(\d+)\.(\d+)\.(\d+)")
 
@@ -37,8 +37,8 @@ class ServerInfo:
     """The parts of ``/server/info`` the library reads; ``data`` is the whole answer."""
 
     version: Version | None = None
-    #: ``queryLimit.max``: -1 (unlimited), a number, or None when the caller may not see it.
     query_limit_max: int | None = None
+    """``queryLimit.max``: -1 (unlimited), a number, or None when the caller may not see it."""
     data: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -19,8 +19,8 @@ from .transform import Transform
 
 __all__ = ["DownloadTarget", "asset_params", "asset_path", "asset_url", "download_asset", "stream_asset"]
 
-#: Bytes per chunk handed to the caller (httpx may give fewer).
 READ_CHUNK = 1024 * 1024
+"""Bytes per chunk handed to the caller (httpx may give fewer)."""
 
 DownloadTarget = Union[str, "os.PathLike[str]", IO[bytes], Any]
 

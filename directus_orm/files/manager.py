@@ -25,11 +25,11 @@ __all__ = ["FileManager", "FileManagerDescriptor", "FolderRef", "Upload"]
 
 F = TypeVar("F", bound="File")
 
-#: Reads of a multi-file upload's late files before giving up (about 15 s in all).
 LATE_READS = 20
+"""Reads of a multi-file upload's late files before giving up (about 15 s in all)."""
 
-#: A folder: an instance, its key, or a name (``"Invoices/2026"`` walks the tree from the root).
 FolderRef = DirectusModel | uuid.UUID | str | None
+"""A folder: an instance, its key, or a name (``"Invoices/2026"`` walks the tree from the root)."""
 
 
 class Upload:

@@ -19,8 +19,8 @@ from .sources import Source
 
 __all__ = ["FilePart", "MultipartBody", "field_text"]
 
-#: Field values Directus's upload reads as null / booleans whatever the field's type.
 _COERCED = frozenset({"null", "true", "false"})
+"""Field values Directus's upload reads as null / booleans whatever the field's type."""
 
 
 def field_text(name: str, value: Any) -> str:

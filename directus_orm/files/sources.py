@@ -20,14 +20,14 @@ from ..exceptions import InvalidArgument, InvalidUsage, SourceChanged
 
 __all__ = ["CHUNK_SIZE", "Source", "SourceChanged", "UploadSource", "source_from"]
 
-#: Bytes read per chunk from a file: large enough that the per-chunk cost (a thread hop) vanishes
-#: next to the transfer, small enough to stay out of the memory budget.
 CHUNK_SIZE = 1024 * 1024
+"""Bytes read per chunk from a file: large enough that the per-chunk cost (a thread hop) vanishes next to
+the transfer, small enough to stay out of the memory budget."""
 
-#: What ``upload()`` / ``replace()`` accept (a ``str`` is a path; content is ``bytes``).
 UploadSource = Union[
     str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes], AsyncIterable[bytes], Any
 ]
+"""What ``upload()`` / ``replace()`` accept (a ``str`` is a path; content is ``bytes``)."""
 
 
 @dataclass

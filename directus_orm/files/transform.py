@@ -15,9 +15,9 @@ Fit = Literal["cover", "contain", "inside", "outside"]
 Format = Literal["jpg", "png", "webp", "tiff", "avif", "auto"]
 _FITS = ("cover", "contain", "inside", "outside")
 _FORMATS = ("jpg", "png", "webp", "tiff", "avif", "auto")
-#: The content types Directus answers for each format (``auto`` follows the Accept header).
 FORMAT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "tiff": "image/tiff",
                 "avif": "image/avif"}
+"""The content types Directus answers for each format (``auto`` follows the Accept header)."""
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from ..exceptions import InvalidArgument
 
 __all__ = ["Document", "Field"]
 
-#: GraphQL's ``Name``: a field name is written into the document, so anything else is refused.
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+"""GraphQL's ``Name``: a field name is written into the document, so anything else is refused."""
 
 
 @dataclass

@@ -37,10 +37,10 @@ class Read(Generic[T]):
     root: Field | None
     fix: Fixer
     finish: Callable[[list[dict[str, Any]]], T]
-    #: Rows per request when the read is sent in pages (the server's ``queryLimit.max``); None: at once.
     page: int | None = None
-    #: The rows wanted when paged: from ``low`` up to ``high`` (None: every row).
+    """Rows per request when the read is sent in pages (the server's ``queryLimit.max``); None: at once."""
     low: int = 0
+    """The rows wanted when paged: from ``low`` up to ``high`` (None: every row)."""
     high: int | None = None
 
     def __await__(self) -> Generator[Any, None, T]:

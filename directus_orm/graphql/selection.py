@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FUNCTION", "filter_type", "function_filter", "root_name", "select"]
 
-#: A Directus field function: ``year(published)``, ``count(books)``.
 FUNCTION = re.compile(r"^(\w+)\((\w+)\)$")
+"""A Directus field function: ``year(published)``, ``count(books)``."""
 _SYSTEM_PREFIX = "directus_"
 
 

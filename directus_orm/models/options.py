@@ -39,10 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = ["META_ATTRIBUTES", "LoadPlan", "Options", "kind_of"]
 
-#: Attributes a model's ``class Meta`` may set.
 META_ATTRIBUTES = frozenset({"collection", "pk", "ordering", "get_latest_by", "connection", "abstract",
                              "field_kinds", "singleton", "recreatable", "concealed",
                              "fields_since"})
+"""Attributes a model's ``class Meta`` may set."""
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -143,18 +143,18 @@ class LoadPlan(NamedTuple):
     """What loading and inserting rows need from the model, fixed once it is complete."""
 
     relations: dict[str, Analysed]
-    #: Fields whose values may be lists or dicts (copied when a loaded row is remembered).
     containers: tuple[str, ...]
-    #: A loaded instance may remember its own ``__dict__`` as its stored values: with
-    #: validate_assignment an assignment replaces that dict, and no value is a container that could
-    #: change in place. Otherwise it remembers a copy.
+    """Fields whose values may be lists or dicts (copied when a loaded row is remembered)."""
     share_values: bool
-    #: Validates a page of rows in one call; None when pages must go row by row (its ``extra``
-    #: setting would let an undeclared key stand in for a missing one).
+    """A loaded instance may remember its own ``__dict__`` as its stored values: with validate_assignment
+    an assignment replaces that dict, and no value is a container that could change in place. Otherwise
+    it remembers a copy."""
     page: TypeAdapter[list[Any]] | None
-    #: Fields an insert sends only when set: those with a None default (the server's default applies
-    #: instead) and relations.
+    """Validates a page of rows in one call; None when pages must go row by row (its ``extra`` setting
+    would let an undeclared key stand in for a missing one)."""
     sent_only_if_set: tuple[str, ...]
+    """Fields an insert sends only when set: those with a None default (the server's default applies
+    instead) and relations."""
 
 
 class Options:
@@ -181,14 +181,14 @@ class Options:
         latest = get("get_latest_by") or ()
         self.get_latest_by: tuple[str, ...] = (latest,) if isinstance(latest, str) else tuple(latest)
         self.connection: str = str(get("connection") or DEFAULT_ALIAS)
-        #: Whether a row deleted elsewhere may be inserted again from the instance's fields by save()
-        #: (False for rows whose fields do not hold all they are, e.g. a file's content).
         self.recreatable: bool = bool(get("recreatable", True))
-        #: One object, not a list (``/settings``, a singleton collection): read with ``objects.get()``.
+        """Whether a row deleted elsewhere may be inserted again from the instance's fields by save()
+        (False for rows whose fields do not hold all they are, e.g. a file's content)."""
         self.singleton: bool = bool(get("singleton", False))
-        #: Fields only servers of a version on have (``{"type": "12.0.0"}``): reads from older servers
-        #: leave them out of ``fields`` (naming a field the server lacks is a 403), and they stay None.
+        """One object, not a list (``/settings``, a singleton collection): read with ``objects.get()``."""
         self.fields_since: dict[str, Version] = {}
+        """Fields only servers of a version on have (``{"type": "12.0.0"}``): reads from older servers
+        leave them out of ``fields`` (naming a field the server lacks is a 403), and they stay None."""
         for name, since in (get("fields_since") or {}).items():
             parsed = parse_version(since)
             if parsed is None:
@@ -219,9 +219,9 @@ class Options:
             )
         self.pk_name: str = pk or ""
         self._build_fields()
-        #: Fields Directus reads masked (its ``special: conceal``: passwords, tokens, 2FA secrets):
-        #: never written while they hold the mask.
         self.concealed: frozenset[str] = frozenset(get("concealed") or ())
+        """Fields Directus reads masked (its ``special: conceal``: passwords, tokens, 2FA secrets): never
+        written while they hold the mask."""
         if not self.abstract and not self.concealed <= set(names):
             raise ImproperlyConfigured(
                 f"{model.__name__}.Meta.concealed: {sorted(self.concealed - set(names))} are not fields")

@@ -78,8 +78,8 @@ class ModelRegistry:
         return dict(self._models)
 
 
-#: The registry every model registers in.
 models = ModelRegistry()
+"""The registry every model registers in."""
 
 
 def get_model(collection: str) -> type[DirectusModel]:

@@ -36,12 +36,12 @@ __all__ = [
 ]
 
 R = TypeVar("R", bound="DirectusModel")
-#: A related row named by its primary key instead of an instance.
 RelatedKey = int | str | UUID
+"""A related row named by its primary key instead of an instance."""
 
 
-#: Junction rows to delete once the owner's PATCH succeeded: (relation, junction keys).
 Unlinks = list[tuple[Analysed, list[Any]]]
+"""Junction rows to delete once the owner's PATCH succeeded: (relation, junction keys)."""
 
 
 async def _changes(conn: Directus, item: Any, unlinks: Unlinks) -> dict[str, Any]:

@@ -68,8 +68,8 @@ class ManyToMany(RelationMarker):
     source: str | None = None
     target: str = ""
     kind: str = "m2m"
-    #: The junction collection's primary key (removing a link deletes its junction row by this key).
     through_pk: str = "id"
+    """The junction collection's primary key (removing a link deletes its junction row by this key)."""
 
     def __post_init__(self) -> None:
         if not self.target:

@@ -38,10 +38,10 @@ class ModelState:
         self.using = using
         self.deferred = deferred
         self.source = source
-        #: To-many fields loaded through a filtered or sliced ``Prefetch``: the list lacks rows.
         self.partial = partial
-        #: To-many fields given a whole new list since the last load or save.
+        """To-many fields loaded through a filtered or sliced ``Prefetch``: the list lacks rows."""
         self.assigned = assigned
+        """To-many fields given a whole new list since the last load or save."""
 
     def __reduce__(self) -> Any:
         return (ModelState, (self.loaded, self.extra, self.using, self.deferred, self.source, self.partial,

@@ -29,9 +29,9 @@ class RowAdapter(Generic[T]):
     multiple_objects_returned: type[MultipleObjectsReturned] = MultipleObjectsReturned
 
     _base_query: Query | None = None
-    #: Relation paths (``("orders",)``) loaded through a filtered or sliced ``Prefetch``: the loaded
-    #: lists lack rows, and the results must say so (a save must not treat them as whole).
     partial: tuple[tuple[str, ...], ...] = ()
+    """Relation paths (``("orders",)``) loaded through a filtered or sliced ``Prefetch``: the loaded lists
+    lack rows, and the results must say so (a save must not treat them as whole)."""
 
     def with_partial(self, paths: tuple[tuple[str, ...], ...]) -> Self:
         """This adapter, loading results whose lists at ``paths`` lack rows."""

@@ -19,8 +19,9 @@ from .schema import FieldInfo
 
 __all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum"]
 
-#: Kinds ``Sum`` and ``Avg`` accept; ``any``: the model cannot tell (a dict collection), the server decides.
 NUMERIC_KINDS = frozenset({"integer", "float", "any"})
+"""Kinds ``Sum`` and ``Avg`` accept; ``any``: the model cannot tell (a dict collection), the server
+decides."""
 
 
 def _number(value: Any) -> Any:
@@ -41,8 +42,8 @@ class Aggregate:
 
     function: ClassVar[str] = ""
     allows_distinct: ClassVar[bool] = False
-    #: Only numeric fields (``Sum``, ``Avg``); a field of unknown kind (``any``) is let through.
     numeric_only: ClassVar[bool] = False
+    """Only numeric fields (``Sum``, ``Avg``); a field of unknown kind (``any``) is let through."""
 
     def __init__(self, field: str, *, distinct: bool = False) -> None:
         if not isinstance(field, str) or not field:

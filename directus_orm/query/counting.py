@@ -18,8 +18,8 @@ from ..exceptions import UnexpectedResponse
 
 __all__ = ["count_aggregate", "counted", "distinct_keys"]
 
-#: The first version whose ``count(*)`` counts each matching row once.
 COUNTS_ROWS_FROM = (12, 0, 0)
+"""The first version whose ``count(*)`` counts each matching row once."""
 
 
 def distinct_keys(pk: str) -> dict[str, list[str]]:

@@ -31,12 +31,12 @@ FUNCTION_KEY = re.compile(r"^\w+\((\w+)\)$")
 
 _TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
 _NUMBER_FILTERS = frozenset({"number_filter_operators"})
-#: Scalars that REST sends as numbers (``bigInteger`` travels as a string in GraphQL).
 _INTEGER_SCALARS = frozenset({"Int", "GraphQLBigInt"})
-#: The kinds a scalar type tells for sure (numeric aggregates are refused on the others before a read).
+"""Scalars that REST sends as numbers (``bigInteger`` travels as a string in GraphQL)."""
 _SCALAR_KINDS = {**dict.fromkeys(_INTEGER_SCALARS, "integer"), "Boolean": "boolean", "Date": "dateTime"}
-#: Nested levels of relations one read may reach (a bound on introspection requests).
+"""The kinds a scalar type tells for sure (numeric aggregates are refused on the others before a read)."""
 MAX_DEPTH = 8
+"""Nested levels of relations one read may reach (a bound on introspection requests)."""
 
 
 @dataclass
@@ -55,8 +55,8 @@ class IntrospectedSchema:
     pk_name: str
     system: bool
     fields: dict[str, _Field]
-    #: Whether the primary key filters as a number (REST sends it as one).
     integer_key: bool
+    """Whether the primary key filters as a number (REST sends it as one)."""
     types: dict[str, IntrospectedSchema] = field(default_factory=dict, repr=False)
 
     @property

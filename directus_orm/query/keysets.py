@@ -26,9 +26,9 @@ from ..exceptions import FieldError
 __all__ = ["WILDCARDS", "Deferred", "KeySet", "Pending", "first_pk_of", "has_nodes", "has_wildcard",
            "literal_keyset", "nest", "regex_keyset", "values_at"]
 
-#: Characters SQL ``LIKE`` may treat specially: ``%`` and ``_`` everywhere, ``\\`` as the default escape
-#: character on Postgres and MySQL (SQLite has none unless asked).
 WILDCARDS = "%_\\"
+"""Characters SQL ``LIKE`` may treat specially: ``%`` and ``_`` everywhere, ``\\`` as the default escape
+character on Postgres and MySQL (SQLite has none unless asked)."""
 _SPLIT = re.compile(r"[%_\\]")
 
 

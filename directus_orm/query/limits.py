@@ -13,8 +13,8 @@ from ..exceptions import TruncatedList
 
 __all__ = ["UNLIMITED", "check_lists_whole", "query_limit_max", "wants_whole_lists"]
 
-#: ``queryLimit.max`` of a server that accepts ``limit=-1`` (Directus's default ``QUERY_LIMIT_MAX``).
 UNLIMITED = -1
+"""``queryLimit.max`` of a server that accepts ``limit=-1`` (Directus's default ``QUERY_LIMIT_MAX``)."""
 
 
 async def query_limit_max(conn: Directus) -> int | None:

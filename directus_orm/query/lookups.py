@@ -22,10 +22,10 @@ __all__ = [
     "Lookup",
 ]
 
-#: A field's Directus kind, derived from its Python annotation ("any": unknown, e.g. dict collections
-#: or relation paths - the server decides).
 Kind = Literal["string", "integer", "float", "boolean", "datetime", "date", "time", "uuid", "json",
                "geometry", "any"]
+"""A field's Directus kind, derived from its Python annotation ("any": unknown, e.g. dict collections or
+relation paths - the server decides)."""
 KINDS: tuple[str, ...] = ("string", "integer", "float", "boolean", "datetime", "date", "time", "uuid",
                           "json", "geometry", "any")
 
@@ -39,7 +39,6 @@ _ORDERED = frozenset({"eq", "neq", "lt", "lte", "gt", "gte", "between", "nbetwee
 _GEOMETRY = frozenset({"eq", "neq", "null", "nnull", "intersects", "nintersects", "intersects_bbox",
                        "nintersects_bbox"})
 
-#: Operators (without the leading underscore) Directus 12.4 accepts per kind.
 OPERATORS_BY_KIND: dict[str, frozenset[str]] = {
     "string": _STRING,
     "uuid": frozenset({"eq", "neq", "null", "nnull", "in", "nin"}),
@@ -54,11 +53,12 @@ OPERATORS_BY_KIND: dict[str, frozenset[str]] = {
     # Unknown type: anything some type allows (never _ieq/_nieq/_nicontains: no type allows those).
     "any": _STRING | _ORDERED | _GEOMETRY,
 }
+"""Operators (without the leading underscore) Directus 12.4 accepts per kind."""
 
-#: Operator -> its complement. ``~Q`` pushes negation down to the leaves with these (Directus has no
-#: ``_not``). ``nicontains`` is the complement of ``icontains`` but Directus 12 refuses it everywhere:
-#: the compiler emulates it (see ``keysets.py``).
 NEGATED: dict[str, str] = {}
+"""Operator -> its complement. ``~Q`` pushes negation down to the leaves with these (Directus has no
+``_not``). ``nicontains`` is the complement of ``icontains`` but Directus 12 refuses it everywhere: the
+compiler emulates it (see ``keysets.py``)."""
 for _a, _b in [
     ("eq", "neq"), ("in", "nin"), ("contains", "ncontains"), ("icontains", "nicontains"),
     ("starts_with", "nstarts_with"), ("istarts_with", "nistarts_with"), ("ends_with", "nends_with"),
@@ -68,12 +68,12 @@ for _a, _b in [
 ]:
     NEGATED[_a], NEGATED[_b] = _b, _a
 
-#: Operators that already decide NULL rows themselves: negating them needs no ``OR field IS NULL``.
 NULL_AWARE = frozenset({"null", "nnull", "empty", "nempty"})
+"""Operators that already decide NULL rows themselves: negating them needs no ``OR field IS NULL``."""
 
-#: Lookups no Directus operator evaluates: the compiler reads the matching keys with a sub-query
-#: (``keysets.py``), on string fields (and fields of unknown kind).
 EMULATED = frozenset({"ieq", "regex", "iregex"})
+"""Lookups no Directus operator evaluates: the compiler reads the matching keys with a sub-query
+(``keysets.py``), on string fields (and fields of unknown kind)."""
 
 Shape = Literal["scalar", "list", "pair", "bool", "geojson"]
 
@@ -126,15 +126,14 @@ LOOKUPS: dict[str, Lookup] = {lk.name: lk for lk in [
     Lookup("nintersects_bbox", "nintersects_bbox", "geojson"),
 ]}
 
-#: Date-part transforms: Django name -> Directus function (``published__year`` -> ``year(published)``).
-#: ``week`` and ``weekday`` are computed by the database (``%W`` / ``%w`` on SQLite, ``EXTRACT(WEEK|DOW)``
-#: on Postgres, ``WEEK()`` / ``DAYOFWEEK()`` on MySQL), so their numbering differs between databases.
 DATE_PARTS: dict[str, str] = {
     "year": "year", "month": "month", "week": "week", "day": "day", "weekday": "weekday",
     "hour": "hour", "minute": "minute", "second": "second",
 }
+"""Date-part transforms: Django name -> Directus function (``published__year`` -> ``year(published)``).
+``week`` and ``weekday`` are computed by the database (``%W`` / ``%w`` on SQLite, ``EXTRACT(WEEK|DOW)``
+on Postgres, ``WEEK()`` / ``DAYOFWEEK()`` on MySQL), so their numbering differs between databases."""
 
-#: Django lookups Directus cannot evaluate, with the reason given to the user.
 UNSUPPORTED_LOOKUPS: dict[str, str] = {
     "search": "use QuerySet.search(term) for Directus's full-text search",
     "week_day": "Directus's weekday() numbers days differently per database (0 = Sunday on SQLite and "
@@ -144,6 +143,7 @@ UNSUPPORTED_LOOKUPS: dict[str, str] = {
     "quarter": "Directus has no quarter function; use month__in=[...] or month__range=(...)",
     "date": "Directus has no date() function; use a range on the datetime field",
 }
+"""Django lookups Directus cannot evaluate, with the reason given to the user."""
 
 
 def lookups_for_kind(kind: str) -> list[str]:

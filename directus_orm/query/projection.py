@@ -228,8 +228,8 @@ def _row_factory(names: tuple[str, ...]) -> Any:
     return namedtuple("Row", names, rename=True)
 
 
-#: ``values()``'s shape (stateless: shared).
 DICTS = RowShape()
+"""``values()``'s shape (stateless: shared)."""
 
 
 def row_shape(names: Sequence[str], *, flat: bool = False, named: bool = False) -> RowShape:

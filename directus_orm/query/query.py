@@ -91,9 +91,9 @@ class Query:
     group_by: tuple[str, ...] | None = None  # values(...).annotate(<aggregate>) / distinct()
     annotations: tuple[Column, ...] = ()  # annotate(n=Count("books")) on rows: function fields
     emulated: bool = False  # the filter holds emulated conditions (set by where(), cleared by emulate())
-    #: The server's version, set before sending when a schema read has fields only newer servers have
-    #: (``Meta.fields_since``); None: every declared field is read.
     server_version: Version | None = None
+    """The server's version, set before sending when a schema read has fields only newer servers have
+    (``Meta.fields_since``); None: every declared field is read."""
 
     # -- building -----------------------------------------------------------------------------------
     def _replace(self, **changes: Any) -> Query:

@@ -70,16 +70,16 @@ Params = dict[str, Any]
 Cursor: TypeAlias = "tuple[int, ...] | None"
 
 DEFAULT_PAGE_SIZE = 500
-#: ``await qs[a:b]`` materialises the whole slice anyway: when the server does not say how many rows a
-#: request may ask for, it asks for up to this many per request instead of page-sized ones.
 MAX_SLICE_REQUEST = 10_000
-#: ``queryset.delete()`` sends the keys it deletes in bodies of at most this many (Directus refuses
-#: bodies over 1 MB).
+"""``await qs[a:b]`` materialises the whole slice anyway: when the server does not say how many rows a
+request may ask for, it asks for up to this many per request instead of page-sized ones."""
 DELETE_BATCH = 5_000
-#: Directus's own default ``limit`` (``QUERY_LIMIT_DEFAULT``).
+"""``queryset.delete()`` sends the keys it deletes in bodies of at most this many (Directus refuses bodies
+over 1 MB)."""
 DIRECTUS_DEFAULT_LIMIT = 100
-#: get() reads this many rows at most, to say how many it found (as Django does).
+"""Directus's own default ``limit`` (``QUERY_LIMIT_DEFAULT``)."""
 MAX_GET_RESULTS = 21
+"""get() reads this many rows at most, to say how many it found (as Django does)."""
 
 
 def _int(value: Any) -> int:

@@ -131,13 +131,13 @@ class Schema(Protocol):
         ...
 
 
-#: System collections whose ``id`` is a UUID on every supported Directus version: a non-UUID key is
-#: refused before sending, as a model's UUID key is (PostgreSQL answers 500 to it, SQLite no row).
 UUID_KEYED_SYSTEM_COLLECTIONS = frozenset({
     "directus_users", "directus_roles", "directus_policies", "directus_files", "directus_folders",
     "directus_flows", "directus_operations", "directus_shares", "directus_dashboards", "directus_panels",
     "directus_comments", "directus_versions", "directus_translations",
 })
+"""System collections whose ``id`` is a UUID on every supported Directus version: a non-UUID key is refused
+before sending, as a model's UUID key is (PostgreSQL answers 500 to it, SQLite no row)."""
 
 
 def _uuid_text(value: Any) -> str:
@@ -220,8 +220,8 @@ def _first_field(schema: Schema, name: str, context: str) -> FieldInfo:
 
 R = TypeVar("R")
 
-#: How many (schema, keyword) resolutions each memo keeps (beyond that, resolve without storing).
 _MEMO_SIZE = 4096
+"""How many (schema, keyword) resolutions each memo keeps (beyond that, resolve without storing)."""
 
 
 def _memoised(fn: Callable[[Schema, str], R]) -> Callable[[Schema, str], R]:
@@ -403,8 +403,8 @@ def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: b
                      relation_end=info.relation is not None)
 
 
-#: A relation loaded with the rows: its Directus path, the related schema, the m2m junction field.
 RelatedPath = tuple[tuple[str, ...], Schema, "str | None"]
+"""A relation loaded with the rows: its Directus path, the related schema, the m2m junction field."""
 
 
 def relation_paths(schema: Schema, name: str, method: str, to_many: bool) -> list[RelatedPath]:

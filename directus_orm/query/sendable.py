@@ -18,10 +18,10 @@ from ..exceptions import ConcealedValue, InvalidArgument
 
 __all__ = ["MASK", "MAX_SAFE_INTEGER", "drop_masked", "refuse_unsendable"]
 
-#: What Directus answers for a concealed field that holds a value.
 MASK = "**********"
-#: The largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
+"""What Directus answers for a concealed field that holds a value."""
 MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER)."""
 
 
 def _masked(concealed: Collection[str], values: Mapping[str, Any], names: Iterable[str]) -> list[str]:

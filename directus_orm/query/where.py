@@ -58,8 +58,8 @@ Filter = Union[dict[str, Any], FilterConstant, Deferred]  # noqa: UP007 (a runti
 
 _STRING_PREFIX_LOOKUPS = frozenset({"contains", "icontains", "startswith", "istartswith", "endswith",
                                     "iendswith"})
-#: Directus's LIKE operators, by their positive form.
 _PATTERNS = frozenset({"contains", "icontains", "starts_with", "istarts_with", "ends_with", "iends_with"})
+"""Directus's LIKE operators, by their positive form."""
 
 
 # --- filters ---------------------------------------------------------------------------------------

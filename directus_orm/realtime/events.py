@@ -12,9 +12,9 @@ T = TypeVar("T")
 EventType = Literal["init", "create", "update", "delete", "disconnected", "reconnected"]
 """The ``event`` of a :class:`SubscriptionEvent`: Directus's ``init``/``create``/``update``/``delete``,
 plus ``disconnected``/``reconnected`` when the socket drops and comes back."""
-#: The item events Directus sends (``init`` is the snapshot; ``disconnected`` and ``reconnected`` are
-#: our own markers).
 EVENT_TYPES = ("create", "update", "delete")
+"""The item events Directus sends (``init`` is the snapshot; ``disconnected`` and ``reconnected`` are our
+own markers)."""
 
 
 @dataclass(frozen=True)

@@ -48,16 +48,16 @@ __all__ = ["RealtimeSocket", "SocketOptions", "socket_for"]
 
 log = logging.getLogger("directus_orm.realtime")
 
-#: Seconds of silence after which we ping ourselves when the server sends no heartbeat.
 DEFAULT_IDLE = 30.0
-#: Frames up to this size are accepted: an ``init`` snapshot can be large.
+"""Seconds of silence after which we ping ourselves when the server sends no heartbeat."""
 MAX_FRAME = 256 * 1024 * 1024
-#: How long the server may take to answer an ``auth`` frame.
+"""Frames up to this size are accepted: an ``init`` snapshot can be large."""
 AUTH_WAIT = 10.0
-#: How long a new subscription may wait for its ``init`` (it carries the whole snapshot).
+"""How long the server may take to answer an ``auth`` frame."""
 SUBSCRIBE_WAIT = 60.0
-#: Seconds a socket without subscriptions stays open (a consumer re-subscribing reuses it).
+"""How long a new subscription may wait for its ``init`` (it carries the whole snapshot)."""
 LINGER = 2.0
+"""Seconds a socket without subscriptions stays open (a consumer re-subscribing reuses it)."""
 
 
 class Listener(Protocol):

@@ -32,8 +32,8 @@ class SubscriptionSpec:
     load: Callable[[list[dict[str, Any]]], list[Any]]
     key_kind: str  # "integer", "uuid", "string" or "any" (dict collections: read from the server)
     needs_key_kind: bool  # a dict collection: ask the server the primary key's name and type
-    #: What a missing ``item`` raises (the model's ``DoesNotExist``).
     does_not_exist: type[ObjectDoesNotExist] = ObjectDoesNotExist
+    """What a missing ``item`` raises (the model's ``DoesNotExist``)."""
 
 
 def spec_for(qs: QuerySet[Any], events: Sequence[str] | str | None, item: Any,

@@ -31,10 +31,10 @@ __all__ = ["DEFAULT_MAX_QUEUE", "Subscription"]
 T = TypeVar("T")
 
 DEFAULT_MAX_QUEUE = 10_000
-#: Attempts start() makes to reach the server when the reconnect policy has no ``max_attempts``.
 START_ATTEMPTS = 5
-#: What start() tries again: the server could not be reached, or was not ready.
+"""Attempts start() makes to reach the server when the reconnect policy has no ``max_attempts``."""
 _TRANSIENT = (NetworkError, ServiceUnavailable)
+"""What start() tries again: the server could not be reached, or was not ready."""
 
 log = logging.getLogger("directus_orm.realtime")
 
@@ -66,8 +66,8 @@ class Subscription(SyncFace, Generic[T]):
         self._pk = spec.pk  # a dict collection's is read from the schema at start
         self._tasks: set[asyncio.Task[None]] = set()
 
-    #: Resolved by the ``init`` reply (or failed with the refusal); created by start(), on its loop.
     started: asyncio.Future[None]
+    """Resolved by the ``init`` reply (or failed with the refusal); created by start(), on its loop."""
 
     # -- what the socket calls ----------------------------------------------------------------------
     def _frame(self) -> str:

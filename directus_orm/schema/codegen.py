@@ -21,8 +21,6 @@ __all__ = ["generate", "select_collections"]
 
 _STRING_DEFAULTS = ("string", "text", "hash")
 
-#: The library's models of system collections, referred to (imported) instead of writing a stub when
-#: they are importable and the project added no field of its own to the collection.
 SYSTEM_MODELS = {
     "directus_files": "directus_orm.files.File",
     "directus_folders": "directus_orm.files.Folder",
@@ -30,6 +28,8 @@ SYSTEM_MODELS = {
     "directus_roles": "directus_orm.system.DirectusRole",
     "directus_policies": "directus_orm.system.DirectusPolicy",
 }
+"""The library's models of system collections, referred to (imported) instead of writing a stub when they
+are importable and the project added no field of its own to the collection."""
 
 
 def library_model(collection: str) -> tuple[str, str] | None:
@@ -52,8 +52,8 @@ class _Module:
     orm_names: set[str] = field(default_factory=lambda: {"DirectusModel"})
     uses_marker: bool = False
     uses_annotated: bool = False
-    #: ``Field(default_factory=list)``: a mutable default, as pydantic and ruff (RUF012) want it.
     uses_field: bool = False
+    """``Field(default_factory=list)``: a mutable default, as pydantic and ruff (RUF012) want it."""
     uses_m2a: bool = False
 
 

@@ -32,12 +32,12 @@ class Declared(Snapshot):
     def __init__(self) -> None:
         super().__init__()
         self.exact: set[tuple[str, str]] = set()
-        #: The fields whose marker says their ``special`` flags (``check`` compares them).
         self.exact_special: set[tuple[str, str]] = set()
+        """The fields whose marker says their ``special`` flags (``check`` compares them)."""
         self.origin: dict[tuple[str, str], str] = {}
-        #: Fields a model inherits from the library's model of a system collection (Directus's own:
-        #: the library's business, not compared).
         self.library: set[tuple[str, str]] = set()
+        """Fields a model inherits from the library's model of a system collection (Directus's own: the
+        library's business, not compared)."""
 
 
 M = TypeVar("M", DirectusType, ManyToAny)

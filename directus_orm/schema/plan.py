@@ -26,8 +26,8 @@ class Step:
     collection: str
     field: str | None
     message: str
-    #: What the apply step sends (the request body).
     body: dict[str, Any] = dc_field(default_factory=dict, compare=False)
+    """What the apply step sends (the request body)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The step as JSON-ready data (kind, drift, collection, field, message), as ``check --json`` prints

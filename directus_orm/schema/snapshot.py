@@ -36,12 +36,12 @@ class FieldSpec:
     auto_increment: bool = False
     special: tuple[str, ...] = ()
     sort: int | None = None
-    #: False for alias fields (o2m, m2m, m2a, presentation): they have no column.
     has_column: bool = True
-    #: One of Directus's own fields of a system collection (not a project's custom field).
+    """False for alias fields (o2m, m2m, m2a, presentation): they have no column."""
     system: bool = False
-    #: A string column's length the model asks for (``Field(max_length=...)``); None: Directus's 255.
+    """One of Directus's own fields of a system collection (not a project's custom field)."""
     max_length: int | None = None
+    """A string column's length the model asks for (``Field(max_length=...)``); None: Directus's 255."""
 
 
 @dataclass(frozen=True)
@@ -62,15 +62,15 @@ class RelationSpec:
 class CollectionSpec:
     name: str
     singleton: bool = False
-    #: False for folders (a collection grouping others in the app, with no table).
     has_table: bool = True
+    """False for folders (a collection grouping others in the app, with no table)."""
 
 
 @dataclass
 class Snapshot:
     collections: dict[str, CollectionSpec] = field(default_factory=dict)
-    #: collection -> field name -> field, in Directus's sort order.
     fields: dict[str, dict[str, FieldSpec]] = field(default_factory=dict)
+    """collection -> field name -> field, in Directus's sort order."""
     relations: list[RelationSpec] = field(default_factory=list)
 
     def pk(self, collection: str) -> FieldSpec | None:

@@ -21,13 +21,13 @@ from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_ori
 __all__ = ["DIRECTUS_TYPES", "DirectusType", "PythonType", "canonical_type", "compatible", "default_special",
            "family", "python_type", "unwrap"]
 
-#: The field types Directus accepts (``type`` of ``POST /fields``).
 DIRECTUS_TYPES = frozenset({
     "alias", "bigInteger", "binary", "boolean", "csv", "date", "dateTime", "decimal", "float", "hash",
     "integer", "json", "string", "text", "time", "timestamp", "uuid", "geometry", "geometry.Point",
     "geometry.LineString", "geometry.Polygon", "geometry.MultiPoint", "geometry.MultiLineString",
     "geometry.MultiPolygon",
 })
+"""The field types Directus accepts (``type`` of ``POST /fields``)."""
 
 
 @dataclass(frozen=True)
@@ -80,13 +80,13 @@ _PYTHON: dict[str, PythonType] = {
 _GEOMETRY = PythonType("dict[str, Any]", ("from typing import Any",))
 _UNKNOWN = PythonType("Any", ("from typing import Any",))
 
-#: Types whose values a family shares: a plain ``str`` model field matches a ``text`` column.
 _FAMILIES = {
     "string": "string", "text": "string", "hash": "string", "binary": "string",
     "integer": "integer", "bigInteger": "integer",
     "float": "float", "decimal": "float",
     "dateTime": "datetime", "timestamp": "datetime",
 }
+"""Types whose values a family shares: a plain ``str`` model field matches a ``text`` column."""
 
 
 def python_type(directus_type: str) -> PythonType:

@@ -396,8 +396,6 @@ class DirectusServer:
         self.stop()
 
 
-#: Settings of a production-like cluster: shared Redis for the cache, the rate limiter, the messenger
-#: (realtime events across instances) and synchronisation; the cache is on and purged on writes.
 CLUSTER_ENV = {
     "CACHE_ENABLED": "true",
     "CACHE_STORE": "redis",
@@ -406,6 +404,8 @@ CLUSTER_ENV = {
     "SYNCHRONIZATION_STORE": "redis",
     "RATE_LIMITER_STORE": "redis",
 }
+"""Settings of a production-like cluster: shared Redis for the cache, the rate limiter, the messenger
+(realtime events across instances) and synchronisation; the cache is on and purged on writes."""
 
 
 @dataclass

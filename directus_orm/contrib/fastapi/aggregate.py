@@ -22,8 +22,8 @@ from .querystring import names, param_error
 __all__ = ["AGGREGATE_PARAMETERS", "FUNCTIONS", "aggregate_rows"]
 
 FUNCTIONS: dict[str, type[Aggregate]] = {"count": Count, "sum": Sum, "avg": Avg, "min": Min, "max": Max}
-#: The aggregate route's own parameters (never filters).
 AGGREGATE_PARAMETERS = frozenset({*FUNCTIONS, "group_by", "search"})
+"""The aggregate route's own parameters (never filters)."""
 
 
 def _check(field: str, valid: Iterable[str], param: str) -> None:

@@ -22,8 +22,8 @@ from ...query.schema import Schema
 
 __all__ = ["Archive", "ArchiveRule", "ArchiveSetting"]
 
-#: ``True`` (read the collection's setting), ``(field, value)``, or ``False`` / None: delete for real.
 ArchiveSetting = bool | tuple[str, Any] | None
+"""``True`` (read the collection's setting), ``(field, value)``, or ``False`` / None: delete for real."""
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ __all__ = ["STATE_KEY", "RequestContext", "get_request_context"]
 
 logger = logging.getLogger("directus_orm.fastapi")
 
-#: Where the per-request state lives on ``request.state``.
 STATE_KEY = "directus"
+"""Where the per-request state lives on ``request.state``."""
 
 
 @dataclass
@@ -41,8 +41,8 @@ class RequestContext:
     service: Directus | None
     source: str  # "bearer", "access_cookie", "session_cookie" or "anonymous"
     user_id: str | None = None
-    #: a keyed digest standing for the caller's credentials (see :class:`.tokens.TokenCache`), never them
     token_key: str | None = None
+    """a keyed digest standing for the caller's credentials (see :class:`.tokens.TokenCache`), never them"""
     cache: dict[str, Any] = field(default_factory=dict)
 
     async def memo(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:

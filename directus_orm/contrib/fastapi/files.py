@@ -41,14 +41,14 @@ __all__ = ["PASSED_HEADERS", "file_response", "upload_file"]
 
 F = TypeVar("F", bound=File)
 
-#: Answer headers handed on from Directus's asset endpoint (the body is passed on as it came, encoded
-#: or not, so its Content-Encoding and Content-Length go with it).
 PASSED_HEADERS = ("content-type", "content-length", "content-encoding", "content-range",
                   "content-disposition", "accept-ranges", "etag", "last-modified", "cache-control", "vary")
-#: Request headers handed on to it (a Range read, revalidation, ``format=auto``'s Accept).
+"""Answer headers handed on from Directus's asset endpoint (the body is passed on as it came, encoded or
+not, so its Content-Encoding and Content-Length go with it)."""
 FORWARDED_HEADERS = ("range", "if-none-match", "if-modified-since", "accept")
-#: The headers a 304 keeps (RFC 9110 15.4.5).
+"""Request headers handed on to it (a Range read, revalidation, ``format=auto``'s Accept)."""
 NOT_MODIFIED_HEADERS = ("etag", "last-modified", "cache-control", "vary")
+"""The headers a 304 keeps (RFC 9110 15.4.5)."""
 
 
 @overload

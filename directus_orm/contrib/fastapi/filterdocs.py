@@ -18,9 +18,9 @@ from ...query.schema import LOOKUP_SEP, Schema, resolve_field_path
 
 __all__ = ["DOCUMENTED_LOOKUPS", "filter_parameters"]
 
-#: The Django lookups listed per field (the Directus-named aliases are accepted, not listed).
 DOCUMENTED_LOOKUPS = ("exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith",
                       "iendswith", "regex", "iregex", "in", "gt", "gte", "lt", "lte", "range", "isnull")
+"""The Django lookups listed per field (the Directus-named aliases are accepted, not listed)."""
 
 _KIND_SCHEMA: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},

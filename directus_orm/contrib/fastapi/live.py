@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 __all__ = ["check_guards", "serve_subscription"]
 
 logger = logging.getLogger("directus_orm.fastapi")
-#: The list route's field selection, which the realtime route does not take (refused, not ignored).
 SELECTION_PARAMETERS = ("fields", "omit", "fields!", "expand")
-#: The realtime route's own parameters (never filters).
+"""The list route's field selection, which the realtime route does not take (refused, not ignored)."""
 LIVE_PARAMETERS = frozenset({"events", "access_token", *SELECTION_PARAMETERS})
+"""The realtime route's own parameters (never filters)."""
 _CLOSE = {400: 4400, 401: 4401, 403: 4403, 404: 4404}
 
 

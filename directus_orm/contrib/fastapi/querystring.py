@@ -24,18 +24,18 @@ from ...query.schema import LOOKUP_SEP, QUANTIFIERS, FieldPath, Schema, resolve_
 __all__ = ["FieldTree", "QueryString", "Selection", "detail_of", "param_error", "pick", "refuse_repeats",
            "sort_terms"]
 
-#: Query parameters of the list route that are not filters; each is single-valued.
 RESERVED = frozenset({"sort", "search", "limit", "offset", "page", "fields", "omit", "fields!", "expand",
                       "count", "cursor"})
-#: ``?fields=*`` / ``?fields=author.*``: every field at that level.
+"""Query parameters of the list route that are not filters; each is single-valued."""
 WILDCARD = "*"
-#: A Directus field path to a to-many relation (``("tags",)``, ``("books", "tags")``).
+"""``?fields=*`` / ``?fields=author.*``: every field at that level."""
 DirectusPath = tuple[str, ...]
-#: Lookups whose value is a comma-separated list.
+"""A Directus field path to a to-many relation (``("tags",)``, ``("books", "tags")``)."""
 LIST_LOOKUPS = frozenset({"in", "range", "between", "nin", "nbetween"})
+"""Lookups whose value is a comma-separated list."""
 BOOL_LOOKUPS = frozenset({"isnull", "empty", "null", "nnull", "nempty"})
-#: A ``?fields=`` selection as a tree: ``{"id": {}, "author": {"name": {}}}`` (``{}``: a leaf).
 FieldTree = dict[str, "FieldTree"]
+"""A ``?fields=`` selection as a tree: ``{"id": {}, "author": {"name": {}}}`` (``{}``: a leaf)."""
 
 
 def param_error(message: str, code: str, **extra: Any) -> FieldError:
@@ -107,10 +107,10 @@ class Selection:
     names: tuple[str, ...]
     tree: FieldTree
     flat: bool
-    #: the to-many relations read through: (path in the answer, Directus path)
     through_many: tuple[tuple[tuple[str, ...], DirectusPath], ...] = ()
-    #: the most related rows one to-many relation read through may bring (None: no limit)
+    """the to-many relations read through: (path in the answer, Directus path)"""
     max_nested_rows: int | None = None
+    """the most related rows one to-many relation read through may bring (None: no limit)"""
 
     def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         """``values()`` or ``only()`` of the names; each to-many relation read through asks Directus for

@@ -66,18 +66,19 @@ ROUTE_NAMES: tuple[RouteName, ...] = ("list", "retrieve", "create", "update", "d
 ALL_ROUTE_NAMES: tuple[RouteName, ...] = (*ROUTE_NAMES, "replace", "aggregate", "bulk_create", "bulk_update",
                                           "bulk_delete")
 """Every route a router can generate (the others on request: ``routes=ALL_ROUTE_NAMES``)."""
-#: A route that does what another does also takes that route's guards (``dependencies_for``), so
-#: enabling it never opens a way around them.
 GUARDED_AS: dict[RouteName, RouteName] = {"replace": "update", "aggregate": "list", "bulk_create": "create",
                                           "bulk_update": "update", "bulk_delete": "delete"}
+"""A route that does what another does also takes that route's guards (``dependencies_for``), so enabling
+it never opens a way around them."""
 
 M = TypeVar("M", bound=DirectusModel)
 T = TypeVar("T")
 ObjectsFilter = Callable[[Request], "Q | Awaitable[Q | None] | None"]
-#: A server-set field's value for this request (sync, or async returning it).
 ServerValue = Callable[[Request], Any]
-#: 422 by number: Starlette renamed its constant (``HTTP_422_UNPROCESSABLE_CONTENT``), warns on the old one.
+"""A server-set field's value for this request (sync, or async returning it)."""
 UNPROCESSABLE = 422
+"""422 by number: Starlette renamed its constant (``HTTP_422_UNPROCESSABLE_CONTENT``), warns on the old
+one."""
 logger = logging.getLogger("directus_orm.fastapi")
 
 
@@ -245,11 +246,11 @@ class DirectusRouter(APIRouter, Generic[M]):
         self.pk_name = meta.pk_name
         self.directus = directus or get_directus
         self.objects_filter = objects_filter
-        #: how a rule-bound router crosses relations (:mod:`.related`); a nested router's parent key
-        #: is ruled by the parent router
         self.related = RelatedRules(meta, model.__name__, {**({parent[1]: parent[0]} if parent else {}),
                                                            **(related_rules or {})},
                                     bound=objects_filter is not None)
+        """how a rule-bound router crosses relations (:mod:`.related`); a nested router's parent key is
+        ruled by the parent router"""
         self.server_values: dict[str, ServerValue] = dict(server_values or {})
         unknown_forced = sorted(set(self.server_values) - set(model.model_fields))
         if unknown_forced or self.pk_name in self.server_values:
@@ -271,8 +272,8 @@ class DirectusRouter(APIRouter, Generic[M]):
         fk = parent[1] if parent else None
         name = model.__name__
         self.read_schema = read_schema or derive_schema(model, f"{name}Read", optional=True)
-        #: what ?fields= may name: the read schema's fields (a field it leaves out is never served)
         self.read_fields: list[str] = list(self.read_schema.model_fields)
+        """what ?fields= may name: the read schema's fields (a field it leaves out is never served)"""
         self.query_string = QueryString(meta, self.read_fields, filter_fields, max_depth=max_depth,
                                         max_nested_rows=max_nested_rows)
         self.deferred_fields: tuple[str, ...] = tuple(deferred_fields)
@@ -280,8 +281,8 @@ class DirectusRouter(APIRouter, Generic[M]):
         if unknown_deferred:
             raise FieldError(f"deferred_fields: {unknown_deferred} are not read fields "
                              f"({', '.join(self.read_fields)})")
-        #: paths list filters may name (``author__name``); checked through the relations now
         self.filter_fields: set[str] = self.query_string.filter_fields
+        """paths list filters may name (``author__name``); checked through the relations now"""
         pk_optional = not pk_field.is_required()
         server_set = [*self.server_values, *([fk] if fk else [])]
         self.create_schema = create_schema or derive_schema(
@@ -293,9 +294,9 @@ class DirectusRouter(APIRouter, Generic[M]):
         super().__init__(prefix=prefix, tags=tags if tags is not None else [name], **router_kwargs)
         per_route = dict(dependencies_for or {})
         _route_names(per_route, "dependencies_for")
-        #: the dependencies of each route, those inherited from a parent router included
         self.dependencies_for: dict[RouteName, list[params.Depends]] = {
             r: list(per_route.get(r, ())) for r in ALL_ROUTE_NAMES}
+        """the dependencies of each route, those inherited from a parent router included"""
         self._add_routes(self.dependencies_for)
 
     # -- nested routers ----------------------------------------------------------------------------

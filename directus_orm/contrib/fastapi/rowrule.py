@@ -45,9 +45,9 @@ Verdict = bool | None
 
 _EQUAL_KINDS = frozenset({"integer", "boolean", "uuid", "date", "string"})
 _ORDERED_KINDS = frozenset({"integer", "date"})
-#: Operators that are the negation of another one (``lt``/``lte`` are comparisons in their own right).
 _NEGATIVE = frozenset({"neq", "nin", "nbetween", "ncontains", "nicontains", "nstarts_with", "nistarts_with",
                        "nends_with", "niends_with"})
+"""Operators that are the negation of another one (``lt``/``lte`` are comparisons in their own right)."""
 _PATTERNS: dict[str, Callable[[str, str], bool]] = {
     "contains": lambda row, value: value in row,
     "starts_with": lambda row, value: row.startswith(value),

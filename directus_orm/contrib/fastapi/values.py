@@ -16,8 +16,8 @@ from fastapi import HTTPException
 
 __all__ = ["MAX_SAFE_INTEGER", "check_values"]
 
-#: The largest integer JavaScript (Directus) holds exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer JavaScript (Directus) holds exactly."""
 UNPROCESSABLE = 422
 
 

@@ -40,9 +40,9 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOKEN_EXPIRED = 4403
 """Close code when the client's token expired: reconnect with a fresh one."""
 
-#: Message types Directus knows that the relay never forwards.
 _REFUSED_TYPES = {"auth": "authentication happens once, when the client connects",
                   "logs": "server logs are not relayed", "collab": "collaborative editing is not relayed"}
+"""Message types Directus knows that the relay never forwards."""
 
 
 class ClientSession:

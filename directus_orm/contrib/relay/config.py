@@ -24,8 +24,8 @@ class Identity:
 
     key: str
     connection: Directus
-    #: Seconds since the epoch after which the client must reconnect (its token expires); None: never.
     expires_at: float | None = None
+    """Seconds since the epoch after which the client must reconnect (its token expires); None: never."""
 
     def __repr__(self) -> str:  # never the connection's credentials
         return f"<Identity {self.key}>"

@@ -34,8 +34,8 @@ __all__ = ["Group", "Hub", "Member"]
 
 log = logging.getLogger("directus_orm.relay")
 
-#: Events an upstream subscription may fall behind the relay's own pump (it never waits on clients).
 UPSTREAM_QUEUE = 100_000
+"""Events an upstream subscription may fall behind the relay's own pump (it never waits on clients)."""
 
 
 class Sink(Protocol):

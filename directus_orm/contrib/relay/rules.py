@@ -17,11 +17,11 @@ from ...realtime.events import EVENT_TYPES
 __all__ = ["ReadRequest", "Refused", "SubscribeRequest", "check_read", "check_subscribe", "client_uid",
            "error_frame"]
 
-#: Query keys a client may use; anything else (``deep``, ``alias``, ``aggregate``, ``groupBy`` ...) is
-#: refused, since it could read around the field allow-list.
 QUERY_KEYS = frozenset({"fields", "filter", "sort", "limit", "offset", "page", "search", "meta"})
-#: Filter keys that hold more conditions (the others starting with "_" are operators taking values).
+"""Query keys a client may use; anything else (``deep``, ``alias``, ``aggregate``, ``groupBy`` ...) is
+refused, since it could read around the field allow-list."""
 _NESTING = frozenset({"_and", "_or", "_some", "_none"})
+"""Filter keys that hold more conditions (the others starting with "_" are operators taking values)."""
 MAX_UID = 128
 MAX_DEPTH = 16
 
