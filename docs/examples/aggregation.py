@@ -9,10 +9,10 @@ import contextlib
 import datetime
 import os
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import directus_orm
-from directus_orm import Avg, Count, Directus, DirectusModel, Max, Min, Now, Sum, connections
+from directus_orm import Avg, Count, Directus, DirectusModel, ManyToMany, Max, Min, Now, Sum, connections
 from directus_orm.exceptions import APIError
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
@@ -41,9 +41,45 @@ class Language(DirectusModel):
         ordering = ["name"]
 
 
+class Author(DirectusModel):
+    id: int | None = None
+    name: str
+    country: str | None = None
+    books: list[Book | int] = []
+
+    class Meta:
+        collection = "docs_agg_authors"
+
+
+class Tag(DirectusModel):
+    id: int | None = None
+    name: str
+
+    class Meta:
+        collection = "docs_agg_tags"
+
+
+class Book(DirectusModel):
+    id: int | None = None
+    title: str
+    price: Decimal | None = None
+    pages: int | None = None
+    published: datetime.date | None = None
+    author: Author | int | None = None
+    tags: Annotated[list[Tag | int],
+                    ManyToMany(through="docs_agg_books_tags", source="books_id", target="tags_id")] = []
+
+    class Meta:
+        collection = "docs_agg_books"
+        ordering = ["published", "title"]
+
+
+BOOKS = "docs_agg_books_tags", "docs_agg_books", "docs_agg_tags", "docs_agg_authors"
+
+
 async def drop_schema(conn: Directus) -> None:
     """Drop what this example creates (before it starts, and when it ends)."""
-    for name in ("docs_agg_languages", "docs_agg_countries"):
+    for name in (*BOOKS, "docs_agg_languages", "docs_agg_countries"):
         with contextlib.suppress(APIError):
             await conn.delete(f"/collections/{name}")
 
@@ -68,11 +104,95 @@ async def create_schema(conn: Directus) -> None:
                                         "related_collection": "docs_agg_countries",
                                         "meta": {"one_field": "languages"}})
 
+    async def collection(name: str, *fields: dict[str, Any]) -> None:
+        await conn.post("/collections",
+                        json={"collection": name, "schema": {}, "meta": {}, "fields": [pk, *fields]})
+
+    await collection("docs_agg_authors", field("name", "string"), field("country", "string"))
+    await collection("docs_agg_tags", field("name", "string"))
+    await collection("docs_agg_books", field("title", "string"),
+                     field("price", "decimal", numeric_precision=10, numeric_scale=2),
+                     field("pages", "integer"), field("published", "date"), field("author", "integer"))
+    await collection("docs_agg_books_tags", field("books_id", "integer"), field("tags_id", "integer"))
+    await conn.post("/fields/docs_agg_authors",
+                    json={"field": "books", "type": "alias", "meta": {"special": ["o2m"]}})
+    await conn.post("/fields/docs_agg_books",
+                    json={"field": "tags", "type": "alias", "meta": {"special": ["m2m"]}})
+    await conn.post("/relations", json={"collection": "docs_agg_books", "field": "author",
+                                        "related_collection": "docs_agg_authors",
+                                        "meta": {"one_field": "books"}})
+    await conn.post("/relations", json={"collection": "docs_agg_books_tags", "field": "books_id",
+                                        "related_collection": "docs_agg_books",
+                                        "meta": {"one_field": "tags", "junction_field": "tags_id"}})
+    await conn.post("/relations", json={"collection": "docs_agg_books_tags", "field": "tags_id",
+                                        "related_collection": "docs_agg_tags",
+                                        "meta": {"one_field": None, "junction_field": "books_id"}})
+
+
+async def seed_books() -> None:
+    lem, le_guin, herbert, strugatsky = await Author.objects.bulk_create([
+        Author(name="Stanislaw Lem", country="PL"), Author(name="Ursula K. Le Guin", country="US"),
+        Author(name="Frank Herbert", country="US"), Author(name="Arkady Strugatsky", country="RU")])
+    sf, classic = await Tag.objects.bulk_create([Tag(name="sf"), Tag(name="classic")])
+    rows = [("Solaris", "11.00", 204, 1961, lem, [sf, classic]),
+            ("The Cyberiad", "9.99", 295, 1965, lem, [sf]),
+            ("His Master's Voice", "12.50", 199, 1968, lem, [sf]),
+            ("A Wizard of Earthsea", "8.99", 183, 1968, le_guin, [classic]),
+            ("The Dispossessed", "13.00", 387, 1974, le_guin, [sf, classic]),
+            ("Dune", "14.99", 412, 1965, herbert, [sf, classic]),
+            ("Roadside Picnic", "10.67", 145, 1972, strugatsky, [sf]),
+            ("Hard to Be a God", "10.00", 240, 1964, strugatsky, [])]
+    for title, price, pages, year, author, tags in rows:
+        await Book(title=title, price=Decimal(price), pages=pages, published=datetime.date(year, 6, 1),
+                   author=author.id, tags=[t.id for t in tags if t.id is not None]).save()
+
+
+async def books_and_authors() -> None:
+    """The page's examples over books and authors."""
+    # --8<-- [start:aggregate]
+    totals = await Book.objects.aggregate(Sum("price"), Avg("pages"), Count("author", distinct=True),
+                                          n=Count("*"))
+    # {"price__sum": Decimal("91.14"), "pages__avg": 258.125, "author__count": 4, "n": 8}
+    # -> GET /items/docs_agg_books?aggregate={"sum":["price"],"avg":["pages"],"countDistinct":["author"],
+    #                                         "count":["id"]}
+    # --8<-- [end:aggregate]
+    print("aggregate:", totals)
+    # --8<-- [start:values]
+    summaries = await Book.objects.values("title", "author__name", "published__year")
+    # [{"title": "Solaris", "author__name": "Stanislaw Lem", "published__year": 1961}, ...]
+    titles = await Book.objects.values_list("title", flat=True)
+    prices = await Book.objects.values_list("id", "price", named=True)      # namedtuples
+    writers = await Book.objects.values(writer="author__name")               # your own key
+    # --8<-- [end:values]
+    print("values:", summaries[0], "| titles:", titles[:3], "| named:", prices[0], "| own key:", writers[0])
+    # --8<-- [start:grouping]
+    families = await Language.objects.values("family").annotate(n=Count("id"), total=Sum("speakers"))
+    # -> groupBy=["family"], aggregate={"count":["id"],"sum":["speakers"]}
+    # [..., {"family": "Uralic", "n": 2, "total": 5800000}]
+    by_year = await Book.objects.values("published__year").annotate(n=Count("*"))  # year(published)
+    # --8<-- [end:grouping]
+    print("families:", families, "| by year:", by_year[:2])
+    # --8<-- [start:annotate]
+    authors = await Author.objects.annotate(n=Count("books")).filter(n__gte=2).order_by("-n")
+    most = authors[0].n               # fields=*,count(books) -> books_count, read as n
+    tag_counts = await Book.objects.annotate(n_tags=Count("tags")).values("title", "n_tags")
+    # --8<-- [end:annotate]
+    print("authors with 2+ books:", [(a.name, a.n) for a in authors], "| most:", most,
+          "| tags:", tag_counts[:2])
+    # --8<-- [start:distinct]
+    countries = await Author.objects.values_list("country", flat=True).distinct()  # groupBy=["country"]
+    n_countries = await Author.objects.values("country").distinct().count()       # number of groups
+    page = await Book.objects.filter(pages__gt=200)[20:30].with_meta()  # one request: meta=total_count,...
+    rows, total, matching = page.results, page.total_count, page.filter_count  # rows; all; matching ones
+    # --8<-- [end:distinct]
+    print("countries:", countries, n_countries, "| page 3 of books over 200 pages:", rows, total, matching)
+
 
 async def main() -> None:
     async with Directus(URL, token=TOKEN) as admin:
         await create_schema(admin)
     directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
+    await seed_books()
     fi, gr, es = await Country.objects.bulk_create([Country(name="Finland"), Country(name="Greece"),
                                                     Country(name="Spain")])
     await Language.objects.bulk_create([
@@ -86,6 +206,8 @@ async def main() -> None:
                  documented=datetime.date(1545, 9, 1), country=es.id),
         Language(name="Sami", family="Uralic", speakers=None, share=None, documented=None, country=fi.id),
     ])
+
+    await books_and_authors()
 
     # aggregate(): Django's result names (or yours); numbers as numbers (Decimal for decimal fields).
     print(await Language.objects.aggregate(Sum("speakers"), Avg("share"), Max("documented"),

@@ -1,18 +1,22 @@
 """Queries: lookups, Q objects, exclude(), ordering, slicing, streaming, terminal methods, bulk
-operations. Needs DIRECTUS_URL and DIRECTUS_TOKEN (admin): creates its own docs_queries_* collection."""
+operations, dynamic variables. Needs DIRECTUS_URL and DIRECTUS_TOKEN (admin): creates its own docs_queries_*
+collections."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import os
+import uuid
 
 import directus_orm
-from directus_orm import Directus, DirectusModel, Q, UnsupportedLookup, connections
+from directus_orm import CurrentUser, Directus, DirectusModel, Now, Q, UnsupportedLookup, connections
 from directus_orm.exceptions import APIError
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
 COLLECTION = "docs_queries_languages"
+ARTICLES = "docs_queries_articles"
 
 
 class Language(DirectusModel):
@@ -27,10 +31,21 @@ class Language(DirectusModel):
         ordering = ["code"]
 
 
+class Article(DirectusModel):
+    id: int | None = None
+    title: str
+    created: datetime.datetime | None = None
+    user_created: uuid.UUID | None = None          # filled by Directus (special user-created)
+
+    class Meta:
+        collection = ARTICLES
+
+
 async def drop_schema(conn: Directus) -> None:
     """Drop what this example creates (before it starts, and when it ends)."""
-    with contextlib.suppress(APIError):
-        await conn.delete(f"/collections/{COLLECTION}")
+    for name in (COLLECTION, ARTICLES):
+        with contextlib.suppress(APIError):
+            await conn.delete(f"/collections/{name}")
 
 
 async def create_schema(conn: Directus) -> None:
@@ -41,6 +56,12 @@ async def create_schema(conn: Directus) -> None:
         {"field": "name", "type": "string", "schema": {}},
         {"field": "speakers", "type": "bigInteger", "schema": {}},
         {"field": "family", "type": "string", "schema": {}},
+    ]})
+    await conn.post("/collections", json={"collection": ARTICLES, "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "title", "type": "string", "schema": {"is_nullable": False}},
+        {"field": "created", "type": "timestamp", "schema": {}, "meta": {}},
+        {"field": "user_created", "type": "uuid", "schema": {}, "meta": {"special": ["user-created"]}},
     ]})
 
 
@@ -57,9 +78,12 @@ async def main() -> None:
         Language(code="xx", name=None, speakers=None),
     ])
 
+    # --8<-- [start:lazy]
     qs = Language.objects.filter(Q(family="Uralic") | Q(speakers__gte=10**8)).exclude(name__istartswith="x")
-    print(qs.query)                                        # the Directus query; nothing sent yet
-    print("Q:", [x.code for x in await qs])
+    print(qs.query)    # docs_queries_languages {"filter": {"_and": [...]}, "sort": ["code", "id"]}
+    langs = await qs   # a list
+    # --8<-- [end:lazy]
+    print("Q:", [x.code for x in langs])
     print("exclude keeps NULLs:", [x.code for x in await Language.objects.exclude(family="Uralic")])
     print("slice:", [x.code for x in await Language.objects.order_by("-speakers")[1:3]])
     async for lang in Language.objects.all():              # streamed, page_size rows per request
@@ -80,6 +104,15 @@ async def main() -> None:
     except UnsupportedLookup as exc:
         print("refused before any request:", str(exc)[:60], "...")
     print("deleted:", await Language.objects.filter(speakers__lt=1_000_000).delete())
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    await Article.objects.bulk_create([Article(title="New", created=now - datetime.timedelta(days=2)),
+                                       Article(title="Old", created=now - datetime.timedelta(days=90))])
+    # --8<-- [start:dynamic]
+    recent = await Article.objects.filter(created__gte=Now("-30 days"))
+    mine = await Article.objects.filter(user_created=CurrentUser())
+    # --8<-- [end:dynamic]
+    print("recent ($NOW(-30 days)):", [a.title for a in recent], "| mine ($CURRENT_USER):", len(mine))
     await connections.aclose_all()
 
 

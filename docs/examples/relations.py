@@ -3,25 +3,46 @@ Needs DIRECTUS_URL and DIRECTUS_TOKEN (admin): creates its own docs_rel_* collec
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
+from typing import Annotated
+
+from directus_orm import DirectusModel, ManyToMany
+
+# --8<-- [end:imports]
+# isort: split
 import asyncio
 import contextlib
 import os
-from typing import Annotated, Any
+from typing import Any
 
 import directus_orm
-from directus_orm import Directus, DirectusModel, ManyToMany, Prefetch, Q, connections
+from directus_orm import DeferredFieldError, Directus, Prefetch, Q, connections
 from directus_orm.exceptions import APIError
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
 
 
+# --8<-- [start:models]
 class Author(DirectusModel):
     id: int | None = None
     name: str
-    books: list[Book | int] = []  # one-to-many (Directus o2m alias field): keys, or Books once loaded
+    books: list[Book | int] = []          # one-to-many: Directus's o2m alias field
 
     class Meta:
         collection = "docs_rel_authors"
+
+
+class Book(DirectusModel):
+    id: int | None = None
+    title: str
+    pages: int | None = None
+    author: Author | int | None = None    # many-to-one: the foreign key field
+    tags: Annotated[list[Tag | int],      # many-to-many through a junction collection
+                    ManyToMany(through="docs_rel_books_tags", source="books_id", target="tags_id")] = []
+
+    class Meta:
+        collection = "docs_rel_books"
+        ordering = ["title"]
 
 
 class Tag(DirectusModel):
@@ -30,19 +51,7 @@ class Tag(DirectusModel):
 
     class Meta:
         collection = "docs_rel_tags"
-
-
-class Book(DirectusModel):
-    id: int | None = None
-    title: str
-    pages: int | None = None
-    author: Author | int | None = None  # many-to-one: the key, or an Author once loaded
-    tags: Annotated[list[Tag | int],  # many-to-many through a junction collection
-                    ManyToMany(through="docs_rel_books_tags", source="books_id", target="tags_id")] = []
-
-    class Meta:
-        collection = "docs_rel_books"
-        ordering = ["title"]
+# --8<-- [end:models]
 
 
 async def drop_schema(conn: Directus) -> None:
@@ -103,33 +112,54 @@ async def main() -> None:
     # Unloaded relations hold keys.
     solaris = await Book.objects.get(title="Solaris")
     print("Solaris: author key", solaris.author, "| tag keys", solaris.tags)
+    lem = await Author.objects.get(name="Stanislaw Lem")
 
-    # Filters across relations.
-    print("by author name:", [b.title for b in await Book.objects.filter(author__name__icontains="le g")])
-    print("authors with a book over 300 pages:",
-          [a.name for a in await Author.objects.filter(books__pages__gt=300)])           # _some
-    print("authors with no sf book:",
-          [a.name for a in await Author.objects.exclude(books__tags__name="sf")])       # _none
-    print("authors with no book at all:", [a.name for a in await Author.objects.filter(books__isnull=True)])
-    print("explicit _none:", [a.name for a in await Author.objects.filter(books__none=Q(pages__lt=200))])
-    print("books tagged sf:", [b.title for b in await Book.objects.filter(tags__name="sf")])
+    # --8<-- [start:filters]
+    le = await Book.objects.filter(author__name__icontains="le")    # {"author": {"name": {"_icontains": ..}}}
+    by_lem = await Book.objects.filter(author=lem)                   # an instance stands for its key
+    wrote = await Author.objects.filter(books__title="Solaris")      # {"books": {"_some": {"title": ...}}}
+    sf = await Book.objects.filter(tags__name="sf")                  # {"tags": {"_some": {"tags_id": {...}}}}
+    idle = await Author.objects.filter(books__isnull=True)           # authors without books
+    no_short = await Author.objects.filter(books__none=Q(pages__lt=200))  # explicit _none (also books__some)
+    same = await Author.objects.filter(books__none__title="Solaris")  # the same, as a path
+    others = await Author.objects.exclude(books__title="Solaris")    # {"books": {"_none": ...}}: no such book
+    # --8<-- [end:filters]
+    for label, rows in [("author name icontains 'le'", le), ("by Lem", by_lem), ("wrote Solaris", wrote),
+                        ("tagged sf", sf), ("no books", idle), ("no book under 200 pages", no_short),
+                        ("none titled Solaris", same), ("exclude Solaris", others)]:
+        print(f"{label}:", [getattr(row, "title", None) or getattr(row, "name", None) for row in rows])
 
-    # Related rows in the same request.
-    for b in await Book.objects.select_related("author"):
+    # --8<-- [start:loading]
+    books = await Book.objects.select_related("author")              # fields=*,author.id,author.name,...
+    authors = await Author.objects.prefetch_related("books", "books__tags")
+    recent = Prefetch("books", queryset=Book.objects.filter(pages__gt=200).order_by("-pages")[:3])
+    authors = await Author.objects.prefetch_related(recent)          # deep[books][_filter|_sort|_limit]
+    # --8<-- [end:loading]
+    for b in books:
         assert isinstance(b.author, Author)
         print(f"  {b.title} by {b.author.name}")
-    long_books = Prefetch("books", queryset=Book.objects.filter(pages__gt=190).order_by("-pages")[:1])
-    for a in await Author.objects.prefetch_related(long_books).order_by("name"):
-        print(f"  {a.name}: longest book over 190 pages:", [x.title for x in a.books if isinstance(x, Book)])
-    for b in await Book.objects.prefetch_related("tags"):
-        print(f"  {b.title}: tags", [t.name for t in b.tags if isinstance(t, Tag)])
+    for a in authors:
+        print(f"  {a.name}: books over 200 pages:", [x.title for x in a.books if isinstance(x, Book)])
 
-    # only(): fields that were not read raise instead of pretending to be None.
-    slim = await Book.objects.only("title", "author__name").get(title="Solaris")
+    # --8<-- [start:only]
+    book = await Book.objects.only("title", "author__name").get(pk=1)  # fields=id,title,author.id,author.name
     try:
-        print(slim.pages)
-    except directus_orm.DeferredFieldError as exc:
-        print("deferred:", exc)
+        print(book.pages)
+    except DeferredFieldError as exc:   # never a silent None
+        print(exc)                       # Book.pages was not in the server's answer: only()/defer() ...
+    print(book.deferred_fields)          # frozenset({'pages', ...})
+    await book.refresh_from_db(fields=["pages"])
+    slim = await Book.objects.defer("pages")                            # every field but pages
+    # --8<-- [end:only]
+    print("refreshed pages:", book.pages, "| deferred:", [b.deferred_fields for b in slim][:1])
+
+    # --8<-- [start:nested]
+    book = Book(title="Nested", author=Author(name="New Author"), tags=[1, Tag(name="new tag")])
+    await book.save()        # one POST; Directus creates the author, the tag and the junction rows
+    print(book.author.id)    # read back: the related rows come back whole and fill the instances
+    # --8<-- [end:nested]
+    stored = await Book.objects.prefetch_related("tags").select_related("author").get(pk=book.pk)
+    print("stored:", stored.title, stored.author, [t.name for t in stored.tags if isinstance(t, Tag)])
     await connections.aclose_all()
 
 
