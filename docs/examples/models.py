@@ -4,17 +4,39 @@ docs_models_* collection."""
 
 from __future__ import annotations
 
+# --8<-- [start:imports]
+import datetime
+
+from directus_orm import DirectusModel
+
+# --8<-- [end:imports]
+# isort: split
 import asyncio
 import contextlib
-import datetime
 import os
+import warnings
 
 import directus_orm
-from directus_orm import Directus, DirectusModel, Manager, QuerySet, collection, connections
-from directus_orm.exceptions import APIError
+from directus_orm import Directus, Manager, QuerySet, collection, connections
+from directus_orm.exceptions import APIError, ConflictingModelWarning
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
 COLLECTION = "docs_models_articles"
+
+
+# --8<-- [start:model]
+class Article(DirectusModel):
+    id: int | None = None            # the primary key (None until the server assigns it)
+    title: str                       # required
+    status: str = "draft"            # a default is sent on insert
+    views: int | None = None         # a None default leaves the value to the server's default
+    created: datetime.date | None = None
+
+    class Meta:
+        collection = "docs_models_articles"
+        ordering = ["-created", "title"]
+        get_latest_by = "created"
+# --8<-- [end:model]
 
 
 class Timestamped(DirectusModel):
@@ -27,23 +49,35 @@ class Timestamped(DirectusModel):
         get_latest_by = "created"
 
 
-class PublishedManager(Manager["Article"]):
-    def get_queryset(self) -> QuerySet[Article]:
-        return super().get_queryset().filter(status="published")
+def stamped() -> type[Timestamped]:
+    """The same collection through an abstract base."""
+    class Stamped(Timestamped):
+        id: int | None = None
+        title: str
+
+        class Meta:
+            collection = COLLECTION
+    return Stamped
 
 
-class Article(Timestamped):
-    id: int | None = None
-    title: str
-    status: str = "draft"
-    views: int | None = None
+def with_managers() -> type[DirectusModel]:
+    """The page's Article again, with managers of its own."""
+    # --8<-- [start:managers]
+    class PublishedManager(Manager["Article"]):
+        def get_queryset(self) -> QuerySet[Article]:
+            return super().get_queryset().filter(status="published")
 
-    objects = Manager["Article"]()  # the first manager is the default one
-    published = PublishedManager()
+    class Article(DirectusModel):
+        id: int | None = None
+        title: str
+        status: str = "draft"
+        objects = Manager["Article"]()
+        published = PublishedManager()
 
-    class Meta:
-        collection = COLLECTION
-        ordering = ["-created", "title"]
+        class Meta:
+            collection = "docs_models_articles"
+    # --8<-- [end:managers]
+    return Article
 
 
 async def drop_schema(conn: Directus) -> None:
@@ -75,7 +109,6 @@ async def main() -> None:
     print("changed:", a.get_changed_fields())
     await a.save()                                   # PATCH {"views": 10}: changed fields only
     b = await Article.objects.create(title="World", status="published", created=datetime.date(2024, 3, 4))
-    print("published:", [x.title for x in await Article.published.all()])
     print("latest:", (await Article.objects.latest()).title)
 
     try:
@@ -83,13 +116,26 @@ async def main() -> None:
     except Article.DoesNotExist as exc:
         print("DoesNotExist:", type(exc).__qualname__)
 
+    # Other classes over the same collection replace Article in the model registry: say so once.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConflictingModelWarning)
+        managed, inherited = with_managers(), stamped()
+    print("inherited from an abstract base:",
+          [x.title for x in await inherited.objects.order_by("created")])  # type: ignore[attr-defined]
+    print("published:", [x.title for x in await managed.published.all()])  # type: ignore[attr-defined]
+
     await b.refresh_from_db()
     await b.delete()
     print("after delete, stored:", b.is_stored)
 
     # No model: plain dicts, same QuerySet API. System collections too.
-    rows = await collection(COLLECTION).filter(views__gte=5).values("title", "views")
-    print("dicts:", rows)
+    # --8<-- [start:dicts]
+    articles = directus_orm.collection("docs_models_articles")
+    rows = await articles.filter(views__gte=5).values("title", "views")
+    await (directus_orm.collection("docs_models_articles", pk="id")
+           .filter(status="draft").update(status="review"))
+    # --8<-- [end:dicts]
+    print("dicts:", rows, "| statuses now:", await collection(COLLECTION).values_list("status", flat=True))
     me = await collection("directus_users").filter(email__icontains="@").values_list("email", flat=True)
     print("users:", len(me))
     await connections.aclose_all()
