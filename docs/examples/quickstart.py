@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import asyncio
 
-from directus_orm import Avg, Count, DirectusModel, Q, connections
+# --8<-- [start:imports]
+from directus_orm import Avg, Count, DirectusModel, Q
 from directus_orm.schema import SchemaTools
+
+# --8<-- [end:imports]
+# isort: split
+from directus_orm import connections
 
 
 # --8<-- [start:model]
@@ -20,14 +25,14 @@ class Book(DirectusModel):
     rating: float | None = None
 
     class Meta:
-        collection = "quickstart_books"
+        collection = "docs_quickstart_books"
         ordering = ["year"]
 # --8<-- [end:model]
 
 
 async def main() -> None:
     # --8<-- [start:migrate]
-    await SchemaTools().migrate([Book])                       # creates quickstart_books from the model
+    await SchemaTools().migrate([Book])                       # creates docs_quickstart_books from the model
     # --8<-- [end:migrate]
     try:
         # --8<-- [start:queries]
