@@ -78,6 +78,8 @@ def use_the_registry(url: str, token: str) -> Directus:
 
 async def tour(url: str, token: str, email: str, password: str, editor_id: str, editor_token: str) -> None:
     # --8<-- [start:connect]
+    from directus_orm import Directus
+
     async with Directus(url, token=token) as conn:
         me = await conn.me()
         body = await conn.get(f"/items/{ARTICLES}", params={"filter": {"status": {"_eq": "draft"}}})

@@ -83,6 +83,8 @@ def project_script() -> None:
     """The page's script, importing its model from the project's package."""
     # isort: off
     # --8<-- [start:script]
+    import os
+
     import directus_orm
 
     from myproject.models import Language
