@@ -6,6 +6,7 @@ or listed here as deliberately not."""
 
 from __future__ import annotations
 
+import ast
 import re
 import textwrap
 from pathlib import Path
@@ -20,6 +21,12 @@ EXAMPLES = DOCS / "examples"
 PENDING = {
     "endpoints.md", "fastapi.md", "files.md", "graphql.md", "realtime.md", "relay.md", "schema.md",
     "system.md", "testing.md",
+}
+#: Example scripts of those pages whose collection names are not the docs' own yet; empty at merge.
+PENDING_SCRIPTS = {
+    "endpoints_server_utils_flows.py", "endpoints_versions.py", "fastapi_app.py", "fastapi_more.py",
+    "files.py", "graphql.py", "realtime.py", "relay.py", "schema_tools.py", "system_models.py",
+    "testing_app.py",
 }
 #: Sections marked in docs/examples that no page shows, with why.
 NOT_EMBEDDED: dict[str, str] = {}
@@ -144,3 +151,48 @@ def test_the_parser_sees_blocks_and_sections() -> None:
     assert _blocks(page) == [(3, "python", '--8<-- "a.py:x"'), (7, "bash", "ls")]
     assert _embeds('--8<-- "a.py:x"\n') == [("a.py", "x")]
     assert _embeds('import os\n--8<-- "a.py:x"') is None
+
+
+def _collection_names(script: Path) -> list[str]:
+    """The collection names a script spells out: ``Meta.collection`` values and ``"collection"`` keys of
+    dict literals (request bodies), module-level constants resolved; an f-string by its literal start."""
+    tree = ast.parse(script.read_text())
+    constants: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets[0].elts if isinstance(node.targets[0], ast.Tuple) else node.targets
+            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            for target, value in zip(targets, values, strict=False):
+                if isinstance(target, ast.Name):
+                    constants[target.id] = value
+
+    def text(value: ast.expr | None) -> str | None:
+        if isinstance(value, ast.Name) and value.id in constants:
+            value = constants[value.id]
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
+        if isinstance(value, ast.JoinedStr):
+            first = value.values[0] if value.values else None
+            return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+        return None
+
+    found: list[str | None] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == "Meta":
+            found += [text(item.value) for item in node.body if isinstance(item, ast.Assign)
+                      and any(isinstance(t, ast.Name) and t.id == "collection" for t in item.targets)]
+        elif isinstance(node, ast.Dict):
+            found += [text(value) for key, value in zip(node.keys, node.values, strict=True)
+                      if isinstance(key, ast.Constant) and key.value == "collection"]
+    return [name for name in found if name is not None]
+
+
+@pytest.mark.parametrize("script", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
+def test_examples_use_collection_names_of_their_own(script: Path) -> None:
+    """Examples must never drop or overwrite a collection a user may have: what they create is named
+    ``docs_<page>_...`` (system collections, ``directus_*``, are only read or extended)."""
+    if script.name in PENDING_SCRIPTS:
+        pytest.skip("being converted on another branch")
+    names = _collection_names(script)
+    assert names, "no collection found: the check would prove nothing"
+    assert [n for n in names if not n.startswith(("docs_", "directus_"))] == []
