@@ -159,7 +159,8 @@ class Relay:
             identity = await self._first_message(ws)
             if identity is None:
                 return
-        client = ClientSession(ws, identity, self.hub, self.config, self.metrics)
+        reauthenticate = self._reauthenticate if self.config.authenticate is None else None
+        client = ClientSession(ws, identity, self.hub, self.config, self.metrics, reauthenticate)
         self._clients.add(client)
         self.metrics.clients = len(self._clients)
         log.debug("relay: client connected as %s", identity.key)
@@ -189,6 +190,9 @@ class Relay:
         token = bearer_token(ws.headers, ws.cookies, self.config.cookie_name)
         if token is None:
             return None
+        return await identity_for_token(self._base, token, self._identities)
+
+    async def _reauthenticate(self, token: str) -> Identity:
         return await identity_for_token(self._base, token, self._identities)
 
     async def _first_message(self, ws: WebSocket) -> Identity | None:

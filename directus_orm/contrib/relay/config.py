@@ -54,6 +54,10 @@ class RelayConfig:
     * ``max_queue``: messages a client may fall behind before it is disconnected
       (:data:`~directus_orm.contrib.relay.CLOSE_SLOW_CONSUMER`); ``send_timeout``: seconds one message may
       take to be accepted by the client's connection before it counts as slow too.
+    * ``upstream_timeout``: seconds a client's subscribe, unsubscribe, read or ``auth`` may wait for
+      Directus before it is answered with a ``SERVICE_UNAVAILABLE`` error frame (the client may send
+      it again); meanwhile its pings are answered. ``max_pending``: such requests a client may have
+      waiting (more are refused with ``LIMIT_EXCEEDED``).
     * ``metrics_path``: where the text metrics are served (None: not served); ``on_metrics``: called with
       the counters every ``metrics_interval`` seconds.
     """
@@ -75,6 +79,8 @@ class RelayConfig:
     metrics_interval: float = 10.0
     reconnect: Backoff = field(default_factory=Backoff)
     max_subscriptions: int = 100  # per client
+    upstream_timeout: float = 10.0
+    max_pending: int = 32  # per client
 
     def __post_init__(self) -> None:
         if self.connection is None and not self.url:
@@ -91,9 +97,10 @@ class RelayConfig:
             bad = isinstance(fields, str) or not all(isinstance(f, str) for f in fields or ())
             if fields is not None and bad:
                 raise ImproperlyConfigured(f"the fields of {name!r} must be a collection of strings or None")
-        if self.max_queue < 1 or self.max_subscriptions < 1:
-            raise ImproperlyConfigured("max_queue and max_subscriptions must be positive")
-        if self.auth_timeout <= 0 or self.send_timeout <= 0 or self.metrics_interval <= 0:
-            raise ImproperlyConfigured("auth_timeout, send_timeout and metrics_interval must be positive")
+        if min(self.max_queue, self.max_subscriptions, self.max_pending) < 1:
+            raise ImproperlyConfigured("max_queue, max_subscriptions and max_pending must be positive")
+        if min(self.auth_timeout, self.send_timeout, self.metrics_interval, self.upstream_timeout) <= 0:
+            raise ImproperlyConfigured("auth_timeout, send_timeout, metrics_interval and upstream_timeout "
+                                       "must be positive")
         if not self.path.startswith("/"):
             raise ImproperlyConfigured(f"path must start with '/', got {self.path!r}")

@@ -85,7 +85,10 @@ class Group:
                 await sub.start()
         except BaseException as exc:
             if not self.ready.done():
-                self.ready.set_exception(exc)
+                # Cancelled (its client's wait ran out): the other clients waiting get a typed error.
+                error = exc if isinstance(exc, Exception) else DirectusError(
+                    "the upstream subscription was abandoned before Directus answered")
+                self.ready.set_exception(error)
                 self.ready.exception()
             raise
         self.sub = sub
@@ -208,7 +211,10 @@ class Hub:
         if self.groups.get(group.key) is group:
             del self.groups[group.key]
         self._count()
-        await group.close()
+        if group.pump is not None and group.pump is asyncio.current_task():
+            await group.close()
+        else:  # shielded: a client request cancelled mid-way must not leave the upstream one open
+            await asyncio.shield(group.close())
 
     async def aclose(self) -> None:
         for group in list(self.groups.values()):
