@@ -197,7 +197,7 @@ async def test_refused_upgrades_are_http_answers_not_sockets(
         for token, headers, status in [
             (tokens["a"], {"Origin": "https://evil.example"}, 403),
             (None, {"Origin": "https://app.example"}, 401),
-            ("not-a-token", {}, 401),
+            ("not-a-token", {"Origin": "https://app.example"}, 401),
         ]:
             with pytest.raises(InvalidStatus) as refused:
                 async with client(url, token, additional_headers=headers):

@@ -97,8 +97,10 @@ def test_config_is_checked_and_metrics_render() -> None:
 def test_the_cli_builds_the_allow_list() -> None:
     args = argparse.Namespace(config=None, collection=["notes:id,title", "open"], origin=["https://a.example"],
                               allow_reads=True, max_queue=50, path="/ws", metrics_path="",
-                              url="http://127.0.0.1:1", token=None, alias="default")
+                              allow_missing_origin=True, url="http://127.0.0.1:1", token=None,
+                              alias="default")
     config = build_config(args)
     assert config.collections == {"notes": ["id", "title"], "open": None}
     assert (config.origins, config.allow_reads, config.max_queue, config.path, config.metrics_path) == (
         ["https://a.example"], True, 50, "/ws", None)
+    assert config.allow_missing_origin

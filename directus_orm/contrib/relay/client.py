@@ -25,13 +25,13 @@ from ...exceptions import APIError, AuthenticationError, DirectusError
 from .config import Identity, RelayConfig
 from .fanout import Group, Hub, read_request
 from .metrics import Metrics
-from .rules import Refused, check_read, check_subscribe, client_uid, error_frame
+from .rules import Refused, check_read, check_shape, check_subscribe, client_uid, error_frame
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
 
-__all__ = ["CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_UNAUTHENTICATED",
-           "ClientSession"]
+__all__ = ["CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_TOO_LARGE",
+           "CLOSE_UNAUTHENTICATED", "ClientSession"]
 
 log = logging.getLogger("directus_orm.relay")
 
@@ -42,6 +42,9 @@ CLOSE_SLOW_CONSUMER = 4008
 ``send_timeout``)."""
 CLOSE_UNAUTHENTICATED = 4401
 """Close code when no valid ``auth`` first message came within ``auth_timeout``."""
+CLOSE_TOO_LARGE = 1009
+"""Close code for a client message longer than ``max_message_size`` (after a ``MESSAGE_TOO_LARGE``
+error frame)."""
 CLOSE_TOKEN_EXPIRED = 4403
 """Close code when the client's token expired (after a ``TOKEN_EXPIRED`` error frame): reconnect with a
 fresh one, or send ``{"type": "auth", "access_token": ...}`` before it expires."""
@@ -131,12 +134,26 @@ class ClientSession:
 
     def handle(self, raw: Any) -> None:
         """Answer ``raw`` at once, or queue it for the worker when it needs Directus."""
+        limit = self.config.max_message_size
+        if raw is not None and _size(raw) > limit:
+            self.metrics.refused += 1
+            self.cut(CLOSE_TOO_LARGE, "message too large", error_frame(
+                "server", "MESSAGE_TOO_LARGE", f"a message may have at most {limit} bytes"))
+            return
         try:
             frame = json.loads(raw) if raw is not None else None
+        except RecursionError:
+            self._refuse("server", "LIMIT_EXCEEDED", "the message is nested too deeply")
+            return
         except ValueError:
             frame = None
         if not isinstance(frame, dict):
             self._refuse("server", "INVALID_PAYLOAD", "a message must be a JSON object")
+            return
+        try:
+            check_shape(frame, self.config.max_depth, self.config.max_nodes)
+        except Refused as exc:
+            self._refuse(_label(frame), exc.code, str(exc), _uid(frame))
             return
         kind = frame.get("type")
         label, uid = _label(frame), _uid(frame)
@@ -241,7 +258,7 @@ class ClientSession:
         if group is None:
             raise Refused(f"no subscription {uid!r} on this connection", "NOT_FOUND")
         await self.hub.leave(group, self, uid)
-        self.send_frame({"type": "subscription", "event": "unsubscribe", "uid": uid})
+        self.send_frame({"type": "subscription", "event": "unsubscribe", "uid": frame["uid"]})
 
     async def leave_all(self) -> None:
         subs, self.subs = self.subs, {}
@@ -273,6 +290,10 @@ class ClientSession:
                 # A slow client gets its close frame after the data it has not read yet, if it reads on.
                 await asyncio.wait_for(self.ws.close(self.close_code, self.close_reason),
                                        self.config.send_timeout)
+
+
+def _size(raw: str | bytes) -> int:
+    return len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
 
 
 def _label(frame: dict[str, Any]) -> str:

@@ -46,12 +46,13 @@ class Sink(Protocol):
 
 
 class Member:
-    __slots__ = ("buffer", "event", "sink", "state", "uid")
+    __slots__ = ("buffer", "echo", "event", "sink", "state", "uid")
 
-    def __init__(self, sink: Sink, uid: str, event: str | None, state: str) -> None:
+    def __init__(self, sink: Sink, req: SubscribeRequest, state: str) -> None:
         self.sink = sink
-        self.uid = uid
-        self.event = event
+        self.uid = req.uid
+        self.echo = req.uid if req.echo is None else req.echo  # what the client sent, type kept
+        self.event = req.event
         self.state = state  # "waiting" (for the upstream init), "buffering" (late joiner), "live"
         self.buffer: list[tuple[str, str | None]] = []
 
@@ -114,7 +115,7 @@ class Group:
                         type(exc).__name__)
             code = exc.code if isinstance(exc, APIError) and exc.code else "SERVICE_UNAVAILABLE"
             for member in list(self.members.values()):
-                member.sink.send(json.dumps(error_frame("subscribe", code, str(exc), member.uid)))
+                member.sink.send(json.dumps(error_frame("subscribe", code, str(exc), member.echo)))
                 member.sink.forget(member.uid)
             self.members.clear()
             await self.hub.drop(self)
@@ -149,7 +150,7 @@ def deliver(member: Member, event: str, data: str | None) -> None:
     text = f'{{"type":"subscription","event":"{event}"'
     if data is not None and not (event == "init" and member.event is not None):
         text += f',"data":{data}'
-    member.sink.send(text + f',"uid":{json.dumps(member.uid)}}}')
+    member.sink.send(text + f',"uid":{json.dumps(member.echo)}}}')
 
 
 def _encode(value: Any) -> str:
@@ -173,7 +174,7 @@ class Hub:
         member_key = (id(sink), req.uid)
         if group is None or group.closed:
             group = self.groups[key] = Group(self, key, identity, req)
-            group.members[member_key] = Member(sink, req.uid, req.event, "waiting")
+            group.members[member_key] = Member(sink, req, "waiting")
             self._count()
             try:
                 await group.start()
@@ -183,7 +184,7 @@ class Hub:
                 raise
             return group
         await asyncio.shield(group.ready)
-        member = group.members[member_key] = Member(sink, req.uid, req.event, "buffering")
+        member = group.members[member_key] = Member(sink, req, "buffering")
         self._count()
         try:
             snapshot = await read(identity, req.collection, dict(req.query, limit=req.query.get("limit", -1)),
