@@ -485,7 +485,10 @@ def _rebuild_unexpected(cls: type[UnexpectedResponse], message: str, status: int
 
 # --- authentication (mostly 401) -------------------------------------------------------------------
 class AuthenticationError(APIError):
-    """The credentials were refused."""
+    """The credentials were refused (``status`` 401 unless given: an app may raise it itself)."""
+
+    def __init__(self, message: str = "authentication failed", *, status: int = 401, **details: Any) -> None:
+        super().__init__(message, status=status, **details)
 
 
 class InvalidCredentials(AuthenticationError):
@@ -532,9 +535,13 @@ class InvalidProvider(AuthenticationError):
 
 # --- permissions ---------------------------------------------------------------------------------
 class Forbidden(APIError):
-    """403: the role may not do this. Directus also answers this for collections that do not exist."""
+    """403: the role may not do this. Directus also answers this for collections that do not exist.
+    (``status`` 403 unless given: an app may raise it itself.)"""
 
     codes: tuple[str, ...] = ("FORBIDDEN", "RESOURCE_RESTRICTED", "COLLECTION_INACTIVE")
+
+    def __init__(self, message: str = "forbidden", *, status: int = 403, **details: Any) -> None:
+        super().__init__(message, status=status, **details)
 
 
 class LimitExceeded(Forbidden):

@@ -25,8 +25,11 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
                         help="a collection clients may subscribe to, with its allowed fields (default: "
                              "every field the client may read); repeat for more")
     parser.add_argument("--origin", action="append", default=None, metavar="ORIGIN",
-                        help="a browser origin allowed to connect (default: the relay's own host); "
+                        help="a browser origin allowed to connect, scheme://host[:port] (default: the "
+                             "relay's own origin); "
                              "'*' allows any; repeat for more")
+    parser.add_argument("--allow-missing-origin", action="store_true",
+                        help="with --origin, also accept clients that send no Origin header (not browsers)")
     parser.add_argument("--allow-reads", action="store_true", help="also relay item reads")
     parser.add_argument("--max-queue", type=int, default=1000,
                         help="messages a client may fall behind before it is disconnected (default: 1000)")
@@ -48,8 +51,8 @@ def build_config(args: argparse.Namespace) -> Any:
         collections[name] = [f for f in fields.split(",") if f] if fields else None
     return RelayConfig(
         connection=connection_for(args), collections=collections, origins=args.origin,
-        allow_reads=args.allow_reads, max_queue=args.max_queue, path=args.path,
-        metrics_path=args.metrics_path or None,
+        allow_missing_origin=args.allow_missing_origin, allow_reads=args.allow_reads,
+        max_queue=args.max_queue, path=args.path, metrics_path=args.metrics_path or None,
     )
 
 

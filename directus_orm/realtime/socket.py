@@ -44,7 +44,7 @@ from .protocol import PONG, auth_frame, decode, is_error, socket_url, unsubscrib
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
-__all__ = ["RealtimeSocket", "SocketOptions", "socket_for"]
+__all__ = ["RealtimeSocket", "SocketOptions", "credentials_changed", "socket_for"]
 
 log = logging.getLogger("directus_orm.realtime")
 
@@ -107,6 +107,7 @@ class RealtimeSocket:
         self._ready: asyncio.Future[None] | None = None
         self._token: str | None = None
         self._auth_reply: asyncio.Future[None] | None = None
+        self._auth_lock = asyncio.Lock()  # one auth exchange at a time: replies carry no uid to match
         self._reauth: asyncio.TimerHandle | None = None
         self._idle_close: asyncio.TimerHandle | None = None
         self._verdict = ""  # why the watchdog closed the socket
@@ -469,15 +470,26 @@ class RealtimeSocket:
             self._reauth.cancel()
             self._reauth = None
 
+    def reauthenticate(self) -> None:
+        """Send the connection's current token now (it holds a fresher one than the socket's)."""
+        if self._ws is not None and not self._closing:
+            self._spawn(self._reauthenticate(reactive=False))
+
     async def _reauthenticate(self, *, reactive: bool) -> None:
+        async with self._auth_lock:
+            await self._reauthenticate_once(reactive=reactive)
+
+    async def _reauthenticate_once(self, *, reactive: bool) -> None:
         ws = self._ws
         if ws is None:
             return
         try:
             replace = self._token if reactive else None
             token = await socket_token(self.conn, valid_for=AUTH_WAIT, replace=replace)
-            if token is None:
-                return
+            if token is None or (token == self._token and not reactive and not can_renew(self.conn)):
+                return  # nothing newer to send
+            if ws is not self._ws:
+                return  # reconnected meanwhile: the new socket authenticated with the current token
             reply = self._auth_reply = asyncio.get_running_loop().create_future()
             await ws.send(auth_frame(token))
             await asyncio.wait_for(reply, AUTH_WAIT)
@@ -575,6 +587,14 @@ def socket_for(conn: Directus, options: SocketOptions | None = None) -> Realtime
     if socket is None or socket.conn is not conn or socket._closing:
         socket = sockets[id(conn)] = RealtimeSocket(conn, options or SocketOptions())
     return socket
+
+
+def credentials_changed(conn: Directus) -> None:
+    """``conn`` holds a fresher access token: its live socket on the running loop (if any)
+    re-authenticates with it at once, instead of waiting for the old one to expire."""
+    socket = _sockets.get(asyncio.get_running_loop(), {}).get(id(conn))
+    if socket is not None and socket.conn is conn:
+        socket.reauthenticate()
 
 
 def _drop(socket: RealtimeSocket) -> None:

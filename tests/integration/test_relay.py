@@ -197,7 +197,7 @@ async def test_refused_upgrades_are_http_answers_not_sockets(
         for token, headers, status in [
             (tokens["a"], {"Origin": "https://evil.example"}, 403),
             (None, {"Origin": "https://app.example"}, 401),
-            ("not-a-token", {}, 401),
+            ("not-a-token", {"Origin": "https://app.example"}, 401),
         ]:
             with pytest.raises(InvalidStatus) as refused:
                 async with client(url, token, additional_headers=headers):
@@ -221,8 +221,8 @@ async def test_first_message_auth_and_the_session_cookie(
             await ws.send(json.dumps({"type": "auth", "access_token": tokens["a"]}))
             assert await recv(ws) == {"type": "auth", "status": "ok"}
             assert (await subscribe(ws, "s"))["event"] == "init"
-            await ws.send(json.dumps({"type": "auth", "access_token": tokens["admin"]}))  # not a second time
-            assert (await recv(ws))["error"]["code"] == "UNSUPPORTED_MESSAGE"
+            await ws.send(json.dumps({"type": "auth", "access_token": tokens["admin"]}))  # renewal only
+            assert (await recv(ws))["error"]["code"] == "FORBIDDEN"  # another user's token
         async with client(url) as ws:
             await ws.send(json.dumps({"type": "auth", "access_token": "forged"}))
             assert (await recv(ws))["error"]["code"] == "AUTH_FAILED"
@@ -267,7 +267,7 @@ async def test_refused_messages_get_typed_errors_and_the_socket_stays(
     async with running(url=directus_server.url, collections=allowed) as (relay, url), \
             client(url, tokens["admin"]) as ws:
         for frame, code in [
-            ({"type": "auth", "access_token": tokens["admin"]}, "UNSUPPORTED_MESSAGE"),
+            ({"type": "auth", "access_token": tokens["a"]}, "FORBIDDEN"),  # renews, never changes users
             ({"type": "logs", "log_level": "info"}, "UNSUPPORTED_MESSAGE"),
             ({"type": "collab", "action": "join"}, "UNSUPPORTED_MESSAGE"),
             ({"type": "shutdown"}, "UNSUPPORTED_MESSAGE"),

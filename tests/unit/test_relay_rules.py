@@ -10,7 +10,7 @@ import pytest
 from directus_orm.cli.relay_command import build_config
 from directus_orm.contrib.relay import Metrics, Refused, RelayConfig
 from directus_orm.contrib.relay.identity import RelayToken, bearer_token
-from directus_orm.contrib.relay.rules import check_read, check_subscribe
+from directus_orm.contrib.relay.rules import check_read, check_shape, check_subscribe
 from directus_orm.exceptions import ImproperlyConfigured
 
 ALLOWED: dict[str, Any] = {"notes": ["id", "title", "author.name", "tags.*"], "open": None}
@@ -97,8 +97,26 @@ def test_config_is_checked_and_metrics_render() -> None:
 def test_the_cli_builds_the_allow_list() -> None:
     args = argparse.Namespace(config=None, collection=["notes:id,title", "open"], origin=["https://a.example"],
                               allow_reads=True, max_queue=50, path="/ws", metrics_path="",
-                              url="http://127.0.0.1:1", token=None, alias="default")
+                              allow_missing_origin=True, url="http://127.0.0.1:1", token=None,
+                              alias="default")
     config = build_config(args)
     assert config.collections == {"notes": ["id", "title"], "open": None}
     assert (config.origins, config.allow_reads, config.max_queue, config.path, config.metrics_path) == (
         ["https://a.example"], True, 50, "/ws", None)
+    assert config.allow_missing_origin
+
+
+def test_the_shape_limits_count_every_level_and_value_without_recursing() -> None:
+    deep: Any = "x"
+    for _ in range(5000):  # deeper than a recursive walk could go
+        deep = {"_and": [deep]}
+    with pytest.raises(Refused) as refused:
+        check_shape({"type": "subscribe", "query": {"filter": deep}}, max_depth=32, max_nodes=10_000)
+    assert refused.value.code == "LIMIT_EXCEEDED"
+    with pytest.raises(Refused):
+        check_shape({"fields": list(range(50))}, max_depth=32, max_nodes=50)
+    check_shape({"type": "subscribe", "query": {"filter": {"_and": [{"a": {"_eq": 1}}]}}}, max_depth=6,
+                max_nodes=10)
+    with pytest.raises(Refused):
+        check_shape({"type": "subscribe", "query": {"filter": {"_and": [{"a": {"_eq": 1}}]}}}, max_depth=5,
+                    max_nodes=10)

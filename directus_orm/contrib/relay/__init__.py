@@ -17,13 +17,21 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "pip install 'directus-orm[relay]'"
     ) from exc
 
+from ...exceptions import AuthenticationError, Forbidden
 from .app import Relay
-from .client import CLOSE_GOING_AWAY, CLOSE_SLOW_CONSUMER, CLOSE_TOKEN_EXPIRED, CLOSE_UNAUTHENTICATED
+from .client import (
+    CLOSE_GOING_AWAY,
+    CLOSE_SLOW_CONSUMER,
+    CLOSE_TOKEN_EXPIRED,
+    CLOSE_TOO_LARGE,
+    CLOSE_UNAUTHENTICATED,
+)
 from .config import Authenticate, Identity, RelayConfig
 from .metrics import Metrics
 from .rules import Refused
 
 __all__ = [
-    "CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_UNAUTHENTICATED",
-    "Authenticate", "Identity", "Metrics", "Refused", "Relay", "RelayConfig",
+    "CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_TOO_LARGE",
+    "CLOSE_UNAUTHENTICATED", "Authenticate", "AuthenticationError", "Forbidden", "Identity", "Metrics",
+    "Refused", "Relay", "RelayConfig",
 ]

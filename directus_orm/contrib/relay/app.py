@@ -53,7 +53,7 @@ _DENIAL_NOISE = _DenialNoise()
 
 class Relay:
     """``relay = Relay(RelayConfig(url=..., collections={...}))``; ``relay.app`` is the ASGI app
-    (``app.mount("/realtime", relay.app)`` in FastAPI, then ``await relay.aclose()`` at shutdown, or
+    (``relay.mount(app, "/realtime")`` in FastAPI, then ``await relay.aclose()`` at shutdown, or
     ``FastAPI(lifespan=relay.lifespan)``). ``relay.metrics`` holds the counters."""
 
     def __init__(self, config: RelayConfig) -> None:
@@ -72,6 +72,15 @@ class Relay:
             routes.append(Route(config.metrics_path, self._metrics))
         self.app = Starlette(routes=routes, lifespan=self._app_lifespan)
         logging.getLogger("uvicorn.error").addFilter(_DENIAL_NOISE)  # once: the same filter object
+
+    def mount(self, app: Any, path: str = "/realtime") -> None:
+        """Serve the relay at ``path`` of a Starlette or FastAPI ``app``: ``ws://host/realtime`` and
+        ``ws://host/realtime/`` both reach it (``app.mount`` alone only matches the second), the
+        metrics at ``/realtime/metrics``. Run its lifespan with ``FastAPI(lifespan=relay.lifespan)``."""
+        path = "/" + path.strip("/")
+        app.mount(path, self.app)
+        if self.config.path == "/":
+            app.router.routes.append(WebSocketRoute(path, self._endpoint))
 
     # -- lifetime -----------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -159,7 +168,8 @@ class Relay:
             identity = await self._first_message(ws)
             if identity is None:
                 return
-        client = ClientSession(ws, identity, self.hub, self.config, self.metrics)
+        reauthenticate = self._reauthenticate if self.config.authenticate is None else None
+        client = ClientSession(ws, identity, self.hub, self.config, self.metrics, reauthenticate)
         self._clients.add(client)
         self.metrics.clients = len(self._clients)
         log.debug("relay: client connected as %s", identity.key)
@@ -172,13 +182,15 @@ class Relay:
 
     def _origin_allowed(self, ws: WebSocket) -> bool:
         origin = ws.headers.get("origin")
-        if origin is None:
-            return True  # not a browser: a browser always sends it
         allowed = self.config.origins
-        if allowed is None:
-            host = ws.headers.get("host", "")
-            return urlsplit(origin).netloc == host and bool(host)
-        return "*" in allowed or origin.rstrip("/") in {o.rstrip("/") for o in allowed}
+        if origin is None:  # not a browser (a browser always sends it)
+            return allowed is None or "*" in allowed or self.config.allow_missing_origin
+        if allowed is None:  # the relay's own origin: the scheme it is served with, its Host
+            secure = ws.scope.get("scheme") in ("wss", "https")  # behind a proxy: X-Forwarded-Proto
+            own = _origin_parts(f"{'https' if secure else 'http'}://{ws.headers.get('host', '')}")
+            return own is not None and _origin_parts(origin) == own
+        theirs = _origin_parts(origin)
+        return "*" in allowed or (theirs is not None and theirs in {_origin_parts(o) for o in allowed})
 
     async def _identify(self, ws: WebSocket) -> Identity | None:
         if self.config.authenticate is not None:
@@ -189,6 +201,9 @@ class Relay:
         token = bearer_token(ws.headers, ws.cookies, self.config.cookie_name)
         if token is None:
             return None
+        return await identity_for_token(self._base, token, self._identities)
+
+    async def _reauthenticate(self, token: str) -> Identity:
         return await identity_for_token(self._base, token, self._identities)
 
     async def _first_message(self, ws: WebSocket) -> Identity | None:
@@ -218,6 +233,23 @@ class Relay:
         """Forget an identity nobody uses (its upstream socket closes with its last subscription)."""
         if not any(c.identity.key == key for c in self._clients):
             self._identities.pop(key, None)
+
+
+def _origin_parts(origin: str) -> tuple[str, str, int] | None:
+    """``scheme://host[:port]`` as (scheme, host, port), the default port filled in; None when it is
+    not one (``null``, a path, a bad port)."""
+    try:
+        parts = urlsplit(origin.strip().rstrip("/"))
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or parts.path or parts.query:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 async def _deny(ws: WebSocket, status: int, message: str) -> None:

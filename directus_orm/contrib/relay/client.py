@@ -4,6 +4,10 @@ Nothing upstream ever waits for a client: messages are queued (at most ``max_que
 falls further behind, or whose connection takes longer than ``send_timeout`` to accept a message, is
 disconnected with :data:`CLOSE_SLOW_CONSUMER`. Client uids live in this session only, so a client can
 neither see nor touch another client's subscriptions.
+
+Nothing a client sends waits for Directus in its reader either: pings and refusals are answered at
+once; what needs Directus (subscribe, unsubscribe, reads, ``auth``) runs in order in the session's
+worker, each answered within ``upstream_timeout`` (``SERVICE_UNAVAILABLE`` when Directus is away).
 """
 
 from __future__ import annotations
@@ -14,19 +18,20 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ...exceptions import APIError, DirectusError
+from ...exceptions import APIError, AuthenticationError, DirectusError
 from .config import Identity, RelayConfig
 from .fanout import Group, Hub, read_request
 from .metrics import Metrics
-from .rules import Refused, check_read, check_subscribe, client_uid, error_frame
+from .rules import Refused, check_read, check_shape, check_subscribe, client_uid, error_frame
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
 
-__all__ = ["CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_UNAUTHENTICATED",
-           "ClientSession"]
+__all__ = ["CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_TOO_LARGE",
+           "CLOSE_UNAUTHENTICATED", "ClientSession"]
 
 log = logging.getLogger("directus_orm.relay")
 
@@ -37,26 +42,38 @@ CLOSE_SLOW_CONSUMER = 4008
 ``send_timeout``)."""
 CLOSE_UNAUTHENTICATED = 4401
 """Close code when no valid ``auth`` first message came within ``auth_timeout``."""
+CLOSE_TOO_LARGE = 1009
+"""Close code for a client message longer than ``max_message_size`` (after a ``MESSAGE_TOO_LARGE``
+error frame)."""
 CLOSE_TOKEN_EXPIRED = 4403
-"""Close code when the client's token expired: reconnect with a fresh one."""
+"""Close code when the client's token expired (after a ``TOKEN_EXPIRED`` error frame): reconnect with a
+fresh one, or send ``{"type": "auth", "access_token": ...}`` before it expires."""
 
-_REFUSED_TYPES = {"auth": "authentication happens once, when the client connects",
-                  "logs": "server logs are not relayed", "collab": "collaborative editing is not relayed"}
+_REFUSED_TYPES = {"logs": "server logs are not relayed", "collab": "collaborative editing is not relayed"}
 """Message types Directus knows that the relay never forwards."""
+_UPSTREAM_TYPES = frozenset({"subscribe", "unsubscribe", "items", "auth"})
+"""Message types that need Directus: run in order by the session's worker, never by its reader."""
+
+Reauthenticate = Callable[[str], Awaitable[Identity]]
+"""Checks a client's new token: its identity (raises ``AuthenticationError`` when Directus refuses it)."""
 
 
 class ClientSession:
     def __init__(self, ws: WebSocket, identity: Identity, hub: Hub, config: RelayConfig,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, reauthenticate: Reauthenticate | None = None) -> None:
         self.ws = ws
         self.identity = identity
         self.hub = hub
         self.config = config
         self.metrics = metrics
         self.subs: dict[str, Group] = {}
+        self._reauthenticate = reauthenticate
         self._queue: deque[str] = deque()
         self._wakeup = asyncio.Event()
         self._done = asyncio.Event()
+        self._requests: asyncio.Queue[dict[str, Any]] = asyncio.Queue(config.max_pending)
+        self._expiry: asyncio.TimerHandle | None = None
+        self._farewell: str | None = None  # the error frame sent just before the close frame
         self.close_code = 1000
         self.close_reason = ""
 
@@ -78,14 +95,16 @@ class ClientSession:
     def forget(self, uid: str) -> None:
         self.subs.pop(uid, None)
 
-    def cut(self, code: int, reason: str) -> None:
-        """End the session with ``code`` (the handler closes the socket)."""
+    def cut(self, code: int, reason: str, farewell: dict[str, Any] | None = None) -> None:
+        """End the session with ``code`` (the handler closes the socket, after ``farewell`` if given:
+        what is still queued is dropped)."""
         if self._done.is_set():
             return
         if code == CLOSE_SLOW_CONSUMER:
             self.metrics.slow_disconnects += 1
             log.info("relay: client of %s disconnected: %s", self.identity.key, reason)
         self.close_code, self.close_reason = code, reason
+        self._farewell = json.dumps(farewell) if farewell is not None else None
         self.metrics.dropped += len(self._queue)
         self._queue.clear()
         self._done.set()
@@ -111,40 +130,75 @@ class ClientSession:
                 return
             raw = message.get("text") if message.get("text") is not None else message.get("bytes")
             self.metrics.messages_in += 1
-            await self.handle(raw)
+            self.handle(raw)
 
-    async def handle(self, raw: Any) -> None:
+    def handle(self, raw: Any) -> None:
+        """Answer ``raw`` at once, or queue it for the worker when it needs Directus."""
+        limit = self.config.max_message_size
+        if raw is not None and _size(raw) > limit:
+            self.metrics.refused += 1
+            self.cut(CLOSE_TOO_LARGE, "message too large", error_frame(
+                "server", "MESSAGE_TOO_LARGE", f"a message may have at most {limit} bytes"))
+            return
         try:
             frame = json.loads(raw) if raw is not None else None
+        except RecursionError:
+            self._refuse("server", "LIMIT_EXCEEDED", "the message is nested too deeply")
+            return
         except ValueError:
             frame = None
         if not isinstance(frame, dict):
             self._refuse("server", "INVALID_PAYLOAD", "a message must be a JSON object")
             return
-        kind = frame.get("type")
-        label = kind if isinstance(kind, str) and len(kind) <= 32 else "server"
-        uid = frame.get("uid") if isinstance(frame.get("uid"), (str, int)) else None
         try:
-            if kind == "ping":
-                self.send_frame({"type": "pong", **({"uid": uid} if uid is not None else {})})
-            elif kind == "subscribe":
-                await self._subscribe(frame)
-            elif kind == "unsubscribe":
-                await self._unsubscribe(frame)
-            elif kind == "items" and self.config.allow_reads:
-                request = check_read(frame, self.config.collections)
-                self.send(await read_request(self.identity, request))
-            elif isinstance(kind, str) and kind in _REFUSED_TYPES:
-                raise Refused(f"{kind}: {_REFUSED_TYPES[kind]}", "UNSUPPORTED_MESSAGE")
-            else:
-                raise Refused(f"message type {label!r} is not relayed", "UNSUPPORTED_MESSAGE")
+            check_shape(frame, self.config.max_depth, self.config.max_nodes)
+        except Refused as exc:
+            self._refuse(_label(frame), exc.code, str(exc), _uid(frame))
+            return
+        kind = frame.get("type")
+        label, uid = _label(frame), _uid(frame)
+        if kind == "ping":
+            self.send_frame({"type": "pong", **({"uid": uid} if uid is not None else {})})
+        elif kind in _UPSTREAM_TYPES and (kind != "items" or self.config.allow_reads):
+            try:
+                self._requests.put_nowait(frame)
+            except asyncio.QueueFull:
+                self._refuse(label, "LIMIT_EXCEEDED",
+                             f"at most {self.config.max_pending} requests may wait for Directus", uid)
+        elif isinstance(kind, str) and kind in _REFUSED_TYPES:
+            self._refuse(label, "UNSUPPORTED_MESSAGE", f"{kind}: {_REFUSED_TYPES[kind]}", uid)
+        else:
+            self._refuse(label, "UNSUPPORTED_MESSAGE", f"message type {label!r} is not relayed", uid)
+
+    async def _work(self) -> None:
+        while True:
+            await self._answer(await self._requests.get())
+
+    async def _answer(self, frame: dict[str, Any]) -> None:
+        label, uid = _label(frame), _uid(frame)
+        timeout = self.config.upstream_timeout
+        try:
+            await asyncio.wait_for(self._request(frame), timeout)
         except Refused as exc:
             self._refuse(label, exc.code, str(exc), uid)
         except APIError as exc:  # Directus's own refusal, for this client's identity
             self._refuse(label, exc.code or "FORBIDDEN", exc.message, uid)
-        except DirectusError as exc:
+        except (DirectusError, asyncio.TimeoutError) as exc:
             log.warning("relay: %s for %s failed: %s", label, self.identity.key, type(exc).__name__)
-            self._refuse(label, "SERVICE_UNAVAILABLE", "the relay could not reach Directus", uid)
+            self._refuse(label, "SERVICE_UNAVAILABLE",
+                         f"Directus did not answer (within {timeout:g}s): send it again later", uid)
+
+    async def _request(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "subscribe":
+            await self._subscribe(frame)
+        elif kind == "unsubscribe":
+            await self._unsubscribe(frame)
+        elif kind == "auth":
+            await self._auth(frame)
+        else:
+            request = check_read(frame, self.config.collections)
+            self.send(await read_request(self.identity, request))
 
     def _refuse(self, kind: str, code: str, message: str, uid: Any = None) -> None:
         self.metrics.refused += 1
@@ -160,6 +214,40 @@ class ClientSession:
                           "LIMIT_EXCEEDED")
         self.subs[request.uid] = await self.hub.join(self, self.identity, request)
 
+    async def _auth(self, frame: dict[str, Any]) -> None:
+        """A fresher token of the same user: this client's session lasts until it expires (and the
+        identity's upstream socket re-authenticates with it when it outlives the one it uses)."""
+        if self._reauthenticate is None:
+            raise Refused("the app authenticates clients when they connect: reconnect to renew",
+                          "UNSUPPORTED_MESSAGE")
+        token = frame.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise Refused("auth needs an access_token", "INVALID_PAYLOAD")
+        try:
+            identity = await self._reauthenticate(token)
+        except AuthenticationError:
+            raise Refused("authentication failed", "AUTH_FAILED") from None
+        if identity.key != self.identity.key:
+            raise Refused("the token is another user's: reconnect to change users", "FORBIDDEN")
+        self.identity = identity
+        self._arm_expiry()
+        uid = _uid(frame)
+        self.send_frame({"type": "auth", "status": "ok", **({"uid": uid} if uid is not None else {})})
+
+    def _arm_expiry(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        expires = self.identity.expires_at
+        if expires is not None:
+            self._expiry = asyncio.get_running_loop().call_later(max(0.0, expires - time.time()),
+                                                                  self._expired)
+
+    def _expired(self) -> None:
+        self.cut(CLOSE_TOKEN_EXPIRED, "the token expired", error_frame(
+            "auth", "TOKEN_EXPIRED", "the token expired: reconnect with a fresh one (renew it before it "
+            "expires with an auth message)"))
+
     async def _unsubscribe(self, frame: dict[str, Any]) -> None:
         uid = client_uid(frame, required=False)
         if uid is None:  # as Directus: every subscription of this client
@@ -170,7 +258,7 @@ class ClientSession:
         if group is None:
             raise Refused(f"no subscription {uid!r} on this connection", "NOT_FOUND")
         await self.hub.leave(group, self, uid)
-        self.send_frame({"type": "subscription", "event": "unsubscribe", "uid": uid})
+        self.send_frame({"type": "subscription", "event": "unsubscribe", "uid": frame["uid"]})
 
     async def leave_all(self) -> None:
         subs, self.subs = self.subs, {}
@@ -181,17 +269,14 @@ class ClientSession:
     async def serve(self) -> None:
         """Run until the client leaves, is cut off, or the relay shuts down; then close the socket."""
         loop = asyncio.get_running_loop()
-        expiry = None
-        if self.identity.expires_at is not None:
-            left = max(0.0, self.identity.expires_at - time.time())
-            expiry = loop.call_later(left, self.cut, CLOSE_TOKEN_EXPIRED, "the token expired")
+        self._arm_expiry()
         tasks = [loop.create_task(self._read()), loop.create_task(self._write()),
-                 loop.create_task(self._done.wait())]
+                 loop.create_task(self._work()), loop.create_task(self._done.wait())]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            if expiry is not None:
-                expiry.cancel()
+            if self._expiry is not None:
+                self._expiry.cancel()
             self._done.set()
             for task in tasks:
                 task.cancel()
@@ -200,6 +285,23 @@ class ClientSession:
                     await task
             await self.leave_all()
             with contextlib.suppress(Exception):
+                if self._farewell is not None:
+                    await asyncio.wait_for(self.ws.send_text(self._farewell), self.config.send_timeout)
                 # A slow client gets its close frame after the data it has not read yet, if it reads on.
                 await asyncio.wait_for(self.ws.close(self.close_code, self.close_reason),
                                        self.config.send_timeout)
+
+
+def _size(raw: str | bytes) -> int:
+    return len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+
+
+def _label(frame: dict[str, Any]) -> str:
+    kind = frame.get("type")
+    return kind if isinstance(kind, str) and len(kind) <= 32 else "server"
+
+
+def _uid(frame: dict[str, Any]) -> Any:
+    """The client's uid as it sent it (a number stays a number), when it is one a uid may be."""
+    uid = frame.get("uid")
+    return uid if isinstance(uid, (str, int)) and not isinstance(uid, bool) else None

@@ -33,7 +33,9 @@ class Identity:
 
 Authenticate = Callable[["HTTPConnection"], Awaitable[Identity | None]]
 """The app's own authentication: the upgrade request -> an :class:`Identity`, or None to refuse it
-(HTTP 401). Raising :class:`~directus_orm.exceptions.Forbidden` refuses it with 403."""
+(HTTP 401). Raising ``Forbidden("why")`` refuses it with 403, ``AuthenticationError("why")`` with 401
+(both from ``directus_orm.exceptions``, also exported by this package; any status they carry is
+ignored, and ``why`` is not sent to the client); another ``DirectusError`` answers 503."""
 
 
 @dataclass
@@ -45,8 +47,10 @@ class RelayConfig:
     * ``collections``: the allow-list, ``{collection: fields}``; ``None`` as fields allows every field
       the client's Directus user may read. A field path may be dotted (``author.name``); ``"author.*"``
       allows every field below ``author``.
-    * ``origins``: the browser origins allowed; ``None`` allows only the relay's own host (as Directus
-      does), ``("*",)`` any. A request without an ``Origin`` header (not a browser) is allowed.
+    * ``origins``: the browser origins allowed (``scheme://host[:port]``, compared as scheme, host and
+      port); ``None`` allows only the relay's own host and port (as Directus does), ``("*",)`` any.
+      A request without an ``Origin`` header (not a browser: browsers always send one) is refused when
+      ``origins`` lists origins, unless ``allow_missing_origin``; with ``None`` or ``"*"`` it is allowed.
     * ``authenticate``: the app's callback; without it, each client's own Directus token (an
       ``Authorization: Bearer`` header, the session cookie, or, when ``first_message_auth``, an
       ``{"type": "auth", "access_token": ...}`` first message).
@@ -54,6 +58,15 @@ class RelayConfig:
     * ``max_queue``: messages a client may fall behind before it is disconnected
       (:data:`~directus_orm.contrib.relay.CLOSE_SLOW_CONSUMER`); ``send_timeout``: seconds one message may
       take to be accepted by the client's connection before it counts as slow too.
+    * ``upstream_timeout``: seconds a client's subscribe, unsubscribe, read or ``auth`` may wait for
+      Directus before it is answered with a ``SERVICE_UNAVAILABLE`` error frame (the client may send
+      it again); meanwhile its pings are answered. ``max_pending``: such requests a client may have
+      waiting (more are refused with ``LIMIT_EXCEEDED``).
+    * ``max_message_size``: bytes a client message may have; a longer one gets a
+      ``MESSAGE_TOO_LARGE`` error frame and the connection is closed with 1009. ``max_depth`` /
+      ``max_nodes``: how deeply a message may nest and how many values it may hold (a filter
+      ``{"_and": [...]}`` takes two levels per step); beyond, a ``LIMIT_EXCEEDED`` error frame (the
+      connection stays open).
     * ``metrics_path``: where the text metrics are served (None: not served); ``on_metrics``: called with
       the counters every ``metrics_interval`` seconds.
     """
@@ -61,6 +74,7 @@ class RelayConfig:
     url: str | None = None
     collections: Mapping[str, Collection[str] | None] = field(default_factory=dict)
     origins: Collection[str] | None = None
+    allow_missing_origin: bool = False
     connection: Directus | None = None
     authenticate: Authenticate | None = None
     first_message_auth: bool = True
@@ -75,6 +89,11 @@ class RelayConfig:
     metrics_interval: float = 10.0
     reconnect: Backoff = field(default_factory=Backoff)
     max_subscriptions: int = 100  # per client
+    upstream_timeout: float = 10.0
+    max_pending: int = 32  # per client
+    max_message_size: int = 64 * 1024
+    max_depth: int = 32
+    max_nodes: int = 2000
 
     def __post_init__(self) -> None:
         if self.connection is None and not self.url:
@@ -91,9 +110,13 @@ class RelayConfig:
             bad = isinstance(fields, str) or not all(isinstance(f, str) for f in fields or ())
             if fields is not None and bad:
                 raise ImproperlyConfigured(f"the fields of {name!r} must be a collection of strings or None")
-        if self.max_queue < 1 or self.max_subscriptions < 1:
-            raise ImproperlyConfigured("max_queue and max_subscriptions must be positive")
-        if self.auth_timeout <= 0 or self.send_timeout <= 0 or self.metrics_interval <= 0:
-            raise ImproperlyConfigured("auth_timeout, send_timeout and metrics_interval must be positive")
+        limits = (self.max_queue, self.max_subscriptions, self.max_pending, self.max_message_size,
+                  self.max_depth, self.max_nodes)
+        if min(limits) < 1:
+            raise ImproperlyConfigured("max_queue, max_subscriptions, max_pending, max_message_size, "
+                                       "max_depth and max_nodes must be positive")
+        if min(self.auth_timeout, self.send_timeout, self.metrics_interval, self.upstream_timeout) <= 0:
+            raise ImproperlyConfigured("auth_timeout, send_timeout, metrics_interval and upstream_timeout "
+                                       "must be positive")
         if not self.path.startswith("/"):
             raise ImproperlyConfigured(f"path must start with '/', got {self.path!r}")

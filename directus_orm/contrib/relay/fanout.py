@@ -46,12 +46,13 @@ class Sink(Protocol):
 
 
 class Member:
-    __slots__ = ("buffer", "event", "sink", "state", "uid")
+    __slots__ = ("buffer", "echo", "event", "sink", "state", "uid")
 
-    def __init__(self, sink: Sink, uid: str, event: str | None, state: str) -> None:
+    def __init__(self, sink: Sink, req: SubscribeRequest, state: str) -> None:
         self.sink = sink
-        self.uid = uid
-        self.event = event
+        self.uid = req.uid
+        self.echo = req.uid if req.echo is None else req.echo  # what the client sent, type kept
+        self.event = req.event
         self.state = state  # "waiting" (for the upstream init), "buffering" (late joiner), "live"
         self.buffer: list[tuple[str, str | None]] = []
 
@@ -85,7 +86,10 @@ class Group:
                 await sub.start()
         except BaseException as exc:
             if not self.ready.done():
-                self.ready.set_exception(exc)
+                # Cancelled (its client's wait ran out): the other clients waiting get a typed error.
+                error = exc if isinstance(exc, Exception) else DirectusError(
+                    "the upstream subscription was abandoned before Directus answered")
+                self.ready.set_exception(error)
                 self.ready.exception()
             raise
         self.sub = sub
@@ -111,7 +115,7 @@ class Group:
                         type(exc).__name__)
             code = exc.code if isinstance(exc, APIError) and exc.code else "SERVICE_UNAVAILABLE"
             for member in list(self.members.values()):
-                member.sink.send(json.dumps(error_frame("subscribe", code, str(exc), member.uid)))
+                member.sink.send(json.dumps(error_frame("subscribe", code, str(exc), member.echo)))
                 member.sink.forget(member.uid)
             self.members.clear()
             await self.hub.drop(self)
@@ -146,7 +150,7 @@ def deliver(member: Member, event: str, data: str | None) -> None:
     text = f'{{"type":"subscription","event":"{event}"'
     if data is not None and not (event == "init" and member.event is not None):
         text += f',"data":{data}'
-    member.sink.send(text + f',"uid":{json.dumps(member.uid)}}}')
+    member.sink.send(text + f',"uid":{json.dumps(member.echo)}}}')
 
 
 def _encode(value: Any) -> str:
@@ -170,7 +174,7 @@ class Hub:
         member_key = (id(sink), req.uid)
         if group is None or group.closed:
             group = self.groups[key] = Group(self, key, identity, req)
-            group.members[member_key] = Member(sink, req.uid, req.event, "waiting")
+            group.members[member_key] = Member(sink, req, "waiting")
             self._count()
             try:
                 await group.start()
@@ -180,7 +184,7 @@ class Hub:
                 raise
             return group
         await asyncio.shield(group.ready)
-        member = group.members[member_key] = Member(sink, req.uid, req.event, "buffering")
+        member = group.members[member_key] = Member(sink, req, "buffering")
         self._count()
         try:
             snapshot = await read(identity, req.collection, dict(req.query, limit=req.query.get("limit", -1)),
@@ -208,7 +212,10 @@ class Hub:
         if self.groups.get(group.key) is group:
             del self.groups[group.key]
         self._count()
-        await group.close()
+        if group.pump is not None and group.pump is asyncio.current_task():
+            await group.close()
+        else:  # shielded: a client request cancelled mid-way must not leave the upstream one open
+            await asyncio.shield(group.close())
 
     async def aclose(self) -> None:
         for group in list(self.groups.values()):

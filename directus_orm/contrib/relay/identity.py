@@ -16,19 +16,24 @@ from ...connection.auth import StaticToken
 from ...connection.auth import _jwt_expiry as jwt_expiry
 from ...connection.client import Directus
 from ...exceptions import Forbidden
+from ...realtime.socket import credentials_changed
 from .config import Identity
 
 __all__ = ["RelayToken", "bearer_token", "identity_for_token"]
 
 
 class RelayToken(StaticToken):
-    """A token the relay may swap for a fresher one of the same user (the realtime socket reads it
-    on each (re)authentication)."""
+    """A token the relay may swap for a fresher one of the same user: the identity's upstream socket
+    re-authenticates with it at once, so it stays authenticated while any client of the user holds
+    a valid token (each client's own expiry is enforced on that client alone)."""
 
-    def offer(self, token: str) -> None:
+    def offer(self, token: str) -> bool:
+        """Keep ``token`` when it outlives the current one; True when it was kept."""
         current = self._token
         if current is None or _later(jwt_expiry(token), jwt_expiry(current)):
             self._token = token
+            return True
+        return False
 
 
 def _later(new: float | None, old: float | None) -> bool:
@@ -64,8 +69,8 @@ async def identity_for_token(base: Directus, token: str, identities: dict[str, I
     known = identities.get(key)
     if known is not None:
         auth = known.connection.auth
-        if isinstance(auth, RelayToken):
-            auth.offer(token)
+        if isinstance(auth, RelayToken) and auth.offer(token):
+            credentials_changed(known.connection)
         return Identity(key, known.connection, expires)
     conn = base.with_auth(auth=RelayToken(token))
     identities[key] = Identity(key, conn, None)

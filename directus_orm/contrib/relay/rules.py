@@ -14,8 +14,8 @@ from typing import Any
 from ...exceptions import DirectusError
 from ...realtime.events import EVENT_TYPES
 
-__all__ = ["ReadRequest", "Refused", "SubscribeRequest", "check_read", "check_subscribe", "client_uid",
-           "error_frame"]
+__all__ = ["ReadRequest", "Refused", "SubscribeRequest", "check_read", "check_shape", "check_subscribe",
+           "client_uid", "error_frame"]
 
 QUERY_KEYS = frozenset({"fields", "filter", "sort", "limit", "offset", "page", "search", "meta"})
 """Query keys a client may use; anything else (``deep``, ``alias``, ``aggregate``, ``groupBy`` ...) is
@@ -41,6 +41,7 @@ class SubscribeRequest:
     query: dict[str, Any]
     event: str | None
     item: Any
+    echo: Any = None  # the uid as the client sent it (a number stays a number in replies)
 
     def group_key(self) -> str:
         """Requests with one key (for one identity) share an upstream subscription."""
@@ -49,7 +50,7 @@ class SubscribeRequest:
 
 @dataclass(frozen=True)
 class ReadRequest:
-    uid: str | None
+    uid: str | int | None
     collection: str
     query: dict[str, Any]
     id: Any
@@ -60,6 +61,24 @@ def error_frame(kind: str, code: str, message: str, uid: Any = None) -> dict[str
     if uid is not None:
         frame["uid"] = uid
     return frame
+
+
+def check_shape(value: Any, max_depth: int, max_nodes: int) -> None:
+    """Refuse a message nested deeper than ``max_depth`` or with more than ``max_nodes`` values (a
+    filter is walked, compiled and sent upstream: its cost grows with both). Iterative: a deep message
+    never exhausts the stack."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > max_nodes:
+            raise Refused(f"the message has more than {max_nodes} values", "LIMIT_EXCEEDED")
+        if isinstance(node, (dict, list)):
+            if depth > max_depth:
+                raise Refused(f"the message is nested more than {max_depth} levels deep", "LIMIT_EXCEEDED")
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
 
 
 def client_uid(frame: Mapping[str, Any], *, required: bool) -> str | None:
@@ -85,18 +104,18 @@ def check_subscribe(frame: Mapping[str, Any],
     item = frame.get("item")
     if item is not None and (isinstance(item, bool) or not isinstance(item, (str, int))):
         raise Refused("item must be a primary key (string or integer)", "INVALID_PAYLOAD")
-    return SubscribeRequest(uid, collection, _query(frame.get("query"), fields), event, item)
+    return SubscribeRequest(uid, collection, _query(frame.get("query"), fields), event, item, frame["uid"])
 
 
 def check_read(frame: Mapping[str, Any], allowed: Mapping[str, Collection[str] | None]) -> ReadRequest:
-    uid = client_uid(frame, required=False)
+    client_uid(frame, required=False)  # checked; replies carry it as sent
     if frame.get("action") != "read":
         raise Refused("only the read action is relayed", "FORBIDDEN")
     collection, fields = _collection(frame, allowed)
     key = frame.get("id")
     if key is not None and (isinstance(key, bool) or not isinstance(key, (str, int))):
         raise Refused("id must be a primary key (string or integer)", "INVALID_PAYLOAD")
-    return ReadRequest(uid, collection, _query(frame.get("query"), fields), key)
+    return ReadRequest(frame.get("uid"), collection, _query(frame.get("query"), fields), key)
 
 
 def _collection(frame: Mapping[str, Any],
