@@ -16,7 +16,7 @@ from ..models.relations import ManyToMany
 from .errors import SchemaError
 from .many_to_any import ManyToAny
 from .snapshot import CollectionSpec, FieldSpec, RelationSpec, Snapshot
-from .types import DirectusType, canonical_type, default_special, family, unwrap
+from .types import DirectusType, canonical_type, default_special, family, unwrap, without_type_flag
 
 if TYPE_CHECKING:
     from ..models.base import DirectusModel
@@ -111,7 +111,8 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
     return FieldSpec(
         meta.collection, name, typ, nullable=nullable and not pk, default=None if pk else default,
         primary_key=pk, auto_increment=pk and typ in ("integer", "bigInteger"),
-        special=marker.special if marker and marker.special is not None else default_special(typ, pk),
+        special=without_type_flag(typ, marker.special) if marker and marker.special is not None
+        else default_special(typ, pk),
         sort=sort, has_column=typ != "alias",
         max_length=next((m.max_length for m in finfo.metadata
                          if isinstance(getattr(m, "max_length", None), int) and typ == "string"), None),

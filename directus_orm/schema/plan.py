@@ -10,7 +10,7 @@ from typing import Any
 from .desired import Declared
 from .errors import SchemaError
 from .snapshot import FieldSpec, RelationSpec, Snapshot, is_system
-from .types import compatible
+from .types import compatible, with_type_flag
 
 __all__ = ["Step", "plan"]
 
@@ -108,7 +108,7 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
             changes["schema"] = {"is_nullable": False}
             why.append("the model requires a value but the server allows NULL")
         if (c, name) in declared.exact_special and sorted(cur.special) != sorted(spec.special):
-            changes["meta"] = {"special": list(spec.special) or None}
+            changes["meta"] = {"special": list(with_type_flag(spec.type, spec.special)) or None}
             why.append(f"declared special={spec.special!r}, the server has {cur.special!r}")
         if changes:
             drift = ("type_mismatch" if "type" in changes else

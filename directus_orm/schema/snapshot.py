@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..connection import Directus
 from ..exceptions import APIError, Forbidden, NetworkError
 from .errors import NotDirectusServer, SchemaAccessDenied, SchemaError
+from .types import without_type_flag
 
 __all__ = ["CollectionSpec", "FieldSpec", "RelationSpec", "Snapshot", "ensure_admin", "is_system",
            "read_snapshot"]
@@ -113,15 +114,17 @@ def _field(row: dict[str, Any]) -> FieldSpec:
     schema = row.get("schema") or {}
     meta = row.get("meta") or {}
     special = meta.get("special") or ()
+    special = tuple(special) if isinstance(special, (list, tuple)) else (str(special),)
+    typ = _directus_type(row, schema)
     return FieldSpec(
         collection=row["collection"],
         field=row["field"],
-        type=_directus_type(row, schema),
+        type=typ,
         nullable=bool(schema.get("is_nullable", True)),
         default=_default(schema.get("default_value")),
         primary_key=bool(schema.get("is_primary_key", False)),
         auto_increment=bool(schema.get("has_auto_increment", False)),
-        special=tuple(special) if isinstance(special, (list, tuple)) else (str(special),),
+        special=without_type_flag(typ, special),
         sort=meta.get("sort"),
         has_column=bool(row.get("schema")),
         system=bool(meta.get("system")),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 
 __all__ = ["DIRECTUS_TYPES", "DirectusType", "PythonType", "canonical_type", "compatible", "default_special",
-           "family", "python_type", "unwrap"]
+           "family", "python_type", "unwrap", "with_type_flag", "without_type_flag"]
 
 DIRECTUS_TYPES = frozenset({
     "alias", "bigInteger", "binary", "boolean", "csv", "date", "dateTime", "decimal", "float", "hash",
@@ -116,6 +116,23 @@ def default_special(directus_type: str, primary_key: bool) -> tuple[str, ...]:
         return ("uuid",)
     return {"boolean": ("cast-boolean",), "json": ("cast-json",), "csv": ("cast-csv",),
             "hash": ("hash",), "timestamp": ()}.get(directus_type, ())
+
+
+#: The flag Directus gives every field of a type (it adds it on creation; a ``timestamp`` whose flags lose
+#: ``cast-timestamp`` reads as ``dateTime``): part of the type, so never declared, compared or dropped.
+_TYPE_FLAGS = {"timestamp": "cast-timestamp"}
+
+
+def without_type_flag(directus_type: str, special: tuple[str, ...]) -> tuple[str, ...]:
+    """The server's flags of a field, less the one its type implies."""
+    flag = _TYPE_FLAGS.get(directus_type)
+    return tuple(s for s in special if s != flag)
+
+
+def with_type_flag(directus_type: str, special: tuple[str, ...]) -> tuple[str, ...]:
+    """The flags to send for a field: the declared ones and the one its type needs."""
+    flag = _TYPE_FLAGS.get(directus_type)
+    return special if flag is None or flag in special else (*special, flag)
 
 
 def unwrap(annotation: Any) -> tuple[Any, bool, list[Any]]:

@@ -5,7 +5,6 @@
 """
 
 import asyncio
-import contextlib
 import os
 from typing import Annotated, Any
 
@@ -15,7 +14,6 @@ from fastapi import Depends, FastAPI, Request
 import directus_orm
 from directus_orm import Directus, DirectusModel, Q
 from directus_orm.contrib.fastapi import DirectusDependency, DirectusRouter, install_exception_handlers
-from directus_orm.exceptions import APIError
 
 URL = os.environ["DIRECTUS_URL"]
 TOKEN = os.environ["DIRECTUS_TOKEN"]
@@ -73,9 +71,9 @@ async def moons(conn: Annotated[Directus, Depends(directus)]) -> dict[str, Any]:
 
 
 async def create_schema(admin: Directus) -> None:
-    for name in (MOONS, COLLECTION):
-        with contextlib.suppress(APIError):
-            await admin.delete(f"/collections/{name}")
+    taken = {MOONS, COLLECTION} & {c["collection"] for c in (await admin.get("/collections"))["data"]}
+    if taken:
+        raise SystemExit(f"{sorted(taken)} exist already: this example leaves them alone")
     await admin.post("/collections", json={"collection": COLLECTION, "schema": {}, "meta": {}, "fields": [
         {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
         {"field": "name", "type": "string", "schema": {"is_unique": True, "is_nullable": False}},
@@ -106,64 +104,69 @@ async def main() -> None:
     directus_orm.configure({"default": {"url": URL, "token": TOKEN}})  # URL + service connection
     async with Directus(URL, token=TOKEN) as admin:
         await create_schema(admin)
-        auth = {"Authorization": f"Bearer {TOKEN}"}
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://example"
-        ) as http:
-            r = await http.get(f"/{COLLECTION}")
-            print("no credentials:", r.status_code, r.headers["www-authenticate"], r.json()["code"])
+        try:
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://example"
+            ) as http:
+                r = await http.get(f"/{COLLECTION}")
+                print("no credentials:", r.status_code, r.headers["www-authenticate"], r.json()["code"])
 
-            r = await http.get(f"/{COLLECTION}", headers=auth,
-                               params={"rocky": "true", "sort": "-moons", "fields": "name,moons"})
-            print("rocky planets by moons:", r.json()["count"], r.json()["results"])
+                r = await http.get(f"/{COLLECTION}", headers=auth,
+                                   params={"rocky": "true", "sort": "-moons", "fields": "name,moons"})
+                print("rocky planets by moons:", r.json()["count"], r.json()["results"])
 
-            r = await http.get(f"/{COLLECTION}", headers=auth, params={"limit": 2, "page": 2})
-            print("page 2, two per page:", [p["name"] for p in r.json()["results"]], "of", r.json()["count"])
+                r = await http.get(f"/{COLLECTION}", headers=auth, params={"limit": 2, "page": 2})
+                print("page 2, two per page:", [p["name"] for p in r.json()["results"]],
+                      "of", r.json()["count"])
 
-            r = await http.get(f"/{COLLECTION}", headers=auth, params={"fields": "name,mass"})
-            print("unknown field:", r.status_code, r.json()["detail"], "valid:", r.json()["valid"])
+                r = await http.get(f"/{COLLECTION}", headers=auth, params={"fields": "name,mass"})
+                print("unknown field:", r.status_code, r.json()["detail"], "valid:", r.json()["valid"])
 
-            r = await http.get(f"/{MOONS}", headers=auth,
-                               params={"planet__rocky": "true", "fields": "name,planet.name"})
-            print("moons of rocky planets:", r.json()["results"])
+                r = await http.get(f"/{MOONS}", headers=auth,
+                                   params={"planet__rocky": "true", "fields": "name,planet.name"})
+                print("moons of rocky planets:", r.json()["results"])
 
-            r = await http.get(f"/{MOONS}", headers=auth, params={"fields": "name,planet.mass"})
-            print("unknown nested field:", r.status_code, r.json()["detail"], "valid:", r.json()["valid"])
+                r = await http.get(f"/{MOONS}", headers=auth, params={"fields": "name,planet.mass"})
+                print("unknown nested field:", r.status_code, r.json()["detail"], "valid:", r.json()["valid"])
 
-            r = await http.get(f"/{MOONS}", headers=auth, params={"planet__moons__gt": "2"})
-            print("filter not allowed:", r.status_code, r.json()["code"], "allowed:", r.json()["valid"])
+                r = await http.get(f"/{MOONS}", headers=auth, params={"planet__moons__gt": "2"})
+                print("filter not allowed:", r.status_code, r.json()["code"], "allowed:", r.json()["valid"])
 
-            r = await http.post(f"/{COLLECTION}", headers=auth, json={"name": "Venus", "moons": 1})
-            print("created:", r.status_code, r.json())
-            venus = r.json()["id"]
-            r = await http.post(f"/{COLLECTION}", headers=auth, json={"name": "Venus"})
-            print("again:", r.status_code, r.json()["code"])
-            r = await http.patch(f"/{COLLECTION}/{venus}", headers=auth, json={"moons": 0})
-            print("patched:", r.status_code, r.json())
-            r = await http.delete(f"/{COLLECTION}/{venus}", headers=auth)
-            print("deleted:", r.status_code)
+                r = await http.post(f"/{COLLECTION}", headers=auth, json={"name": "Venus", "moons": 1})
+                print("created:", r.status_code, r.json())
+                venus = r.json()["id"]
+                r = await http.post(f"/{COLLECTION}", headers=auth, json={"name": "Venus"})
+                print("again:", r.status_code, r.json()["code"])
+                r = await http.patch(f"/{COLLECTION}/{venus}", headers=auth, json={"moons": 0})
+                print("patched:", r.status_code, r.json())
+                r = await http.delete(f"/{COLLECTION}/{venus}", headers=auth)
+                print("deleted:", r.status_code)
 
-            print("hand-written endpoint:", (await http.get("/moons", headers=auth)).json())
+                print("hand-written endpoint:", (await http.get("/moons", headers=auth)).json())
 
-            r = await http.get("/gas-giants", headers=auth, params={"fields": "name"})
-            print("gas giants:", [p["name"] for p in r.json()["results"]])
-            r = await http.post("/gas-giants", headers=auth, json={"name": "Neptune", "moons": 16})
-            print("created under the rule:", r.status_code, r.json())   # rocky forced to False
-            neptune = r.json()["id"]
-            r = await http.post("/gas-giants", headers=auth, json={"name": "Pluto", "moons": 0})
-            print("outside the rule:", r.status_code, r.json()["code"])  # refused before any write
-            r = await http.post("/gas-giants", headers=auth, json={"name": "Ceres", "rocky": True})
-            print("server-set field sent:", r.status_code)               # not in the schema: 422
-            r = await http.patch(f"/gas-giants/{neptune}", headers=auth, json={"moons": 0})
-            print("patch out of the rule:", r.status_code, r.json()["code"])
-            earth = (await http.get(f"/{COLLECTION}", headers=auth, params={"name": "Earth"})).json()
-            r = await http.get(f"/gas-giants/{earth['results'][0]['id']}", headers=auth)
-            print("a row outside the rule:", r.status_code)
-            stored = (await admin.get(f"/items/{COLLECTION}", params={"filter": {"name": {"_in": [
-                "Neptune", "Pluto"]}}, "fields": ["name", "moons", "rocky"]}))["data"]
-            print("stored:", stored)
-        for name in (MOONS, COLLECTION):
-            await admin.delete(f"/collections/{name}")
+                r = await http.get("/gas-giants", headers=auth, params={"fields": "name"})
+                print("gas giants:", [p["name"] for p in r.json()["results"]])
+                r = await http.post("/gas-giants", headers=auth, json={"name": "Neptune", "moons": 16})
+                print("created under the rule:", r.status_code, r.json())   # rocky forced to False
+                neptune = r.json()["id"]
+                r = await http.post("/gas-giants", headers=auth, json={"name": "Pluto", "moons": 0})
+                print("outside the rule:", r.status_code, r.json()["code"])  # refused before any write
+                r = await http.post("/gas-giants", headers=auth, json={"name": "Ceres", "rocky": True})
+                print("server-set field sent:", r.status_code)               # not in the schema: 422
+                r = await http.patch(f"/gas-giants/{neptune}", headers=auth, json={"moons": 0})
+                print("patch out of the rule:", r.status_code, r.json()["code"])
+                earth = (await http.get(f"/{COLLECTION}", headers=auth, params={"name": "Earth"})).json()
+                r = await http.get(f"/gas-giants/{earth['results'][0]['id']}", headers=auth)
+                print("a row outside the rule:", r.status_code)
+                stored = (await admin.get(f"/items/{COLLECTION}", params={"filter": {"name": {"_in": [
+                    "Neptune", "Pluto"]}}, "fields": ["name", "moons", "rocky"]}))["data"]
+                print("stored:", stored)
+        finally:
+            for name in (MOONS, COLLECTION):
+                made = {c["collection"] for c in (await admin.get("/collections"))["data"]}
+                if name in made:
+                    await admin.delete(f"/collections/{name}")
 
 
 if __name__ == "__main__":

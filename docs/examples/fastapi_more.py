@@ -9,7 +9,6 @@ docs_fastapi_more_* collections.
 """
 
 import asyncio
-import contextlib
 import json
 import os
 from typing import Any
@@ -29,7 +28,6 @@ from directus_orm.contrib.fastapi import (
     UserInfo,
     install_exception_handlers,
 )
-from directus_orm.exceptions import APIError
 
 URL = os.environ["DIRECTUS_URL"]
 TOKEN = os.environ["DIRECTUS_TOKEN"]
@@ -71,7 +69,9 @@ async def whoami(user: UserInfo = Depends(directus.current_user())) -> dict[str,
 
 
 async def create_schema(admin: Directus) -> None:
-    await drop_schema(admin)
+    taken = {PLANETS, STARS} & {c["collection"] for c in (await admin.get("/collections"))["data"]}
+    if taken:
+        raise SystemExit(f"{sorted(taken)} exist already: this example leaves them alone")
     pk = {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}}
     await admin.post("/collections", json={"collection": STARS, "schema": {}, "meta": {}, "fields": [
         pk, {"field": "name", "type": "string", "schema": {"is_nullable": False}},
@@ -92,8 +92,9 @@ async def create_schema(admin: Directus) -> None:
 
 
 async def drop_schema(admin: Directus) -> None:
+    made = {c["collection"] for c in (await admin.get("/collections"))["data"]}
     for name in (PLANETS, STARS):
-        with contextlib.suppress(APIError):
+        if name in made:
             await admin.delete(f"/collections/{name}")
 
 

@@ -1,132 +1,156 @@
 """GraphQL: raw documents with conn.graphql() and its typed errors, QuerySets over GraphQL
 (using_graphql()), and several reads in one request with gather(). Needs DIRECTUS_URL and
-DIRECTUS_TOKEN (admin): creates its own docs_gql_* collections."""
+DIRECTUS_TOKEN (admin): creates its own docs_graphql_* collections (it stops if one exists already)
+and drops them at the end."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 
+from pydantic import Field
+
 import directus_orm
-from directus_orm import (
-    Count,
-    Directus,
-    DirectusModel,
-    Sum,
-    aggregate_of,
-    connections,
-    count_of,
-    gather,
-)
-from directus_orm.exceptions import APIError, GraphQLExecutionError, GraphQLValidationError
+from directus_orm import Count, DirectusModel, Sum, connections
+from directus_orm.exceptions import GraphQLExecutionError, GraphQLValidationError
+from directus_orm.schema import SchemaTools
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
 
 
-class Shelf(DirectusModel):
+class Author(DirectusModel):
     id: int | None = None
     name: str
-    books: list[Book | int] = []
+    country: str | None = None
+    books: list[Book | int] = Field(default_factory=list)
 
     class Meta:
-        collection = "docs_gql_shelves"
+        collection = "docs_graphql_authors"
 
 
 class Book(DirectusModel):
     id: int | None = None
     title: str
     pages: int | None = None
-    shelf: Shelf | int | None = None
+    price: float | None = None
+    author: Author | int | None = None
 
     class Meta:
-        collection = "docs_gql_books"
+        collection = "docs_graphql_books"
 
 
-async def drop_schema(conn: Directus) -> None:
-    """Drop what this example creates (before it starts, and when it ends)."""
-    for name in ("docs_gql_books", "docs_gql_shelves"):
-        with contextlib.suppress(APIError):
-            await conn.delete(f"/collections/{name}")
+class Tag(DirectusModel):
+    id: int | None = None
+    name: str
+
+    class Meta:
+        collection = "docs_graphql_tags"
 
 
-async def create_schema(conn: Directus) -> None:
-    await drop_schema(conn)
-    pk = {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}}
-    await conn.post("/collections", json={"collection": "docs_gql_shelves", "schema": {}, "meta": {},
-                                          "fields": [pk, {"field": "name", "type": "string"}]})
-    await conn.post("/collections", json={"collection": "docs_gql_books", "schema": {}, "meta": {},
-                                          "fields": [
-        pk, {"field": "title", "type": "string"}, {"field": "pages", "type": "integer"},
-        {"field": "shelf", "type": "integer"}]})
-    await conn.post("/fields/docs_gql_shelves", json={"field": "books", "type": "alias",
-                                                      "meta": {"special": ["o2m"]}})
-    await conn.post("/relations", json={"collection": "docs_gql_books", "field": "shelf",
-                                        "related_collection": "docs_gql_shelves",
-                                        "meta": {"one_field": "books"}})
+MODELS = [Author, Book, Tag]
 
 
-async def main() -> None:
-    async with Directus(URL, token=TOKEN) as admin:
-        await create_schema(admin)
-    directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
-    sf, poetry = await Shelf.objects.bulk_create([Shelf(name="sf"), Shelf(name="poetry")])
+async def seed() -> None:
+    le_guin, lem, herbert = await Author.objects.bulk_create([
+        Author(name="Ursula K. Le Guin", country="US"), Author(name="Stanislaw Lem", country="PL"),
+        Author(name="Frank Herbert", country="US")])
     await Book.objects.bulk_create([
-        Book(title="Solaris", pages=204, shelf=sf.id), Book(title="Dune", pages=412, shelf=sf.id),
-        Book(title="Odes", pages=90, shelf=poetry.id), Book(title="Loose leaf", pages=3),
-    ])
+        Book(title="The Dispossessed", pages=387, price=9.5, author=le_guin.id),
+        Book(title="Solaris", pages=204, price=8.0, author=lem.id),
+        Book(title="Dune", pages=412, price=11.0, author=herbert.id),
+        Book(title="The Word for World Is Forest", pages=189, price=7.0, author=le_guin.id),
+        Book(title="Loose leaf", pages=3)])
+    await Tag.objects.bulk_create([Tag(name="classic"), Tag(name="anarchism"), Tag(name="desert")])
 
-    # A raw document: the answer's data (GraphQL sends primary keys as strings).
+
+async def raw_documents() -> None:
     conn = connections["default"]
-    data = await conn.graphql("query($f: docs_gql_books_filter) { docs_gql_books(filter: $f, sort: [\"id\"]) "
-                              "{ id title shelf { name } } }", {"f": {"pages": {"_gte": 200}}})
-    print("raw:", data["docs_gql_books"])
-    print("system:", await conn.graphql("{ server_ping }", system=True))
+    # --8<-- [start:raw]
+    data = await conn.graphql(
+        "query($f: docs_graphql_books_filter) "
+        "{ docs_graphql_books(filter: $f) { id title author { name } } }",
+        {"f": {"pages": {"_gte": 200}}},   # a filter has the REST filter's shape
+    )
+    ping = await conn.graphql("{ server_ping }", system=True)     # /graphql/system
+    # --8<-- [end:raw]
+    print("raw:", data["docs_graphql_books"])
+    print("system:", ping)
 
     # Typed errors: a document that does not validate (HTTP 400, nothing ran) ...
     try:
-        await conn.graphql("{ docs_gql_books { nope } }")
+        await conn.graphql("{ docs_graphql_books { nope } }")
     except GraphQLValidationError as exc:
         print("validation:", exc.code, exc.extensions["errors"][0]["message"])
     # ... and a field that failed beside others that did not (HTTP 200): the partial data is kept.
     try:
-        await conn.graphql("{ a: docs_gql_books_by_id(id: 999) { id } "
-                           "b: docs_gql_books_by_id(id: 1) { title } }")
+        await conn.graphql("{ a: docs_graphql_books_by_id(id: 999) { id } "
+                           "b: docs_graphql_books_by_id(id: 1) { title } }")
     except GraphQLExecutionError as exc:
         print("execution:", exc.code, "partial data:", exc.data)
 
-    # Any QuerySet over GraphQL: the same results as over REST, keys as ints.
-    long_sf = Book.objects.filter(shelf__name="sf", pages__gt=100).order_by("-pages")
-    print("REST:   ", [(b.id, b.title) for b in await long_sf])
-    print("GraphQL:", [(b.id, b.title) for b in await long_sf.using_graphql()])
-    print("values over GraphQL:", await Book.objects.using_graphql().values("title", "shelf__name")[:2])
-    print("count, aggregate:", await long_sf.using_graphql().count(),
-          await Book.objects.using_graphql().aggregate(Sum("pages"), n=Count("*")))
+
+def raw_from_sync_code() -> None:
+    conn = connections["default"]
+    # --8<-- [start:raw-sync]
+    conn.sync.graphql("{ server_ping }", system=True)            # sync face
+    # --8<-- [end:raw-sync]
+    print("sync:", conn.sync.graphql("{ server_ping }", system=True))
+
+
+async def querysets() -> None:
+    # --8<-- [start:using-graphql]
+    qs = Book.objects.filter(author__country="US", pages__gt=200).order_by("-pages")
+    books = await qs.using_graphql()                  # the same list as `await qs`
+    await qs.using_graphql().count()                  # countAll
+    await Book.objects.using_graphql().aggregate(Sum("price"), n=Count("*"))
+    await Book.objects.using_graphql().values("title", "author__name")[:10]
+    # --8<-- [end:using-graphql]
+    print("REST:   ", [(b.id, b.title) for b in await qs])
+    print("GraphQL:", [(b.id, b.title) for b in books])
+    print("count, aggregate:", await qs.using_graphql().count(),
+          await Book.objects.using_graphql().aggregate(Sum("price"), n=Count("*")))
+    print("values over GraphQL:", await Book.objects.using_graphql().values("title", "author__name")[:2])
 
     # A collection without a model: its fields, relations and key types are read from the GraphQL
     # schema (introspection), so many-to-one paths and filters across relations work as over REST.
-    books_of_sf = directus_orm.collection("docs_gql_books").filter(shelf__name="sf").order_by("id")
-    print("collection() over GraphQL:", await books_of_sf.using_graphql().values("title", "shelf__name"))
-    print("  same as REST:", await books_of_sf.using_graphql() == await books_of_sf)
+    by_us_authors = directus_orm.collection("docs_graphql_books").filter(author__country="US").order_by("id")
+    print("collection() over GraphQL:", await by_us_authors.using_graphql().values("title", "author__name"))
+    print("  same as REST:", await by_us_authors.using_graphql() == await by_us_authors)
 
-    # Several reads, one request: results in the order given.
-    shelves, books, n_books, totals = await gather(
-        Shelf.objects.prefetch_related("books").order_by("name"),
-        Book.objects.filter(shelf=None),
+
+async def batched() -> None:
+    # --8<-- [start:gather]
+    from directus_orm import aggregate_of, count_of, gather
+
+    authors, n_books, stats, tags = await gather(
+        Author.objects.filter(country="US"),
         count_of(Book.objects.all()),
-        aggregate_of(Book.objects.exclude(shelf=None), pages=Sum("pages")),
+        aggregate_of(Book.objects.filter(pages__gt=100), Sum("price"), n=Count("*")),
+        Tag.objects.order_by("name"),
     )
-    print("gather:", [(s.name, len(s.books)) for s in shelves], [b.title for b in books], n_books, totals)
-    await connections.aclose_all()
+    # --8<-- [end:gather]
+    print("gather:", [a.name for a in authors], n_books, stats, [t.name for t in tags])
 
 
-async def run() -> None:
+async def main() -> None:
+    conn = connections["default"]
+    names = {m._meta.collection for m in MODELS}
+    taken = names & {c["collection"] for c in (await conn.get("/collections"))["data"]}
+    if taken:
+        raise SystemExit(f"{sorted(taken)} exist already: this example leaves them alone")
     try:
-        await main()
+        await SchemaTools().migrate(MODELS)
+        await seed()
+        await raw_documents()
+        await asyncio.to_thread(raw_from_sync_code)
+        await querysets()
+        await batched()
     finally:
-        async with Directus(URL, token=TOKEN) as admin:
-            await drop_schema(admin)
+        for name in ("docs_graphql_books", "docs_graphql_authors", "docs_graphql_tags"):
+            await conn.delete(f"/collections/{name}")
+        await connections.aclose_all()
 
 
 if __name__ == "__main__":
-    asyncio.run(run())
+    directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
+    asyncio.run(main())

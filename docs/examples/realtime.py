@@ -8,12 +8,10 @@ import asyncio
 import contextlib
 import os
 import threading
-import time
 
 import httpx
 
 from directus_orm import Directus, DirectusModel, connections
-from directus_orm.exceptions import APIError
 from directus_orm.realtime import Backoff, SubscriptionEvent
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
@@ -30,8 +28,8 @@ class Article(DirectusModel):
 
 
 async def create_schema(conn: Directus) -> None:
-    with contextlib.suppress(APIError):
-        await conn.delete(f"/collections/{COLLECTION}")
+    if COLLECTION in {c["collection"] for c in (await conn.get("/collections"))["data"]}:
+        raise SystemExit(f"{COLLECTION} exists already: this example leaves it alone")
     await conn.post("/collections", json={"collection": COLLECTION, "schema": {}, "meta": {}, "fields": [
         {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
         {"field": "title", "type": "string", "schema": {}},
@@ -90,20 +88,79 @@ async def follow_one_row() -> None:
         print(f"item {missing}: {type(exc).__name__}")
 
 
+async def keep_a_cache() -> None:
+    """The page's first example: a cache of the published articles, kept up to date by the events."""
+    async def follow() -> None:
+        # --8<-- [start:cache]
+        async with Article.objects.filter(status="published").subscribe() as sub:
+            async for event in sub:
+                if event.type == "init":            # the matching rows when the subscription started
+                    cache = {a.id: a for a in event.instances}
+                elif event.type in ("create", "update"):
+                    cache.update({a.id: a for a in event.instances})
+                elif event.type == "delete":
+                    for key in event.keys:          # keys, in the primary key's type
+                        cache.pop(key, None)
+                elif event.type == "reconnected":   # events may have been missed: an "init" follows
+                    cache.clear()
+                # --8<-- [end:cache]
+                shown.clear()
+                shown.update(cache)
+                changed.set()
+
+    shown: dict[int | None, Article] = {}
+    changed = asyncio.Event()
+    following = asyncio.create_task(follow())
+    async with httpx.AsyncClient(base_url=URL, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        await asyncio.wait_for(changed.wait(), 30)  # the init: the subscription is in place
+        rows = [{"title": "Kept", "status": "published"}, {"title": "Gone", "status": "published"}]
+        created = (await http.post(f"/items/{COLLECTION}", json=rows)).json()["data"]
+        await http.delete(f"/items/{COLLECTION}/{created[1]['id']}")
+        for _ in range(300):  # until the cache holds what the server holds
+            changed.clear()
+            if [a.title for a in shown.values()] == ["Kept"]:
+                break
+            await asyncio.wait_for(changed.wait(), 30)
+        print("cache after creating two articles and deleting one:", [a.title for a in shown.values()])
+        await http.delete(f"/items/{COLLECTION}/{created[0]['id']}")
+    following.cancel()  # leaving the loop (here by cancellation) unsubscribes
+    with contextlib.suppress(asyncio.CancelledError):
+        await following
+
+
 def follow_from_sync_code() -> None:
-    """The sync face: a plain for loop (leaving it unsubscribes)."""
+    """The sync face: plain for loops (leaving one unsubscribes, unless the subscription is held open)."""
+    stop = threading.Event()
 
-    def write_later() -> None:
-        time.sleep(0.5)
+    def write_until_stopped() -> None:  # another process, as far as the subscription knows
         with httpx.Client(base_url=URL, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
-            http.post(f"/items/{COLLECTION}", json={"title": "From a thread", "status": "published"})
+            for _ in range(120):
+                if stop.wait(0.5):
+                    return
+                http.post(f"/items/{COLLECTION}", json={"title": "From a thread", "status": "published"})
 
-    thread = threading.Thread(target=write_later)
+    thread = threading.Thread(target=write_until_stopped)
     thread.start()
-    for event in Article.objects.filter(status="published").sync.subscribe(events="create", init=False):
-        print(f"sync {event.type}: {[a.title for a in event.instances]}")
-        break
-    thread.join()
+    try:
+        # --8<-- [start:sync]
+        for event in Article.objects.filter(status="published").sync.subscribe(events="create"):
+            print(f"sync {event.type}: {[a.title for a in event.instances][:1]}")
+            if event.type == "create":
+                break                           # leaving the loop unsubscribes
+        # --8<-- [end:sync]
+    finally:
+        stop.set()
+        thread.join()
+    # --8<-- [start:sync-held]
+    with Article.objects.subscribe() as sub:    # or keep it open across several loops
+        for event in sub:
+            print("first loop:", event.type)
+            break
+        Article.objects.sync.create(title="Between the loops")
+        for event in sub:
+            print("second loop:", event.type, [a.title for a in event.instances][:1])
+            break
+    # --8<-- [end:sync-held]
 
 
 async def main() -> None:
@@ -111,6 +168,7 @@ async def main() -> None:
     admin = connections["default"]
     await create_schema(admin)
     try:
+        await keep_a_cache()
         await follow_published()
         await follow_one_row()
         await asyncio.to_thread(follow_from_sync_code)

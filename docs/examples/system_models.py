@@ -24,13 +24,13 @@ from directus_orm.system import (
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
 TAG = uuid.uuid4().hex[:8]
-HOME = f"example_home_{TAG}"
+HOME = "docs_system_home"
 
 
+# --8<-- [start:subclass]
 class User(DirectusUser):
-    """The project's users: directus_users plus the custom fields it declares (none needed here)."""
-
     nickname: str | None = None
+# --8<-- [end:subclass]
 
 
 class Home(DirectusModel):
@@ -42,9 +42,60 @@ class Home(DirectusModel):
         singleton = True
 
 
+async def overview() -> None:
+    # --8<-- [start:overview]
+    from directus_orm.system import DirectusRole, DirectusSettings, DirectusUser
+
+    me = await DirectusUser.objects.me()
+    editors = await DirectusRole.objects.filter(name__startswith="Edit")
+    settings = await DirectusSettings.objects.get()
+    settings.project_name = "Shop"
+    await settings.save()                      # PATCH /settings {"project_name": "Shop"}
+    # --8<-- [end:overview]
+    print(f"{me.email}; roles named Edit...: {[r.name for r in editors]}; project:",
+          (await connections["default"].get("/settings"))["data"]["project_name"])
+
+
+async def custom_fields() -> None:
+    """User.nickname is a field the project added to directus_users (made here for the example)."""
+    # --8<-- [start:subclass-use]
+    me = await User.objects.me()                 # a User
+    me = await User.objects.update_me(nickname="Ada")   # PATCH /users/me {"nickname": "Ada"}, a User
+    await User.objects.filter(nickname__startswith="A")
+    # --8<-- [end:subclass-use]
+    print(f"logged in as {me.email} ({type(me).__name__}), nickname {me.nickname!r},",
+          "users whose nickname starts with A:", [u.email for u in await User.objects.filter(
+              nickname__startswith="A")])
+
+
+async def with_nickname_field() -> None:
+    """Adds directus_users.nickname for custom_fields() unless the project has it (then the admin's
+    nickname is put back afterwards), and removes what it added."""
+    conn = connections["default"]
+    fields = {f["field"] for f in (await conn.get("/fields/directus_users"))["data"]}
+    if "nickname" in fields:
+        before = (await conn.get("/users/me", params={"fields": ["nickname"]}))["data"]["nickname"]
+        try:
+            await custom_fields()
+        finally:
+            await conn.patch("/users/me", json={"nickname": before})
+        return
+    await conn.post("/fields/directus_users", json={"field": "nickname", "type": "string"})
+    try:
+        await custom_fields()
+    finally:
+        await conn.delete("/fields/directus_users/nickname")
+
+
 async def main() -> None:
-    me = await User.objects.me()
-    print(f"logged in as {me.email} ({type(me).__name__})")
+    project_name = (await DirectusSettings.objects.get()).project_name
+    try:
+        await overview()
+    finally:
+        settings = await DirectusSettings.objects.get()
+        settings.project_name = project_name
+        await settings.save()
+    await with_nickname_field()
 
     # Roles, policies and what they allow: directus_access links a role (or a user) to a policy.
     role = await DirectusRole.objects.create(name=f"Editors {TAG}", icon="edit")
@@ -86,6 +137,8 @@ async def main() -> None:
 
     # A singleton collection of our own.
     conn = connections["default"]
+    if HOME in {c["collection"] for c in (await conn.get("/collections"))["data"]}:
+        raise SystemExit(f"{HOME} exists already: this example leaves it alone")
     await conn.post("/collections", json={
         "collection": HOME, "schema": {}, "meta": {"singleton": True},
         "fields": [{"field": "id", "type": "integer",

@@ -704,3 +704,36 @@ async def test_max_length_sizes_the_string_column(own: Directus) -> None:
         assert await check([FxLong], connection=own) == []
     finally:
         await _drop(own, "fx_long")
+
+
+class FxStamped(DirectusModel):
+    id: int | None = None
+    created: Annotated[datetime.datetime | None, DirectusType("timestamp", special=("date-created",))] = None
+
+    class Meta:
+        collection = "fx_stamped"
+
+
+async def test_a_timestamp_with_flags_converges(own: Directus) -> None:
+    """Directus adds ``cast-timestamp`` to every timestamp field, and a field whose flags lose it becomes
+    ``dateTime``: the flag belongs to the type, so a second migrate is a no-op and the type stays."""
+    await _drop(own, "fx_stamped")
+    try:
+        await SchemaTools(own).migrate([FxStamped])
+        assert await SchemaTools(own).migrate([FxStamped]) == [], "a second run is a no-op"
+        field = (await own.get("/fields/fx_stamped/created"))["data"]
+        assert field["type"] == "timestamp"
+        assert sorted(field["meta"]["special"]) == ["cast-timestamp", "date-created"]
+        assert await check([FxStamped], connection=own) == []
+        await own.patch("/fields/fx_stamped/created", json={"meta": {"special": ["date-updated",
+                                                                                 "cast-timestamp"]}})
+        drift = await check([FxStamped], connection=own)
+        assert [(d.drift, d.field) for d in drift] == [("special_mismatch", "created")]
+        await SchemaTools(own).migrate([FxStamped])  # repairs the flag, keeps the type
+        field = (await own.get("/fields/fx_stamped/created"))["data"]
+        assert (field["type"], sorted(field["meta"]["special"])) == ("timestamp",
+                                                                     ["cast-timestamp", "date-created"])
+        code = await SchemaTools(own).inspect(["fx_stamped"])
+        assert 'DirectusType("timestamp", special=("date-created",))' in code, code
+    finally:
+        await _drop(own, "fx_stamped")
