@@ -7,6 +7,12 @@ breaks one line; pyproject.toml caps pydantic below 3 for the same reason.
 
 from __future__ import annotations
 
+import inspect
+
+from pydantic import BaseModel
 from pydantic._internal._model_construction import ModelMetaclass
 
-__all__ = ["ModelMetaclass"]
+__all__ = ["SERIALIZE_AS_ANY", "ModelMetaclass"]
+
+#: ``model_dump(serialize_as_any=...)`` exists (pydantic 2.7 and later).
+SERIALIZE_AS_ANY = "serialize_as_any" in inspect.signature(BaseModel.model_dump).parameters

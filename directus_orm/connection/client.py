@@ -367,9 +367,10 @@ class Directus(SyncFace):
         JSON body: ``await conn.get("/items/books", params={"limit": 5})``."""
         return await self.request("GET", path, **kwargs)
 
-    async def _post_read(self, path: str, json: Any) -> Any:
-        """A POST that only reads (a GraphQL query): retried as a GET is."""
-        response = await self._exchange("POST", path, json=json, read=True)
+    async def _post_read(self, path: str, content: bytes) -> Any:
+        """A POST of a JSON body that only reads (a GraphQL query): retried as a GET is."""
+        response = await self._exchange("POST", path, content=content, read=True,
+                                        headers={"Content-Type": "application/json"})
         check_status(response)
         return json_object(response)
 

@@ -8,11 +8,18 @@ here as :class:`~directus_orm.exceptions.GraphQLExecutionError` carrying that da
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import GraphQLExecutionError, InvalidUsage, error_from_response
+from ..exceptions import (
+    GraphQLExecutionError,
+    InvalidRequest,
+    InvalidUsage,
+    QueryTooLarge,
+    error_from_response,
+)
 
 if TYPE_CHECKING:
     from .client import Directus
@@ -42,10 +49,11 @@ async def execute(
         if not isinstance(operation_name, str):
             raise InvalidUsage(f"graphql(): operation_name is a string, got {type(operation_name).__name__}")
         body["operationName"] = operation_name
+    content = _encoded(body, path, conn.max_payload)
     if read_only(query):
-        answer = await conn._post_read(path, body) or {}
+        answer = await conn._post_read(path, content=content) or {}
     else:
-        answer = await conn.post(path, json=body) or {}
+        answer = await conn.post(path, content=content, headers=JSON_HEADERS) or {}
     data = answer.get("data")
     errors = answer.get("errors")
     if errors:
@@ -53,6 +61,24 @@ async def execute(
     if not isinstance(data, dict):
         raise execution_error({"errors": [{"message": "the answer holds no data"}]}, path)
     return data
+
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def _encoded(body: Mapping[str, Any], path: str, max_payload: int) -> bytes:
+    """The request body, refused before sending when the server would refuse it for its size (as a
+    REST query too large for a body is)."""
+    try:
+        # httpx's own encoding of ``json=``, so the size measured is the size sent
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:  # never echo the values
+        raise InvalidRequest(f"cannot build POST {path}: {type(exc).__name__}") from None
+    if len(content) > max_payload:
+        raise QueryTooLarge(
+            f"the GraphQL document and its variables take {len(content):,} bytes, over the server's payload "
+            f"limit ({max_payload:,} bytes, MAX_PAYLOAD_SIZE): split it (e.g. fewer keys per filter)")
+    return content
 
 
 def execution_error(answer: Mapping[str, Any], path: str) -> GraphQLExecutionError:

@@ -12,10 +12,11 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..exceptions import FieldError
+from ..exceptions import FieldError, GraphQLError, GraphQLExecutionError, GraphQLValidationError
 from ..query.aggregates import NUMERIC_KINDS
 from .document import Document, Field, Fixer
 from .selection import drop_functions, filter_type, function_filter, root_name, select
+from .types import View, role_view
 
 if TYPE_CHECKING:
     from ..connection.client import Directus
@@ -42,6 +43,9 @@ class Read(Generic[T]):
     low: int = 0
     """The rows wanted when paged: from ``low`` up to ``high`` (None: every row)."""
     high: int | None = None
+    #: The read compiled again with relations as a role sees them, and the collections it looked at.
+    rebuild: Callable[[View], Read[T]] | None = None
+    touched: frozenset[str] = frozenset()
 
     def __await__(self) -> Generator[Any, None, T]:
         return _run_one(self).__await__()
@@ -57,11 +61,11 @@ def constant_read(value: T) -> Read[T]:
     return Read(None, False, None, lambda row: row, lambda rows: value)
 
 
-def _arguments(query: Query, *, sliced: bool) -> dict[str, tuple[str, Any]]:
+def _arguments(query: Query, view: View, *, sliced: bool) -> dict[str, tuple[str, Any]]:
     args: dict[str, tuple[str, Any]] = {}
     params = query.filter_params()
     if "filter" in params:
-        where = function_filter(params["filter"], query.schema)
+        where = function_filter(params["filter"], query.schema, view=view)
         args["filter"] = (filter_type(query.schema.collection), where)
     if "search" in params:
         args["search"] = ("String", params["search"])
@@ -73,25 +77,33 @@ def _arguments(query: Query, *, sliced: bool) -> dict[str, tuple[str, Any]]:
 
 
 def rows_read(query: Query, conn: Directus, finish: Callable[[list[dict[str, Any]]], T],
-              fields: Sequence[str] | None = None, page: int | None = None) -> Read[T]:
+              fields: Sequence[str] | None = None, page: int | None = None, view: View | None = None
+              ) -> Read[T]:
     """The rows of ``query`` (every matching row, or its slice), as ``GET /items`` would send them.
     ``page``: the most rows one request may ask for (the server's ``queryLimit.max``; None: no limit).
     Directus answers ``limit: -1`` past that maximum with the first ``max`` rows and no error, so a read
     that may want more is sent in pages of ``page`` rows."""
     if query.group_by is not None:
-        return paged(aggregate_read(query, conn, finish, query.aggregate_param(query.columns or ()),
-                                    group_by=query.group_by), query, page)
+        grouped = aggregate_read(query, conn, finish, query.aggregate_param(query.columns or ()),
+                                 group_by=query.group_by, view=view)
+        grouped.rebuild = lambda role: rows_read(query, conn, finish, fields, page, role)
+        return paged(grouped, query, page)
     name, system = root_name(query.schema.collection)
     selected = list(fields) if fields is not None else query.fields()
-    root, fix = select(query.schema, selected, query.deep_param())
+    seen = view if view is not None else View()
+    root, fix = select(query.schema, selected, query.deep_param(), seen)
     root.name = name
-    root.arguments = {**_arguments(query, sliced=True), "sort": ("[String]", query.sort())}
+    root.arguments = {**_arguments(query, seen, sliced=True), "sort": ("[String]", query.sort())}
     # Keep the argument order Directus documents (filter, sort, limit, offset): easier to read.
     root.arguments = dict(sorted(root.arguments.items(), key=lambda kv: _ORDER.index(kv[0])))
 
     def fixed(row: Any) -> Any:
         return drop_functions(fix(row))
-    return paged(Read(conn, system, root, fixed, finish), query, page)
+
+    def rebuild(role: View) -> Read[T]:
+        return rows_read(query, conn, finish, fields, page, role)
+    return paged(Read(conn, system, root, fixed, finish, rebuild=rebuild, touched=frozenset(seen.touched)),
+                 query, page)
 
 
 def paged(read: Read[T], query: Query, page: int | None) -> Read[T]:
@@ -108,12 +120,13 @@ _ORDER = ("filter", "search", "groupBy", "sort", "limit", "offset")
 
 def aggregate_read(query: Query, conn: Directus, finish: Callable[[list[dict[str, Any]]], T],
                    aggregate: Mapping[str, Sequence[str]], *, group_by: Sequence[str] | None = None,
-                   count_all: bool = False) -> Read[T]:
+                   count_all: bool = False, view: View | None = None) -> Read[T]:
     """``<collection>_aggregated``: each row in REST's shape (``{"sum": {"price": ...}}``, the group's
     fields beside, ``countAll`` as ``count_all`` when asked)."""
     name, system = root_name(query.schema.collection)
     root = Field(f"{name}_aggregated")
-    args = _arguments(query, sliced=group_by is not None)
+    seen = view if view is not None else View()
+    args = _arguments(query, seen, sliced=group_by is not None)
     if group_by is not None:
         args["groupBy"] = ("[String]", list(group_by))
         args["sort"] = ("[String]", query.sort())
@@ -138,7 +151,11 @@ def aggregate_read(query: Query, conn: Directus, finish: Callable[[list[dict[str
         return row
     if not aggregate and not count_all:
         root.child("countAll")  # a selection cannot be empty
-    return Read(conn, system, root, fix, finish)
+
+    def rebuild(role: View) -> Read[T]:
+        return aggregate_read(query, conn, finish, aggregate, group_by=group_by, count_all=count_all,
+                              view=role)
+    return Read(conn, system, root, fix, finish, rebuild=rebuild, touched=frozenset(seen.touched))
 
 
 def _numeric_only(query: Query, operation: str, names: Sequence[str]) -> None:
@@ -168,6 +185,7 @@ async def run_reads(reads: Sequence[Read[Any]]) -> list[Any]:
     its ``data`` holds what the others answered."""
     import asyncio
 
+    reads = list(reads)
     answers: dict[int, list[Any]] = {i: [] for i in range(len(reads))}
     offsets = {i: read.low for i, read in enumerate(reads)}
     pending = [i for i, read in enumerate(reads) if read.root is not None]
@@ -180,7 +198,13 @@ async def run_reads(reads: Sequence[Read[Any]]) -> list[Any]:
             doc.add(f"r{i}", _page_of(reads[i], root, offsets[i]))
         conn = reads[indexes[0]].conn
         assert conn is not None
-        data = await conn.graphql(doc.text, doc.variables, system=reads[indexes[0]].system)
+        try:
+            data = await conn.graphql(doc.text, doc.variables, system=reads[indexes[0]].system)
+        except (GraphQLValidationError, GraphQLExecutionError) as exc:
+            if not await _as_the_role_sees(reads, indexes, exc):
+                raise
+            await one(indexes)
+            return
         for i in indexes:
             rows = data.get(f"r{i}")
             answers[i] += rows if isinstance(rows, list) else [rows] if rows is not None else []
@@ -200,6 +224,38 @@ async def run_reads(reads: Sequence[Read[Any]]) -> list[Any]:
                     follow.append(i)
         pending = follow
     return [read.finish([read.fix(row) for row in answers[i]]) for i, read in enumerate(reads)]
+
+
+async def _as_the_role_sees(reads: list[Read[Any]], indexes: list[int],
+                            exc: GraphQLValidationError | GraphQLExecutionError) -> bool:
+    """After the server refused the document (nothing ran), compile ``reads[indexes]`` again as the role
+    sees their relations (one introspection request) when that changes them: True when it did. A role
+    that may not read a related collection sees a bare key where the model declares a relation."""
+    if isinstance(exc, GraphQLExecutionError) and (exc.data is not None
+                                                   or exc.code != "INTERNAL_SERVER_ERROR"):
+        return False  # fields that ran and failed (a variable the schema refused fails without data)
+    if any(reads[i].rebuild is None for i in indexes):
+        return False
+    first = reads[indexes[0]]
+    assert first.conn is not None
+    collections = sorted(set().union(*(reads[i].touched for i in indexes)))
+    if not collections:
+        return False
+    try:
+        view = await role_view(first.conn, collections, first.system)
+    except GraphQLError:
+        return False  # the original refusal says more than a failed introspection
+    rebuilt = {}
+    for i in indexes:
+        rebuild = reads[i].rebuild
+        assert rebuild is not None
+        rebuilt[i] = rebuild(view)
+        rebuilt[i].rebuild = None  # once
+    if not view.differs:
+        return False
+    for i, read in rebuilt.items():
+        reads[i] = read
+    return True
 
 
 def _page_of(read: Read[Any], root: Field, offset: int) -> Field:

@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import InvalidArgument
+from ..exceptions import Forbidden, InvalidArgument
 from .document import Field, Fixer, fix_each
+from .types import View
 
 if TYPE_CHECKING:
     from ..query.schema import FieldInfo, Schema
@@ -43,59 +44,86 @@ _GROUPS = ("_and", "_or")
 _QUANTIFIERS = ("_some", "_none")
 
 
-def function_filter(node: Any, schema: Schema | None = None,
-                    junction: tuple[str, Schema] | None = None) -> Any:
+def function_filter(node: Any, schema: Schema | None = None, junction: tuple[str, Schema] | None = None,
+                    view: View | None = None, here: str | None = None) -> Any:
     """A REST filter -> the GraphQL one. The same JSON but for two spellings: a function
     (``{"year(d)": c}`` is ``{"d_func": {"year": c}}``), and an operator on a relational field, which
     GraphQL types as the related collection's filter (``{"author": {"_null": true}}`` is
-    ``{"author": {"id": {"_null": true}}}``). ``junction``: ``node`` filters many-to-many junction rows."""
+    ``{"author": {"id": {"_null": true}}}``). ``junction``: ``node`` filters many-to-many junction rows
+    (of the collection ``here``). ``view``: how the role sees relations (a relation it sees as a bare key
+    takes operators as they are; a condition on the related rows' fields is ``Forbidden``, as over REST)."""
+    view = view if view is not None else View()
+    if here is None and schema is not None and junction is None:
+        here = schema.collection
     if isinstance(node, list):
-        return [function_filter(n, schema, junction) for n in node]
+        return [function_filter(n, schema, junction, view, here) for n in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
         found = FUNCTION.match(key)
         if key in _GROUPS:
-            out[key] = function_filter(value, schema, junction)
+            out[key] = function_filter(value, schema, junction, view, here)
         elif key.startswith("_"):
             out[key] = value  # an operator: its value is data
         elif found:
             out.setdefault(f"{found.group(2)}_func", {})[found.group(1)] = value
         else:
-            out[key] = _field_filter(key, value, schema, junction)
+            out[key] = _field_filter(key, value, schema, junction, view, here)
     return out
 
 
-def _related(key: str, schema: Schema | None, junction: tuple[str, Schema] | None
-             ) -> tuple[Schema | None, tuple[str, Schema] | None, bool]:
-    """The schema a relational key leads to, the junction when it is many-to-many, and whether it is
-    a relation at all (unknown fields: left as they are)."""
+#: What a filter key leads to: the related schema, the junction (field, target) of a many-to-many, the
+#: collection filtered next, whether the key is a relation, and whether the role sees it as an object.
+_Hop = tuple["Schema | None", "tuple[str, Schema] | None", "str | None", bool, bool]
+
+
+def _related(key: str, schema: Schema | None, junction: tuple[str, Schema] | None, view: View,
+             here: str | None) -> _Hop:
+    """Where a relational key leads (unknown fields: left as they are)."""
     if junction is not None:
-        return (junction[1], None, True) if key == junction[0] else (None, None, False)
+        if key != junction[0]:
+            return None, None, None, False, True
+        return junction[1], None, junction[1].collection, True, view.relation(here, key) == "object"
     info = schema.get_field(key) if schema is not None else None
     rel = info.relation if info is not None else None
     if rel is None:
-        return None, None, False
+        return None, None, None, False, True
     target = rel.schema()
+    seen = view.relation(here, key) == "object"
     if rel.kind == "m2m" and rel.junction_field:
-        return None, (rel.junction_field, target), True
-    return target, None, True
+        return None, (rel.junction_field, target), rel.through, True, seen
+    return target, None, target.collection, True, seen
 
 
-def _field_filter(key: str, value: Any, schema: Schema | None, junction: tuple[str, Schema] | None) -> Any:
-    target, inner_junction, relational = _related(key, schema, junction)
+def _hidden(key: str, value: Any, target: Schema | None, here: str | None) -> Any:
+    """A filter on a relation the role sees as a bare key: operators on the key go as they are; anything
+    about the related rows is refused, as REST refuses it (``FORBIDDEN``)."""
+    if isinstance(value, dict) and all(op.startswith("_") and op not in _GROUPS + _QUANTIFIERS
+                                       for op in value):
+        return value
+    what = f'collection "{target.collection}"' if target is not None else f'the relation "{key}"'
+    raise Forbidden(f"You don't have permission to access {what} or it does not exist: the GraphQL schema "
+                    f'this connection\'s role sees has "{key}" of "{here}" as a bare key, not a relation',
+                    status=403, code="FORBIDDEN", method="POST", path="/graphql")
+
+
+def _field_filter(key: str, value: Any, schema: Schema | None, junction: tuple[str, Schema] | None,
+                  view: View, here: str | None) -> Any:
+    target, inner_junction, inner, relational, seen = _related(key, schema, junction, view, here)
+    if relational and not seen:
+        return _hidden(key, value, target or (inner_junction[1] if inner_junction else None), here)
     if not relational or not isinstance(value, dict):
-        return function_filter(value, target, inner_junction)
+        return function_filter(value, target, inner_junction, view, inner)
     out: dict[str, Any] = {}
     operators: dict[str, Any] = {}
     for op, sub in value.items():
         if op in _QUANTIFIERS:
-            out[op] = function_filter(sub, target, inner_junction)
+            out[op] = function_filter(sub, target, inner_junction, view, inner)
         elif op.startswith("_") and op not in _GROUPS:
             operators[op] = sub
         else:
-            out.update(function_filter({op: sub}, target, inner_junction))
+            out.update(function_filter({op: sub}, target, inner_junction, view, inner))
     if operators:
         pk = target.pk_name if target is not None else "id"
         out.setdefault(pk, {}).update(operators)
@@ -133,16 +161,19 @@ def _tree(fields: list[str]) -> Tree:
     return tree
 
 
-def select(schema: Schema, fields: list[str] | None, deep: Mapping[str, Any] | None) -> tuple[Field, Fixer]:
-    """The selection for rows of ``schema`` (REST ``fields``, None meaning ``*``) and their fixer.
-    ``Field.name`` of the result is left empty: the caller names the root."""
+def select(schema: Schema, fields: list[str] | None, deep: Mapping[str, Any] | None,
+           view: View | None = None) -> tuple[Field, Fixer]:
+    """The selection for rows of ``schema`` (REST ``fields``, None meaning ``*``) and their fixer, with
+    relations read as ``view`` says (default: as the model says). ``Field.name`` of the result is left
+    empty: the caller names the root."""
     root = Field("")
-    fix = _select(root, schema, _tree(fields or ["*"]), dict(deep or {}), junction=None)
+    fix = _select(root, schema, _tree(fields or ["*"]), dict(deep or {}), None,
+                  view if view is not None else View(), schema.collection)
     return root, fix
 
 
 def _args(node: Field, deep: Mapping[str, Any], collection: str | None, schema: Schema | None,
-          junction: tuple[str, Schema] | None) -> None:
+          junction: tuple[str, Schema] | None, view: View) -> None:
     """``deep[...]`` of a relation -> the nested field's arguments."""
     for key, (name, type_name) in {"_limit": ("limit", "Int"), "_offset": ("offset", "Int"),
                                    "_sort": ("sort", "[String]"), "_search": ("search", "String")}.items():
@@ -152,14 +183,14 @@ def _args(node: Field, deep: Mapping[str, Any], collection: str | None, schema: 
         if collection is None:
             raise InvalidArgument("a Prefetch queryset on a many-to-many junction cannot run over GraphQL "
                                   "(its junction collection is not known); use the REST path")
-        node.arguments["filter"] = (filter_type(collection), function_filter(deep["_filter"], schema,
-                                                                                    junction))
+        where = function_filter(deep["_filter"], schema, junction, view, collection)
+        node.arguments["filter"] = (filter_type(collection), where)
 
 
 def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any],
-            junction: tuple[str, Schema] | None) -> Fixer:
-    """Fill ``node``'s children from ``tree``; ``junction`` (field, target schema) when ``node`` is the
-    junction row of a many-to-many relation."""
+            junction: tuple[str, Schema] | None, view: View, here: str | None) -> Fixer:
+    """Fill ``node`` (rows of the collection ``here``) from ``tree``; ``junction`` (field, target
+    schema) when ``node`` is the junction row of a many-to-many relation."""
     fixers: list[Fixer] = []
     names = list(tree)
     if "*" in tree:
@@ -185,6 +216,18 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
             target = info.relation.schema() if info is not None and info.relation is not None else None
             parse = key_parser(info)
         rel = info.relation if info is not None else None
+        if (target is not None or rel is not None) and view.relation(here, name) != "object":
+            # The role sees a bare key (or nothing): REST answers the key of a many-to-one (or of a
+            # junction's target) asked for as a field (``author``, or ``*``), and leaves out the fields
+            # of the related row (``author.name``) and to-many fields.
+            if rel is None or (not rel.many and (not sub or "*" in tree)):
+                node.child(name)
+                key = key_parser(target.get_field(target.pk_name)) if target else parse
+                fixers.append(_scalar(name, key))
+            continue
+        if rel is not None and rel.kind == "m2m" and rel.junction_field and sub.get(rel.junction_field) \
+                and view.relation(rel.through, rel.junction_field) != "object":
+            sub = {}  # fields of a target the role cannot read: REST answers the junction rows' keys
         child = node.child(name)
         found_deep = deep.get(name)
         sub_deep: dict[str, Any] = found_deep if isinstance(found_deep, dict) else {}
@@ -202,7 +245,7 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
         m2m_junction = (rel.junction_field, target) if rel is not None and rel.kind == "m2m" and \
             rel.junction_field and target is not None else None
         if many:
-            _args(child, sub_deep, collection, None if m2m_junction else target, m2m_junction)
+            _args(child, sub_deep, collection, None if m2m_junction else target, m2m_junction, view)
         if not sub:  # a key (or keys) in the REST row: select the related key and flatten
             pk = "id" if rel is not None and rel.kind == "m2m" else (target.pk_name if target else "id")
             key = _junction_key if rel is not None and rel.kind == "m2m" else key_parser(
@@ -210,7 +253,8 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
             child.children = [Field(pk)]
             fixers.append(_flatten(name, pk, key, many))
             continue
-        inner = _select(child, None if m2m_junction else target, sub, sub_deep, m2m_junction)
+        inner = _select(child, None if m2m_junction else target, sub, sub_deep, m2m_junction, view,
+                        collection)
         fixers.append(_nested(name, inner, many))
     return fix_each(fixers)
 

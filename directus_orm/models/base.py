@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
-from .._compat import ModelMetaclass
+from .._compat import SERIALIZE_AS_ANY, ModelMetaclass
 from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
 from ..exceptions import (
@@ -146,6 +146,21 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
     __slots__ = ("_dstate",)  # a ModelState (never annotated: pydantic would make it a private attr)
 
     if not TYPE_CHECKING:
+        # A related row read in part (select_related(), only()) lacks its deferred fields, which
+        # pydantic's union serializer (``Author | int``) takes for a value of another type: a warning
+        # per row, then a guess. Related rows are serialized as the instances they are instead.
+        def model_dump(self, **options: Any) -> dict[str, Any]:
+            """pydantic's ``model_dump``; related rows read in part dump as what they hold."""
+            if SERIALIZE_AS_ANY and self._meta.relations:
+                options.setdefault("serialize_as_any", True)
+            return super().model_dump(**options)
+
+        def model_dump_json(self, **options: Any) -> str:
+            """pydantic's ``model_dump_json``; related rows read in part dump as what they hold."""
+            if SERIALIZE_AS_ANY and self._meta.relations:
+                options.setdefault("serialize_as_any", True)
+            return super().model_dump_json(**options)
+
         def __getattr__(self, name: str) -> Any:
             try:
                 return super().__getattr__(name)

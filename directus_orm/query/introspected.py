@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FieldError, InvalidArgument
+from ..graphql.types import read_types as _read_types
+from ..graphql.types import unwrap as _unwrap
 from .schema import FieldInfo, Relation
 
 if TYPE_CHECKING:
@@ -29,7 +31,6 @@ __all__ = ["IntrospectedSchema", "check_filter_fields", "introspect", "needed_de
 # ``year(published)``: a function of a field, as REST spells it in a filter.
 FUNCTION_KEY = re.compile(r"^\w+\((\w+)\)$")
 
-_TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
 _NUMBER_FILTERS = frozenset({"number_filter_operators"})
 _INTEGER_SCALARS = frozenset({"Int", "GraphQLBigInt"})
 """Scalars that REST sends as numbers (``bigInteger`` travels as a string in GraphQL)."""
@@ -97,16 +98,6 @@ class IntrospectedSchema:
 def _helper(f: _Field) -> bool:
     """``<field>_func`` objects (``count``, ``year`` ...): GraphQL's spelling of REST's functions."""
     return f.name.endswith("_func") and f.kind == "OBJECT"
-
-
-def _unwrap(ref: Mapping[str, Any] | None) -> tuple[str, str | None, bool]:
-    many = False
-    while ref is not None and ref.get("kind") in ("NON_NULL", "LIST"):
-        many = many or ref.get("kind") == "LIST"
-        ref = ref.get("ofType")
-    if ref is None:
-        return "SCALAR", None, many
-    return str(ref.get("kind")), ref.get("name"), many
 
 
 def needed_depth(paths: Iterable[str], where: Any) -> int:
@@ -193,22 +184,3 @@ def _schema(name: str, pk: str | None, system: bool, fields: Sequence[Mapping[st
         pk = next((n for n, f in described.items() if f.kind == "SCALAR" and f.type_name == "ID"), "id")
     operators = {str(f["name"]): _unwrap(f.get("type"))[1] for f in filters}
     return IntrospectedSchema(name, pk, system, described, operators.get(pk) in _NUMBER_FILTERS, types)
-
-
-async def _read_types(conn: Directus, names: list[str], system: bool
-                      ) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    parts = []
-    variables: dict[str, Any] = {}
-    for i, name in enumerate(names):
-        variables[f"t{i}"], variables[f"f{i}"] = name, f"{name}_filter"
-        parts.append(f"t{i}: __type(name: $t{i}) {{ fields {{ name type {{ {_TYPE_REF} }} }} }} "
-                     f"f{i}: __type(name: $f{i}) {{ inputFields {{ name type {{ {_TYPE_REF} }} }} }}")
-    declared = ", ".join(f"${v}: String!" for v in variables)
-    data = await conn.graphql(f"query ({declared}) {{ {' '.join(parts)} }}", variables, system=system)
-    out = {}
-    for i, name in enumerate(names):
-        described = data.get(f"t{i}")
-        if isinstance(described, dict) and isinstance(described.get("fields"), list):
-            filters = data.get(f"f{i}") or {}
-            out[name] = (described["fields"], list(filters.get("inputFields") or []))
-    return out

@@ -12,6 +12,7 @@ Directus paths: a many-to-one or one-to-many field is followed by the related co
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -207,9 +208,22 @@ class ToManySplit:
         return len(self.prefix) == 1
 
 
+#: A segment of a field path on a collection without a model (``only("author.name")``): a field name,
+#: ``*`` or a function (``count(books)``); never a path or a list (``..``, ``/``, ``,`` ...).
+_FIELD_SEGMENT = re.compile(r"^(?:\*|[^\s/\\?#%,.()]+|\w+\([^\s/\\?#%,.()]+\))$")
+
+
+def _check_name(schema: Schema, name: str, context: str) -> None:
+    if not all(_FIELD_SEGMENT.match(s) for s in name.split(".")):
+        raise FieldError(f"{schema.label}: {name[:200]!r} is not a field name (in {context[:300]}): a name "
+                         "is data, never a path (no empty segment, whitespace, or any of / \\ ? # % ,)")
+
+
 def _first_field(schema: Schema, name: str, context: str) -> FieldInfo:
     if name == "pk":
         name = schema.pk_name
+    if not schema.resolution_is_final:
+        _check_name(schema, name, context)
     info = schema.get_field(name)
     if info is None:
         raise FieldError(
@@ -332,6 +346,8 @@ def resolve_filter_key(schema: Schema, key: str) -> ResolvedKey:
             extra, lookup_name = rest[:-1], rest[-1]
         else:
             extra, lookup_name = rest, "exact"
+        for part in extra:
+            _check_name(current, part, f"filter keyword {key!r}")
         path.extend(extra)
         if extra:
             info = FieldInfo(path[-1])
@@ -393,6 +409,8 @@ def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: b
                 segments.extend(info.relation.hop(info.name)[1:])
                 current = info.relation.schema()
             elif info.kind == "any":
+                for part in parts[i:]:
+                    _check_name(current, part, context)
                 segments.extend(parts[i:])
                 return FieldPath(".".join(segments), tuple(segments), tuple(many_at), FieldInfo(parts[-1]))
         info = _first_field(current, part, context)

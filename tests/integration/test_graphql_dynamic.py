@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from directus_orm import Count, Directus, Sum, collection, count_of, gather
-from directus_orm.exceptions import InvalidArgument
+from directus_orm.exceptions import FieldError, InvalidArgument
 from tests.conftest import create_collection
 from tests.integration import relational_schema as rs
 from tests.support import server_database
@@ -139,3 +139,35 @@ async def test_bad_inputs_are_typed_errors_before_the_read(db: None) -> None:
         await collection(rs.BOOKS).using_graphql().aggregate(Min("published"))
     assert await collection(rs.BOOKS).using_graphql().aggregate(Min("pages")) == \
         await collection(rs.BOOKS).aggregate(Min("pages"))
+
+
+PATH_LIKE = ["../x", "author.../x", "author./", "title,author", "title#", "%2e", "x y", "author__../x"]
+
+
+@pytest.mark.parametrize("name", PATH_LIKE)
+async def test_a_path_like_field_name_is_refused_before_any_request(db: None, name: str) -> None:
+    """A field name is data, never a path: REST used to send ``fields=../x`` (answered with the key
+    alone) and GraphQL said "'' is not a GraphQL name"; both refuse it alike, before any request."""
+    from directus_orm import connections
+
+    books = collection(rs.BOOKS)
+    reads = {"only": lambda: books.only(name), "values": lambda: books.values(name),
+             "filter": lambda: books.filter(**{name: 1}), "order_by": lambda: books.order_by(name)}
+    sent: list[Any] = []
+
+    async def hook(request: Any) -> None:
+        sent.append(request)
+    client = connections["default"].pool.client()
+    client.event_hooks["request"].append(hook)
+    try:
+        for method, read in reads.items():
+            messages = []
+            for graphql in (False, True):
+                with pytest.raises(FieldError, match="is not a field name") as caught:
+                    qs = read()
+                    await (qs.using_graphql() if graphql else qs)
+                messages.append(str(caught.value))
+            assert messages[0] == messages[1], method
+    finally:
+        client.event_hooks["request"].remove(hook)
+    assert sent == []

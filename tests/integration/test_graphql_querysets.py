@@ -4,6 +4,9 @@ m2o, o2m, m2m, values() across relations, grouped annotate(), row annotate(Count
 
 from __future__ import annotations
 
+import datetime
+import json
+import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -26,7 +29,7 @@ from directus_orm import (
     count_of,
     gather,
 )
-from directus_orm.exceptions import DirectusError, GraphQLValidationError
+from directus_orm.exceptions import DirectusError, GraphQLValidationError, QueryTooLarge
 from directus_orm.query.limits import query_limit_max
 from tests.integration import relational_schema as rs
 from tests.integration.test_relations import Author, Book, Tag
@@ -190,3 +193,54 @@ def test_count_of_and_aggregate_of_in_sync_code(db: None) -> None:
     qs = Book.objects.filter(pages__gt=100)
     assert count_of(qs).sync.result() == qs.sync.count()
     assert aggregate_of(qs, Max("pages")).sync.result() == qs.sync.aggregate(Max("pages"))
+
+
+def _sent_to(conn: Directus) -> tuple[list[httpx.Request], Callable[[], None]]:
+    """The requests ``conn`` sends from now on, and how to stop recording them."""
+    sent: list[httpx.Request] = []
+    client = conn.pool.client()
+    client.event_hooks["request"].append(lambda request: _record(sent, request))
+    return sent, lambda: client.event_hooks["request"].pop()  # type: ignore[func-returns-value]
+
+
+async def test_a_query_too_large_is_refused_before_sending_as_over_rest(db: None) -> None:
+    from directus_orm import connections
+
+    conn = connections["default"]
+    await query_limit_max(conn)
+    huge = Book.objects.filter(title__in=[f"{i:0100d}" for i in range(11_000)])  # 1.1 MB of values
+    sent, stop = _sent_to(conn)
+    try:
+        with pytest.raises(QueryTooLarge):
+            await huge
+        with pytest.raises(QueryTooLarge):
+            await huge.using_graphql()
+        with pytest.raises(QueryTooLarge):
+            await huge.using_graphql().count()
+        with pytest.raises(QueryTooLarge):
+            await gather(Book.objects.all(), count_of(huge))
+    finally:
+        stop()
+    assert sent == []
+
+
+@pytest.mark.parametrize("graphql", [False, True], ids=["rest", "graphql"])
+async def test_model_dump_of_related_rows_read_in_part(db: None, graphql: bool) -> None:
+    """A related row read in part (its to-many list deferred) dumps without pydantic's serializer
+    warnings, as the instance it is."""
+    def over(qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.using_graphql() if graphql else qs
+
+    (joined,) = await over(Book.objects.select_related("author").filter(pk=3))
+    (partial,) = await over(Book.objects.only("title", "author__name").filter(pk=3))
+    (prefetched,) = await over(Author.objects.prefetch_related("books").filter(pk=2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        author = {"id": 2, "name": "Stanislaw Lem", "country": "PL", "born": datetime.date(1921, 9, 12)}
+        assert joined.model_dump()["author"] == author
+        assert json.loads(joined.model_dump_json())["author"] == {**author, "born": "1921-09-12"}
+        assert partial.model_dump() == {"id": 3, "title": "Solaris",
+                                        "author": {"id": 2, "name": "Stanislaw Lem"}}
+        assert json.loads(partial.model_dump_json(exclude={"author": {"name"}})) == {
+            "id": 3, "title": "Solaris", "author": {"id": 2}}
+        assert [b["id"] for b in prefetched.model_dump()["books"]] == [3, 4]

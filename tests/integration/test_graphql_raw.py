@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from directus_orm import Directus
@@ -15,6 +16,7 @@ from directus_orm.exceptions import (
     GraphQLExecutionError,
     GraphQLValidationError,
     InvalidUsage,
+    QueryTooLarge,
 )
 from tests.support import ServerInfo, create_collection
 
@@ -95,3 +97,30 @@ async def test_operation_name_picks_one_of_several_operations(admin: Directus, i
     assert await admin.graphql(document, operation_name="Count") == {f"{C}_aggregated": [{"countAll": 2}]}
     with pytest.raises(GraphQLError):
         await admin.graphql(document)  # two operations and no name: the server cannot choose
+
+
+async def test_a_body_over_the_payload_limit_is_refused_before_sending(admin: Directus, items: None) -> None:
+    """Directus refuses bodies over MAX_PAYLOAD_SIZE (1 MB): as a REST query too large for a body, the
+    document is refused before it is sent, whether its variables or its text are too long."""
+    sent: list[httpx.Request] = []
+
+    async def hook(request: httpx.Request) -> None:
+        sent.append(request)
+    client = admin.pool.client()
+    client.event_hooks["request"].append(hook)
+    document = f"query($f: {C}_filter) {{ {C}(filter: $f) {{ id }} }}"
+    try:
+        with pytest.raises(QueryTooLarge, match="MAX_PAYLOAD_SIZE"):
+            await admin.graphql(document, {"f": {"name": {"_in": ["x" * 100] * 11_000}}})
+        with pytest.raises(QueryTooLarge):
+            await admin.graphql("{ " + " ".join(f"a{i}: {C} {{ id }}" for i in range(60_000)) + " }")
+        with pytest.raises(QueryTooLarge):  # a mutation too (never sent, so never half-done)
+            await admin.graphql(
+                f"mutation($d: [create_{C}_input!]) {{ create_{C}_items(data: $d) {{ id }} }}",
+                {"d": [{"name": "x" * 100}] * 11_000})
+        assert sent == []
+        under = await admin.graphql(document, {"f": {"name": {"_in": ["x" * 100] * 9_000}}})  # 0.93 MB
+    finally:
+        client.event_hooks["request"].remove(hook)
+    assert under == {C: []} and len(sent) == 1
+    assert len((await admin.get(f"/items/{C}"))["data"]) == 2  # nothing was created

@@ -79,6 +79,8 @@ def test_the_validation_error_names_what_failed() -> None:
 
 def test_a_field_name_is_never_spliced_into_the_document() -> None:
     with pytest.raises(InvalidArgument, match="not a GraphQL name"):
+        compiled(collection("anything").only("name}evil:users{email"))
+    with pytest.raises(FieldError, match="not a field name"):  # whitespace: refused by only() itself
         compiled(collection("anything").only("name } evil: users { email"))
 
 

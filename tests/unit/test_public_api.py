@@ -230,4 +230,4 @@ def test_the_docstring_check_sees_inherited_and_manager_methods() -> None:
     assert {"filter", "get", "count", "get_queryset"} <= set(members)
     assert isinstance(_own_members(QuerySet)["ordered"][1], property)
     assert "async_auth_flow" in _own_members(TokenAuth)  # from the private _RefreshingAuth
-    assert "model_dump" not in _own_members(directus_orm.DirectusModel)  # pydantic's own
+    assert "model_copy" not in _own_members(directus_orm.DirectusModel)  # pydantic's own
