@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 
 from directus_orm import Directus, DirectusModel, Q
 from directus_orm.contrib.fastapi import ALL_ROUTE_NAMES, DirectusDependency, DirectusRouter
+from directus_orm.exceptions import InvalidCollectionName
 from tests.conftest import ServerInfo
 from tests.support.router_app import RouterApp, module_collection, serve_routers
 
@@ -216,3 +217,25 @@ async def test_a_create_cannot_archive_its_row(app: RouterApp) -> None:
     assert r.status_code == 201, r.text
     r = await app.http.post(f"/{ITEMS}", json={**body, "code": "arch2"}, headers=app.headers())
     assert r.status_code == 201, r.text  # no archive=: the value is just a value
+
+
+class Misnamed(DirectusModel):
+    """A collection name holding a path: never sent as one, not even to read its archive setting."""
+
+    id: int | None = None
+    status: str | None = None
+
+    class Meta:
+        collection = f"nope/{ITEMS}"
+
+
+async def test_the_archive_setting_is_read_by_a_checked_name(
+    schema: None, registry: None, admin: Directus, directus_server: ServerInfo
+) -> None:
+    def misnamed(directus: DirectusDependency) -> list[APIRouter]:
+        return [DirectusRouter(Misnamed, directus=directus, prefix="/misnamed", archive=True)]
+
+    async with serve_routers(admin, directus_server.token, ITEMS, misnamed) as app:
+        # the app's own misconfiguration: raised (a 500), never an answer about another path
+        with pytest.raises(InvalidCollectionName):
+            await app.http.get("/misnamed", headers=app.headers())
