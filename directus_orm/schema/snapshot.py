@@ -40,7 +40,8 @@ class FieldSpec:
     has_column: bool = True
     #: One of Directus's own fields of a system collection (not a project's custom field).
     system: bool = False
-    #: A string column's length the model asks for (``Field(max_length=...)``); None: Directus's 255.
+    #: A string column's length: the one the model asks for (``Field(max_length=...)``; None: Directus's
+    #: 255), or the one the server reports.
     max_length: int | None = None
 
 
@@ -113,10 +114,12 @@ def _field(row: dict[str, Any]) -> FieldSpec:
     schema = row.get("schema") or {}
     meta = row.get("meta") or {}
     special = meta.get("special") or ()
+    typ = _directus_type(row, schema)
+    length = schema.get("max_length")
     return FieldSpec(
         collection=row["collection"],
         field=row["field"],
-        type=_directus_type(row, schema),
+        type=typ,
         nullable=bool(schema.get("is_nullable", True)),
         default=_default(schema.get("default_value")),
         primary_key=bool(schema.get("is_primary_key", False)),
@@ -125,6 +128,7 @@ def _field(row: dict[str, Any]) -> FieldSpec:
         sort=meta.get("sort"),
         has_column=bool(row.get("schema")),
         system=bool(meta.get("system")),
+        max_length=length if typ == "string" and isinstance(length, int) else None,
     )
 
 
