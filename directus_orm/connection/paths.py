@@ -18,6 +18,7 @@ __all__ = [
     "SYSTEM_ENDPOINTS",
     "check_collection_name",
     "collection_path",
+    "collection_settings_path",
     "encode_params",
     "item_path",
     "key_in_path",
@@ -99,6 +100,12 @@ def collection_path(collection: str) -> str:
     if collection.startswith("directus_"):
         raise ImproperlyConfigured(f"{collection!r} is not a system collection directus-orm knows")
     return f"/items/{path_segment(collection)}"
+
+
+def collection_settings_path(collection: str) -> str:
+    """``/collections/<collection>`` (its settings: ``meta``, ``schema``); the name is checked
+    (:func:`check_collection_name`) and travels as one path segment."""
+    return f"/collections/{path_segment(check_collection_name(collection))}"
 
 
 def _quoted_key(collection: str, key: Any) -> str | None:

@@ -163,7 +163,7 @@ def _numeric_only(query: Query, operation: str, names: Sequence[str]) -> None:
     for field_name in names:
         info = query.schema.get_field(field_name)
         if info is not None and info.kind not in NUMERIC_KINDS:
-            raise FieldError(f"{operation} over the {info.kind} field {field_name!r} is not offered by "
+            raise FieldError(f"{operation} over the {info.kind_name} field {field_name!r} is not offered by "
                              "Directus's GraphQL (numeric fields only): run this aggregate over REST")
 
 

@@ -30,6 +30,7 @@ from ..connection.serverinfo import Version, parse_version
 from ..exceptions import ImproperlyConfigured, InvalidArgument, ManagerUnavailable
 from ..query.lookups import KINDS
 from ..query.schema import FieldInfo
+from .many_to_any import ManyToAny
 from .registry import is_model, registered_models
 from .relations import Analysed, analyse
 
@@ -249,8 +250,11 @@ class Options:
             inner, nullable = _unwrap(annotation)
             kind = self._kinds_override.get(name) or kind_of(inner)
             # the pk is never NULL: negations need no NULL branch
+            # A many-to-any field reads as the list of its junction keys: json to queries, but so named.
+            many_to_any = any(isinstance(m, ManyToAny) for m in finfo.metadata)
             fields[name] = FieldInfo(name, kind, nullable and name != pk_name, _validator(inner),
-                                     parse=_parser(inner), validate_list=_list_validator(inner))
+                                     parse=_parser(inner), validate_list=_list_validator(inner),
+                                     described_as="many-to-any" if many_to_any else "")
         self._fields, self._relations, self._complete = fields, relations, complete
         # Values of these may be mutable containers; scalar kinds (str, int, dates, uuid ...) never are.
         self._container_fields = tuple(

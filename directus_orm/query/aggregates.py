@@ -69,7 +69,7 @@ class Aggregate:
         if self.numeric_only and info.kind not in NUMERIC_KINDS:
             raise FieldError(
                 f"{method}({self!r}): {type(self).__name__} needs a numeric field; {self.field!r} is "
-                f"{info.kind or 'of unknown kind'}"
+                f"{info.kind_name or 'of unknown kind'}"
                 + (" (a relation: aggregate one of the related model's fields)" if info.relation else "")
             )
         if info.kind == "boolean" and not isinstance(self, Count):

@@ -38,6 +38,8 @@ class Column:
     agg_field: str = ""  # the Directus field the aggregate reads ("*" for Count("*"))
     agg_info: FieldInfo | None = None
     function_key: str = ""  # annotate(n=Count("books")) on rows: the answer key (books_count)
+    #: values() with no names over a collection with no model: every field the server answers (``*``).
+    every_field: bool = False
 
     @property
     def many(self) -> bool:
@@ -113,7 +115,15 @@ def explode(row: Mapping[str, Any], columns: tuple[Column, ...]) -> list[dict[st
     the same relation pair up on the same related row, as a join does). Keys are in column order."""
     fixed: dict[str, Any] = {}
     specs: list[Spec] = []
+    order: list[str] = []
     for column in columns:
+        if column.every_field:
+            taken = {c.function_key or c.name for c in columns if not c.every_field}
+            every = {k: v for k, v in row.items() if k not in taken}
+            fixed.update(every)
+            order += every
+            continue
+        order.append(column.name)
         if column.aggregate is not None:
             raw = row.get(column.aggregate.operation)
             if isinstance(raw, Mapping):
@@ -125,7 +135,6 @@ def explode(row: Mapping[str, Any], columns: tuple[Column, ...]) -> list[dict[st
             path = column.path
             assert path is not None
             specs.append((column.name, path.keys, path.many_at, path.field, path.relation_end))
-    order = [c.name for c in columns]
     return [{name: {**fixed, **r}[name] for name in order} for r in _explode(row, specs)]
 
 
@@ -143,6 +152,11 @@ def value_columns(
             info = schema.get_field(n)
             if not (info is not None and info.relation is not None and info.relation.many):
                 names.append(n)
+        if not names:  # no model: its fields are whatever the server has
+            if method != "values":
+                raise FieldError(f"{method}() over {schema.label} needs field names: a collection with no "
+                                 "model has no field order to give the values")
+            columns.append(Column("*", every_field=True))
         names += list(known)
     for name in names:
         if name in known:

@@ -175,6 +175,8 @@ class Query:
             out: list[str] = []
             missing = self.absent_fields(self.schema)
             for col in self.columns:
+                if col.every_field:
+                    out.append("*")
                 if col.path is not None and col.path.directus in missing:
                     continue
                 if col.path is not None:

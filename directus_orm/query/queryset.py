@@ -380,7 +380,9 @@ class QuerySet(SyncFace, Generic[T]):
 
     def values(self, *fields: str, **expressions: str) -> QuerySet[dict[str, Any]]:
         """Results as dicts of these fields; ``rel__field`` paths reach into relations (a to-many path
-        gives one dict per related row), ``published__year`` date parts, ``n="path"`` names a path."""
+        gives one dict per related row), ``published__year`` date parts, ``n="path"`` names a path. With
+        no names: the model's fields (no to-many ones); a collection with no model: every field the
+        server answers (``fields=*``)."""
         columns = value_columns(self._query, fields, expressions, "values")
         clone = self._clone(columns=tuple(columns), group_by=None)
         clone._shape = DICTS
@@ -428,6 +430,9 @@ class QuerySet(SyncFace, Generic[T]):
                                      f"not by {c.name!r} across a relation")
                 if c.function_key:
                     raise FieldError(f"annotate(): cannot group by the annotation {c.name!r}")
+                if c.every_field:
+                    raise FieldError("annotate() after values() with no field names: name the fields to "
+                                     "group by")
             taken = {c.name for c in columns}
             for alias, agg in named.items():
                 if alias in taken:

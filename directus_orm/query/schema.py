@@ -100,6 +100,13 @@ class FieldInfo:
     relation: Relation | None = None
     parse: Any = field(default=None, compare=False)  # server value -> Python value (None: as is)
     validate_list: Any = field(default=None, compare=False)
+    #: What messages call the field when its kind's name would mislead ("many-to-any", read as json).
+    described_as: str = field(default="", compare=False)
+
+    @property
+    def kind_name(self) -> str:
+        """The field's kind as messages name it."""
+        return self.described_as or self.kind
 
 
 class Schema(Protocol):
@@ -291,7 +298,7 @@ def _lookup(key: str, lookup_name: str, info: FieldInfo) -> Lookup:
     lookup = LOOKUPS.get(lookup_name)
     if lookup is None:
         raise UnsupportedLookup(
-            f"{key!r}: unknown lookup {lookup_name!r} for {info.kind} field {info.name!r}; "
+            f"{key!r}: unknown lookup {lookup_name!r} for {info.kind_name} field {info.name!r}; "
             f"valid lookups: {', '.join(lookups_for_kind(info.kind))}"
         )
     return lookup
@@ -306,7 +313,7 @@ def _int_validate(value: Any) -> int:
 def _date_part(key: str, info: FieldInfo, part: str) -> FieldInfo:
     if info.kind not in ("date", "datetime", "time", "any") or info.relation is not None:
         raise FieldError(
-            f"{key!r}: {part!r} applies to date/datetime fields; {info.name!r} is a {info.kind} field"
+            f"{key!r}: {part!r} applies to date/datetime fields; {info.name!r} is a {info.kind_name} field"
         )
     # PostgreSQL answers date parts as strings ("1968"), SQLite as numbers: parse both to int.
     return FieldInfo(f"{DATE_PARTS[part]}({info.name})", "integer", info.nullable, _int_validate,
@@ -357,7 +364,7 @@ def resolve_filter_key(schema: Schema, key: str) -> ResolvedKey:
     elif len(rest) == 1:
         lookup_name = rest[0]
     else:
-        what = "a relation" if info.relation is not None else f"a {info.kind} field, not a relation"
+        what = "a relation" if info.relation is not None else f"a {info.kind_name} field, not a relation"
         raise FieldError(
             f"{key!r}: {info.name!r} is {what}; it takes one lookup, got {LOOKUP_SEP.join(rest)!r}"
         )
@@ -401,7 +408,7 @@ def resolve_field_path(schema: Schema, name: str, context: str, *, date_parts: b
         if info is not None:
             if info.relation is None and info.kind != "any":
                 raise FieldError(
-                    f"{context}: {info.name!r} in {name!r} is a {info.kind} field, not a relation"
+                    f"{context}: {info.name!r} in {name!r} is a {info.kind_name} field, not a relation"
                 )
             if info.relation is not None:
                 if info.relation.many:

@@ -93,4 +93,8 @@ async def save_delta(conn: Directus, version: str, delta: Mapping[str, Any]) -> 
     if not isinstance(data, dict):
         raise UnexpectedResponse("POST /versions/<id>/save answered without the versioned item", status=200,
                                  method="POST", path=path)
+    missing = [name for name in delta if name not in data]
+    if missing:  # the answer merges what was sent into the item: a field left out was not taken
+        raise UnexpectedResponse(f"POST /versions/<id>/save answered the item without {missing}, which were "
+                                 "sent", status=200, method="POST", path=path)
     return data

@@ -211,11 +211,11 @@ def _wrap_to_many(schema: Schema, split: ToManySplit, related: Schema, none: boo
 
 
 def _check_allowed(key: str, rk: ResolvedKey, operator: str, why: str = "") -> None:
-    kind = rk.field.kind
+    kind, name = rk.field.kind, rk.field.kind_name
     if operator not in OPERATORS_BY_KIND[kind]:
         raise UnsupportedLookup(
-            f"{key!r}: Directus does not allow _{operator}{why} on {kind} field {rk.field.name!r}; "
-            f"lookups for {kind} fields: {', '.join(lookups_for_kind(kind))}"
+            f"{key!r}: Directus does not allow _{operator}{why} on {name} field {rk.field.name!r}; "
+            f"lookups for {name} fields: {', '.join(lookups_for_kind(kind))}"
         )
 
 
@@ -279,7 +279,7 @@ def _value(key: str, info: FieldInfo, value: Any) -> Any:
         return info.validate(value)
     except ValueError as exc:
         raise FieldError(
-            f"{key!r}: invalid value {value!r} for {info.kind} field {info.name!r}: {exc}"
+            f"{key!r}: invalid value {value!r} for {info.kind_name} field {info.name!r}: {exc}"
         ) from None
 
 
@@ -310,7 +310,7 @@ def compile_condition(schema: Schema, key: str, value: Any, negated: bool = Fals
         return _atom(key, rk, "null" if lk.name != "neq" else "nnull", True, negated)
     if lk.name in ("exact", "eq", "iexact") and value == "":
         if "empty" not in OPERATORS_BY_KIND[rk.field.kind]:  # a uuid, a number: "" is no value of it
-            raise FieldError(f"{key!r}: invalid value '' for {rk.field.kind} field {rk.field.name!r}")
+            raise FieldError(f"{key!r}: invalid value '' for {rk.field.kind_name} field {rk.field.name!r}")
         # Directus refuses "" in filters; "= ''" is "empty (NULL or '') and not NULL".
         parts = [_atom(key, rk, "empty", True, negated), _atom(key, rk, "nnull", True, negated)]
         return combine("OR" if negated else "AND", parts)
@@ -343,7 +343,7 @@ def compile_condition(schema: Schema, key: str, value: Any, negated: bool = Fals
     if lk.operator in ("regex", "iregex"):
         if rk.field.kind not in ("string", "any"):
             raise UnsupportedLookup(f"{key!r}: {lk.name} applies to string fields; {rk.field.name!r} is a "
-                                    f"{rk.field.kind} field")
+                                    f"{rk.field.kind_name} field")
         return regex_keyset(schema.collection, _pk(schema, f"{key!r}"), rk.path, key, value,
                             lk.operator == "iregex", negated)
     sent = _value(key, rk.field, value)

@@ -57,13 +57,17 @@ async def _has_rows(conn: Directus, collection: str) -> bool:
 async def refuse_unsafe(conn: Directus, steps: Sequence[Step], *, convert: bool) -> None:
     """Refuse the whole plan, before anything is sent, when a step cannot be applied safely: a primary
     key's type change, an alias field turned into a column (or back), a field of a system collection
-    altered, or a column's type change while the column holds values (unless ``convert``)."""
+    altered, or a column's type change or shortening while the column holds values (unless ``convert``)."""
     problems = [s.message for s in steps if s.kind == "alter_field" and not s.body]
     if not convert:
         for s in steps:
             if s.kind == "alter_field" and "type" in s.body and await _holds_values(conn, s):
                 problems.append(f"{s.collection}.{s.field} holds values that changing its type from the "
                                 f"server's to {s.body['type']} would convert, possibly with loss "
+                                "(convert=True / --convert allows it)")
+            elif s.kind == "alter_field" and s.narrows and s.body and await _holds_values(conn, s):
+                problems.append(f"{s.collection}.{s.field} holds values that a column of "
+                                f"max_length={s.body['schema']['max_length']} could cut or refuse "
                                 "(convert=True / --convert allows it)")
     created = {s.collection for s in steps if s.kind == "create_collection"}
     for s in steps:

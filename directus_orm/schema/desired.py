@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..models.many_to_any import ManyToAny
 from ..models.relations import ManyToMany
 from .errors import SchemaError
-from .many_to_any import ManyToAny
 from .snapshot import CollectionSpec, FieldSpec, RelationSpec, Snapshot
 from .types import DirectusType, canonical_type, default_special, family, unwrap, without_type_flag
 

@@ -28,6 +28,9 @@ class Step:
     message: str
     body: dict[str, Any] = dc_field(default_factory=dict, compare=False)
     """What the apply step sends (the request body)."""
+    narrows: bool = dc_field(default=False, compare=False)
+    """The change may lose values (a shorter column): refused while the column holds values, unless
+    ``convert``, as a type change is."""
 
     def as_dict(self) -> dict[str, Any]:
         """The step as JSON-ready data (kind, drift, collection, field, message), as ``check --json`` prints
@@ -104,19 +107,31 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
             why.append(f"declared {spec.type}, the server has {cur.type} (the column's values are converted, "
                        "possibly with loss: migrate refuses it while the column holds values, unless "
                        "convert=True / --convert)")
+        drifts = ["type_mismatch"] if "type" in changes else []
         if cur.nullable and not spec.nullable:
-            changes["schema"] = {"is_nullable": False}
+            changes.setdefault("schema", {})["is_nullable"] = False
+            drifts.append("nullable_mismatch")
             why.append("the model requires a value but the server allows NULL")
+        narrows = False
+        if (spec.max_length is not None and spec.type == "string" and cur.type == "string"
+                and cur.max_length != spec.max_length):
+            changes.setdefault("schema", {})["max_length"] = spec.max_length
+            drifts.append("max_length_mismatch")
+            narrows = cur.max_length is None or spec.max_length < cur.max_length
+            why.append(f"declared max_length={spec.max_length}, the server's column holds "
+                       f"{cur.max_length if cur.max_length is not None else 'text of any length'}"
+                       + (" (values longer than that would be cut or refused: migrate refuses it while the "
+                          "column holds values, unless convert=True / --convert)" if narrows else ""))
         if (c, name) in declared.exact_special and sorted(cur.special) != sorted(spec.special):
             changes["meta"] = {"special": list(with_type_flag(spec.type, spec.special)) or None}
+            drifts.append("special_mismatch")
             why.append(f"declared special={spec.special!r}, the server has {cur.special!r}")
         if changes:
-            drift = ("type_mismatch" if "type" in changes else
-                     "nullable_mismatch" if "schema" in changes else "special_mismatch")
             if is_system(c):  # reported, never altered: the model is what must change
                 why.append("migrate does not alter fields of a system collection")
                 changes = {}
-            steps.append(Step("alter_field", drift, c, name, f"{where}: {'; '.join(why)}", changes))
+            steps.append(Step("alter_field", drifts[0], c, name, f"{where}: {'; '.join(why)}", changes,
+                              narrows=narrows))
     if prune and not is_system(c):
         for name, cur in have.items():
             if name not in want and not cur.primary_key:

@@ -42,7 +42,8 @@ class FieldSpec:
     system: bool = False
     """One of Directus's own fields of a system collection (not a project's custom field)."""
     max_length: int | None = None
-    """A string column's length the model asks for (``Field(max_length=...)``); None: Directus's 255."""
+    """A string column's length: the one the model asks for (``Field(max_length=...)``; None: Directus's
+    255), or the one the server reports."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def _field(row: dict[str, Any]) -> FieldSpec:
     special = meta.get("special") or ()
     special = tuple(special) if isinstance(special, (list, tuple)) else (str(special),)
     typ = _directus_type(row, schema)
+    length = schema.get("max_length")
     return FieldSpec(
         collection=row["collection"],
         field=row["field"],
@@ -128,6 +130,7 @@ def _field(row: dict[str, Any]) -> FieldSpec:
         sort=meta.get("sort"),
         has_column=bool(row.get("schema")),
         system=bool(meta.get("system")),
+        max_length=length if typ == "string" and isinstance(length, int) else None,
     )
 
 

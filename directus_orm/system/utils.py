@@ -29,6 +29,7 @@ from ..query.queryset import QuerySet
 from ..query.sendable import refuse_unsendable
 from ..sync import SyncFace
 from .endpoints import Endpoints, data_of
+from .importcheck import check_import_answer, checked_content
 from .keys import key_of
 
 __all__ = ["ExportFormat", "ImportResult", "Utils"]
@@ -122,16 +123,23 @@ class Utils(Endpoints, SyncFace):
         columns the collection lacks are dropped by Directus. ``format`` defaults to the file name's
         extension. ``background=True`` returns at once (Directus notifies the user when done); else
         this returns once every row is written, or raises the server's refusal (nothing written: the
-        import runs in one transaction)."""
+        import runs in one transaction). A file in memory or on disk is checked first (see
+        :mod:`.importcheck`): a name the collection lacks or a value of the wrong type raises
+        ``FieldError`` and nothing is sent."""
         name = collection_name(collection)
         guessed = format or _format_of(filename or _name_of(source))
         if guessed not in _IMPORT_TYPES:
             raise InvalidArgument(f"import_file() reads json or csv: give format=, got {format!r}")
-        part = source_from(source, filename=filename or f"import.{guessed}",
+        conn, path = self._conn(), f"/utils/import/{path_segment(name)}"
+        model_row = None if isinstance(collection, str) else (
+            lambda row: model_values(collection, row, f"import_file({name!r})"))
+        content = await checked_content(conn, name, guessed, source, model_row)
+        part = source_from(source if content is None else content, filename=filename or f"import.{guessed}",
                            content_type=_IMPORT_TYPES[guessed])
         body = MultipartBody([FilePart(part, {})])
-        await self._conn().send("POST", f"/utils/import/{path_segment(name)}", content=body,
-                                headers=body.headers(), params={"background": "true"} if background else None)
+        answer = await conn.send("POST", path, content=body, headers=body.headers(),
+                                 params={"background": "true"} if background else None)
+        check_import_answer(answer, path)
 
     async def import_items(
         self,

@@ -4,19 +4,30 @@ writing an instance to one: ``await obj.save(version="draft")``."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic_core import PydanticSerializationError, to_jsonable_python
+
+from ..connection.client import Directus
 from ..connection.paths import path_segment
 from ..exceptions import InvalidArgument, ObjectDoesNotExist, UnexpectedResponse
 from ..models.base import DirectusModel
+from ..models.registry import registered_models
+from ..query.sendable import refuse_unsendable
 from ..query.versioning import check_version_key, find_version, save_delta, save_to_version, version_of
 from ..sync import SyncFace
+from .content import DirectusVersion
 from .endpoints import Endpoints, data_of
+from .fieldcheck import server_fields
 from .utils import collection_name, model_values, pk_field
 
-__all__ = ["VersionComparison", "Versions"]
+__all__ = ["VersionComparison", "VersionRef", "Versions"]
+
+#: A version: its id (a UUID, or its text), its row (``DirectusVersion``), or a dict with ``id``.
+VersionRef = str | uuid.UUID | DirectusVersion | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,11 +48,33 @@ class VersionComparison:
                 if name in self.main and self.main[name] != value and str(self.main[name]) != str(value)]
 
 
-def _version_id(version: str | Mapping[str, Any]) -> str:
-    key = version.get("id") if isinstance(version, Mapping) else version
+def _version_id(version: VersionRef) -> str:
+    key: Any = version
+    if isinstance(version, DirectusVersion):
+        key = version.id
+    elif isinstance(version, Mapping):
+        key = version.get("id")
+    if isinstance(key, uuid.UUID):
+        return str(key)
     if not isinstance(key, str) or not key:
         raise InvalidArgument(f"expected a version id (or its row), got {version!r}")
     return key
+
+
+def _collection_of(version: VersionRef) -> str | None:
+    """The version's collection when ``version`` is a row that says it."""
+    coll = version.collection if isinstance(version, DirectusVersion) else (
+        version.get("collection") if isinstance(version, Mapping) else None)
+    return coll if isinstance(coll, str) and coll else None
+
+
+def typed_version(row: Any, method: str, path: str) -> DirectusVersion:
+    """A version row as Directus answered it -> ``DirectusVersion`` (``InvalidRow`` when it cannot be
+    one, ``UnexpectedResponse`` when the answer is not a row)."""
+    if not isinstance(row, Mapping) or not row.get("id"):
+        raise UnexpectedResponse(f"{method} {path} answered {type(row).__name__}, not a version row",
+                                 status=200, method=method, path=path)
+    return DirectusVersion._from_db(row)
 
 
 class Versions(Endpoints, SyncFace):
@@ -50,39 +83,54 @@ class Versions(Endpoints, SyncFace):
 
     async def create(
         self, collection: str | type[DirectusModel], item: Any, key: str = "draft", *, name: str | None = None
-    ) -> dict[str, Any]:
+    ) -> DirectusVersion:
         """A new version ``key`` of ``item`` (a key or a stored instance), named ``name`` (default: the
         key); its row. A second version with the same key for the item is refused by Directus."""
         coll, key_of_item = collection_name(collection), _item_key(item)
         body = await self._conn().post("/versions", json={
             "key": check_version_key(key), "name": name or key, "collection": coll, "item": str(key_of_item)})
-        return dict(data_of(body, "POST", "/versions"))
+        return typed_version(data_of(body, "POST", "/versions"), "POST", "/versions")
 
     async def for_item(
         self, collection: str | type[DirectusModel], item: Any, key: str = "draft", *, create: bool = False
-    ) -> dict[str, Any] | None:
+    ) -> DirectusVersion | None:
         """The version ``key`` of ``item``: its row, None when there is none (``create=True``: made then)."""
         coll, key_of_item = collection_name(collection), _item_key(item)
         check_version_key(key)
         if create:
-            return await version_of(self._conn(), coll, key_of_item, key)
-        return await find_version(self._conn(), coll, key_of_item, key)
+            row: dict[str, Any] | None = await version_of(self._conn(), coll, key_of_item, key)
+        else:
+            row = await find_version(self._conn(), coll, key_of_item, key)
+        return None if row is None else typed_version(row, "GET", "/versions")
 
-    async def save(self, version: str | Mapping[str, Any], delta: Mapping[str, Any]) -> dict[str, Any]:
+    async def save(self, version: VersionRef, delta: Mapping[str, Any]) -> dict[str, Any]:
         """Add ``delta`` (field -> value) to the version's changes; the published item is not touched.
-        Returns the item as the version now has it (the published row with every change applied)."""
-        return dict(await save_delta(self._conn(), _version_id(version), delta))
+        Returns the item as the version now has it (the published row with every change applied).
+        Checked before sending, since Directus keeps whatever a delta holds: ``delta`` maps field
+        names to JSON values, never the item's key (``InvalidArgument``); its names are fields of the
+        collection and its values fit their types (``FieldError``), and fit the model registered for
+        the collection, if any. An answer without every sent field raises ``UnexpectedResponse``."""
+        vid, conn = _version_id(version), self._conn()
+        coll = _collection_of(version)
+        if coll is None:
+            path = f"/versions/{path_segment(vid)}"
+            coll = str(data_of(await conn.get(path, params={"fields": ["collection"]}), "GET", path)
+                       .get("collection"))
+        values = await _checked_delta(conn, coll, registered_models().get(coll), delta, "versions.save()")
+        return dict(await save_delta(conn, vid, values))
 
     async def save_item(
         self, collection: str | type[DirectusModel], item: Any, key: str, delta: Mapping[str, Any]
     ) -> dict[str, Any]:
         """:meth:`save` to the version ``key`` of ``item``, created when missing. With a model class,
         ``delta`` is checked against it first (``FieldError``: a field it lacks, a value of the wrong
-        type)."""
-        values = model_values(collection, delta, "save_item()")
-        return await save_to_version(self._conn(), collection_name(collection), _item_key(item), key, values)
+        type); and always, as :meth:`save` checks it, against the server's fields."""
+        coll, conn = collection_name(collection), self._conn()
+        model = collection if not isinstance(collection, str) else registered_models().get(coll)
+        values = await _checked_delta(conn, coll, model, delta, "save_item()")
+        return await save_to_version(conn, coll, _item_key(item), key, values)
 
-    async def compare(self, version: str | Mapping[str, Any]) -> VersionComparison:
+    async def compare(self, version: VersionRef) -> VersionComparison:
         """The version next to the published item (``GET /versions/<id>/compare``)."""
         path = f"/versions/{path_segment(_version_id(version))}/compare"
         data = data_of(await self._conn().get(path), "GET", path)
@@ -95,7 +143,7 @@ class Versions(Endpoints, SyncFace):
 
     async def promote(
         self,
-        version: str | Mapping[str, Any],
+        version: VersionRef,
         main_hash: str | None = None,
         *,
         fields: Sequence[str] | None = None,
@@ -114,8 +162,8 @@ class Versions(Endpoints, SyncFace):
                 raise InvalidArgument("fields= is a non-empty list of field names")
             body["fields"] = list(fields)
         conn = self._conn()
-        coll = version.get("collection") if isinstance(version, Mapping) else None
-        if not isinstance(coll, str):
+        coll = _collection_of(version)
+        if coll is None:
             row = data_of(await conn.get(f"/versions/{path_segment(vid)}", params={"fields": ["collection"]}),
                           "GET", "/versions/<id>")
             coll = str(row.get("collection"))
@@ -128,7 +176,7 @@ class Versions(Endpoints, SyncFace):
             return int(answer)
         return answer
 
-    async def delete(self, version: str | Mapping[str, Any]) -> None:
+    async def delete(self, version: VersionRef) -> None:
         """Drop the version (its changes are lost; the published item stays). A version that does not
         exist (already deleted) raises ``ObjectDoesNotExist``: Directus answers its delete like any."""
         conn, vid = self._conn(), _version_id(version)
@@ -137,6 +185,27 @@ class Versions(Endpoints, SyncFace):
         if not (body or {}).get("data"):
             raise ObjectDoesNotExist(f"version {vid} does not exist (already deleted?); nothing was deleted")
         await conn.delete(f"/versions/{path_segment(vid)}")
+
+
+async def _checked_delta(conn: Directus, collection: str, model: type[DirectusModel] | None,
+                         delta: Mapping[str, Any], context: str) -> dict[str, Any]:
+    """``delta`` as JSON values, checked against ``model`` (if any) and the server's fields."""
+    if not isinstance(delta, Mapping) or not all(isinstance(k, str) and k for k in delta):
+        raise InvalidArgument(f"{context}: the delta maps field names to values, got {delta!r}")
+    if model is not None:
+        values = model_values(model, delta, context)
+    else:
+        try:
+            values = dict(to_jsonable_python(dict(delta)))
+        except PydanticSerializationError as exc:
+            raise InvalidArgument(f"{context}: a value is not JSON data: {exc}") from None
+        refuse_unsendable(collection, (), values, values)
+    fields = await server_fields(conn, collection)
+    fields.check_json(values, context)
+    if fields.pk is not None and fields.pk in values:
+        raise InvalidArgument(f"{context}: a version cannot change the item's key {fields.pk!r} (Directus "
+                              "keeps the item's own); nothing was sent")
+    return values
 
 
 def _item_key(item: Any) -> Any:

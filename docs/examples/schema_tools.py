@@ -102,8 +102,8 @@ async def check_at_start_up() -> None:
 
     differences = await directus_orm.check([Book, Author])     # [] when the server matches
     for d in differences:
-        print(d.drift, d.message)     # field_missing, type_mismatch, nullable_mismatch, special_mismatch,
-                                      # relation_missing, relation_mismatch ...
+        print(d.drift, d.message)     # field_missing, type_mismatch, nullable_mismatch, max_length_mismatch,
+                                      # special_mismatch, relation_missing, relation_mismatch ...
 
     differences = await Book.check()               # one model, on its connection (using= another alias)
     # --8<-- [end:check]

@@ -12,9 +12,17 @@ from pathlib import Path
 import pytest
 
 from directus_orm import Directus, DirectusModel
-from directus_orm.exceptions import Forbidden, InvalidArgument, InvalidPayload, InvalidQuery
+from directus_orm.exceptions import (
+    FieldError,
+    Forbidden,
+    InvalidArgument,
+    InvalidPayload,
+    InvalidQuery,
+    UnexpectedResponse,
+)
 from directus_orm.system import ImportResult
 from tests.support import ServerInfo, create_collection
+from tests.support.fault_proxy import FaultProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
@@ -101,6 +109,40 @@ async def test_import_file_json_and_csv(admin: Directus, notes: str, tmp_path: P
     assert (await rows(admin, "title"))[0]["title"] == "j1!"
     with pytest.raises(InvalidArgument):  # no format, no telling name
         await admin.utils.import_file(NOTES, b"[]")
+
+
+async def test_import_file_is_checked_before_sending(admin: Directus, notes: str, tmp_path: Path) -> None:
+    # Directus would drop the unknown column and (SQLite) store "many" in the integer one
+    for content, fmt, error in ((b'[{"title": "x", "nope": 1}]', "json", FieldError),
+                                (b'[{"title": "x", "sort": "many"}]', "json", FieldError),
+                                (b'{"title": "x"}', "json", InvalidArgument),
+                                (b"not json", "json", InvalidArgument),
+                                (b"title,nope\nx,1\n", "csv", FieldError),
+                                (b"title,sort\nx,many\n", "csv", FieldError)):
+        with pytest.raises(error):
+            await admin.utils.import_file(NOTES, content, format=fmt)
+        with pytest.raises(error):
+            await admin.utils.import_file(NOTES, io.BytesIO(content), format=fmt)
+    with pytest.raises(FieldError):  # the model's own check
+        await admin.utils.import_file(Note, b'[{"title": ["not", "text"]}]', format="json")
+    path = tmp_path / "bad.csv"
+    path.write_text("title,nope\nx,1\n", encoding="utf-8")
+    with pytest.raises(FieldError):
+        await admin.utils.import_file(NOTES, path)
+    assert await rows(admin) == []
+    path.write_text("title,sort\nok,7\n", encoding="utf-8")
+    await admin.utils.import_file(NOTES, path)
+    assert [(r["title"], r["sort"]) for r in await rows(admin, "title", "sort")] == [("ok", 7)]
+
+
+async def test_import_file_answer_is_checked(admin: Directus, notes: str,
+                                             directus_server: ServerInfo) -> None:
+    async with FaultProxy(directus_server.url) as proxy, \
+            Directus(proxy.url, token=directus_server.token) as conn:
+        proxy.add("fake", lambda r: r.path.startswith("/utils/import/"), status=200,
+                  headers={"content-type": "text/html"}, body=b"<html>a login page</html>")
+        with pytest.raises(UnexpectedResponse):
+            await conn.utils.import_file(NOTES, b'[{"title": "x"}]', format="json")
 
 
 async def test_import_items_modes(admin: Directus, notes: str) -> None:

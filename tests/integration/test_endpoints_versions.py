@@ -9,6 +9,7 @@ import pytest
 
 from directus_orm import Directus, DirectusModel
 from directus_orm.exceptions import (
+    FieldError,
     Forbidden,
     InvalidArgument,
     InvalidUsage,
@@ -16,7 +17,7 @@ from directus_orm.exceptions import (
     UnsupportedByServer,
     VersionHashMismatch,
 )
-from directus_orm.system import VersionComparison
+from directus_orm.system import DirectusVersion, VersionComparison
 from tests.support import create_collection, server_version
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
@@ -49,10 +50,10 @@ async def articles(admin: Directus, registry: None) -> AsyncIterator[list[int]]:
     await admin.delete(f"/collections/{ARTICLES}")
 
 
-def delta(version: dict[str, object] | None) -> dict[str, object]:
+def delta(version: DirectusVersion | None) -> dict[str, object]:
     """A version's changes (Directus adds who saved them and when: ``_user``, ``_date``)."""
-    assert version is not None
-    return {k: v for k, v in dict(version["delta"] or {}).items() if not k.startswith("_")}  # type: ignore[call-overload]
+    assert isinstance(version, DirectusVersion)
+    return {k: v for k, v in dict(version.delta or {}).items() if not k.startswith("_")}
 
 
 async def published(admin: Directus, key: int) -> dict[str, object]:
@@ -124,10 +125,11 @@ async def test_refusals_before_any_request(admin: Directus, articles: list[int])
                     "answered after an edit of the main item is refused (422 'Main item has changed')")
 async def test_compare_and_promote_with_the_hash(admin: Directus, articles: list[int]) -> None:
     version = await admin.versions.create(ARTICLES, articles[1], "review", name="Review")
-    assert (version["key"], version["name"], version["item"]) == ("review", "Review", str(articles[1]))
+    assert isinstance(version, DirectusVersion) and version.is_stored
+    assert (version.key, version.name, version.item) == ("review", "Review", str(articles[1]))
     merged = await admin.versions.save(version, {"body": "b2 reviewed"})
     assert merged["body"] == "b2 reviewed" and merged["title"] == "two"
-    comparison = await admin.versions.compare(version["id"])
+    comparison = await admin.versions.compare(str(version.id))
     assert isinstance(comparison, VersionComparison) and not comparison.outdated
     assert comparison.changed_fields == ["body"] and comparison.main["body"] == "b2"
     # someone edits the published item: the reviewed hash no longer matches
@@ -161,9 +163,49 @@ async def test_promote_some_fields_and_delete(admin: Directus, articles: list[in
     assert merged["rank"] == 33 and (await published(admin, articles[2]))["rank"] == 3
 
 
+PLAIN = "endpoints_versions_plain"  # no model: a save is checked against the server's fields
+
+
+async def test_a_model_less_save_is_checked_and_versions_are_typed(admin: Directus) -> None:
+    await create_collection(admin, PLAIN, [{"field": "title", "type": "string"},
+                                           {"field": "rank", "type": "integer"}])
+    await admin.patch(f"/collections/{PLAIN}", json={"meta": {"versioning": True}})
+    try:
+        item = (await admin.post(f"/items/{PLAIN}", json={"title": "p", "rank": 1}))["data"]["id"]
+        version = await admin.versions.create(PLAIN, item, "draft")
+        assert isinstance(version, DirectusVersion) and version.is_stored
+        assert (version.collection, version.item, version.key) == (PLAIN, str(item), "draft")
+        found = await admin.versions.for_item(PLAIN, item, "draft")
+        assert isinstance(found, DirectusVersion) and found.id == version.id
+
+        async def stored_delta() -> object:
+            return (await admin.get(f"/versions/{version.id}"))["data"]["delta"]
+
+        # Directus would keep each of these (and answer "nope" as if stored, then drop it)
+        for bad, error in (({"nope": 1}, FieldError), ({"rank": "many"}, FieldError),
+                           ({"rank": 2.5}, FieldError), ({"rank": True}, FieldError),
+                           ({"id": 99}, InvalidArgument), ([("rank", 2)], InvalidArgument)):
+            for ref in (version, str(version.id)):
+                with pytest.raises(error):
+                    await admin.versions.save(ref, bad)  # type: ignore[arg-type]
+        with pytest.raises(FieldError):
+            await admin.versions.save_item(PLAIN, item, "draft", {"nope": 1})
+        assert await stored_delta() is None  # nothing was sent
+        merged = await admin.versions.save(version, {"rank": 2, "title": None})
+        assert (merged["rank"], merged["title"]) == (2, None)
+        assert {k: v for k, v in dict(await stored_delta()).items()  # type: ignore[call-overload]
+                if not k.startswith("_")} == {"rank": 2, "title": None, "id": str(item)}
+    finally:
+        mine = {"filter": {"collection": {"_eq": PLAIN}}, "limit": -1}
+        await admin.delete("/versions", json={"query": mine})
+        await admin.delete(f"/collections/{PLAIN}")
+
+
 @pytest.mark.directus("12", reason="version() reads need Directus 12")
 def test_sync_face(admin: Directus, articles: list[int]) -> None:
     one = Article.objects.sync.get(pk=articles[0])
     one.body = "sync draft"
     one.sync.save(version="draft")
+    version = admin.versions.sync.for_item(Article, one, "draft")
+    assert isinstance(version, DirectusVersion) and version.collection == ARTICLES
     assert [a.body for a in Article.objects.version("draft")] == ["sync draft"]

@@ -34,6 +34,7 @@ from directus_orm.contrib.fastapi import (
 )
 from directus_orm.exceptions import UnsupportedByServer
 from tests.conftest import ServerInfo, create_collection
+from tests.support.router_app import bearer
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # tokens are minted per run
 
@@ -81,10 +82,6 @@ class Users:
     viewer_id: str
     editor_role: str
     viewer_role: str
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def _delete_where(admin: Directus, path: str, flt: dict[str, Any]) -> None:

@@ -5,22 +5,14 @@ rows read back through raw REST with the admin connection."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter
 
 from directus_orm import Directus, DirectusModel
-from directus_orm.contrib.fastapi import (
-    ALL_ROUTE_NAMES,
-    DirectusDependency,
-    DirectusRouter,
-    install_exception_handlers,
-)
-from tests.conftest import ServerInfo, create_collection
-from tests.integration.test_fastapi import bearer
+from directus_orm.contrib.fastapi import ALL_ROUTE_NAMES, DirectusDependency, DirectusRouter
+from tests.conftest import ServerInfo
+from tests.support.router_app import RouterApp, module_collection, serve_routers
 
 pytestmark = pytest.mark.integration
 
@@ -39,91 +31,72 @@ class ValNum(DirectusModel):
         ordering = ["id"]
 
 
-@dataclass
-class App:
-    http: httpx.AsyncClient
-    admin: Directus
-    token: str = field(repr=False)
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {**bearer(self.token), "content-type": "application/json"}
-
-    async def stored(self) -> list[dict[str, Any]]:
-        return list((await self.admin.get(f"/items/{NUMS}", params={"sort": "id"}))["data"])
-
-
 @pytest.fixture(scope="module")
 async def schema(admin: Directus) -> AsyncIterator[None]:
-    await create_collection(admin, NUMS, [
+    async with module_collection(admin, NUMS, [
         {"field": "name", "type": "string", "schema": {}},
         {"field": "budget", "type": "float", "schema": {}},
         {"field": "count", "type": "bigInteger", "schema": {}},
         {"field": "secret", "type": "string", "schema": {}},
-    ])
-    yield
-    await admin.delete(f"/collections/{NUMS}")
+    ]):
+        yield
 
 
 @pytest.fixture
 async def app(schema: None, registry: None, admin: Directus,
-              directus_server: ServerInfo) -> AsyncIterator[App]:
-    directus = DirectusDependency()
-    api = FastAPI(lifespan=directus.lifespan)
-    install_exception_handlers(api)
-    api.include_router(DirectusRouter(ValNum, directus=directus, routes=ALL_ROUTE_NAMES,
-                                      deferred_fields=["secret"]))
-    async with api.router.lifespan_context(api), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=api), base_url="http://testserver"
-    ) as http:
-        yield App(http, admin, directus_server.token)
-    await admin.delete(f"/items/{NUMS}", json={"query": {"filter": {"id": {"_nnull": True}}, "limit": -1}})
+              directus_server: ServerInfo) -> AsyncIterator[RouterApp]:
+    def routers(directus: DirectusDependency) -> list[APIRouter]:
+        return [DirectusRouter(ValNum, directus=directus, routes=ALL_ROUTE_NAMES, deferred_fields=["secret"])]
+
+    async with serve_routers(admin, directus_server.token, NUMS, routers,
+                             headers={"content-type": "application/json"}) as app:
+        yield app
 
 
 @pytest.mark.parametrize("raw", [b'{"name": "x", "budget": NaN}', b'{"name": "x", "budget": 1e400}',
                                  b'{"name": "x", "budget": -Infinity}',
                                  b'{"name": "x", "count": 1%s}' % (b"0" * 30),
                                  b'{"name": "x", "count": 9223372036854775808}'])
-async def test_unrepresentable_numbers_are_refused_before_the_write(app: App, raw: bytes) -> None:
-    r = await app.http.post(f"/{NUMS}", content=raw, headers=app.headers)
+async def test_unrepresentable_numbers_are_refused_before_the_write(app: RouterApp, raw: bytes) -> None:
+    r = await app.http.post(f"/{NUMS}", content=raw, headers=app.headers())
     assert r.status_code == 422, r.text
-    r = await app.http.post(f"/{NUMS}/bulk", content=b"[" + raw + b"]", headers=app.headers)
+    r = await app.http.post(f"/{NUMS}/bulk", content=b"[" + raw + b"]", headers=app.headers())
     assert r.status_code == 422, r.text
-    assert await app.stored() == []
+    assert await app.all_stored() == []
 
 
-async def test_updates_with_unrepresentable_numbers_are_refused(app: App) -> None:
+async def test_updates_with_unrepresentable_numbers_are_refused(app: RouterApp) -> None:
     pk = (await app.http.post(f"/{NUMS}", json={"name": "ok", "count": 2**53 - 1},
-                              headers=app.headers)).json()["id"]
+                              headers=app.headers())).json()["id"]
     for raw in (b'{"budget": NaN}', b'{"count": 9007199254740993}'):
-        r = await app.http.patch(f"/{NUMS}/{pk}", content=raw, headers=app.headers)
+        r = await app.http.patch(f"/{NUMS}/{pk}", content=raw, headers=app.headers())
         assert r.status_code == 422, r.text
         r = await app.http.patch(f"/{NUMS}/bulk", content=b'[{"id": %d, ' % pk + raw[1:] + b"]",
-                                 headers=app.headers)
+                                 headers=app.headers())
         assert r.status_code == 422, r.text
-    assert [(row["budget"], int(row["count"])) for row in await app.stored()] == [(None, 2**53 - 1)]
-    r = await app.http.get(f"/{NUMS}", headers=app.headers)
+    assert [(row["budget"], int(row["count"])) for row in await app.all_stored()] == [(None, 2**53 - 1)]
+    r = await app.http.get(f"/{NUMS}", headers=app.headers())
     assert r.status_code == 200, r.text
 
 
-async def test_bulk_routes_refuse_if_match(app: App) -> None:
-    created = await app.http.post(f"/{NUMS}", json={"name": "kept"}, headers=app.headers)
+async def test_bulk_routes_refuse_if_match(app: RouterApp) -> None:
+    created = await app.http.post(f"/{NUMS}", json={"name": "kept"}, headers=app.headers())
     pk, tag = created.json()["id"], created.headers["etag"]
     for stale in ('"stale"', tag):
         r = await app.http.delete(f"/{NUMS}/bulk", params={"keys": str(pk)},
-                                  headers={**app.headers, "If-Match": stale})
+                                  headers={**app.headers(), "If-Match": stale})
         assert r.status_code == 400 and r.json()["code"] == "IF_MATCH_UNSUPPORTED", r.text
         r = await app.http.patch(f"/{NUMS}/bulk", json=[{"id": pk, "name": "changed"}],
-                                 headers={**app.headers, "If-Match": stale})
+                                 headers={**app.headers(), "If-Match": stale})
         assert r.status_code == 400 and r.json()["code"] == "IF_MATCH_UNSUPPORTED", r.text
-    assert [row["name"] for row in await app.stored()] == ["kept"]
+    assert [row["name"] for row in await app.all_stored()] == ["kept"]
 
 
-async def test_bulk_answers_leave_deferred_fields_out(app: App) -> None:
-    r = await app.http.post(f"/{NUMS}/bulk", json=[{"name": "a", "secret": "s1"}], headers=app.headers)
+async def test_bulk_answers_leave_deferred_fields_out(app: RouterApp) -> None:
+    r = await app.http.post(f"/{NUMS}/bulk", json=[{"name": "a", "secret": "s1"}], headers=app.headers())
     assert r.status_code == 201 and r.json() == [{"id": r.json()[0]["id"], "name": "a", "budget": None,
                                                   "count": None}], r.text
     pk = r.json()[0]["id"]
-    r = await app.http.patch(f"/{NUMS}/bulk", json=[{"id": pk, "secret": "s2"}], headers=app.headers)
+    r = await app.http.patch(f"/{NUMS}/bulk", json=[{"id": pk, "secret": "s2"}], headers=app.headers())
     assert r.status_code == 200 and "secret" not in r.json()[0], r.text
-    assert [row["secret"] for row in await app.stored()] == ["s2"]
+    assert [row["secret"] for row in await app.all_stored()] == ["s2"]

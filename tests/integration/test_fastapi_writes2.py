@@ -7,22 +7,16 @@ with the admin connection.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 
-from directus_orm import ConnectionPool, Directus, DirectusModel, Q
-from directus_orm.contrib.fastapi import (
-    ALL_ROUTE_NAMES,
-    DirectusDependency,
-    DirectusRouter,
-    install_exception_handlers,
-)
-from tests.conftest import ServerInfo, create_collection
-from tests.integration.test_fastapi import bearer
+from directus_orm import Directus, DirectusModel, Q
+from directus_orm.contrib.fastapi import ALL_ROUTE_NAMES, DirectusDependency, DirectusRouter
+from directus_orm.exceptions import InvalidCollectionName
+from tests.conftest import ServerInfo
+from tests.support.router_app import RouterApp, module_collection, serve_routers
 
 pytestmark = pytest.mark.integration
 
@@ -42,70 +36,44 @@ class Wr2Item(DirectusModel):
         ordering = ["id"]
 
 
-@dataclass
-class App:
-    http: httpx.AsyncClient
-    admin: Directus
-    token: str = field(repr=False)
-
-    def headers(self, **extra: str) -> dict[str, str]:
-        return {**bearer(self.token), "X-Tenant": "acme", **extra}
-
-    async def stored(self, pk: Any) -> dict[str, Any] | None:
-        rows = (await self.admin.get(f"/items/{ITEMS}", params={"filter": {"id": {"_eq": pk}}}))["data"]
-        return rows[0] if rows else None
-
-    async def all_stored(self) -> list[dict[str, Any]]:
-        return list((await self.admin.get(f"/items/{ITEMS}", params={"sort": "id", "limit": -1}))["data"])
-
-    async def seed(self, **values: Any) -> int:
-        values.setdefault("tenant", "acme")
-        return int((await self.admin.post(f"/items/{ITEMS}", json=values))["data"]["id"])
-
-
 @pytest.fixture(scope="module")
 async def schema(admin: Directus) -> AsyncIterator[None]:
-    await create_collection(admin, ITEMS, [
+    async with module_collection(admin, ITEMS, [
         {"field": "code", "type": "string", "schema": {"is_nullable": False, "is_unique": True}},
         {"field": "title", "type": "string", "schema": {}},
         {"field": "qty", "type": "integer", "schema": {"default_value": 1}},
         {"field": "tenant", "type": "string", "schema": {}},
         {"field": "status", "type": "string", "schema": {"default_value": "draft"}},
-    ])
-    await admin.patch(f"/collections/{ITEMS}", json={"meta": {
-        "archive_field": "status", "archive_value": "archived", "unarchive_value": "draft"}})
-    yield
-    await admin.delete(f"/collections/{ITEMS}")
+    ], meta={"archive_field": "status", "archive_value": "archived", "unarchive_value": "draft"}):
+        yield
 
 
 def tenant_of(request: Request) -> str:
     return request.headers.get("x-tenant", "")
 
 
+def routers(directus: DirectusDependency) -> list[APIRouter]:
+    rule: dict[str, Any] = {"objects_filter": lambda request: Q(tenant=tenant_of(request))}
+    return [
+        DirectusRouter(Wr2Item, directus=directus, routes=ALL_ROUTE_NAMES, **rule),
+        DirectusRouter(Wr2Item, directus=directus, prefix="/soft", routes=ALL_ROUTE_NAMES, archive=True,
+                       **rule),
+        DirectusRouter(Wr2Item, directus=directus, prefix="/forced", routes=ALL_ROUTE_NAMES,
+                       server_values={"tenant": tenant_of}, **rule),
+    ]
+
+
 @pytest.fixture
 async def app(schema: None, registry: None, admin: Directus,
-              directus_server: ServerInfo) -> AsyncIterator[App]:
-    pool = ConnectionPool()
-    directus = DirectusDependency(pool=pool)
-    api = FastAPI(lifespan=directus.lifespan)
-    install_exception_handlers(api)
-    rule: dict[str, Any] = {"objects_filter": lambda request: Q(tenant=tenant_of(request))}
-    api.include_router(DirectusRouter(Wr2Item, directus=directus, routes=ALL_ROUTE_NAMES, **rule))
-    api.include_router(DirectusRouter(Wr2Item, directus=directus, prefix="/soft", routes=ALL_ROUTE_NAMES,
-                                      archive=True, **rule))
-    api.include_router(DirectusRouter(Wr2Item, directus=directus, prefix="/forced", routes=ALL_ROUTE_NAMES,
-                                      server_values={"tenant": tenant_of}, **rule))
-    async with api.router.lifespan_context(api), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=api), base_url="http://testserver"
-    ) as http:
-        yield App(http, admin, directus_server.token)
-    await pool.aclose()
-    await admin.delete(f"/items/{ITEMS}", json={"query": {"filter": {"id": {"_nnull": True}}, "limit": -1}})
+              directus_server: ServerInfo) -> AsyncIterator[RouterApp]:
+    async with serve_routers(admin, directus_server.token, ITEMS, routers,
+                             headers={"X-Tenant": "acme"}) as app:
+        yield app
 
 
 # --- PUT ---------------------------------------------------------------------------------------------
-async def test_put_replaces_every_field(app: App) -> None:
-    pk = await app.seed(code="p1", title="old title", qty=5)
+async def test_put_replaces_every_field(app: RouterApp) -> None:
+    pk = await app.seed(tenant="acme", code="p1", title="old title", qty=5)
     replaced = await app.http.put(f"/{ITEMS}/{pk}", json={"code": "p1", "tenant": "acme"},
                                   headers=app.headers())
     assert replaced.status_code == 200, replaced.text
@@ -125,8 +93,8 @@ async def test_put_replaces_every_field(app: App) -> None:
 
 
 # --- ETag / If-Match ----------------------------------------------------------------------------------
-async def test_etag_and_conditional_requests(app: App) -> None:
-    pk = await app.seed(code="e1", title="first")
+async def test_etag_and_conditional_requests(app: RouterApp) -> None:
+    pk = await app.seed(tenant="acme", code="e1", title="first")
     read = await app.http.get(f"/{ITEMS}/{pk}", headers=app.headers())
     etag = read.headers["etag"]
     assert etag.startswith('"') and etag.endswith('"')
@@ -155,7 +123,7 @@ async def test_etag_and_conditional_requests(app: App) -> None:
 
 
 # --- bulk -------------------------------------------------------------------------------------------------
-async def test_bulk_create_is_all_or_nothing(app: App) -> None:
+async def test_bulk_create_is_all_or_nothing(app: RouterApp) -> None:
     created = await app.http.post(f"/{ITEMS}/bulk", headers=app.headers(), json=[
         {"code": "b1", "tenant": "acme"}, {"code": "b2", "tenant": "acme", "qty": 7}])
     assert created.status_code == 201, created.text
@@ -178,8 +146,8 @@ async def test_bulk_create_is_all_or_nothing(app: App) -> None:
     assert forced.status_code == 201 and {r["tenant"] for r in forced.json()} == {"acme"}
 
 
-async def test_bulk_update_is_all_or_nothing(app: App) -> None:
-    a, b = await app.seed(code="u1", qty=1), await app.seed(code="u2", qty=2)
+async def test_bulk_update_is_all_or_nothing(app: RouterApp) -> None:
+    a, b = await app.seed(tenant="acme", code="u1", qty=1), await app.seed(tenant="acme", code="u2", qty=2)
     other = await app.seed(code="u3", tenant="globex")
     updated = await app.http.patch(f"/{ITEMS}/bulk", headers=app.headers(), json=[
         {"id": a, "qty": 10}, {"id": b, "title": "two"}])
@@ -202,8 +170,8 @@ async def test_bulk_update_is_all_or_nothing(app: App) -> None:
     assert repeated.status_code == 400 and repeated.json()["code"] == "REPEATED_KEY"
 
 
-async def test_bulk_delete(app: App) -> None:
-    a, b = await app.seed(code="d1"), await app.seed(code="d2")
+async def test_bulk_delete(app: RouterApp) -> None:
+    a, b = await app.seed(tenant="acme", code="d1"), await app.seed(tenant="acme", code="d2")
     other = await app.seed(code="d3", tenant="globex")
     hidden = await app.http.delete(f"/{ITEMS}/bulk", params={"keys": f"{a},{other}"}, headers=app.headers())
     assert hidden.status_code == 404 and hidden.json()["missing"] == [other]
@@ -216,8 +184,8 @@ async def test_bulk_delete(app: App) -> None:
 
 
 # --- soft delete ---------------------------------------------------------------------------------------
-async def test_soft_delete_through_the_archive_field(app: App) -> None:
-    a, b, c = [await app.seed(code=f"s{i}") for i in range(3)]
+async def test_soft_delete_through_the_archive_field(app: RouterApp) -> None:
+    a, b, c = [await app.seed(tenant="acme", code=f"s{i}") for i in range(3)]
     gone = await app.http.delete(f"/soft/{a}", headers=app.headers())
     assert gone.status_code == 204
     stored = await app.stored(a)
@@ -237,7 +205,7 @@ async def test_soft_delete_through_the_archive_field(app: App) -> None:
                                             if r["tenant"] == "acme" and r["status"] != "archived")
 
 
-async def test_a_create_cannot_archive_its_row(app: App) -> None:
+async def test_a_create_cannot_archive_its_row(app: RouterApp) -> None:
     before = (await app.admin.get(f"/items/{ITEMS}", params={"aggregate": {"count": "*"}}))["data"]
     body = {"code": "arch", "tenant": "acme", "status": "archived"}
     r = await app.http.post("/soft", json=body, headers=app.headers())
@@ -249,3 +217,25 @@ async def test_a_create_cannot_archive_its_row(app: App) -> None:
     assert r.status_code == 201, r.text
     r = await app.http.post(f"/{ITEMS}", json={**body, "code": "arch2"}, headers=app.headers())
     assert r.status_code == 201, r.text  # no archive=: the value is just a value
+
+
+class Misnamed(DirectusModel):
+    """A collection name holding a path: never sent as one, not even to read its archive setting."""
+
+    id: int | None = None
+    status: str | None = None
+
+    class Meta:
+        collection = f"nope/{ITEMS}"
+
+
+async def test_the_archive_setting_is_read_by_a_checked_name(
+    schema: None, registry: None, admin: Directus, directus_server: ServerInfo
+) -> None:
+    def misnamed(directus: DirectusDependency) -> list[APIRouter]:
+        return [DirectusRouter(Misnamed, directus=directus, prefix="/misnamed", archive=True)]
+
+    async with serve_routers(admin, directus_server.token, ITEMS, misnamed) as app:
+        # the app's own misconfiguration: raised (a 500), never an answer about another path
+        with pytest.raises(InvalidCollectionName):
+            await app.http.get("/misnamed", headers=app.headers())

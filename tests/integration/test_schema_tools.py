@@ -737,3 +737,38 @@ async def test_a_timestamp_with_flags_converges(own: Directus) -> None:
         assert 'DirectusType("timestamp", special=("date-created",))' in code, code
     finally:
         await _drop(own, "fx_stamped")
+
+
+class FxShort(DirectusModel):
+    id: int | None = None
+    note: str | None = Field(default=None, max_length=50)
+
+    class Meta:
+        collection = "fx_long"
+
+
+async def test_check_reports_a_string_length_other_than_declared(own: Directus) -> None:
+    await _drop(own, "fx_long")
+    await own.post("/collections", json={"collection": "fx_long", "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "note", "type": "string", "schema": {"max_length": 100}, "meta": {}}]})
+
+    async def length() -> int:
+        return int((await own.get("/fields/fx_long/note"))["data"]["schema"]["max_length"])
+
+    try:
+        drift = await check([FxLong], connection=own)
+        assert [(d.drift, d.field) for d in drift] == [("max_length_mismatch", "note")]
+        assert "max_length=1000" in drift[0].message and "100" in drift[0].message
+        await SchemaTools(own).migrate([FxLong])  # longer: nothing can be lost
+        assert await length() == 1000 and await check([FxLong], connection=own) == []
+        await own.post("/items/fx_long", json={"note": "x" * 80})
+        assert [d.drift for d in await check([FxShort], connection=own)] == ["max_length_mismatch"]
+        with pytest.raises(MigrationError, match=r"nothing was applied: .*fx_long\.note holds values"):
+            await SchemaTools(own).migrate([FxShort])
+        assert await length() == 1000
+        await own.delete("/items/fx_long", json={"query": {"limit": -1}})
+        await SchemaTools(own).migrate([FxShort])  # no values: shortened
+        assert await length() == 50 and await check([FxShort], connection=own) == []
+    finally:
+        await _drop(own, "fx_long")

@@ -5,15 +5,13 @@ long for a URL. Every write is checked through raw REST with the admin connectio
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
 
-from directus_orm import Directus, DirectusModel, ManyToMany, collection, connections
+from directus_orm import Directus, DirectusModel, collection, connections
 from directus_orm.exceptions import (
-    APIError,
     InvalidForeignKey,
     NotStored,
     SchemaMismatch,
@@ -23,40 +21,15 @@ from directus_orm.exceptions import (
 from tests.conftest import ServerInfo, create_collection, create_user
 from tests.support import server_database
 from tests.support.fault_proxy import FaultProxy
-from tests.support.schema import create_shop, plain_field
+from tests.support.schema import plain_field
+from tests.support.shop import make_shop, rows
 
 pytestmark = pytest.mark.integration
 
-CUSTOMERS, ORDERS, TAGS, ORDERS_TAGS = "wf_customers", "wf_orders", "wf_tags", "wf_orders_tags"
+SHOP = make_shop("wf")
+CUSTOMERS, ORDERS, TAGS, ORDERS_TAGS = SHOP.customers, SHOP.orders, SHOP.tags, SHOP.junction
+Customer, Tag, Order = SHOP.Customer, SHOP.Tag, SHOP.Order
 CODES = "wf_codes"
-
-
-class Customer(DirectusModel):
-    id: int | None = None
-    name: str
-    orders: list[Order | int] = []
-
-    class Meta:
-        collection = CUSTOMERS
-
-
-class Tag(DirectusModel):
-    id: int | None = None
-    name: str
-
-    class Meta:
-        collection = TAGS
-
-
-class Order(DirectusModel):
-    id: int | None = None
-    note: str | None = None
-    customer: Customer | int | None = None
-    tags: Annotated[list[Tag | int],
-                    ManyToMany(through=ORDERS_TAGS, source="orders_id", target="tags_id")] = []
-
-    class Meta:
-        collection = ORDERS
 
 
 class Cust2(DirectusModel):
@@ -79,37 +52,20 @@ class Code(DirectusModel):
         pk = "code"
 
 
-
-async def _drop(conn: Directus) -> None:
-    for name in (ORDERS_TAGS, ORDERS, TAGS, CUSTOMERS, CODES):
-        with contextlib.suppress(APIError):
-            await conn.delete(f"/collections/{name}")
-
-
 @pytest.fixture(scope="module")
 async def schema(admin: Directus) -> AsyncIterator[None]:
-    await _drop(admin)
-    await create_shop(admin, CUSTOMERS, ORDERS, TAGS, ORDERS_TAGS, [plain_field("note", "string")])
-    # No activity rows: directus_activity.item is varchar(255), so PostgreSQL refuses (VALUE_TOO_LONG)
-    # any write of a longer key to a collection with accountability on.
-    await create_collection(admin, CODES, [plain_field("v", "string")], pk={
-        "field": "code", "type": "text", "schema": {"is_primary_key": True}, "meta": {}},
-        meta={"accountability": None})
-    yield
-    await _drop(admin)
+    async with SHOP.schema(admin, CODES):
+        # No activity rows: directus_activity.item is varchar(255), so PostgreSQL refuses (VALUE_TOO_LONG)
+        # any write of a longer key to a collection with accountability on.
+        await create_collection(admin, CODES, [plain_field("v", "string")], pk={
+            "field": "code", "type": "text", "schema": {"is_primary_key": True}, "meta": {}},
+            meta={"accountability": None})
+        yield
 
 
 @pytest.fixture
 async def clean(schema: None, registry: None, admin: Directus) -> None:
-    for name in (ORDERS_TAGS, ORDERS, TAGS, CUSTOMERS, CODES):
-        await admin.delete(f"/items/{name}", json={"query": {"limit": -1}})
-
-
-async def rows(admin: Directus, collection: str, **filter_: Any) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {"limit": -1}
-    if filter_:
-        params["filter"] = {k: {"_eq": v} for k, v in filter_.items()}
-    return list((await admin.get(f"/items/{collection}", params=params))["data"])
+    await SHOP.clear(admin, CODES)
 
 
 # --- a row someone else deleted ------------------------------------------------------------------------

@@ -4,57 +4,27 @@ Every write is checked through raw REST with the admin connection."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
 
 import directus_orm
-from directus_orm import DeferredFieldError, Directus, DirectusModel, FieldError, ManyToMany, Prefetch, Sum
+from directus_orm import DeferredFieldError, Directus, DirectusModel, FieldError, Prefetch, Sum
 from directus_orm.exceptions import (
-    APIError,
     DirectusError,
     InvalidArgument,
     NotStored,
     PartialRelationError,
     SchemaMismatch,
 )
-from tests.support.schema import create_shop, plain_field
+from tests.support.shop import make_shop
 
 pytestmark = pytest.mark.integration
 
-CUSTOMERS, ORDERS, LABELS, ORDERS_LABELS = "wi_customers", "wi_orders", "wi_labels", "wi_orders_labels"
-
-
-class Customer(DirectusModel):
-    id: int | None = None
-    name: str
-    orders: list[Order | int] = []
-
-    class Meta:
-        collection = CUSTOMERS
-
-
-class Label(DirectusModel):
-    id: int | None = None
-    name: str
-
-    class Meta:
-        collection = LABELS
-
-
-class Order(DirectusModel):
-    id: int | None = None
-    note: str | None = None
-    total: int = 0
-    customer: Customer | int | None = None
-    labels: Annotated[list[Label | int],
-                      ManyToMany(through=ORDERS_LABELS, source="orders_id", target="labels_id")] = []
-
-    class Meta:
-        collection = ORDERS
-        ordering = ["id"]
+SHOP = make_shop("wi")
+CUSTOMERS, ORDERS, TAGS, ORDERS_TAGS = SHOP.customers, SHOP.orders, SHOP.tags, SHOP.junction
+Customer, Tag, Order = SHOP.Customer, SHOP.Tag, SHOP.Order
 
 
 # The same collections, with the foreign key declared non-nullable (Django refuses remove() then).
@@ -84,39 +54,29 @@ class Ghostly(DirectusModel):
     ghost: str | None = None
 
     class Meta:
-        collection = LABELS
-
-
-async def _drop(conn: Directus) -> None:
-    for name in (ORDERS_LABELS, ORDERS, LABELS, CUSTOMERS):
-        with contextlib.suppress(APIError):
-            await conn.delete(f"/collections/{name}")
+        collection = TAGS
 
 
 @pytest.fixture(scope="module")
 async def schema(admin: Directus) -> AsyncIterator[None]:
-    await _drop(admin)
-    await create_shop(admin, CUSTOMERS, ORDERS, LABELS, ORDERS_LABELS,
-                      [plain_field("note", "string"), plain_field("total", "integer")])
-    yield
-    await _drop(admin)
+    async with SHOP.schema(admin):
+        yield
 
 
 @pytest.fixture
 async def shop(schema: None, registry: None, admin: Directus) -> AsyncIterator[dict[str, Any]]:
-    """A customer with 5 orders (totals 10..50), each of the first two with labels a and b."""
-    for name in (ORDERS_LABELS, ORDERS, LABELS, CUSTOMERS):
-        await admin.delete(f"/items/{name}", json={"query": {"limit": -1}})
+    """A customer with 5 orders (totals 10..50), each of the first two with tags a and b."""
+    await SHOP.clear(admin)
     customer = (await admin.post(f"/items/{CUSTOMERS}", json={"name": "Ada"}))["data"]
     other = (await admin.post(f"/items/{CUSTOMERS}", json={"name": "Bob"}))["data"]
     orders = (await admin.post(f"/items/{ORDERS}", json=[
         {"note": f"o{i}", "total": i * 10, "customer": customer["id"]} for i in range(1, 6)]))["data"]
-    labels = (await admin.post(f"/items/{LABELS}", json=[{"name": n} for n in "abc"]))["data"]
+    tags = (await admin.post(f"/items/{TAGS}", json=[{"name": n} for n in "abc"]))["data"]
     for order in orders[:2]:
-        await admin.post(f"/items/{ORDERS_LABELS}", json=[
-            {"orders_id": order["id"], "labels_id": label["id"]} for label in labels[:2]])
+        await admin.post(f"/items/{ORDERS_TAGS}", json=[
+            {"orders_id": order["id"], "tags_id": tag["id"]} for tag in tags[:2]])
     yield {"customer": customer["id"], "other": other["id"], "orders": sorted(o["id"] for o in orders),
-           "labels": [label["id"] for label in labels]}
+           "tags": [tag["id"] for tag in tags]}
 
 
 async def orders_of(admin: Directus, customer: Any) -> list[int]:
@@ -130,14 +90,14 @@ async def row(admin: Directus, collection: str, key: Any) -> dict[str, Any] | No
     return body["data"][0] if body["data"] else None
 
 
-async def labels_of(admin: Directus, order: Any) -> list[int]:
-    body = await admin.get(f"/items/{ORDERS_LABELS}", params={
-        "filter": {"orders_id": {"_eq": order}}, "fields": ["labels_id"], "limit": -1})
-    return sorted(r["labels_id"] for r in body["data"])
+async def tags_of(admin: Directus, order: Any) -> list[int]:
+    body = await admin.get(f"/items/{ORDERS_TAGS}", params={
+        "filter": {"orders_id": {"_eq": order}}, "fields": ["tags_id"], "limit": -1})
+    return sorted(r["tags_id"] for r in body["data"])
 
 
 async def junction_rows(admin: Directus) -> list[dict[str, Any]]:
-    return list((await admin.get(f"/items/{ORDERS_LABELS}", params={"limit": -1}))["data"])
+    return list((await admin.get(f"/items/{ORDERS_TAGS}", params={"limit": -1}))["data"])
 
 
 # --- item 1: a partial to-many list never detaches the rows it does not hold --------------------------
@@ -232,60 +192,60 @@ async def test_assigning_over_a_partial_list_is_refused(shop: dict[str, Any], ad
 
 
 async def test_many_to_many_through_the_junction(shop: dict[str, Any], admin: Directus) -> None:
-    a, b, c_ = shop["labels"]
-    order = await Order.objects.prefetch_related("labels").get(pk=shop["orders"][0])
+    a, b, c_ = shop["tags"]
+    order = await Order.objects.prefetch_related("tags").get(pk=shop["orders"][0])
     before = {r["id"] for r in await junction_rows(admin)}
-    removed = order.labels.pop(0)  # label a
-    assert isinstance(removed, Label) and removed.id == a
-    kept = order.labels[0]
-    assert isinstance(kept, Label)
+    removed = order.tags.pop(0)  # tag a
+    assert isinstance(removed, Tag) and removed.id == a
+    kept = order.tags[0]
+    assert isinstance(kept, Tag)
     kept.name = "b!"
-    order.labels.append(c_)
+    order.tags.append(c_)
     await order.save()
-    assert await labels_of(admin, order.id) == [b, c_]
-    assert (await row(admin, LABELS, b) or {})["name"] == "b!"
+    assert await tags_of(admin, order.id) == [b, c_]
+    assert (await row(admin, TAGS, b) or {})["name"] == "b!"
     after = await junction_rows(admin)
     # the kept link keeps its junction row; the other order's links are untouched
-    assert {r["id"] for r in after} - before == {r["id"] for r in after if r["labels_id"] == c_}
-    assert await labels_of(admin, shop["orders"][1]) == [a, b]
+    assert {r["id"] for r in after} - before == {r["id"] for r in after if r["tags_id"] == c_}
+    assert await tags_of(admin, shop["orders"][1]) == [a, b]
     assert not [r for r in after if r["orders_id"] is None]  # the removed link's row is deleted
     assert order.get_changed_fields() == []
 
 
 async def test_many_to_many_partial_list(shop: dict[str, Any], admin: Directus) -> None:
-    a, b, _ = shop["labels"]
+    a, b, _ = shop["tags"]
     order = await Order.objects.prefetch_related(
-        Prefetch("labels", queryset=Label.objects.filter(name="b"))).get(pk=shop["orders"][0])
-    assert [x.id for x in order.labels if isinstance(x, Label)] == [b]
-    new = Label(name="d")
-    order.labels.append(new)
+        Prefetch("tags", queryset=Tag.objects.filter(name="b"))).get(pk=shop["orders"][0])
+    assert [x.id for x in order.tags if isinstance(x, Tag)] == [b]
+    new = Tag(name="d")
+    order.tags.append(new)
     await order.save()
     assert new.is_stored
-    assert await labels_of(admin, order.id) == sorted([a, b, new.id])
+    assert await tags_of(admin, order.id) == sorted([a, b, new.id])
     with pytest.raises(PartialRelationError):
-        order.labels = [a]
+        order.tags = [a]
         await order.save()
 
 
 async def test_nested_partial_list_keeps_its_other_links(shop: dict[str, Any], admin: Directus) -> None:
-    a, b, _ = shop["labels"]
-    only_a = Prefetch("orders__labels", queryset=Label.objects.filter(name="a"))
+    a, b, _ = shop["tags"]
+    only_a = Prefetch("orders__tags", queryset=Tag.objects.filter(name="a"))
     c = await Customer.objects.prefetch_related("orders", only_a).get(pk=shop["customer"])
     first = c.orders[0]
-    assert isinstance(first, Order) and [x.id for x in first.labels if isinstance(x, Label)] == [a]
-    label = first.labels[0]
-    assert isinstance(label, Label)
-    label.name = "a!"
+    assert isinstance(first, Order) and [x.id for x in first.tags if isinstance(x, Tag)] == [a]
+    tag = first.tags[0]
+    assert isinstance(tag, Tag)
+    tag.name = "a!"
     first.note = "nested edit"
     await c.save()
-    assert await labels_of(admin, first.id) == [a, b]  # b was never held: still linked
-    assert (await row(admin, LABELS, a) or {})["name"] == "a!"
+    assert await tags_of(admin, first.id) == [a, b]  # b was never held: still linked
+    assert (await row(admin, TAGS, a) or {})["name"] == "a!"
     assert (await row(admin, ORDERS, first.id) or {})["note"] == "nested edit"
     assert await orders_of(admin, shop["customer"]) == shop["orders"]
-    assert c.get_changed_fields() == [] and label.get_changed_fields() == []
-    first.labels.pop(0)
+    assert c.get_changed_fields() == [] and tag.get_changed_fields() == []
+    first.tags.pop(0)
     await c.save()
-    assert await labels_of(admin, first.id) == [b]
+    assert await tags_of(admin, first.id) == [b]
 
 
 async def test_related_managers_one_to_many(shop: dict[str, Any], admin: Directus) -> None:
@@ -309,19 +269,19 @@ async def test_related_managers_one_to_many(shop: dict[str, Any], admin: Directu
 
 
 async def test_related_managers_many_to_many(shop: dict[str, Any], admin: Directus) -> None:
-    a, b, c_ = shop["labels"]
+    a, b, c_ = shop["tags"]
     order = await Order.objects.get(pk=shop["orders"][0])
-    await order.related.labels.add(b, c_)  # b is linked already: no second junction row
-    assert await labels_of(admin, order.id) == [a, b, c_]
-    await order.related.labels.remove(a)
-    assert await labels_of(admin, order.id) == [b, c_]
+    await order.related.tags.add(b, c_)  # b is linked already: no second junction row
+    assert await tags_of(admin, order.id) == [a, b, c_]
+    await order.related.tags.remove(a)
+    assert await tags_of(admin, order.id) == [b, c_]
     assert not [r for r in await junction_rows(admin) if r["orders_id"] is None]  # deleted, not orphaned
-    await order.related.labels.set([a, c_])
-    assert await labels_of(admin, order.id) == [a, c_]
-    assert order.labels == [c_, a] or sorted(order.labels) == [a, c_]  # type: ignore[type-var]
-    await order.related.labels.clear()
-    assert await labels_of(admin, order.id) == []
-    assert await labels_of(admin, shop["orders"][1]) == [a, b]
+    await order.related.tags.set([a, c_])
+    assert await tags_of(admin, order.id) == [a, c_]
+    assert order.tags == [c_, a] or sorted(order.tags) == [a, c_]  # type: ignore[type-var]
+    await order.related.tags.clear()
+    assert await tags_of(admin, order.id) == []
+    assert await tags_of(admin, shop["orders"][1]) == [a, b]
 
 
 async def test_remove_refused_when_the_key_is_not_nullable(shop: dict[str, Any], admin: Directus) -> None:
@@ -368,12 +328,12 @@ async def test_a_field_the_server_lacks_is_an_error(shop: dict[str, Any], admin:
     ghost = Ghostly(name="g", ghost="boo")
     with pytest.raises(SchemaMismatch, match=r"no field.*ghost"):
         await ghost.save()
-    assert ghost.is_stored and (await row(admin, LABELS, ghost.id) or {})["name"] == "g"
+    assert ghost.is_stored and (await row(admin, TAGS, ghost.id) or {})["name"] == "g"
     assert ghost.get_changed_fields() == ["ghost"]
     ghost.ghost, ghost.name = "again", "g2"
     with pytest.raises(SchemaMismatch):
         await ghost.save()
-    assert (await row(admin, LABELS, ghost.id) or {})["name"] == "g2"
+    assert (await row(admin, TAGS, ghost.id) or {})["name"] == "g2"
     assert ghost.get_changed_fields() == ["ghost"]  # not saved: still a change
     assert isinstance(SchemaMismatch("x"), FieldError)
     fresh = await Ghostly.objects.get(pk=ghost.id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...connection.client import Directus
+from ...connection.paths import collection_settings_path
 from ...exceptions import ImproperlyConfigured
 from ...query import Q
 from ...query.schema import Schema
@@ -76,7 +77,7 @@ class ArchiveRule:
         if self._found is None:
             async with self._lock:
                 if self._found is None:
-                    body = await conn.get(f"/collections/{self.schema.collection}")
+                    body = await conn.get(collection_settings_path(self.schema.collection))
                     meta = ((body or {}).get("data") or {}).get("meta") or {}
                     field, value = meta.get("archive_field"), meta.get("archive_value")
                     if not isinstance(field, str) or not field:

@@ -204,7 +204,7 @@ class QueryString:
             at = ".".join(path[:i])
             if i and fp is not None and fp.field.relation is None:
                 raise param_error(f"unknown field {dotted!r} in ?{param}=: {path[i - 1]!r} is not a "
-                                      f"relation of the model ({fp.field.kind} field)", "UNKNOWN_FIELD",
+                                      f"relation of the model ({fp.field.kind_name} field)", "UNKNOWN_FIELD",
                                       valid=valid, at=".".join(path[:i - 1]))
             if segment not in valid:
                 where = f"{at!r} ({fp.field.relation.schema().label})" if fp is not None and \

@@ -1,7 +1,8 @@
-"""The declaration of a many-to-any field, for the schema tools.
+"""The declaration of a many-to-any field (``directus_orm.schema.ManyToAny``).
 
 The ORM reads a many-to-any field as the list of its junction rows' keys (queries and writes have no
-many-to-any relation yet); this marker says what ``migrate`` creates and ``check`` compares::
+many-to-any relation yet: a query takes only ``isnull`` on it, and its messages name it a many-to-any
+field); this marker says what ``migrate`` creates and ``check`` compares::
 
     blocks: Annotated[list[int], ManyToAny(through="pages_blocks", source="pages_id",
                                            allowed=("quotes", "headings"))] = Field(default_factory=list)
