@@ -280,8 +280,7 @@ class _RefreshingAuth(DirectusAuth):
         refused and the password is known). Yields each request, receives its answer. After a logout
         only an explicit login is sent."""
         if self._logged_out and not (login and explicit):
-            refresh = self._refresh_request()
-            self._refuse_if_logged_out(refresh.method, refresh.url.path)
+            self._refuse_if_logged_out("POST", httpx.URL(f"{self._base_url}/auth/refresh").path)
         if not login:
             response = yield self._refresh_request()
             try:

@@ -396,7 +396,8 @@ class Directus(SyncFace):
         otp: str | None = None,
         mode: Literal["json", "session"] = "json",
     ) -> None:
-        """Log in now (instead of on first request). Without ``email``/``password``, uses the configured
+        """Log in now (instead of on first request), also after :meth:`logout` (the connection's
+        requests are sent again once it succeeds). Without ``email``/``password``, uses the configured
         ones. ``mode="session"`` switches the connection to a session cookie."""
         configured = self.auth if isinstance(self.auth, PasswordAuth) else None
         if configured is not None and email is None and password is None and mode == "json":

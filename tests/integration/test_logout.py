@@ -27,6 +27,7 @@ from directus_orm.exceptions import (
     LoggedOut,
 )
 from tests.conftest import ServerInfo, create_collection
+from tests.support.totp import fresh_totp
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # tokens and cookies are minted per run
 
@@ -147,6 +148,41 @@ async def test_a_refused_login_after_logout_stays_logged_out(directus_server: Se
             await conn.login(directus_server.email, "not-the-password")
         with pytest.raises(LoggedOut):
             await conn.me()
+
+
+@pytest.mark.directus("11", reason="the OTP user's permissions live in a policy (Directus 11)")
+async def test_otp_logout_and_login_with_a_fresh_otp(directus_server: ServerInfo, admin: Directus) -> None:
+    # Enabling 2FA writes the user's own tfa_secret: a policy without app access (no seat) that may
+    # read and update directus_users allows it.
+    email, password = "logout-otp@example.com", "logout-otp-password-1"
+    policy = (await admin.post("/policies", json={"name": "logout-otp policy", "app_access": False}))["data"]
+    for action in ("read", "update"):
+        await admin.post("/permissions", json={"policy": policy["id"], "collection": "directus_users",
+                                               "action": action, "fields": ["*"]})
+    role = (await admin.post("/roles", json={"name": "logout-otp", "policies": [
+        {"policy": policy["id"]}]}))["data"]
+    user = (await admin.post("/users", json={"email": email, "password": password, "role": role["id"],
+                                             "status": "active"}))["data"]
+    try:
+        async with Directus(directus_server.url, email=email, password=password) as setup:
+            generated = await setup.post("/users/me/tfa/generate", json={"password": password})
+            secret = generated["data"]["secret"]
+            await setup.post("/users/me/tfa/enable", json={"secret": secret, "otp": fresh_totp(secret)})
+        async with Directus(directus_server.url, email=email, password=password,
+                            otp=fresh_totp(secret)) as conn:
+            assert (await conn.me(fields="id"))["id"] == user["id"]
+            refresh_token = conn.auth.refresh_token  # type: ignore[union-attr]
+            await conn.logout()
+            assert await raw_refresh(directus_server.url, refresh_token) == (401, "INVALID_CREDENTIALS")
+            with pytest.raises(LoggedOut):
+                await conn.me()
+            await conn.login(otp=fresh_totp(secret))
+            assert (await conn.me(fields="id"))["id"] == user["id"]
+            await conn.logout()
+    finally:
+        await admin.delete(f"/users/{user['id']}")
+        await admin.delete(f"/roles/{role['id']}")
+        await admin.delete(f"/policies/{policy['id']}")
 
 
 # --- a token pair ----------------------------------------------------------------------------------
