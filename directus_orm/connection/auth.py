@@ -528,6 +528,8 @@ class TokenAuth(_RefreshingAuth):
 class PasswordAuth(TokenAuth):
     """Email + password (+ ``otp`` for two-factor users): logs in on first use, then refreshes."""
 
+    _login_hint = "call login() to log in again"  # a logout never logs in again by itself
+
     def __init__(self, base_url: str, email: str, password: str, otp: str | None = None) -> None:
         if not email or not password:
             raise ImproperlyConfigured("PasswordAuth needs both an email and a password")
@@ -535,8 +537,6 @@ class PasswordAuth(TokenAuth):
         self._email = email
         self._password = password
         self._otp = otp
-
-    _login_hint = "call login() to log in again"
 
     def _needs_login(self) -> bool:
         return self._access is None and not self._logged_out
@@ -576,11 +576,6 @@ class PasswordAuth(TokenAuth):
         if self._otp:
             body["otp"] = self._otp
         return body
-
-    def forget(self) -> None:
-        """Drop the tokens and stop logging in with the password (an explicit logout) until
-        :meth:`login` is called."""
-        super().forget()
 
     def __repr__(self) -> str:
         return f"PasswordAuth(email={self._email!r}, password='***')"
