@@ -63,6 +63,7 @@ The hierarchy (with the Directus error codes each class stands for)::
         │   ├── UserSuspended               USER_SUSPENDED
         │   ├── InvalidIP                   INVALID_IP
         │   ├── InvalidProvider             INVALID_PROVIDER
+        │   ├── LoggedOut                   the connection logged out: refused before sending
         │   └── SocketAuthFailed            AUTH_FAILED, AUTH_TIMEOUT (websocket); directus_orm.realtime
         ├── Forbidden                       FORBIDDEN, RESOURCE_RESTRICTED ...
         │   └── LimitExceeded               LIMIT_EXCEEDED
@@ -137,6 +138,7 @@ __all__ = [
     "InvalidUsage",
     "LimitExceeded",
     "LocalServerError",
+    "LoggedOut",
     "ManagerUnavailable",
     "MethodNotAllowed",
     "MigrationError",
@@ -531,6 +533,12 @@ class InvalidProvider(AuthenticationError):
     """The login went to an auth provider the server does not have or has disabled."""
 
     codes = ("INVALID_PROVIDER",)
+
+
+class LoggedOut(AuthenticationError):
+    """The connection was logged out (``logout()``): its requests are refused before anything is sent
+    (``status`` 0, ``code`` ``"LOGGED_OUT"``, ``method`` and ``path`` of the refused request) until a
+    ``login()`` succeeds. Not a Directus answer: no Directus error code maps to it."""
 
 
 # --- permissions ---------------------------------------------------------------------------------

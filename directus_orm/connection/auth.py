@@ -16,6 +16,10 @@ A password the server refused is not sent again for a while (``login_backoff`` s
 suspends a user after 25 failed logins. A refused refresh (its answer
 was lost, the refresh token was revoked) falls back on a login when the password is known.
 
+After a logout (:meth:`DirectusAuth.logout`) every request through the flow raises
+:class:`~directus_orm.exceptions.LoggedOut` before anything is sent, until an explicit login succeeds:
+never a silent login again, never a request sent as the public role.
+
 Tokens live only in private attributes; ``repr()`` shows the kind of credentials, never their value.
 """
 
@@ -35,13 +39,17 @@ from typing import Any
 import httpx
 
 from ..exceptions import (
+    APIError,
     AuthenticationError,
     DirectusError,
     ImproperlyConfigured,
+    InvalidUsage,
+    LoggedOut,
     NetworkError,
     RequestTimeout,
+    UnexpectedResponse,
 )
-from .answers import json_object, unexpected
+from .answers import check_status, json_object, unexpected
 from .login_backoff import credentials_key, refused_logins
 from .retries import within
 
@@ -54,6 +62,11 @@ JWT_SECOND = 1.0  # resolution of a JWT's iat/exp
 class DirectusAuth(httpx.Auth):
     """Base of our auth flows: knows how to log out; async only (the sync face runs on a loop too)."""
 
+    #: set by :meth:`forget`: requests raise LoggedOut until a login succeeds
+    _logged_out = False
+    #: what the LoggedOut message tells the user to do
+    _login_hint = "log in again with login(email, password), or connect with new credentials"
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Refused: httpx's blocking clients are not used (the sync face drives the async flow on a loop)."""
         raise DirectusError("directus-orm authenticates through httpx.AsyncClient only")
@@ -63,8 +76,45 @@ class DirectusAuth(httpx.Auth):
         """The request that ends this session on the server, or None when there is nothing to end."""
         return None
 
+    async def logout(self, send: GrantSender, base_url: str = "") -> None:
+        """End the session on the server (the request :meth:`logout_request` builds, sent through
+        ``send`` as :meth:`renew` sends grants) and :meth:`forget` the credentials: later requests
+        raise :class:`~directus_orm.exceptions.LoggedOut` before sending. Already logged out: nothing
+        is sent. ``base_url``: the server, for flows that do not know it.
+
+        A logout Directus refuses (the session had already ended) forgets all the same and raises
+        the answer's typed error; a network error, a 5xx or an answer that is not Directus's keeps the
+        credentials (the session may still be alive), so the logout can be retried.
+        """
+        if self._logged_out:
+            return
+        request = self.logout_request(base_url)
+        if request is not None:
+            response = await send(request)
+            try:
+                check_status(response)
+            except UnexpectedResponse:
+                raise
+            except APIError as exc:
+                if exc.status < 500:
+                    self.forget()
+                raise
+        self.forget()
+
     def forget(self) -> None:
-        """Drop the credentials after a logout."""
+        """Drop the credentials (after a logout): later requests raise LoggedOut."""
+        self._logged_out = True
+
+    @property
+    def logged_out(self) -> bool:
+        """Whether :meth:`forget` (a logout) dropped the credentials and no login succeeded since."""
+        return self._logged_out
+
+    def _refuse_if_logged_out(self, method: str, path: str) -> None:
+        """Raise LoggedOut for a request about to be sent with forgotten credentials."""
+        if self._logged_out:
+            raise LoggedOut(f"the connection was logged out (logout() ended its session): {self._login_hint}",
+                            status=0, code="LOGGED_OUT", method=method, path=path)
 
     def grant_failed(self, error: DirectusError) -> None:
         """The login/refresh request this auth's flow sent failed with ``error`` (a network error):
@@ -85,13 +135,26 @@ class StaticToken(DirectusAuth):
         self._token: str | None = token
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """httpx's auth hook: sends ``Authorization: Bearer <token>`` on each request."""
+        """httpx's auth hook: sends ``Authorization: Bearer <token>`` on each request (LoggedOut after
+        :meth:`forget`)."""
+        self._refuse_if_logged_out(request.method, request.url.path)
         if self._token is not None:
             request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
+    async def logout(self, send: GrantSender, base_url: str = "") -> None:
+        """Refused with :class:`~directus_orm.exceptions.InvalidUsage`, before anything is sent: a
+        static token is no session, Directus accepts it until it is changed or removed on its user
+        (an access token sent as one stays valid until it expires). The connection is unchanged."""
+        raise InvalidUsage(
+            "logout() ends a session, and a static token has none: Directus accepts the token until it "
+            "is changed or removed on its user (an access token given as token= stays valid until it "
+            "expires); stop using this connection (aclose()) instead"
+        )
+
     def forget(self) -> None:
-        """Drop the token (after ``conn.logout()``): later requests go out anonymous."""
+        """Drop the token here (the server still accepts it): later requests raise LoggedOut."""
+        super().forget()
         self._token = None
 
     @property
@@ -214,7 +277,10 @@ class _RefreshingAuth(DirectusAuth):
     # -- getting a credential ---------------------------------------------------------------------
     def _grant_steps(self, login: bool, *, explicit: bool = False) -> GrantSteps:
         """The requests that get a new credential: a refresh, or a login (also when a refresh is
-        refused and the password is known). Yields each request, receives its answer."""
+        refused and the password is known). Yields each request, receives its answer. After a logout
+        only an explicit login is sent."""
+        if self._logged_out and not (login and explicit):
+            self._refuse_if_logged_out("POST", httpx.URL(f"{self._base_url}/auth/refresh").path)
         if not login:
             response = yield self._refresh_request()
             try:
@@ -234,6 +300,7 @@ class _RefreshingAuth(DirectusAuth):
             refused_logins.refuse(key, exc, self.login_backoff, self.max_login_backoff)
             raise
         refused_logins.accept(key)
+        self._logged_out = False
 
     def _credentials_key(self) -> Hashable:
         """What a refused login is remembered by, process-wide (``refused_logins``)."""
@@ -301,6 +368,13 @@ class _RefreshingAuth(DirectusAuth):
                 except StopIteration:
                     return
 
+    async def logout(self, send: GrantSender, base_url: str = "") -> None:
+        """:meth:`DirectusAuth.logout`, single-flight with the refreshes (it holds the same lock): a
+        refresh in flight would otherwise rotate the token being logged out, or bring back
+        credentials just forgotten."""
+        async with self._lock():
+            await super().logout(send, base_url)
+
     # -- shared -----------------------------------------------------------------------------------
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -343,9 +417,11 @@ class _RefreshingAuth(DirectusAuth):
         expired = False  # the server answered TOKEN_EXPIRED: refresh once and send again
         sent = self._generation
         while True:
+            self._refuse_if_logged_out(request.method, request.url.path)
             if expired or self._needs_login() or (self._stale() and self._can_refresh()):
                 async with self._turn(request, sent if expired else None) as mine:
                     if mine:
+                        self._refuse_if_logged_out(request.method, request.url.path)  # while we waited
                         steps = self._grant_steps(self._needs_login())
                         grant: httpx.Request | None = next(steps)
                         while grant is not None:
@@ -355,6 +431,7 @@ class _RefreshingAuth(DirectusAuth):
                                 grant = steps.send(grant_response)
                             except StopIteration:
                                 grant = None
+            self._refuse_if_logged_out(request.method, request.url.path)  # a logout while we waited
             self._authorize(request)
             sent = self._generation
             response = yield request
@@ -428,7 +505,8 @@ class TokenAuth(_RefreshingAuth):
         )
 
     def forget(self) -> None:
-        """Drop both tokens (after ``conn.logout()``)."""
+        """Drop both tokens (after ``conn.logout()``): later requests raise LoggedOut."""
+        super().forget()
         self._access = self._refresh = None
         self._expires_at = None
 
@@ -450,6 +528,8 @@ class TokenAuth(_RefreshingAuth):
 class PasswordAuth(TokenAuth):
     """Email + password (+ ``otp`` for two-factor users): logs in on first use, then refreshes."""
 
+    _login_hint = "call login() to log in again"  # a logout never logs in again by itself
+
     def __init__(self, base_url: str, email: str, password: str, otp: str | None = None) -> None:
         if not email or not password:
             raise ImproperlyConfigured("PasswordAuth needs both an email and a password")
@@ -457,7 +537,6 @@ class PasswordAuth(TokenAuth):
         self._email = email
         self._password = password
         self._otp = otp
-        self._logged_out = False
 
     def _needs_login(self) -> bool:
         return self._access is None and not self._logged_out
@@ -477,11 +556,10 @@ class PasswordAuth(TokenAuth):
         return self._email
 
     async def login(self, send: GrantSender, otp: str | None = None) -> None:
-        """Log in now (also after a :meth:`forget`), through ``send`` (see :meth:`renew`); ``otp``
-        replaces the stored one."""
+        """Log in now (also after a logout: once it succeeds, requests are sent again), through
+        ``send`` (see :meth:`renew`); ``otp`` replaces the stored one."""
         if otp is not None:
             self._otp = otp
-        self._logged_out = False
         await self.renew(send, login=True)
 
     def replace(self, email: str | None = None, password: str | None = None,
@@ -498,11 +576,6 @@ class PasswordAuth(TokenAuth):
         if self._otp:
             body["otp"] = self._otp
         return body
-
-    def forget(self) -> None:
-        """Drop the tokens and stop logging in again with the password (an explicit logout)."""
-        super().forget()
-        self._logged_out = True  # no silent re-login after an explicit logout
 
     def __repr__(self) -> str:
         return f"PasswordAuth(email={self._email!r}, password='***')"
@@ -564,7 +637,8 @@ class SessionAuth(_RefreshingAuth):
         return request
 
     def forget(self) -> None:
-        """Drop the session token (after ``conn.logout()``)."""
+        """Drop the session token (after ``conn.logout()``): later requests raise LoggedOut."""
+        super().forget()
         self._access = None
         self._expires_at = None
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 from ..exceptions import (
-    APIError,
     ConnectionClosed,
     DirectusError,
     ImproperlyConfigured,
     InvalidRequest,
+    InvalidUsage,
     NetworkError,
     QueryTooLarge,
     RequestTimeout,
@@ -397,7 +397,8 @@ class Directus(SyncFace):
         otp: str | None = None,
         mode: Literal["json", "session"] = "json",
     ) -> None:
-        """Log in now (instead of on first request). Without ``email``/``password``, uses the configured
+        """Log in now (instead of on first request), also after :meth:`logout` (the connection's
+        requests are sent again once it succeeds). Without ``email``/``password``, uses the configured
         ones. ``mode="session"`` switches the connection to a session cookie."""
         configured = self.auth if isinstance(self.auth, PasswordAuth) else None
         if configured is not None and email is None and password is None and mode == "json":
@@ -430,29 +431,32 @@ class Directus(SyncFace):
         """Refresh the access token or session now (a password connection whose refresh token is
         refused logs in again)."""
         auth = self.auth
-        if not isinstance(auth, (TokenAuth, SessionAuth)) or not auth.can_refresh:
+        if not isinstance(auth, (TokenAuth, SessionAuth)) or not (auth.can_refresh or auth.logged_out):
             raise DirectusError(f"{type(auth).__name__} credentials cannot be refreshed")
         # Single-flight (renew holds the auth's lock): Directus rotates json refresh tokens, so two
         # refreshes racing with the same token would leave one of them holding a revoked token.
         await auth.renew(self._send_grant)
 
     async def logout(self) -> None:
-        """End the session on the server and forget the credentials (static tokens: forget only).
+        """End the session on the server (``POST /auth/logout``) and forget the credentials, as
+        Django's ``logout()`` ends a session: every later request on this connection raises
+        :class:`~directus_orm.exceptions.LoggedOut` before sending, until :meth:`login` succeeds
+        (``await conn.login()`` when the connection has a password). A second logout sends nothing.
 
         When Directus refuses the logout (e.g. the session had already expired) the credentials are
-        forgotten all the same and the error is raised; after a network error they are kept, so the
-        logout can be retried.
+        forgotten all the same and the error is raised; after a network error, a 5xx or an answer
+        that is not Directus's they are kept, so the logout can be retried.
+
+        A connection holding no session raises :class:`~directus_orm.exceptions.InvalidUsage` and is
+        left unchanged: a static token (Directus accepts it until it is changed on its user), no
+        credentials, or an ``auth=`` that is not one of directus-orm's flows.
         """
         auth = self.auth
-        if isinstance(auth, DirectusAuth):
-            request = auth.logout_request(self.url)
-            try:
-                if request is not None:
-                    check_status(await self._send_grant(request))
-            except APIError:
-                auth.forget()
-                raise
-            auth.forget()
+        if not isinstance(auth, DirectusAuth):
+            what = "no credentials (the public role)" if auth is None else (
+                f"{type(auth).__name__}, which is not a directus-orm auth flow")
+            raise InvalidUsage(f"logout() ends a session, and this connection holds none: it has {what}")
+        await auth.logout(self._send_grant, self.url)
 
     async def _send_grant(self, request: httpx.Request) -> httpx.Response:
         """Send a login/refresh/logout request built by an auth object, without any auth flow, and

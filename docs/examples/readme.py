@@ -230,7 +230,7 @@ async def connect(url: str, token: str, email: str, password: str) -> None:
     me = await editor.me()
     async with directus_orm.connections.override(editor):     # this block runs as the editor
         drafts = await Article.objects.filter(status="draft")
-    await editor.logout()
+    await editor.logout()                # ends the session: later requests raise LoggedOut until login()
     # --8<-- [end:connect]
     print("connect: admin", (await admin.me())["email"], "| editor", me["email"],
           "| pair", (await pair.me())["email"], "| session", (await browser.me())["email"],

@@ -1,4 +1,5 @@
-"""Authentication against the real server: every mode, refresh, single-flight, logout, secrets.
+"""Authentication against the real server: every mode, refresh, single-flight, secrets (logout:
+test_logout.py).
 
 Cassettes match request bodies, so tests whose bodies carry values issued at run time (refresh tokens,
 OTPs) or that need the short-TTL second server are ``live_only``, like those that depend on timing.
@@ -433,45 +434,7 @@ async def test_single_flight_reactive_refresh(directus_server: ServerInfo, expir
     assert [status for path, status in traffic.responses if path == "/users/me"].count(200) == 50
 
 
-# --- logout ------------------------------------------------------------------------------------------
-@pytest.mark.live_only  # the logout body holds a refresh token issued at run time
-async def test_logout_json_mode(directus_server: ServerInfo, editor: dict[str, Any]) -> None:
-    async with Directus(directus_server.url, email=EDITOR_EMAIL, password=EDITOR_PASSWORD) as conn:
-        await conn.login()
-        refresh_token = conn.auth.refresh_token  # type: ignore[union-attr]
-        await conn.logout()
-        assert not conn.auth.authenticated  # type: ignore[union-attr]
-        # No silent re-login after an explicit logout: the connection is the public role now.
-        with pytest.raises(InvalidCredentials):
-            await conn.me()
-    assert await raw_status(directus_server.url, "POST", "/auth/refresh",
-                            json={"refresh_token": refresh_token, "mode": "json"}) == (401,
-                                                                                      "INVALID_CREDENTIALS")
-
-
-@pytest.mark.live_only  # cassettes scrub Set-Cookie: no session cookie to replay
-async def test_logout_session_mode(directus_server: ServerInfo, editor: dict[str, Any]) -> None:
-    async with Directus(directus_server.url) as conn:
-        await conn.login(EDITOR_EMAIL, EDITOR_PASSWORD, mode="session")
-        cookie = conn.auth.session_token  # type: ignore[union-attr]
-        assert await raw_status(directus_server.url, "GET", "/users/me",
-                                headers={"Cookie": f"directus_session_token={cookie}"}) == (200, None)
-        await conn.logout()
-        assert not conn.auth.authenticated  # type: ignore[union-attr]
-    # The session is gone on the server: the cookie no longer authenticates.
-    cookie_header = {"Cookie": f"directus_session_token={cookie}"}
-    assert await raw_status(directus_server.url, "GET", "/users/me", headers=cookie_header) == (
-        401, "INVALID_CREDENTIALS")
-
-
-async def test_logout_static_token_only_forgets(directus_server: ServerInfo) -> None:
-    async with Directus(directus_server.url, token=directus_server.token) as conn:
-        await conn.logout()
-        with pytest.raises(InvalidCredentials):
-            await conn.me()  # the public role may not read /users/me
-    # The token itself still works: a static token is not a session.
-    assert await raw_status(directus_server.url, "GET", "/users/me",
-                            headers={"Authorization": f"Bearer {directus_server.token}"}) == (200, None)
+# logout: tests/integration/test_logout.py
 
 
 # --- sharing a pool ----------------------------------------------------------------------------------

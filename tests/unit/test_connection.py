@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from directus_orm import ConnectionPool, Directus, ImproperlyConfigured, SessionAuth, TokenAuth
+from directus_orm.exceptions import APIError
 
 
 class FakeDirectus:
@@ -142,3 +143,53 @@ def test_the_clients_of_a_pool_share_one_ssl_context(monkeypatch: pytest.MonkeyP
     clients = [asyncio.run(client()) for _ in range(3)]  # three event loops: three clients
     assert len({id(c) for c in clients}) == 3
     assert len(built) == 1
+
+
+async def test_logout_waits_for_a_refresh_in_flight() -> None:
+    """A logout racing a refresh would log out the token the refresh is rotating (leaving the new one
+    alive on the server) and the refresh's answer would bring back what the logout forgot."""
+    arrived, release = asyncio.Event(), asyncio.Event()
+    logged_out: list[Any] = []
+
+    class SlowRefresh(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            await request.aread()
+            if request.url.path == "/auth/refresh":
+                arrived.set()
+                await release.wait()
+                return httpx.Response(200, json={"data": {
+                    "access_token": "access-2", "refresh_token": "refresh-2", "expires": 900_000}})
+            assert request.url.path == "/auth/logout"
+            logged_out.append(json.loads(request.content))
+            return httpx.Response(204)
+
+    pool = ConnectionPool(transport=SlowRefresh)
+    async with Directus("http://cms.invalid", access_token="access-1", refresh_token="refresh-1",
+                        expires=900_000, pool=pool) as conn:
+        refreshing = asyncio.create_task(conn.refresh())
+        await arrived.wait()
+        logging_out = asyncio.create_task(conn.logout())
+        await asyncio.sleep(0.05)
+        assert logged_out == []  # waiting for the refresh
+        release.set()
+        await asyncio.gather(refreshing, logging_out)
+    assert logged_out == [{"refresh_token": "refresh-2", "mode": "json"}]
+    assert isinstance(conn.auth, TokenAuth) and conn.auth.logged_out and conn.auth.refresh_token is None
+
+
+@pytest.mark.parametrize(("status", "code", "kept"), [
+    (503, "SERVICE_UNAVAILABLE", True),     # the session may be alive: the logout can be retried
+    (401, "INVALID_CREDENTIALS", False),    # the session had ended already
+])
+async def test_a_failed_logout_keeps_credentials_only_when_the_session_may_live(
+        status: int, code: str, kept: bool) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"errors": [{"message": "no", "extensions": {"code": code}}]})
+
+    pool = ConnectionPool(transport=lambda: httpx.MockTransport(handler))
+    async with Directus("http://cms.invalid", access_token="a", refresh_token="r", pool=pool) as conn:
+        with pytest.raises(APIError) as info:
+            await conn.logout()
+        assert info.value.code == code
+        assert isinstance(conn.auth, TokenAuth)
+        assert (conn.auth.refresh_token == "r", conn.auth.logged_out) == (kept, not kept)

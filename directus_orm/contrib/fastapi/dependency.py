@@ -64,13 +64,26 @@ class CookieCredentials(DirectusAuth):
         self._value: str | None = value
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """httpx's auth hook: sends the caller's cookie (``Cookie: <cookie_name>=<value>``) as it came."""
+        """httpx's auth hook: sends the caller's cookie (``Cookie: <cookie_name>=<value>``) as it came
+        (LoggedOut after a logout)."""
+        self._refuse_if_logged_out(request.method, request.url.path)
         if self._value is not None:
             request.headers["Cookie"] = f"{self.cookie_name}={self._value}"
         yield request
 
+    def logout_request(self, base_url: str) -> httpx.Request | None:
+        """``POST /auth/logout`` in session mode with the caller's cookie: ends their session on the
+        server (their browser's cookie stops working too)."""
+        if self._value is None:
+            return None
+        if not base_url:
+            raise ImproperlyConfigured("CookieCredentials.logout() needs the server's base_url")
+        return httpx.Request("POST", f"{base_url.rstrip('/')}/auth/logout", json={"mode": "session"},
+                             headers={"Cookie": f"{self.cookie_name}={self._value}"})
+
     def forget(self) -> None:
-        """Drop the cookie value (after a logout): later requests go out anonymous."""
+        """Drop the cookie value (after a logout): later requests raise LoggedOut."""
+        super().forget()
         self._value = None
 
     @property
