@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -51,6 +52,7 @@ class _Portal:
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -64,9 +66,10 @@ class _Portal:
                     loop.call_soon(ready.set)
                     loop.run_forever()
 
-                threading.Thread(target=serve, name="directus-orm-sync", daemon=True).start()
+                thread = threading.Thread(target=serve, name="directus-orm-sync", daemon=True)
+                thread.start()
                 ready.wait()
-                self._loop = loop
+                self._loop, self._thread = loop, thread
             return self._loop
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -102,11 +105,42 @@ class _Portal:
             raise
         return result[0].result()  # type: ignore[no-any-return]
 
-    def close(self) -> None:
+    def close(self, timeout: float = CANCEL_WAIT) -> None:
+        """End the portal as ``asyncio.run`` ends its loop (run at interpreter exit): cancel what still
+        runs on it (a realtime socket lingering after its last subscription, a closing client ...),
+        let it unwind for at most ``timeout`` seconds, finish async generators, then stop the loop,
+        join its thread and close it. Left to the interpreter's shutdown instead, those tasks would be
+        destroyed half-way, on a loop that may already be closed."""
         with self._lock:
-            loop, self._loop = self._loop, None
-        if loop is not None and not loop.is_closed():
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None or loop.is_closed():
+            return
+        if thread is threading.current_thread():  # called from a task on the portal: cannot wait here
+            loop.stop()
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(_drain(loop, timeout), loop).result(timeout + 1)
+        with contextlib.suppress(RuntimeError):  # already closed by someone else
             loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        if not thread.is_alive():
+            loop.close()
+
+
+async def _drain(loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+    """Cancel every other task of ``loop`` and wait (bounded) until they are done; a task's unwinding may
+    start new ones (a websocket's closing handshake), so this repeats until none is left."""
+    deadline = loop.time() + timeout
+    me = asyncio.current_task()
+    while (left := deadline - loop.time()) > 0:
+        tasks = [task for task in asyncio.all_tasks(loop) if task is not me]
+        if not tasks:
+            break
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=left)
+    await loop.shutdown_asyncgens()
 
 
 _portal = _Portal()
