@@ -15,7 +15,9 @@ Spelling, everywhere: put ``.sync`` before the call.
         ...
 
 ``obj.sync`` is a :class:`SyncProxy`: coroutine methods become blocking functions of the same name and
-signature; everything else passes through unchanged.
+signature; a method returning a QuerySet returns that QuerySet's sync face, so a chain begun on a sync
+face stays sync (``Book.objects.sync.filter(x=1).order_by("-id").count()`` is an ``int``, and
+``for book in Book.objects.sync.filter(...)`` iterates); everything else passes through unchanged.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import functools
 import inspect
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .exceptions import SyncUsageError
 
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from .sync_faces import SyncAccessor
 
 # SyncUsageError lives in exceptions (with the rest of the hierarchy) and is importable from here too.
-__all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "iterate_batches", "run"]
+__all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "iterate_batches", "run", "unwrap"]
 
 T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
@@ -246,7 +248,23 @@ class SyncProxy(Generic[O]):
                 return iterate(attr(*args, **kwargs), name=f"{owner}.{name}(...)")
 
             return blocking_iter
+        if inspect.ismethod(attr) and not name.startswith("_"):
+
+            @functools.wraps(attr)
+            def chained(*args: Any, **kwargs: Any) -> Any:
+                return _face_of_chain(attr(*args, **kwargs))
+
+            return chained
         return attr
+
+    def __iter__(self) -> Iterator[Any]:
+        """``for x in obj.sync``: the object's own (sync) iteration, so a chain kept on the sync face
+        (``Book.objects.sync.filter(...)``) iterates like the QuerySet."""
+        return iter(self._target)
+
+    def __bool__(self) -> bool:
+        """The object's own truth value: a QuerySet refuses one (it would need a request)."""
+        return bool(self._target)
 
     def __getitem__(self, key: Any) -> Any:
         """``obj.sync[k]`` is ``await obj[k]`` when ``obj[k]`` is awaitable (``qs.sync[3]`` is one row,
@@ -263,6 +281,19 @@ class SyncProxy(Generic[O]):
         return f"<sync {self._target!r}>"
 
 
+def _face_of_chain(result: Any) -> Any:
+    """A lazy object that chains (a QuerySet: its class sets ``_sync_chains``) as its sync face, so a chain
+    begun on a sync face stays sync (``Book.objects.sync.filter(x=1).count()`` is an int, never an
+    un-awaited coroutine); anything else as it is."""
+    return SyncProxy(result) if getattr(type(result), "_sync_chains", False) else result
+
+
+def unwrap(face: SyncProxy[O]) -> O:
+    """The object behind a sync face (a QuerySet passed as ``Book.objects.sync.filter(...)``)."""
+    target: O = face._target
+    return target
+
+
 class _SyncAttribute(property):
     """``obj.sync``: a property whose class access is a proxy too, so coroutine classmethods have their
     blocking forms (``Book.sync.check()``); an instance's proxy offers them as well."""
@@ -276,6 +307,10 @@ class SyncFace:
     of its coroutine classmethods."""
 
     __slots__ = ()
+
+    #: True on lazy, chainable classes (QuerySet): a sync face's method that returns one returns its
+    #: sync face, so chains stay sync.
+    _sync_chains: ClassVar[bool] = False
 
     if TYPE_CHECKING:
         # Type checkers see each class's generated face (directus_orm/sync_faces.py); at run time it
