@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from directus_orm import Directus, collection, connections
+from directus_orm.exceptions import ConnectionClosed
 from directus_orm.realtime import Backoff, ConnectionLost, SocketTokenExpired, SubscriptionEvent
 from directus_orm.realtime import socket as rt_socket
 from tests.conftest import ServerInfo, create_collection
@@ -141,6 +142,28 @@ async def test_a_process_that_used_a_sync_subscription_exits_clean(
         assert result.stdout.splitlines() == [f"create {title}", "exited"]
         stored = (await raw.get(f"/items/{ARTICLES}", params={"filter[title][_eq]": title})).json()["data"]
         assert len(stored) == 1
+
+
+# --- aclose_all() closes the sockets on every loop -------------------------------------------------
+async def test_aclose_all_closes_the_sockets_of_every_loop_before_returning(default: None) -> None:  # noqa: F811
+    """A connection's sockets live one per event loop: here on the test's loop and on the sync face's
+    (a sync subscription in a worker thread, as an async app running sync code does). aclose_all() closes
+    both before it returns (before, the sync face's socket lingered, its task still running, and was
+    only torn down by the interpreter's exit); subscriptions left open end with ConnectionClosed rather
+    than waiting forever on a socket that is gone."""
+    here = Article.objects.subscribe(init=False)
+    await here.start()
+    there = await asyncio.to_thread(Article.objects.subscribe(init=False).__enter__)
+    sockets = [here._socket, there._socket]
+    assert sockets[0] is not None and sockets[1] is not None and sockets[0] is not sockets[1]
+    await connections.aclose_all()
+    assert [_socket_closed(socket) for socket in sockets] == [True, True]  # type: ignore[arg-type]
+    with pytest.raises(ConnectionClosed, match="connection was closed"):
+        await asyncio.wait_for(here.__anext__(), WAIT)
+    with pytest.raises(ConnectionClosed, match="connection was closed"):
+        await asyncio.to_thread(next, iter(there))
+    await here.aclose()
+    await asyncio.to_thread(there.__exit__, None, None, None)
 
 
 # --- closing ends the iteration at once -----------------------------------------------------------
