@@ -6,7 +6,10 @@ Protocol classes, derived from the async classes' source (``ast``) and their run
 
 * ``async def f(self, ...) -> R`` becomes ``def f(self, ...) -> R``, same parameters;
 * an async generator method returning ``AsyncIterator[Y]`` becomes one returning ``Iterator[Y]``;
-* other methods and properties pass through unchanged (``Self`` spelled as the class);
+* a plain method returning a chainable class's instance (a QuerySet: ``_sync_chains``) returns its sync
+  face (``SyncQuerySet[T]``), so chains begun on a sync face stay sync;
+* other methods and properties pass through unchanged (``Self`` spelled as the class), ``__iter__``
+  included;
 * ``obj.sync[k]`` is ``await obj[k]`` when ``obj[k]`` is awaitable, else ``obj[k]``.
 
 Rerun after changing a public member of a class with a ``.sync`` (``python3 -m devtools gen-sync``);
@@ -51,6 +54,11 @@ class SyncAccessor(Protocol):
 ASYNC_ITERATORS = {"AsyncIterator", "AsyncGenerator", "AsyncIterable"}
 AWAITABLES = {"Awaitable", "Coroutine"}
 PLAIN = "<import>"
+#: Dunder methods a face lists (as SyncProxy offers them); other names starting with ``_`` are private.
+#: ``__iter__`` only on a chainable class's face (plain ``for`` over a chain kept sync).
+DUNDERS = {"__getitem__", "__iter__"}
+#: Chainable class name -> its face's name (filled by generate()).
+CHAINS: dict[str, str] = {}
 BUILTINS = set(dir(__import__("builtins")))
 
 
@@ -261,7 +269,8 @@ def _members(face: Face) -> None:
         imports = _module_imports(klass.__module__, tree)
         defs = _class_defs(node.body)
         for name in dict.fromkeys(d.name for d in defs):
-            if name in seen or (name.startswith("_") and name != "__getitem__"):
+            if name in seen or (name.startswith("_") and name not in DUNDERS) or (
+                    name == "__iter__" and cls.__name__ not in CHAINS):
                 continue
             seen.add(name)
             lines = _member(cls, name, [d for d in defs if d.name == name], self_type, set())
@@ -306,9 +315,17 @@ def _member(
                 raise ValueError(f"{cls.__name__}.{name}: async generator returns {ast.unparse(returns)}")
             returns = ast.Subscript(ast.Name("Iterator"), _first_arg(returns))
             names.add("Iterator")
+        elif not inspect.iscoroutinefunction(static) and _head(returns) in CHAINS:
+            returns = _chained(returns)
         out.extend(decorators)
         out.extend(_signature(name, args, ast.unparse(returns)))
     return out
+
+
+def _chained(returns: ast.expr) -> ast.expr:
+    """``QuerySet[T]`` -> ``SyncQuerySet[T]``: what SyncProxy returns for a chainable result."""
+    face = ast.Name(CHAINS[str(_head(returns))])
+    return ast.Subscript(face, returns.slice) if isinstance(returns, ast.Subscript) else face
 
 
 def _names_in(lines: list[str]) -> set[str]:
@@ -412,7 +429,10 @@ def _import_lines(module: str, names: list[str], indent: str) -> list[str]:
 
 def generate() -> str:
     faces: list[Face] = []
-    for cls in _faced_classes():
+    faced = _faced_classes()
+    CHAINS.clear()
+    CHAINS.update({c.__name__: f"Sync{c.__name__}" for c in faced if getattr(c, "_sync_chains", False)})
+    for cls in faced:
         params = list(getattr(cls, "__parameters__", ()))
         # A non-generic class whose members use Self: its face is generic over the instance's class.
         self_var = f"S{cls.__name__}" if not params and _self_used(cls) else None
@@ -445,7 +465,8 @@ def generate() -> str:
                                                f'bound="{face.cls.__name__}")')
             protocol_params.append(face.self_var)
         for used in sorted(face.names):
-            if used in BUILTINS or used in {p.__name__ for p in face.params} or used == face.self_var:
+            if (used in BUILTINS or used in {p.__name__ for p in face.params} or used == face.self_var
+                    or used in CHAINS.values()):
                 continue
             source = face.sources.get(used) or ""
             if used in {"Iterator"} and not source:
@@ -542,7 +563,7 @@ def _self_used(cls: type) -> bool:
     for klass in _library_mro(cls):
         node, _ = _class_node(klass)
         for fn in _class_defs(node.body):
-            if fn.name.startswith("_") and fn.name != "__getitem__":
+            if fn.name.startswith("_") and fn.name not in DUNDERS:
                 continue
             for sub in ast.walk(fn.args):
                 if isinstance(sub, ast.Name) and sub.id == "Self":

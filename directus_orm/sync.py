@@ -15,19 +15,22 @@ Spelling, everywhere: put ``.sync`` before the call.
         ...
 
 ``obj.sync`` is a :class:`SyncProxy`: coroutine methods become blocking functions of the same name and
-signature; everything else passes through unchanged.
+signature; a method returning a QuerySet returns that QuerySet's sync face, so a chain begun on a sync
+face stays sync (``Book.objects.sync.filter(x=1).order_by("-id").count()`` is an ``int``, and
+``for book in Book.objects.sync.filter(...)`` iterates); everything else passes through unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import contextvars
 import functools
 import inspect
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .exceptions import SyncUsageError
 
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from .sync_faces import SyncAccessor
 
 # SyncUsageError lives in exceptions (with the rest of the hierarchy) and is importable from here too.
-__all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "iterate_batches", "run"]
+__all__ = ["SyncFace", "SyncProxy", "SyncUsageError", "iterate", "iterate_batches", "run", "unwrap"]
 
 T = TypeVar("T")
 O = TypeVar("O")  # noqa: E741
@@ -51,6 +54,7 @@ class _Portal:
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -64,9 +68,10 @@ class _Portal:
                     loop.call_soon(ready.set)
                     loop.run_forever()
 
-                threading.Thread(target=serve, name="directus-orm-sync", daemon=True).start()
+                thread = threading.Thread(target=serve, name="directus-orm-sync", daemon=True)
+                thread.start()
                 ready.wait()
-                self._loop = loop
+                self._loop, self._thread = loop, thread
             return self._loop
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -102,11 +107,42 @@ class _Portal:
             raise
         return result[0].result()  # type: ignore[no-any-return]
 
-    def close(self) -> None:
+    def close(self, timeout: float = CANCEL_WAIT) -> None:
+        """End the portal as ``asyncio.run`` ends its loop (run at interpreter exit): cancel what still
+        runs on it (a realtime socket lingering after its last subscription, a closing client ...),
+        let it unwind for at most ``timeout`` seconds, finish async generators, then stop the loop,
+        join its thread and close it. Left to the interpreter's shutdown instead, those tasks would be
+        destroyed half-way, on a loop that may already be closed."""
         with self._lock:
-            loop, self._loop = self._loop, None
-        if loop is not None and not loop.is_closed():
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None or loop.is_closed():
+            return
+        if thread is threading.current_thread():  # called from a task on the portal: cannot wait here
+            loop.stop()
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(_drain(loop, timeout), loop).result(timeout + 1)
+        with contextlib.suppress(RuntimeError):  # already closed by someone else
             loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        if not thread.is_alive():
+            loop.close()
+
+
+async def _drain(loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+    """Cancel every other task of ``loop`` and wait (bounded) until they are done; a task's unwinding may
+    start new ones (a websocket's closing handshake), so this repeats until none is left."""
+    deadline = loop.time() + timeout
+    me = asyncio.current_task()
+    while (left := deadline - loop.time()) > 0:
+        tasks = [task for task in asyncio.all_tasks(loop) if task is not me]
+        if not tasks:
+            break
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=left)
+    await loop.shutdown_asyncgens()
 
 
 _portal = _Portal()
@@ -212,7 +248,23 @@ class SyncProxy(Generic[O]):
                 return iterate(attr(*args, **kwargs), name=f"{owner}.{name}(...)")
 
             return blocking_iter
+        if inspect.ismethod(attr) and not name.startswith("_"):
+
+            @functools.wraps(attr)
+            def chained(*args: Any, **kwargs: Any) -> Any:
+                return _face_of_chain(attr(*args, **kwargs))
+
+            return chained
         return attr
+
+    def __iter__(self) -> Iterator[Any]:
+        """``for x in obj.sync``: the object's own (sync) iteration, so a chain kept on the sync face
+        (``Book.objects.sync.filter(...)``) iterates like the QuerySet."""
+        return iter(self._target)
+
+    def __bool__(self) -> bool:
+        """The object's own truth value: a QuerySet refuses one (it would need a request)."""
+        return bool(self._target)
 
     def __getitem__(self, key: Any) -> Any:
         """``obj.sync[k]`` is ``await obj[k]`` when ``obj[k]`` is awaitable (``qs.sync[3]`` is one row,
@@ -229,6 +281,19 @@ class SyncProxy(Generic[O]):
         return f"<sync {self._target!r}>"
 
 
+def _face_of_chain(result: Any) -> Any:
+    """A lazy object that chains (a QuerySet: its class sets ``_sync_chains``) as its sync face, so a chain
+    begun on a sync face stays sync (``Book.objects.sync.filter(x=1).count()`` is an int, never an
+    un-awaited coroutine); anything else as it is."""
+    return SyncProxy(result) if getattr(type(result), "_sync_chains", False) else result
+
+
+def unwrap(face: SyncProxy[O]) -> O:
+    """The object behind a sync face (a QuerySet passed as ``Book.objects.sync.filter(...)``)."""
+    target: O = face._target
+    return target
+
+
 class _SyncAttribute(property):
     """``obj.sync``: a property whose class access is a proxy too, so coroutine classmethods have their
     blocking forms (``Book.sync.check()``); an instance's proxy offers them as well."""
@@ -242,6 +307,10 @@ class SyncFace:
     of its coroutine classmethods."""
 
     __slots__ = ()
+
+    #: True on lazy, chainable classes (QuerySet): a sync face's method that returns one returns its
+    #: sync face, so chains stay sync.
+    _sync_chains: ClassVar[bool] = False
 
     if TYPE_CHECKING:
         # Type checkers see each class's generated face (directus_orm/sync_faces.py); at run time it

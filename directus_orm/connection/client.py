@@ -26,6 +26,7 @@ from ..sync import SyncFace
 from . import graphql, logs
 from .answers import check_status, json_object, raw_path, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
+from .closing import close_attached
 from .failures import failed_request, network_error, noted, withhold_secrets
 from .paths import (
     SYSTEM_ENDPOINTS,
@@ -500,6 +501,7 @@ class Directus(SyncFace):
         """Close the HTTP pool if this connection created it (a shared :class:`ConnectionPool` stays open);
         ``async with Directus(...) as conn:`` calls it for you."""
         if self._owns_pool:
+            await close_attached(self)  # its realtime sockets, on every loop
             await self.pool.aclose()
 
     async def __aenter__(self) -> Directus:

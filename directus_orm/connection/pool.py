@@ -9,6 +9,7 @@ touching another loop's sockets. Clients of loops that have been closed are drop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import threading
 import weakref
@@ -23,6 +24,8 @@ from ..sync import SyncFace
 __all__ = ["DEFAULT_TIMEOUT", "ConnectionPool"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: Seconds ``aclose()`` waits for another loop to close that loop's client.
+CLOSE_WAIT = 5.0
 
 
 class _NoCookies(CookieJar):
@@ -99,9 +102,11 @@ class ConnectionPool(SyncFace):
             if owner is loop:
                 await client.aclose()
             elif not owner.is_closed() and owner.is_running():
-                # Close it on the loop that owns it, without waiting: awaiting another loop's future
-                # from this one would dead-lock when both are driven by the same thread.
-                asyncio.run_coroutine_threadsafe(client.aclose(), owner)
+                # Close it on the loop that owns it (another thread's: a thread runs one loop at a
+                # time) and wait, bounded, so nothing of ours still runs there once this returns.
+                closing = asyncio.run_coroutine_threadsafe(client.aclose(), owner)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.wrap_future(closing), CLOSE_WAIT)
 
     @property
     def closed(self) -> bool:

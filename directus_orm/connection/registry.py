@@ -25,6 +25,7 @@ from typing import Any
 from ..exceptions import ImproperlyConfigured, InvalidArgument
 from ..sync import SyncFace
 from .client import Directus
+from .closing import close_attached
 from .pool import ConnectionPool
 
 __all__ = ["DEFAULT_ALIAS", "ConnectionHandler", "configure", "connections"]
@@ -239,11 +240,15 @@ class ConnectionHandler(SyncFace):
         return _Override(connection, alias)
 
     async def aclose_all(self) -> None:
-        """Close every connection the registry created (and their shared pool)."""
+        """Close every connection the registry created (and their shared pool), with their realtime
+        sockets, on every event loop they were used on (the sync face's included): subscriptions still
+        open end with :class:`~directus_orm.exceptions.ConnectionClosed`."""
         with self._lock:
             conns = list(self._connections.values())
             self._connections.clear()
             pool, self._pool = self._pool, None
+        for conn in conns:
+            await close_attached(conn)
         for conn in conns:
             if conn.pool is not pool:
                 await conn.pool.aclose()

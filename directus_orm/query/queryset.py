@@ -31,7 +31,7 @@ from ..exceptions import (
     RecordNotUnique,
     UnexpectedResponse,
 )
-from ..sync import SyncFace
+from ..sync import SyncFace, SyncProxy, unwrap
 from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
 from .counting import count_aggregate, counted, distinct_keys
@@ -120,9 +120,10 @@ class Prefetch:
     .order_by("-pages")[:3]))`` -> ``deep[books][_filter|_sort|_limit|_offset]``: the related rows
     are filtered, sorted and cut by the server, in the same request."""
 
-    def __init__(self, lookup: str, queryset: QuerySet[Any] | None = None) -> None:
+    def __init__(self, lookup: str, queryset: QuerySet[Any] | SyncProxy[QuerySet[Any]] | None = None) -> None:
         self.lookup = lookup
-        self.queryset = queryset
+        # A sync face's chain (Book.objects.sync.filter(...)) stands for its QuerySet.
+        self.queryset = unwrap(queryset) if isinstance(queryset, SyncProxy) else queryset
 
     def __repr__(self) -> str:
         return f"<Prefetch {self.lookup!r}{' with a queryset' if self.queryset is not None else ''}>"
@@ -130,6 +131,8 @@ class Prefetch:
 
 class QuerySet(SyncFace, Generic[T]):
     """A lazy Directus query returning ``T`` (a model, or ``dict`` for :func:`~directus_orm.collection`)."""
+
+    _sync_chains = True  # Book.objects.sync.filter(...) is a sync face too: its chain stays sync
 
     def __init__(self, adapter: RowAdapter[T], query: Query | None = None, using: str | None = None) -> None:
         self._adapter = adapter
@@ -186,7 +189,8 @@ class QuerySet(SyncFace, Generic[T]):
         return f"<{type(self).__name__} {self._query}>"
 
     def __bool__(self) -> bool:
-        raise InvalidUsage("a QuerySet has no truth value without a request: use `await qs.exists()`")
+        raise InvalidUsage("a QuerySet has no truth value without a request: use `await qs.exists()` "
+                           "(sync code: `qs.sync.exists()`)")
 
     # -- chainable ----------------------------------------------------------------------------------
     def all(self) -> Self:

@@ -17,6 +17,7 @@ import contextlib
 import itertools
 import logging
 import secrets
+import threading
 import time
 import weakref
 from collections import deque
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..connection.auth import _jwt_expiry as jwt_expiry
 from ..connection.client import Directus
+from ..connection.closing import on_close
 from ..connection.logs import redact
 from ..exceptions import (
     AuthenticationError,
@@ -58,6 +60,8 @@ SUBSCRIBE_WAIT = 60.0
 """How long a new subscription may wait for its ``init`` (it carries the whole snapshot)."""
 LINGER = 2.0
 """Seconds a socket without subscriptions stays open (a consumer re-subscribing reuses it)."""
+CLOSE_WAIT = 5.0
+"""Seconds closing a connection waits for its socket on another loop to close."""
 
 
 class Listener(Protocol):
@@ -183,6 +187,11 @@ class RealtimeSocket:
             loop = asyncio.get_running_loop()
             self._ready = loop.create_future()
             self._runner = loop.create_task(self._run(), name="directus-orm realtime socket")
+
+    async def shut(self, error: BaseException) -> None:
+        """Close for good because the connection closed: open subscriptions end with ``error``."""
+        self._fail_all(error)
+        await self.close()
 
     async def close(self) -> None:
         self._closing = True
@@ -576,29 +585,57 @@ async def _abort(ws: ClientConnection, graceful: bool = False) -> None:
 _sockets: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, RealtimeSocket]] = (
     weakref.WeakKeyDictionary()
 )
+_sockets_lock = threading.Lock()  # loops of several threads (an app's, the sync face's) share the table
 
 
 def socket_for(conn: Directus, options: SocketOptions | None = None) -> RealtimeSocket:
     """The socket of ``conn`` on the running loop (created on first use; the first caller's options
     apply while it lives)."""
     loop = asyncio.get_running_loop()
-    sockets = _sockets.setdefault(loop, {})
-    socket = sockets.get(id(conn))
-    if socket is None or socket.conn is not conn or socket._closing:
-        socket = sockets[id(conn)] = RealtimeSocket(conn, options or SocketOptions())
-    return socket
+    with _sockets_lock:
+        sockets = _sockets.setdefault(loop, {})
+        socket = sockets.get(id(conn))
+        if socket is None or socket.conn is not conn or socket._closing:
+            socket = sockets[id(conn)] = RealtimeSocket(conn, options or SocketOptions())
+        return socket
+
+
+async def _close_sockets(conn: Directus) -> None:
+    """``conn`` is being closed: close its socket on every loop, that loop's own task doing it (a socket
+    is bound to its loop), and wait for it (bounded), so nothing of it still runs afterwards."""
+    running = asyncio.get_running_loop()
+    with _sockets_lock:
+        found = [(loop, sockets.get(id(conn))) for loop, sockets in _sockets.items()]
+    for loop, socket in found:
+        if socket is None or socket.conn is not conn:
+            continue
+        shut = socket.shut(ConnectionClosed("the connection was closed (aclose): subscribe again on a "
+                                            "new one"))
+        if loop is running:
+            await shut
+        elif loop.is_running():
+            done = asyncio.run_coroutine_threadsafe(shut, loop)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.wrap_future(done), CLOSE_WAIT)
+        else:
+            shut.close()  # its loop has ended: nothing runs there any more
+
+
+on_close(_close_sockets)
 
 
 def credentials_changed(conn: Directus) -> None:
     """``conn`` holds a fresher access token: its live socket on the running loop (if any)
     re-authenticates with it at once, instead of waiting for the old one to expire."""
-    socket = _sockets.get(asyncio.get_running_loop(), {}).get(id(conn))
+    with _sockets_lock:
+        socket = _sockets.get(asyncio.get_running_loop(), {}).get(id(conn))
     if socket is not None and socket.conn is conn:
         socket.reauthenticate()
 
 
 def _drop(socket: RealtimeSocket) -> None:
-    for sockets in list(_sockets.values()):
-        if sockets.get(id(socket.conn)) is socket:
-            del sockets[id(socket.conn)]
+    with _sockets_lock:
+        for sockets in _sockets.values():
+            if sockets.get(id(socket.conn)) is socket:
+                del sockets[id(socket.conn)]
 

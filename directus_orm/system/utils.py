@@ -27,7 +27,7 @@ from ..models.adapter import ModelAdapter
 from ..models.base import DirectusModel
 from ..query.queryset import QuerySet
 from ..query.sendable import refuse_unsendable
-from ..sync import SyncFace
+from ..sync import SyncFace, SyncProxy, unwrap
 from .endpoints import Endpoints, data_of
 from .importcheck import check_import_answer, checked_content
 from .keys import key_of
@@ -176,7 +176,7 @@ class Utils(Endpoints, SyncFace):
 
     async def export(
         self,
-        source: str | type[DirectusModel] | QuerySet[Any],
+        source: str | type[DirectusModel] | QuerySet[Any] | SyncProxy[QuerySet[Any]],
         *,
         format: ExportFormat = "csv",
         query: Mapping[str, Any] | None = None,
@@ -193,6 +193,8 @@ class Utils(Endpoints, SyncFace):
         ``id``)."""
         if format not in _EXPORT_FORMATS:
             raise InvalidArgument(f"format must be one of {', '.join(_EXPORT_FORMATS)}, got {format!r}")
+        if isinstance(source, SyncProxy):  # Book.objects.sync.filter(...) too
+            source = unwrap(source)
         if isinstance(source, QuerySet):
             if query is not None:
                 raise InvalidArgument("export() takes a QuerySet or query=, not both")

@@ -133,6 +133,9 @@ def main() -> None:
     tampere.sync.save()                                              # PATCH {"population": 260000}
     now = City.objects.sync.get(name="Tampere").population
     print("cities:", City.objects.sync.count(), "| Tampere now", now)
+    # A chain begun on the sync face stays sync: no .sync before each terminal call.
+    small = City.objects.sync.filter(population__lt=500_000).order_by("-population")
+    print("small cities:", small.count(), [city.name for city in small])
     connections.sync.aclose_all()
 
     with tempfile.TemporaryDirectory() as project:

@@ -8,16 +8,22 @@ come from the loopback TCP relay; token expiry from a second server with a short
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from directus_orm import Directus, collection, connections
+from directus_orm.exceptions import ConnectionClosed
 from directus_orm.realtime import Backoff, ConnectionLost, SocketTokenExpired, SubscriptionEvent
 from directus_orm.realtime import socket as rt_socket
 from tests.conftest import ServerInfo, create_collection
@@ -76,6 +82,88 @@ def test_ctrl_c_in_a_sync_loop_is_a_keyboard_interrupt_and_unsubscribes(
         assert _wait_until(lambda: _socket_closed(sockets[0]), rt_socket.LINGER + WAIT)
     finally:
         connections.reset()
+
+
+# --- a process that used a sync subscription exits clean -----------------------------------------
+_CHILD = """
+import asyncio, os, sys
+import httpx
+import directus_orm
+from directus_orm import DirectusModel, connections
+
+URL, TOKEN = os.environ["RT_URL"], os.environ["RT_TOKEN"]
+
+class Article(DirectusModel):
+    id: int | None = None
+    title: str | None = None
+    class Meta:
+        collection = "rt_articles"
+
+def follow() -> None:
+    with Article.objects.sync.subscribe(events="create", init=False) as sub:
+        httpx.post(f"{URL}/items/rt_articles", json={"title": sys.argv[2]},
+                   headers={"Authorization": f"Bearer {TOKEN}"}).raise_for_status()
+        for event in sub:
+            print(event.type, event.instances[0].title, flush=True)
+            break
+
+async def app() -> None:  # the docs' pattern: a sync subscription in a worker thread of an async app
+    directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
+    await asyncio.to_thread(follow)
+    await connections.aclose_all()
+
+if sys.argv[1] == "to_thread":
+    asyncio.run(app())
+else:  # plain sync code, nothing closed explicitly
+    directus_orm.configure({"default": {"url": URL, "token": TOKEN}})
+    follow()
+print("exited", flush=True)
+"""
+
+
+@pytest.mark.parametrize(("pattern", "runs"), [("to_thread", 8), ("plain", 3)])
+async def test_a_process_that_used_a_sync_subscription_exits_clean(
+    directus_server: ServerInfo, schema: None, raw: httpx.AsyncClient, tmp_path: Path,  # noqa: F811
+    pattern: str, runs: int,
+) -> None:
+    """The socket of a sync subscription lives on the sync face's loop and lingers there after its last
+    subscription; at exit that loop is shut down like asyncio.run's (tasks cancelled and unwound), so
+    the interpreter never destroys a pending socket task ("Task was destroyed but it is pending!",
+    "Event loop is closed"). Before, about half of the to_thread runs printed those."""
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(_CHILD))
+    env = {**os.environ, "RT_URL": directus_server.url, "RT_TOKEN": directus_server.token}
+    for run in range(runs):
+        title = f"exit-{pattern}-{run}"
+        result = await asyncio.to_thread(
+            subprocess.run, [sys.executable, str(script), pattern, title], env=env, capture_output=True,
+            text=True, timeout=120)
+        assert (result.returncode, result.stderr) == (0, ""), f"run {run}"
+        assert result.stdout.splitlines() == [f"create {title}", "exited"]
+        stored = (await raw.get(f"/items/{ARTICLES}", params={"filter[title][_eq]": title})).json()["data"]
+        assert len(stored) == 1
+
+
+# --- aclose_all() closes the sockets on every loop -------------------------------------------------
+async def test_aclose_all_closes_the_sockets_of_every_loop_before_returning(default: None) -> None:  # noqa: F811
+    """A connection's sockets live one per event loop: here on the test's loop and on the sync face's
+    (a sync subscription in a worker thread, as an async app running sync code does). aclose_all() closes
+    both before it returns (before, the sync face's socket lingered, its task still running, and was
+    only torn down by the interpreter's exit); subscriptions left open end with ConnectionClosed rather
+    than waiting forever on a socket that is gone."""
+    here = Article.objects.subscribe(init=False)
+    await here.start()
+    there = await asyncio.to_thread(Article.objects.subscribe(init=False).__enter__)
+    sockets = [here._socket, there._socket]
+    assert sockets[0] is not None and sockets[1] is not None and sockets[0] is not sockets[1]
+    await connections.aclose_all()
+    assert [_socket_closed(socket) for socket in sockets] == [True, True]  # type: ignore[arg-type]
+    with pytest.raises(ConnectionClosed, match="connection was closed"):
+        await asyncio.wait_for(here.__anext__(), WAIT)
+    with pytest.raises(ConnectionClosed, match="connection was closed"):
+        await asyncio.to_thread(next, iter(there))
+    await here.aclose()
+    await asyncio.to_thread(there.__exit__, None, None, None)
 
 
 # --- closing ends the iteration at once -----------------------------------------------------------

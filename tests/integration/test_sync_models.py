@@ -7,10 +7,12 @@ import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 
 import directus_orm
 from directus_orm import DirectusModel, connections
+from directus_orm.exceptions import InvalidUsage
 from directus_orm.sync import SyncUsageError, run
 from tests.conftest import ServerInfo, create_collection
 from tests.integration.test_sync_face import open_sockets_to, socket_inodes_to
@@ -65,6 +67,34 @@ def test_indexing_in_sync_code(configured: None) -> None:
     with pytest.raises(IndexError, match="out of range"):
         qs.sync[len(SEED) + 10]
     assert qs[1:3].sync.count() == 2  # a slice stays lazy outside .sync
+
+
+def test_a_chain_begun_on_the_sync_face_stays_sync(configured: None, directus_server: ServerInfo) -> None:
+    """``Model.objects.sync.filter(...)`` is the QuerySet's sync face: every step of its chain returns
+    one, its terminal calls block and answer (never a coroutine), plain ``for`` iterates it."""
+    chain = SyncLang.objects.sync.filter(speakers__gte=10).exclude(code="en").order_by("-speakers")
+    assert chain.count() == 2
+    assert [lang.code for lang in chain] == ["fr", "el"]
+    assert chain.first().code == "fr"  # type: ignore[union-attr]
+    assert chain.exists() is True
+    assert [lang.code for lang in chain[:1]] == ["fr"]
+    assert chain[1].code == "el"
+    assert chain.values_list("code", flat=True).first() == "fr"
+    assert SyncLang.objects.sync.all().count() == len(SEED)
+    assert SyncLang.objects.sync.none().count() == 0
+    codes = SyncLang.objects.sync.values("code").filter(code__startswith="f")
+    assert [x["code"] for x in codes] == ["fi", "fr"]
+    assert SyncLang.objects.filter(code="el").sync.exclude(code="fi").get().name == "Greek"  # the older form
+    with pytest.raises(InvalidUsage, match="no truth value"):  # as the QuerySet: not a silent True
+        bool(SyncLang.objects.sync.filter(code="el"))
+    # A write through the chain: Directus holds exactly the change.
+    assert SyncLang.objects.sync.filter(code="el").exclude(code="en").update(speakers=14) == 1
+    try:
+        raw = httpx.get(f"{directus_server.url}/items/sync_languages", params={"filter[code][_eq]": "el"},
+                        headers={"Authorization": f"Bearer {directus_server.token}"}).json()["data"]
+        assert [(row["code"], row["name"], row["speakers"]) for row in raw] == [("el", "Greek", 14)]
+    finally:
+        SyncLang.objects.filter(code="el").sync.update(speakers=13)
 
 
 def test_whole_scenario_in_sync_code(configured: None) -> None:

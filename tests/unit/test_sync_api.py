@@ -115,3 +115,46 @@ def test_sync_indexing_awaits_what_is_awaitable() -> None:
         return "row"
 
     assert SyncProxy({"k": row()})["k"] == "row"
+
+
+class _Chainable(SyncFace):
+    _sync_chains = True
+
+    def again(self) -> _Chainable:
+        return _Chainable()
+
+    def plain(self) -> list[int]:
+        return [1]
+
+    def __iter__(self) -> Any:
+        return iter([1, 2])
+
+
+def test_a_method_returning_a_queryset_returns_its_sync_face() -> None:
+    """What keeps ``Book.objects.sync.filter(...)`` sync: chainable results come back as their face,
+    anything else (lists, classes such as ``Book.sync.DoesNotExist``) as it is."""
+    face = _Chainable().sync.again().again()
+    assert isinstance(face, SyncProxy) and isinstance(face._target, _Chainable)
+    assert list(face) == [1, 2]  # plain ``for`` iterates the target
+    assert _Chainable().sync.plain() == [1]
+    errors = directus_orm.exceptions
+    assert SyncProxy(errors).DirectusError is errors.DirectusError  # a class: not wrapped
+    model = directus_orm.collection("sync_anything")
+    assert isinstance(model.sync.filter(a=1).exclude(b=2), SyncProxy)
+    assert isinstance(model.filter(a=1).sync.order_by("a")._target, directus_orm.QuerySet)
+
+
+def test_a_sync_face_stands_for_its_queryset_where_one_is_expected() -> None:
+    from directus_orm import Prefetch
+
+    qs = directus_orm.collection("sync_anything").filter(a=1)
+    assert Prefetch("rel", queryset=qs.sync.all()).queryset is not None
+    assert isinstance(Prefetch("rel", queryset=qs.sync.all()).queryset, directus_orm.QuerySet)
+    assert Prefetch("rel", queryset=qs).queryset is qs
+
+
+def test_a_queryset_sync_face_has_no_truth_value() -> None:
+    from directus_orm.exceptions import InvalidUsage
+
+    with pytest.raises(InvalidUsage, match=r"qs\.sync\.exists\(\)"):
+        bool(directus_orm.collection("sync_anything").sync.filter(a=1))

@@ -16,6 +16,7 @@ from directus_orm import (
     Count, Directus, DirectusModel, Manager, ManyToMany, Page, Prefetch, Q, QuerySet, ResultStream, Sum,
     collection, connections,
 )
+from directus_orm.sync_faces import SyncQuerySet
 
 
 class Author(DirectusModel):
@@ -106,7 +107,15 @@ def sync_code(el: Language) -> None:
     assert_type(Language.objects.sync.bulk_create([el], batch_size=10), list[Language])
     assert_type(Language.objects.all().sync[0], Language)
     assert_type(Language.objects.all().sync[:3], list[Language])
-    assert_type(Language.objects.sync.filter(code="el"), QuerySet[Language])  # not a coroutine: as is
+    # A chain begun on the sync face stays on it: its terminal calls block, its rows iterate.
+    assert_type(Language.objects.sync.filter(code="el"), SyncQuerySet[Language])
+    assert_type(Language.objects.sync.filter(code="el").exclude(name="x").order_by("-id").count(), int)
+    assert_type(Language.objects.sync.all()[:2], list[Language])
+    assert_type(Language.objects.sync.filter(code="el").first(), Language | None)
+    assert_type(Language.objects.sync.values("code").first(), dict[str, Any] | None)
+    assert_type([lang for lang in Language.objects.sync.filter(code="el")], list[Language])
+    assert_type(Book.objects.sync.exclude(published=True).count(), int)
+    assert_type(Language.objects.filter(code="el").sync.exclude(name="x").exists(), bool)
     assert_type(Language.objects.sync.iterator(100), ResultStream[Language])
     assert_type(Language.objects.all().sync.count(), int)
     assert_type(Book.objects.sync.count(), int)
@@ -166,6 +175,7 @@ def test_mypy_sees_the_sync_face(tmp_path: Path) -> None:
     "Directus(\"http://127.0.0.1\").sync.mee()",
     "Language.objects.sync.get(pk=1).nme",
     "Language.objects.sync.count().upper()",
+    "Language.objects.sync.filter(code=\"el\").cuont()",
 ])
 def test_mypy_catches_a_typo_on_the_sync_face(tmp_path: Path, typo: str) -> None:
     result = run_mypy(tmp_path, "typo.py", SNIPPET + f"\n{typo}\n")
