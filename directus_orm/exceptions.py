@@ -10,6 +10,11 @@ path (without its query string, which may carry ``access_token``) and what Direc
 :class:`NetworkError` (and a :class:`RequestTimeout` from httpx) is chained to the httpx exception that
 caused it (``__cause__``), whose messages are withheld where they could quote a credential.
 
+A :class:`GraphQLExecutionError` whose Directus code has a class below is raised as that class's
+GraphQL twin, nested in it and not drawn: ``GraphQLExecutionError.Forbidden`` is both a
+``GraphQLExecutionError`` (its partial ``data`` kept) and a ``Forbidden``, so ``except Forbidden:``
+catches the same failure over REST and over GraphQL.
+
 The hierarchy (with the Directus error codes each class stands for)::
 
     DirectusError
@@ -92,7 +97,7 @@ The hierarchy (with the Directus error codes each class stands for)::
         ├── UnexpectedResponse              not a Directus answer (HTML, empty 301, ...)
         ├── GraphQLError                    an answer of /graphql (connection.graphql())
         │   ├── GraphQLValidationError      GRAPHQL_VALIDATION (HTTP 400: nothing ran)
-        │   └── GraphQLExecutionError       errors[] beside the (partial) data of an HTTP 200
+        │   └── GraphQLExecutionError       errors[] beside the (partial) data of an HTTP 200 (see above)
         └── InternalServerError             INTERNAL_SERVER_ERROR"""
 
 from __future__ import annotations
@@ -180,6 +185,7 @@ __all__ = [
     "ValueTooLong",
     "VersionHashMismatch",
     "error_from_response",
+    "execution_error_class",
 ]
 
 
@@ -741,6 +747,19 @@ def _rebuild_execution_error(cls: type[GraphQLExecutionError], message: str, dat
                method=method, path=path)
 
 
+def _graphql_twin(base: type[APIError]) -> type[GraphQLExecutionError]:
+    """``GraphQLExecutionError.<Base>``: an execution error whose code REST raises as ``base``, so
+    ``except Forbidden:`` catches the same failure on both paths (nested, as each model's
+    ``DoesNotExist``: not drawn in the tree above)."""
+    name = base.__name__
+    twin = type(name, (GraphQLExecutionError, base), {
+        "__module__": __name__, "__qualname__": f"GraphQLExecutionError.{name}", "codes": (),
+        "__doc__": f"A :class:`GraphQLExecutionError` that is also a :class:`{name}` "
+                   f"({', '.join(base.codes)})."})
+    setattr(GraphQLExecutionError, name, twin)  # where pickle finds it by its qualified name
+    return twin
+
+
 def _all_subclasses(cls: type[APIError]) -> list[type[APIError]]:
     found: list[type[APIError]] = []
     for sub in cls.__subclasses__():
@@ -752,6 +771,23 @@ def _all_subclasses(cls: type[APIError]) -> list[type[APIError]]:
 _BY_CODE: dict[str, type[APIError]] = {
     code: cls for cls in _all_subclasses(APIError) for code in cls.codes
 }
+
+def _graphql_by_code() -> dict[str, type[GraphQLExecutionError]]:
+    twins: dict[type[APIError], type[GraphQLExecutionError]] = {}
+    for cls in _BY_CODE.values():
+        if not issubclass(cls, GraphQLError) and cls not in twins:
+            twins[cls] = _graphql_twin(cls)
+    return {code: twins[cls] for code, cls in _BY_CODE.items() if cls in twins}
+
+
+_GRAPHQL_BY_CODE = _graphql_by_code()
+
+
+def execution_error_class(code: str | None) -> type[GraphQLExecutionError]:
+    """The class of a GraphQL execution error with Directus's ``code``: the twin of the class REST
+    raises for that code (see ``_BY_CODE``), else :class:`GraphQLExecutionError` itself."""
+    return _GRAPHQL_BY_CODE.get(code or "", GraphQLExecutionError)
+
 
 # When Directus sends no (known) code, the status decides.
 _BY_STATUS: dict[int, type[APIError]] = {
