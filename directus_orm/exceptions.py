@@ -13,7 +13,8 @@ caused it (``__cause__``), whose messages are withheld where they could quote a 
 A :class:`GraphQLExecutionError` whose Directus code has a class below is raised as that class's
 GraphQL twin, nested in it and not drawn: ``GraphQLExecutionError.Forbidden`` is both a
 ``GraphQLExecutionError`` (its partial ``data`` kept) and a ``Forbidden``, so ``except Forbidden:``
-catches the same failure over REST and over GraphQL.
+catches the same failure over REST and over GraphQL. A QuerySet's document refused because the role's
+schema lacks its collection is a ``GraphQLValidationError.Forbidden`` likewise.
 
 The hierarchy (with the Directus error codes each class stands for)::
 
@@ -103,7 +104,7 @@ The hierarchy (with the Directus error codes each class stands for)::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 __all__ = [
     "APIError",
@@ -186,6 +187,7 @@ __all__ = [
     "VersionHashMismatch",
     "error_from_response",
     "execution_error_class",
+    "forbidden_document",
 ]
 
 
@@ -747,17 +749,30 @@ def _rebuild_execution_error(cls: type[GraphQLExecutionError], message: str, dat
                method=method, path=path)
 
 
-def _graphql_twin(base: type[APIError]) -> type[GraphQLExecutionError]:
-    """``GraphQLExecutionError.<Base>``: an execution error whose code REST raises as ``base``, so
-    ``except Forbidden:`` catches the same failure on both paths (nested, as each model's
-    ``DoesNotExist``: not drawn in the tree above)."""
+_Twin = TypeVar("_Twin", bound=GraphQLError)
+
+
+def _graphql_twin(parent: type[_Twin], base: type[APIError]) -> type[_Twin]:
+    """``<parent>.<Base>``: a GraphQL error that REST raises as ``base``, so ``except Forbidden:``
+    catches the same failure on both paths (nested, as each model's ``DoesNotExist``: not drawn in
+    the tree above)."""
     name = base.__name__
-    twin = type(name, (GraphQLExecutionError, base), {
-        "__module__": __name__, "__qualname__": f"GraphQLExecutionError.{name}", "codes": (),
-        "__doc__": f"A :class:`GraphQLExecutionError` that is also a :class:`{name}` "
-                   f"({', '.join(base.codes)})."})
-    setattr(GraphQLExecutionError, name, twin)  # where pickle finds it by its qualified name
-    return twin
+    twin = type(name, (parent, base), {
+        "__module__": __name__, "__qualname__": f"{parent.__name__}.{name}", "codes": (),
+        "__doc__": f"A :class:`{parent.__name__}` that is also a :class:`{name}` ({', '.join(base.codes)})."})
+    setattr(parent, name, twin)  # where pickle finds it by its qualified name
+    return cast("type[_Twin]", twin)
+
+
+_FORBIDDEN_DOCUMENT = _graphql_twin(GraphQLValidationError, Forbidden)
+
+
+def forbidden_document(error: GraphQLValidationError) -> GraphQLValidationError:
+    """``error`` as a ``GraphQLValidationError.Forbidden``: a document refused because the role's schema
+    lacks a collection it reads, which REST refuses with ``403 FORBIDDEN``."""
+    return _FORBIDDEN_DOCUMENT(error.message, status=error.status, code=error.code,
+                               extensions=error.extensions, errors=error.errors, method=error.method,
+                               path=error.path)
 
 
 def _all_subclasses(cls: type[APIError]) -> list[type[APIError]]:
@@ -776,7 +791,7 @@ def _graphql_by_code() -> dict[str, type[GraphQLExecutionError]]:
     twins: dict[type[APIError], type[GraphQLExecutionError]] = {}
     for cls in _BY_CODE.values():
         if not issubclass(cls, GraphQLError) and cls not in twins:
-            twins[cls] = _graphql_twin(cls)
+            twins[cls] = _graphql_twin(GraphQLExecutionError, cls)
     return {code: twins[cls] for code, cls in _BY_CODE.items() if cls in twins}
 
 

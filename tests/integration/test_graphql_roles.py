@@ -123,6 +123,17 @@ async def test_a_count_through_a_junction_the_role_cannot_read_is_forbidden_on_b
             await gather(Book.objects.all(), qs)
 
 
+async def test_a_collection_the_role_cannot_read_is_forbidden_on_both_paths(
+        readers: dict[str, Directus]) -> None:
+    with connections.override(readers["books"]):
+        with pytest.raises(Forbidden):
+            await Author.objects.all()
+        with pytest.raises(Forbidden, match=rs.AUTHORS):
+            await Author.objects.using_graphql()
+        with pytest.raises(Forbidden, match=rs.AUTHORS):
+            await gather(Book.objects.all(), count_of(Author.objects.all()))
+
+
 async def test_what_the_second_compilation_costs(readers: dict[str, Directus]) -> None:
     """The refused document, one introspection request, the document compiled as the role sees it."""
     sent: list[httpx.Request] = []
