@@ -185,6 +185,10 @@ async def test_a_path_through_a_plain_field_reads_as_over_rest(db: None) -> None
     await both(books.values("title__x").order_by("id"))
     rows = await both(books.only("id", "author.name.x").order_by("id"))
     assert any(isinstance(r["author"], int) for r in rows)
+    rows = await both(collection(rs.AUTHORS).only("id", "books.title.x").order_by("id"))
+    assert any(r["books"] and isinstance(r["books"][0], int) for r in rows)  # the related keys
+    await both(collection(rs.AUTHORS).only("id", "books.title.x", "books.id").order_by("id"))
+    await both(books.only("id", "tags.tags_id.name.x").order_by("id"))
 
 
 UNKNOWN = ["ti-tle", "nope", "author.ti-tle"]
