@@ -10,6 +10,12 @@ path (without its query string, which may carry ``access_token``) and what Direc
 :class:`NetworkError` (and a :class:`RequestTimeout` from httpx) is chained to the httpx exception that
 caused it (``__cause__``), whose messages are withheld where they could quote a credential.
 
+A :class:`GraphQLExecutionError` whose Directus code has a class below is raised as that class's
+GraphQL twin, nested in it and not drawn: ``GraphQLExecutionError.Forbidden`` is both a
+``GraphQLExecutionError`` (its partial ``data`` kept) and a ``Forbidden``, so ``except Forbidden:``
+catches the same failure over REST and over GraphQL. A QuerySet's document refused because the role's
+schema lacks its collection is a ``GraphQLValidationError.Forbidden`` likewise.
+
 The hierarchy (with the Directus error codes each class stands for)::
 
     DirectusError
@@ -93,13 +99,13 @@ The hierarchy (with the Directus error codes each class stands for)::
         ├── UnexpectedResponse              not a Directus answer (HTML, empty 301, ...)
         ├── GraphQLError                    an answer of /graphql (connection.graphql())
         │   ├── GraphQLValidationError      GRAPHQL_VALIDATION (HTTP 400: nothing ran)
-        │   └── GraphQLExecutionError       errors[] beside the (partial) data of an HTTP 200
+        │   └── GraphQLExecutionError       errors[] beside the (partial) data of an HTTP 200 (see above)
         └── InternalServerError             INTERNAL_SERVER_ERROR"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 __all__ = [
     "APIError",
@@ -182,6 +188,8 @@ __all__ = [
     "ValueTooLong",
     "VersionHashMismatch",
     "error_from_response",
+    "execution_error_class",
+    "forbidden_document",
 ]
 
 
@@ -749,6 +757,32 @@ def _rebuild_execution_error(cls: type[GraphQLExecutionError], message: str, dat
                method=method, path=path)
 
 
+_Twin = TypeVar("_Twin", bound=GraphQLError)
+
+
+def _graphql_twin(parent: type[_Twin], base: type[APIError]) -> type[_Twin]:
+    """``<parent>.<Base>``: a GraphQL error that REST raises as ``base``, so ``except Forbidden:``
+    catches the same failure on both paths (nested, as each model's ``DoesNotExist``: not drawn in
+    the tree above)."""
+    name = base.__name__
+    twin = type(name, (parent, base), {
+        "__module__": __name__, "__qualname__": f"{parent.__name__}.{name}", "codes": (),
+        "__doc__": f"A :class:`{parent.__name__}` that is also a :class:`{name}` ({', '.join(base.codes)})."})
+    setattr(parent, name, twin)  # where pickle finds it by its qualified name
+    return cast("type[_Twin]", twin)
+
+
+_FORBIDDEN_DOCUMENT = _graphql_twin(GraphQLValidationError, Forbidden)
+
+
+def forbidden_document(error: GraphQLValidationError) -> GraphQLValidationError:
+    """``error`` as a ``GraphQLValidationError.Forbidden``: a document refused because the role's schema
+    lacks a collection it reads, which REST refuses with ``403 FORBIDDEN``."""
+    return _FORBIDDEN_DOCUMENT(error.message, status=error.status, code=error.code,
+                               extensions=error.extensions, errors=error.errors, method=error.method,
+                               path=error.path)
+
+
 def _all_subclasses(cls: type[APIError]) -> list[type[APIError]]:
     found: list[type[APIError]] = []
     for sub in cls.__subclasses__():
@@ -760,6 +794,23 @@ def _all_subclasses(cls: type[APIError]) -> list[type[APIError]]:
 _BY_CODE: dict[str, type[APIError]] = {
     code: cls for cls in _all_subclasses(APIError) for code in cls.codes
 }
+
+def _graphql_by_code() -> dict[str, type[GraphQLExecutionError]]:
+    twins: dict[type[APIError], type[GraphQLExecutionError]] = {}
+    for cls in _BY_CODE.values():
+        if not issubclass(cls, GraphQLError) and cls not in twins:
+            twins[cls] = _graphql_twin(GraphQLExecutionError, cls)
+    return {code: twins[cls] for code, cls in _BY_CODE.items() if cls in twins}
+
+
+_GRAPHQL_BY_CODE = _graphql_by_code()
+
+
+def execution_error_class(code: str | None) -> type[GraphQLExecutionError]:
+    """The class of a GraphQL execution error with Directus's ``code``: the twin of the class REST
+    raises for that code (see ``_BY_CODE``), else :class:`GraphQLExecutionError` itself."""
+    return _GRAPHQL_BY_CODE.get(code or "", GraphQLExecutionError)
+
 
 # When Directus sends no (known) code, the status decides.
 _BY_STATUS: dict[int, type[APIError]] = {

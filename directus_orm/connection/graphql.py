@@ -19,6 +19,7 @@ from ..exceptions import (
     InvalidUsage,
     QueryTooLarge,
     error_from_response,
+    execution_error_class,
 )
 
 if TYPE_CHECKING:
@@ -83,13 +84,14 @@ def _encoded(body: Mapping[str, Any], path: str, max_payload: int) -> bytes:
 
 def execution_error(answer: Mapping[str, Any], path: str) -> GraphQLExecutionError:
     """The typed error of an HTTP 200 answer holding ``errors`` (secret values Directus echoes are
-    masked as in every error)."""
+    masked as in every error): also of the class REST raises for the first error's code
+    (``GraphQLExecutionError.Forbidden`` is a ``Forbidden``)."""
     base = error_from_response(200, answer, method="POST", path=path)
     where = [".".join(str(p) for p in e.get("path") or ()) for e in base.errors]
     shown = f" at {where[0]}" if where and where[0] else ""
     more = f" (and {len(base.errors) - 1} more errors)" if len(base.errors) > 1 else ""
     data = answer.get("data")
-    return GraphQLExecutionError(
+    return execution_error_class(base.code)(
         f"{base.message}{shown}{more}", data=data if isinstance(data, dict) else None, status=200,
         code=base.code, extensions=base.extensions, errors=base.errors, method="POST", path=path,
     )

@@ -53,8 +53,9 @@ class Document:
 
     def _render(self, node: Field, prefix: str) -> str:
         if not _NAME.match(node.name):
-            raise InvalidArgument(f"{node.name[:100]!r} is not a GraphQL name: it cannot be read over "
-                                  "GraphQL")
+            raise InvalidArgument(f"{node.name[:100]!r} is not a GraphQL name: Directus allows it in a "
+                                  "field name, but no GraphQL document can select it; read it over REST "
+                                  "(without using_graphql()), or name the other fields with only()")
         text = node.name
         if node.arguments:
             args = []

@@ -8,11 +8,18 @@ connection as one document (aliases ``r0``, ``r1`` ...) and finishes each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..exceptions import FieldError, GraphQLError, GraphQLExecutionError, GraphQLValidationError
+from ..exceptions import (
+    FieldError,
+    GraphQLError,
+    GraphQLExecutionError,
+    GraphQLValidationError,
+    forbidden_document,
+)
 from ..query.aggregates import NUMERIC_KINDS
 from .document import Document, Field, Fixer
 from .selection import drop_functions, filter_type, function_filter, root_name, select
@@ -202,6 +209,8 @@ async def run_reads(reads: Sequence[Read[Any]]) -> list[Any]:
             data = await conn.graphql(doc.text, doc.variables, system=reads[indexes[0]].system)
         except (GraphQLValidationError, GraphQLExecutionError) as exc:
             if not await _as_the_role_sees(reads, indexes, exc):
+                if isinstance(exc, GraphQLValidationError) and _unknown_root(reads, indexes, exc):
+                    raise forbidden_document(exc) from None
                 raise
             await one(indexes)
             return
@@ -224,6 +233,18 @@ async def run_reads(reads: Sequence[Read[Any]]) -> list[Any]:
                     follow.append(i)
         pending = follow
     return [read.finish([read.fix(row) for row in answers[i]]) for i, read in enumerate(reads)]
+
+
+_UNKNOWN_ROOT = re.compile(r'^Cannot query field "([^"]+)" on type "Query"')
+
+
+def _unknown_root(reads: list[Read[Any]], indexes: list[int], exc: GraphQLValidationError) -> bool:
+    """Whether the document was refused for a collection the role's schema lacks (REST answers 403)."""
+    roots = {root.name for i in indexes if (root := reads[i].root) is not None}
+    found = exc.extensions.get("errors")
+    return isinstance(found, list) and any(
+        isinstance(e, Mapping) and (m := _UNKNOWN_ROOT.match(str(e.get("message")))) is not None
+        and m.group(1) in roots for e in found)
 
 
 async def _as_the_role_sees(reads: list[Read[Any]], indexes: list[int],

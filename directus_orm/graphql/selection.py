@@ -200,6 +200,7 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
             raise InvalidArgument(f"GraphQL has no '*': the fields of {what} must be known (declare a model "
                                   "with its fields, or read it with only())")
         names = [*schema.field_names(), *names]
+    passed = False
     for name in dict.fromkeys(names):
         sub = tree.get(name, {})
         found = FUNCTION.match(name)
@@ -228,6 +229,9 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
         if rel is not None and rel.kind == "m2m" and rel.junction_field and sub.get(rel.junction_field) \
                 and view.relation(rel.through, rel.junction_field) != "object":
             sub = {}  # fields of a target the role cannot read: REST answers the junction rows' keys
+        if sub and junction is None and info is not None and target is None and rel is None:
+            passed = True  # a path through a plain field (``title.*``): REST answers nothing for it
+            continue
         child = node.child(name)
         found_deep = deep.get(name)
         sub_deep: dict[str, Any] = found_deep if isinstance(found_deep, dict) else {}
@@ -246,7 +250,9 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
             rel.junction_field and target is not None else None
         if many:
             _args(child, sub_deep, collection, None if m2m_junction else target, m2m_junction, view)
-        if not sub:  # a key (or keys) in the REST row: select the related key and flatten
+        if not sub or (m2m_junction is None and _through_plain(target, sub)):
+            # a key (or keys) in the REST row: select the related key and flatten (REST answers the
+            # key too when every path asked through the relation ends in a plain field's subpath)
             pk = "id" if rel is not None and rel.kind == "m2m" else (target.pk_name if target else "id")
             key = _junction_key if rel is not None and rel.kind == "m2m" else key_parser(
                 target.get_field(pk) if target else None)
@@ -256,7 +262,27 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
         inner = _select(child, None if m2m_junction else target, sub, sub_deep, m2m_junction, view,
                         collection)
         fixers.append(_nested(name, inner, many))
+    if passed and not node.children and schema is not None:
+        node.child(schema.pk_name)  # a selection cannot be empty: the key, dropped from the row
+        fixers.append(_dropped(schema.pk_name))
     return fix_each(fixers)
+
+
+def _through_plain(schema: Schema | None, tree: Tree) -> bool:
+    """Whether every path of ``tree`` goes through a plain field (``name.x``): REST reads none of them."""
+    if schema is None or "*" in tree:
+        return False
+    for name, sub in tree.items():
+        info = None if FUNCTION.match(name) else schema.get_field(name)
+        if not sub or info is None or info.relation is not None:
+            return False
+    return True
+
+
+def _dropped(name: str) -> Fixer:
+    def fix(row: Any) -> None:
+        row.pop(name, None)
+    return fix
 
 
 def _scalar(name: str, parse: Callable[[Any], Any]) -> Fixer:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import FieldError, InvalidArgument
+from ..exceptions import Forbidden, InvalidArgument
 from ..graphql.types import read_types as _read_types
 from ..graphql.types import unwrap as _unwrap
 from .schema import FieldInfo, Relation
@@ -26,7 +26,7 @@ from .schema import FieldInfo, Relation
 if TYPE_CHECKING:
     from ..connection.client import Directus
 
-__all__ = ["IntrospectedSchema", "check_filter_fields", "introspect", "needed_depth"]
+__all__ = ["IntrospectedSchema", "check_field_paths", "check_filter_fields", "introspect", "needed_depth"]
 
 # ``year(published)``: a function of a field, as REST spells it in a filter.
 FUNCTION_KEY = re.compile(r"^\w+\((\w+)\)$")
@@ -147,8 +147,8 @@ async def introspect(
 
 
 def check_filter_fields(schema: IntrospectedSchema, where: Any) -> None:
-    """A filter naming a field the collection's GraphQL type lacks: ``FieldError`` before the read
-    (the server answers it with an internal error)."""
+    """A filter naming a field the collection's GraphQL type lacks: ``Forbidden`` before the read, as
+    REST answers it (over GraphQL the server would answer it with an internal error)."""
     if isinstance(where, list):
         for node in where:
             check_filter_fields(schema, node)
@@ -158,9 +158,41 @@ def check_filter_fields(schema: IntrospectedSchema, where: Any) -> None:
     for key, value in where.items():
         if key.startswith("_"):
             check_filter_fields(schema, value)
-        elif FUNCTION_KEY.match(key) is None and key not in schema.fields:
-            raise FieldError(f"{schema.label} has no field {key!r} (as the GraphQL schema this connection "
-                             "sees says)")
+        elif FUNCTION_KEY.match(key) is None and not _known(schema, key):
+            raise _unknown(schema, key, [])
+
+
+def check_field_paths(schema: IntrospectedSchema, paths: Iterable[str]) -> None:
+    """Field and sort paths (``author.name``, ``-title``, ``count(books)``) naming a field the GraphQL
+    types lack: ``Forbidden`` before the read, as REST answers (GraphQL would refuse the document as
+    invalid). A path through a plain field (``title.*``) is left to the selection (REST reads nothing
+    for it)."""
+    for path in paths:
+        here: IntrospectedSchema | None = schema
+        seen: list[str] = []
+        for segment in path.removeprefix("-").split("."):
+            if here is None or segment == "*":
+                break
+            found = FUNCTION_KEY.match(segment)
+            name = found.group(1) if found else segment
+            if not _known(here, name):
+                raise _unknown(here, name, seen)
+            info = here.fields[name]
+            here = here.types.get(info.type_name) if info.kind == "OBJECT" and info.type_name else None
+            seen.append(segment)
+
+
+def _known(schema: IntrospectedSchema, name: str) -> bool:
+    found = schema.fields.get(name)
+    return found is not None and not _helper(found)
+
+
+def _unknown(schema: IntrospectedSchema, name: str, where: list[str]) -> Forbidden:
+    """What Directus's REST answer says of a field the role cannot see (or that does not exist)."""
+    queried = f'"{".".join(where)}"' if where else "root"
+    return Forbidden(f'You don\'t have permission to access field "{name}" in collection '
+                     f'"{schema.collection}" or it does not exist. Queried in {queried}.', status=403,
+                     code="FORBIDDEN", method="POST", path="/graphql/system" if schema.system else "/graphql")
 
 
 def _check_key(schema: IntrospectedSchema) -> None:

@@ -36,7 +36,7 @@ from .adapter import RowAdapter
 from .aggregates import Aggregate, Count
 from .counting import count_aggregate, counted, distinct_keys
 from .emulation import emulate
-from .introspected import check_filter_fields, introspect, needed_depth
+from .introspected import check_field_paths, check_filter_fields, introspect, needed_depth
 from .keyset import keyset_for
 from .limits import UNLIMITED, check_lists_whole, query_limit_max, wants_whole_lists
 from .local import local_filter_problem, matches
@@ -541,6 +541,7 @@ class QuerySet(SyncFace, Generic[T]):
         schema = await introspect(self._conn(), collection, query.schema.pk_name,
                                   collection.startswith("directus_"), depth)
         check_filter_fields(schema, query.filter_params().get("filter"))
+        check_field_paths(schema, paths)
         return query._replace(schema=schema)
 
     async def _graphql_page(self, query: Query) -> int | None:

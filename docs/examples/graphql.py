@@ -12,7 +12,7 @@ from pydantic import Field
 
 import directus_orm
 from directus_orm import Count, DirectusModel, Sum, connections
-from directus_orm.exceptions import GraphQLExecutionError, GraphQLValidationError
+from directus_orm.exceptions import Forbidden, GraphQLExecutionError, GraphQLValidationError
 from directus_orm.schema import SchemaTools
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
@@ -87,6 +87,11 @@ async def raw_documents() -> None:
                            "b: docs_graphql_books_by_id(id: 1) { title } }")
     except GraphQLExecutionError as exc:
         print("execution:", exc.code, "partial data:", exc.data)
+    # ... which is also the class REST raises for its code: `except Forbidden:` works on both paths.
+    try:
+        await conn.graphql("{ docs_graphql_books_by_id(id: 999) { id } }")
+    except Forbidden as exc:
+        print("forbidden:", type(exc).__qualname__, isinstance(exc, GraphQLExecutionError))
 
 
 def raw_from_sync_code() -> None:

@@ -5,14 +5,14 @@ related rows, to-many keys, counts, aggregates, ``gather()``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from directus_orm import Count, Directus, Sum, collection, count_of, gather
-from directus_orm.exceptions import FieldError, InvalidArgument
+from directus_orm.exceptions import FieldError, Forbidden, InvalidArgument
 from tests.conftest import create_collection
 from tests.integration import relational_schema as rs
 from tests.support import server_database
@@ -131,10 +131,10 @@ async def test_a_key_the_collection_lacks_is_named_before_the_read(typed: str) -
 async def test_bad_inputs_are_typed_errors_before_the_read(db: None) -> None:
     from directus_orm import Min
     from directus_orm.exceptions import FieldError
-    with pytest.raises(FieldError, match="nope"):
-        await collection(rs.BOOKS).filter(nope=1).using_graphql()
-    with pytest.raises(FieldError, match="nope"):
-        await collection(rs.BOOKS).filter(pages__gt=1).exclude(nope=1).using_graphql()
+    for qs in (collection(rs.BOOKS).filter(nope=1),
+               collection(rs.BOOKS).filter(pages__gt=1).exclude(nope=1)):
+        with pytest.raises(Forbidden, match='"nope"'):  # as REST answers it
+            await qs.using_graphql()
     with pytest.raises(FieldError, match="published"):
         await collection(rs.BOOKS).using_graphql().aggregate(Min("published"))
     assert await collection(rs.BOOKS).using_graphql().aggregate(Min("pages")) == \
@@ -171,3 +171,74 @@ async def test_a_path_like_field_name_is_refused_before_any_request(db: None, na
     finally:
         client.event_hooks["request"].remove(hook)
     assert sent == []
+
+
+async def test_a_path_through_a_plain_field_reads_as_over_rest(db: None) -> None:
+    """``only("title.*")`` on a collection without a model: Directus's REST answer reads nothing of
+    ``title`` (a many-to-one asked that way gives its key); GraphQL, which knows ``title`` is no
+    relation, gives the same rows instead of the title."""
+    books = collection(rs.BOOKS)
+    rows = await both(books.only("title.*").order_by("id"))
+    assert rows and all("title" not in r for r in rows)
+    await both(books.only("id", "title.x").order_by("id"))
+    await both(books.values("title__x", "pages").order_by("id"))
+    await both(books.values("title__x").order_by("id"))
+    rows = await both(books.only("id", "author.name.x").order_by("id"))
+    assert any(isinstance(r["author"], int) for r in rows)
+    rows = await both(collection(rs.AUTHORS).only("id", "books.title.x").order_by("id"))
+    assert any(r["books"] and isinstance(r["books"][0], int) for r in rows)  # the related keys
+    await both(collection(rs.AUTHORS).only("id", "books.title.x", "books.id").order_by("id"))
+    await both(books.only("id", "tags.tags_id.name.x").order_by("id"))
+
+
+UNKNOWN = ["ti-tle", "nope", "author.ti-tle"]
+
+
+@pytest.mark.parametrize("name", UNKNOWN)
+async def test_a_field_the_collection_lacks_is_forbidden_on_both_paths(db: None, name: str) -> None:
+    """Directus answers a field it does not have (or the role may not read) with 403 ``FORBIDDEN`` over
+    REST; over GraphQL the read gives the same ``Forbidden`` with the same message, whether the name is
+    a GraphQL name or not (``ti-tle``), instead of a validation error or an ``InvalidArgument``."""
+    books = collection(rs.BOOKS)
+    key = name.replace(".", "__")
+    reads: dict[str, Callable[[], Any]] = {
+        "only": lambda: books.only(name), "values": lambda: books.values(key),
+        "order_by": lambda: books.order_by(key)}
+    if "." not in name:
+        reads["filter"] = lambda: books.filter(**{key: 1})
+    for method, read in reads.items():
+        messages = []
+        for graphql in (False, True):
+            with pytest.raises(Forbidden) as caught:
+                qs = read()
+                await (qs.using_graphql() if graphql else qs)
+            messages.append(caught.value.message)
+        assert messages[0] == messages[1], method
+        assert f'"{name.split(".")[-1]}"' in messages[0]
+
+
+@pytest.fixture
+async def dashed(admin: Directus, registry: None) -> AsyncIterator[str]:
+    """A collection with a field named ``ti-tle``: Directus takes the name (REST reads and writes it)."""
+    name = "gql_dyn_dashed"
+    await create_collection(admin, name, [{"field": "ti-tle", "type": "string"},
+                                          {"field": "name", "type": "string"}])
+    await admin.post(f"/items/{name}", json=[{"ti-tle": "a", "name": "x"}, {"ti-tle": "b", "name": "y"}])
+    yield name
+    await admin.delete(f"/collections/{name}")
+
+
+async def test_a_field_name_graphql_cannot_select(dashed: str) -> None:
+    """Directus's GraphQL schema lists ``ti-tle`` but no document can select it (not a GraphQL name):
+    a read that selects it (``*`` too) raises ``InvalidArgument`` naming it before the read; the
+    others run."""
+    qs = collection(dashed).order_by("id")
+    assert [r["ti-tle"] for r in await qs] == ["a", "b"]
+    for read in (qs, qs.only("ti-tle"), qs.values("ti-tle", "name")):
+        with pytest.raises(InvalidArgument, match=r"'ti-tle' is not a GraphQL name.*over REST"):
+            await read.using_graphql()
+    assert await both(qs.only("name")) == [{"id": 1, "name": "x"}, {"id": 2, "name": "y"}]
+    # In a sort (a string) and a filter (a JSON variable) the name travels as data: both run.
+    assert await both(collection(dashed).only("name").order_by("-ti-tle")) == [{"id": 2, "name": "y"},
+                                                                               {"id": 1, "name": "x"}]
+    assert await both(collection(dashed).only("name").filter(**{"ti-tle": "b"})) == [{"id": 2, "name": "y"}]

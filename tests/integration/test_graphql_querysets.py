@@ -29,7 +29,7 @@ from directus_orm import (
     count_of,
     gather,
 )
-from directus_orm.exceptions import DirectusError, GraphQLValidationError, QueryTooLarge
+from directus_orm.exceptions import DirectusError, Forbidden, GraphQLValidationError, QueryTooLarge
 from directus_orm.query.limits import query_limit_max
 from tests.integration import relational_schema as rs
 from tests.integration.test_relations import Author, Book, Tag
@@ -171,6 +171,18 @@ async def test_a_failing_read_fails_the_batch_with_a_typed_error(db: None) -> No
         await gather(Book.objects.all(), count_of(Ghost.objects.all()))
     with pytest.raises(GraphQLValidationError):
         await Ghost.objects.using_graphql()
+
+
+async def test_a_collection_the_role_cannot_see_is_forbidden_on_both_paths(db: None) -> None:
+    """REST answers a collection that does not exist (or that the role may not read) with 403; GraphQL
+    refuses the document (the role's schema has no such field): the error is a ``Forbidden`` too."""
+    with pytest.raises(Forbidden):
+        await Ghost.objects.all()
+    for read in (Ghost.objects.using_graphql(), Ghost.objects.using_graphql().count(),
+                 gather(Book.objects.all(), count_of(Ghost.objects.all()))):
+        with pytest.raises(Forbidden, match="gql_no_such_collection") as caught:
+            await read
+        assert isinstance(caught.value, GraphQLValidationError) and caught.value.status == 400
 
 
 async def test_gather_on_the_sync_face(db: None) -> None:

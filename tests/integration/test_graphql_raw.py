@@ -12,11 +12,16 @@ import pytest
 from directus_orm import Directus
 from directus_orm.exceptions import (
     APIError,
+    FailedValidation,
+    Forbidden,
     GraphQLError,
     GraphQLExecutionError,
     GraphQLValidationError,
+    InvalidCredentials,
+    InvalidQuery,
     InvalidUsage,
     QueryTooLarge,
+    RecordNotUnique,
 )
 from tests.support import ServerInfo, create_collection
 
@@ -61,6 +66,43 @@ async def test_a_failed_field_keeps_the_partial_data(admin: Directus, items: Non
     assert "missing" in str(err)
     copy = pickle.loads(pickle.dumps(err))
     assert isinstance(copy, GraphQLExecutionError) and copy.data == err.data and copy.code == "FORBIDDEN"
+    assert isinstance(copy, Forbidden) and type(copy) is type(err)
+
+
+async def test_an_execution_error_is_also_the_error_rest_raises(admin: Directus) -> None:
+    """Each code Directus sends in ``errors[].extensions.code`` of an HTTP 200 (measured: FORBIDDEN,
+    RECORD_NOT_UNIQUE, FAILED_VALIDATION, INVALID_QUERY, INVALID_CREDENTIALS) raises an error that is
+    both a ``GraphQLExecutionError`` (the partial data kept) and the class REST raises for that code, so
+    ``except Forbidden:`` (or ``RecordNotUnique`` ...) works over both paths."""
+    name = "gql_raw_codes"
+    await create_collection(admin, name, [
+        {"field": "name", "type": "string", "schema": {"is_unique": True}},
+        {"field": "small", "type": "integer", "meta": {"validation": {"small": {"_lt": 10}}}}])
+    try:
+        await admin.post(f"/items/{name}", json={"name": "a", "small": 1})
+        create = f"mutation($d: create_{name}_input!) {{ create_{name}_item(data: $d) {{ id }} }}"
+        cases: list[tuple[str, dict[str, object] | None, bool, type[APIError], str]] = [
+            (f"{{ {name}_by_id(id: 999) {{ id }} }}", None, False, Forbidden, "FORBIDDEN"),
+            (f'{{ {name}(sort: ["nope"]) {{ id }} }}', None, False, Forbidden, "FORBIDDEN"),
+            (create, {"d": {"name": "a"}}, False, RecordNotUnique, "RECORD_NOT_UNIQUE"),
+            (create, {"d": {"name": "b", "small": 50}}, False, FailedValidation, "FAILED_VALIDATION"),
+            (f"{{ {name}(filter: {{name: {{_in: []}}}}) {{ id }} }}", None, False, InvalidQuery,
+             "INVALID_QUERY"),
+            ('mutation { auth_login(email: "nobody@example.com", password: "nope") { access_token } }',
+             None, True, InvalidCredentials, "INVALID_CREDENTIALS"),
+        ]
+        for document, variables, system, rest_class, code in cases:
+            with pytest.raises(GraphQLExecutionError) as caught:
+                await admin.graphql(document, variables, system=system)
+            err = caught.value
+            assert isinstance(err, rest_class), (code, type(err).__mro__)
+            assert err.code == code and err.status == 200
+            copy = pickle.loads(pickle.dumps(err))
+            assert type(copy) is type(err) and copy.code == code and copy.data == err.data
+        rows = (await admin.get(f"/items/{name}", params={"fields": "name,small"}))["data"]
+        assert rows == [{"name": "a", "small": 1}]  # nothing was written by the refused mutations
+    finally:
+        await admin.delete(f"/collections/{name}")
 
 
 async def test_a_variable_of_the_wrong_type_is_an_execution_error(admin: Directus, items: None) -> None:

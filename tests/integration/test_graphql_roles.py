@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from directus_orm import Directus, QuerySet, connections, count_of, gather
-from directus_orm.exceptions import Forbidden
+from directus_orm import Count, Directus, QuerySet, connections, count_of, gather
+from directus_orm.exceptions import Forbidden, GraphQLExecutionError
 from tests.integration import relational_schema as rs
 from tests.integration.relational_schema import Author, Book
 
@@ -106,6 +106,32 @@ async def test_a_filter_through_a_collection_the_role_cannot_read_is_forbidden(
             await qs.using_graphql().count()
         with pytest.raises(Forbidden):
             await gather(Book.objects.all(), count_of(qs))
+
+
+async def test_a_count_through_a_junction_the_role_cannot_read_is_forbidden_on_both_paths(
+        readers: dict[str, Directus]) -> None:
+    """Directus refuses it while executing (HTTP 200, ``FORBIDDEN``): the error is a ``Forbidden`` as over
+    REST, and still the ``GraphQLExecutionError`` it is."""
+    qs = Book.objects.annotate(n=Count("tags")).order_by("id")
+    with connections.override(readers["books"]):
+        with pytest.raises(Forbidden):
+            await qs
+        with pytest.raises(Forbidden) as caught:
+            await qs.using_graphql()
+        assert isinstance(caught.value, GraphQLExecutionError) and caught.value.code == "FORBIDDEN"
+        with pytest.raises(Forbidden):
+            await gather(Book.objects.all(), qs)
+
+
+async def test_a_collection_the_role_cannot_read_is_forbidden_on_both_paths(
+        readers: dict[str, Directus]) -> None:
+    with connections.override(readers["books"]):
+        with pytest.raises(Forbidden):
+            await Author.objects.all()
+        with pytest.raises(Forbidden, match=rs.AUTHORS):
+            await Author.objects.using_graphql()
+        with pytest.raises(Forbidden, match=rs.AUTHORS):
+            await gather(Book.objects.all(), count_of(Author.objects.all()))
 
 
 async def test_what_the_second_compilation_costs(readers: dict[str, Directus]) -> None:

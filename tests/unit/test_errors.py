@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from directus_orm import exceptions as exc
-from directus_orm.exceptions import APIError, error_from_response
+from directus_orm.exceptions import APIError, error_from_response, execution_error_class
 
 #: Every Directus error code we map, with the class it must become (12.4.0's ErrorCode enum, plus
 #: FAILED_VALIDATION from @directus/validation).
@@ -235,3 +235,20 @@ def test_a_count_that_is_not_a_number_is_a_typed_error() -> None:
     assert Count("id").convert("3", None) == 3
     with pytest.raises(UnexpectedResponse, match="1970-01-01"):
         Count("published").convert("1970-01-01", None)
+
+
+@pytest.mark.parametrize(("code", "cls"), sorted(exc._BY_CODE.items()))
+def test_a_graphql_execution_error_is_also_the_class_of_its_code(code: str, cls: type[APIError]) -> None:
+    twin = execution_error_class(code)
+    assert issubclass(twin, exc.GraphQLExecutionError)
+    if not issubclass(cls, exc.GraphQLError):
+        assert issubclass(twin, cls) and twin.__qualname__ == f"GraphQLExecutionError.{cls.__name__}"
+    err = twin("m", data={"a": None}, status=200, code=code, method="POST", path="/graphql")
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is twin and copy.data == {"a": None} and copy.code == code and copy.status == 200
+
+
+def test_a_code_without_a_class_is_a_plain_execution_error() -> None:
+    assert execution_error_class(None) is exc.GraphQLExecutionError
+    assert execution_error_class("SOMETHING_NEW") is exc.GraphQLExecutionError
+    assert execution_error_class("GRAPHQL_VALIDATION") is exc.GraphQLExecutionError
