@@ -10,6 +10,7 @@ import os
 import uuid
 
 from directus_orm import Directus, DirectusModel
+from directus_orm.exceptions import UnsupportedByServer
 
 URL, TOKEN = os.environ["DIRECTUS_URL"], os.environ["DIRECTUS_TOKEN"]
 TASKS = f"example_tasks_{uuid.uuid4().hex[:8]}"
@@ -44,8 +45,12 @@ async def utils(conn: Directus) -> None:
     await conn.utils.sort(TASKS, keys["d"], keys["a"])  # d moves to a's place
     ordered = (await conn.get(f"/items/{TASKS}", params={"fields": ["title"], "sort": ["sort"]}))["data"]
     print("after sort:", [r["title"] for r in ordered])
-    result = await conn.utils.import_items({TASKS: [{"id": keys["b"], "title": "b (merged)"}]}, mode="merge")
-    print("merge import: applied", result.applied, "existing", result.collections[TASKS]["existing"])
+    try:
+        result = await conn.utils.import_items({TASKS: [{"id": keys["b"], "title": "b (merged)"}]},
+                                               mode="merge")
+        print("merge import: applied", result.applied, "existing", result.collections[TASKS]["existing"])
+    except UnsupportedByServer as exc:  # the batch import arrived in Directus 12
+        print("merge import:", exc)
 
     file = await conn.utils.export(TASKS, format="csv", file={"title": f"{TASKS} export"})
     print("exported to file", file["filename_download"], f"({file['filesize']} bytes)")
