@@ -157,12 +157,12 @@ _UUID_KEY = FieldInfo("id", "uuid", False, _uuid_text,
 
 
 def _integer(value: Any) -> int:
-    """An integer (or its decimal text) -> the integer; anything else raises ``ValueError``."""
+    """An integer (or its decimal text) -> the integer; anything else raises ``InvalidArgument`` (a ``ValueError``)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
         return int(value)
-    raise ValueError("not an integer")
+    raise InvalidArgument("not an integer")
 
 
 _INTEGER_KEY = FieldInfo("id", "integer", False, _integer,
