@@ -157,7 +157,7 @@ _UUID_KEY = FieldInfo("id", "uuid", False, _uuid_text,
 
 
 def _integer(value: Any) -> int:
-    """An integer (or its decimal text) -> the integer; anything else raises ``InvalidArgument`` (a ``ValueError``)."""
+    """An integer (or its decimal text) -> the integer; anything else raises ``InvalidArgument``."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
