@@ -863,6 +863,10 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             raise
         if not rows:
             raise self.DoesNotExist(f"{type(self).__name__} with pk {key!r} no longer exists")
+        lacking = [f for f in fields or () if f not in rows[0]]
+        if lacking:  # Directus 10 leaves a field it lacks out of the answer (12 refuses the read)
+            raise SchemaMismatch(f"{type(self).__name__}: collection {meta.collection!r} has no field(s) "
+                                 f"{lacking} (or the role may not read them)")
         self._apply_row(rows[0], alias, only=fields)
         state = state_of(self)  # to-many lists read again are whole, and no longer assigned
         reread = set(meta.relations if fields is None else fields)

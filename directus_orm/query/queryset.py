@@ -1089,7 +1089,12 @@ class QuerySet(SyncFace, Generic[T]):
         if body is None:
             await confirm_fields(conn, self._path, pk, list(data), f"update() of {self._adapter.label}")
             return 0
-        return len(body.get("data") or [])
+        rows = body.get("data") or []
+        # Directus 10 leaves a field it lacks out of the answer where 12 refuses the read-back.
+        missing = missing_fields(data, [data], rows)
+        if missing:
+            raise mismatch(f"update() of {self._adapter.label}", missing, "The other fields were written.")
+        return len(rows)
 
     async def delete(self) -> tuple[int, dict[str, int]]:
         """Delete the matching rows: read their keys, then ``DELETE /items/<c>`` with those keys (a JSON
@@ -1173,7 +1178,12 @@ class QuerySet(SyncFace, Generic[T]):
                 await confirm_fields(conn, self._path, pk, fields, f"bulk_update() of {adapter.label}")
                 done = batch
             else:  # rows whose key matched nothing are not in the answer: they stay unsaved
-                found = {str(row.get(pk)) for row in body.get("data") or []}
+                answered = body.get("data") or []
+                missing = missing_fields(fields, payload, answered)  # Directus 10: left out, not refused
+                if missing:
+                    raise mismatch(f"bulk_update() of {adapter.label}", missing,
+                                   "The other fields were written.")
+                found = {str(row.get(pk)) for row in answered}
                 done = [obj for obj, sent in zip(batch, payload, strict=True) if str(sent[pk]) in found]
             updated += len(done)
             for obj in done:

@@ -142,7 +142,13 @@ class Schema(Protocol):
 UUID_KEYED_SYSTEM_COLLECTIONS = frozenset({
     "directus_users", "directus_roles", "directus_policies", "directus_files", "directus_folders",
     "directus_flows", "directus_operations", "directus_shares", "directus_dashboards", "directus_panels",
-    "directus_comments", "directus_versions", "directus_translations",
+    "directus_comments", "directus_versions", "directus_translations", "directus_access",
+})
+#: System collections whose ``id`` is an integer on every supported Directus version: a key that is no
+#: integer is refused before sending (Directus 10 answers every row to ``{"id": {"_eq": "me"}}``).
+INTEGER_KEYED_SYSTEM_COLLECTIONS = frozenset({
+    "directus_activity", "directus_fields", "directus_notifications", "directus_permissions",
+    "directus_presets", "directus_relations", "directus_revisions", "directus_settings", "directus_webhooks",
 })
 """System collections whose ``id`` is a UUID on every supported Directus version: a non-UUID key is refused
 before sending, as a model's UUID key is (PostgreSQL answers 500 to it, SQLite no row)."""
@@ -155,6 +161,19 @@ def _uuid_text(value: Any) -> str:
 
 _UUID_KEY = FieldInfo("id", "uuid", False, _uuid_text,
                       validate_list=lambda values: [_uuid_text(v) for v in values])
+
+
+def _integer(value: Any) -> int:
+    """An integer (or its decimal text) -> the integer; anything else raises ``InvalidArgument``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
+        return int(value)
+    raise InvalidArgument("not an integer")
+
+
+_INTEGER_KEY = FieldInfo("id", "integer", False, _integer,
+                         validate_list=lambda values: [_integer(v) for v in values])
 
 
 @dataclass(frozen=True)
@@ -172,6 +191,8 @@ class OpenSchema:
     def get_field(self, name: str) -> FieldInfo | None:
         if name == "id" == self.pk_name and self.collection in UUID_KEYED_SYSTEM_COLLECTIONS:
             return _UUID_KEY
+        if name == "id" == self.pk_name and self.collection in INTEGER_KEYED_SYSTEM_COLLECTIONS:
+            return _INTEGER_KEY
         return FieldInfo(name)
 
     def field_names(self) -> list[str]:

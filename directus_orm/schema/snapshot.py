@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..connection import Directus
+from ..connection.serverinfo import server_info
 from ..exceptions import APIError, Forbidden, NetworkError
 from .errors import NotDirectusServer, SchemaAccessDenied, SchemaError
 from .types import without_type_flag
@@ -155,10 +156,23 @@ def _public(url: str) -> str:
     return urlunsplit(parts._replace(netloc=host, query="", fragment=""))
 
 
+async def _admin_access(conn: Directus) -> Any:
+    """``{"data": {"admin_access": ...}}`` for the connection's user, as ``/policies/me/globals`` answers
+    it; Directus 10 has no policies (404 there): its admin flag is the user's role's."""
+    if (await server_info(conn)).at_least((11, 0, 0)) is not False:
+        return await conn.get("/policies/me/globals")
+    answer = await conn.get("/users/me", params={"fields": ["role.admin_access"]})
+    user = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(user, dict):
+        return answer
+    role = user.get("role")
+    return {"data": {"admin_access": bool(isinstance(role, dict) and role.get("admin_access"))}}
+
+
 async def ensure_admin(conn: Directus) -> None:
     """Schema tools need admin access: a non-admin reads a filtered schema, which would look like drift."""
     try:
-        answer = await conn.get("/policies/me/globals")
+        answer = await _admin_access(conn)
     except Forbidden as exc:
         raise SchemaAccessDenied("the schema tools need an admin user; this connection is not one "
                                  f"({exc.code})") from None

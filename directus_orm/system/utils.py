@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from ..connection.client import Directus
 from ..connection.paths import collection_path, path_segment
+from ..connection.serverinfo import require_version
 from ..exceptions import (
     ExportFailed,
     Forbidden,
@@ -155,7 +156,8 @@ class Utils(Endpoints, SyncFace):
         ``mode="merge"`` updates the items whose key exists and creates the others. ``dry_run``
         reports without writing (``result.applied`` False). ``allow_delete`` is Directus's
         ``dangerouslyAllowDelete``. Rows keyed by a model class are checked against it first (a field it
-        lacks or a value of the wrong type: ``FieldError``, nothing sent)."""
+        lacks or a value of the wrong type: ``FieldError``, nothing sent). The endpoint is new in
+        Directus 12: older servers raise ``UnsupportedByServer`` before anything is sent."""
         if mode not in ("add", "merge"):
             raise InvalidArgument(f"mode must be 'add' or 'merge', got {mode!r}")
         batch = []
@@ -170,6 +172,7 @@ class Utils(Endpoints, SyncFace):
         params = {"mode": mode, **{k: "true" for k, on in (("dryRun", dry_run),
                                                           ("dangerouslyAllowDelete", allow_delete)) if on}}
         path = "/utils/import"
+        await require_version(self._conn(), "12.0.0", "import_items() (POST /utils/import)")
         data = data_of(await self._conn().post(path, json=batch, params=params), "POST", path)
         return ImportResult(applied=bool(data.get("applied")), mode=str(data.get("mode")),
                             collections=dict(data.get("collections") or {}))

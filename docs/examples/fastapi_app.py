@@ -1,5 +1,7 @@
 """The FastAPI integration, end to end, in-process. Needs DIRECTUS_URL and DIRECTUS_TOKEN (an admin token).
 
+Needs Directus >= 11: require_permission reads /permissions/me, which Directus 10 answers empty (204).
+
     python -m directus_orm.testing run        # in another terminal; it prints the two variables
     .venv/bin/python docs/examples/fastapi_app.py
 """

@@ -1,6 +1,8 @@
 """System collections: the current user (as a project's subclass), roles and policies with their
 permissions, schema metadata read honestly, the settings singleton and a singleton of our own, refused
-operations. Needs DIRECTUS_URL and DIRECTUS_TOKEN (admin); drops what it creates."""
+operations. Needs DIRECTUS_URL and DIRECTUS_TOKEN (admin); drops what it creates.
+
+Needs Directus >= 11: policies and directus_access arrived in Directus 11."""
 
 from __future__ import annotations
 

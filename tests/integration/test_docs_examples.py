@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,14 @@ from tests.conftest import ServerInfo
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # subprocesses: not replayable
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "docs" / "examples").glob("*.py"))
+# An example that needs a newer Directus says so in its docstring: "Needs Directus >= 11: <why>."
+_NEEDS = re.compile(r"^Needs Directus >= ([0-9.]+): (.+)$", re.MULTILINE)
+
+
+def _example(script: Path) -> Any:
+    needs = _NEEDS.search(script.read_text())
+    marks = [pytest.mark.directus(needs[1], reason=needs[2])] if needs else []
+    return pytest.param(script, marks=marks, id=script.stem)
 
 
 def _user_collections(server: ServerInfo) -> set[str]:
@@ -26,7 +36,7 @@ def _user_collections(server: ServerInfo) -> set[str]:
     return {row["collection"] for row in rows if not row["collection"].startswith("directus_")}
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("script", [_example(script) for script in EXAMPLES])
 def test_example_runs(script: Path, directus_server: ServerInfo) -> None:
     env = dict(os.environ, DIRECTUS_URL=directus_server.url, DIRECTUS_TOKEN=directus_server.token)
     env.pop("DIRECTUS_SETTINGS_MODULE", None)

@@ -121,8 +121,6 @@ async def test_refusals_before_any_request(admin: Directus, articles: list[int])
     assert (await published(admin, articles[0]))["title"] == "one"
 
 
-@pytest.mark.directus("12", reason="measured on 11.17.4: promote() with the hash a fresh compare() "
-                    "answered after an edit of the main item is refused (422 'Main item has changed')")
 async def test_compare_and_promote_with_the_hash(admin: Directus, articles: list[int]) -> None:
     version = await admin.versions.create(ARTICLES, articles[1], "review", name="Review")
     assert isinstance(version, DirectusVersion) and version.is_stored

@@ -239,6 +239,19 @@ def test_dict_collections_treat_every_field_as_nullable_and_unknown() -> None:
     assert collection("things", pk="code").query.params() == {"sort": ["code"]}
 
 
+def test_integer_keys_of_system_collections_refuse_what_is_no_integer() -> None:
+    # Directus 10 answers every row to {"id": {"_eq": "me"}} on an integer key: refused before sending.
+    perms = collection("directus_permissions")
+    for bad in ("me", "1.5", "", True, 1.5, "1 "):
+        with pytest.raises(FieldError):
+            perms.filter(pk=bad).query.params()
+    with pytest.raises(FieldError):
+        perms.filter(id__in=[1, "me"]).query.params()
+    assert perms.filter(pk="7").query.params()["filter"] == {"id": {"_eq": 7}}
+    assert perms.filter(id__in=[1, "-2"]).query.params()["filter"] == {"id": {"_in": [1, -2]}}
+    assert collection("things").filter(pk="me").query.params()["filter"] == {"id": {"_eq": "me"}}
+
+
 # --- errors before any request ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("call", "error", "message"),
