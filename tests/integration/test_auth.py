@@ -108,9 +108,12 @@ def short_server(directus_server: ServerInfo) -> Iterator[ServerInfo]:
 
 
 @pytest.fixture(scope="module")
-async def editor(admin: Directus) -> dict[str, Any]:
+async def editor(admin: Directus) -> AsyncIterator[dict[str, Any]]:
     role = await app_role(admin, "auth-tests-editor")
-    return await replace_user(admin, EDITOR_EMAIL, EDITOR_PASSWORD, role)
+    user = await replace_user(admin, EDITOR_EMAIL, EDITOR_PASSWORD, role)
+    yield user
+    # An app user takes one of the unlicensed server's 3 seats: later modules need it.
+    await admin.delete(f"/users/{user['id']}")
 
 
 @pytest.fixture
@@ -215,7 +218,14 @@ async def test_unknown_email(directus_server: ServerInfo) -> None:
 async def test_otp_login(directus_server: ServerInfo, admin: Directus) -> None:
     # Enabling 2FA writes the user's own tfa_secret: an app-access role may not, an admin role may.
     role = await app_role(admin, "auth-tests-admin", admin_access=True)
-    await replace_user(admin, OTP_EMAIL, OTP_PASSWORD, role)
+    user = await replace_user(admin, OTP_EMAIL, OTP_PASSWORD, role)
+    try:
+        await _otp_login(directus_server)
+    finally:
+        await admin.delete(f"/users/{user['id']}")  # an admin takes a seat: later modules need it
+
+
+async def _otp_login(directus_server: ServerInfo) -> None:
     async with Directus(directus_server.url, email=OTP_EMAIL, password=OTP_PASSWORD) as user:
         generated = await user.post("/users/me/tfa/generate", json={"password": OTP_PASSWORD})
         secret = generated["data"]["secret"]
