@@ -61,7 +61,9 @@ class RelayConfig:
     * ``upstream_timeout``: seconds a client's subscribe, unsubscribe, read or ``auth`` may wait for
       Directus before it is answered with a ``SERVICE_UNAVAILABLE`` error frame (the client may send
       it again); meanwhile its pings are answered. ``max_pending``: such requests a client may have
-      waiting (more are refused with ``LIMIT_EXCEEDED``).
+      waiting, the one being answered included (default: ``max_subscriptions``, so a page subscribing
+      to everything it may at once is served); more are refused with ``REQUESTS_EXCEEDED`` (send it
+      again once answers arrive). A refusal that retrying cannot change is ``LIMIT_EXCEEDED``.
     * ``max_message_size``: bytes a client message may have; a longer one gets a
       ``MESSAGE_TOO_LARGE`` error frame and the connection is closed with 1009. ``max_depth`` /
       ``max_nodes``: how deeply a message may nest and how many values it may hold (a filter
@@ -90,7 +92,7 @@ class RelayConfig:
     reconnect: Backoff = field(default_factory=Backoff)
     max_subscriptions: int = 100  # per client
     upstream_timeout: float = 10.0
-    max_pending: int = 32  # per client
+    max_pending: int | None = None  # per client; None: max_subscriptions
     max_message_size: int = 64 * 1024
     max_depth: int = 32
     max_nodes: int = 2000
@@ -110,7 +112,7 @@ class RelayConfig:
             bad = isinstance(fields, str) or not all(isinstance(f, str) for f in fields or ())
             if fields is not None and bad:
                 raise ImproperlyConfigured(f"the fields of {name!r} must be a collection of strings or None")
-        limits = (self.max_queue, self.max_subscriptions, self.max_pending, self.max_message_size,
+        limits = (self.max_queue, self.max_subscriptions, self.pending_limit, self.max_message_size,
                   self.max_depth, self.max_nodes)
         if min(limits) < 1:
             raise ImproperlyConfigured("max_queue, max_subscriptions, max_pending, max_message_size, "
@@ -120,3 +122,8 @@ class RelayConfig:
                                        "must be positive")
         if not self.path.startswith("/"):
             raise ImproperlyConfigured(f"path must start with '/', got {self.path!r}")
+
+    @property
+    def pending_limit(self) -> int:
+        """``max_pending``, or its default."""
+        return self.max_subscriptions if self.max_pending is None else self.max_pending
