@@ -241,7 +241,8 @@ class Relay:
         if identity is not None:
             await ws.send_text(json.dumps({"type": "auth", "status": "ok"}))
             return identity
-        self.metrics.denied += 1
+        if close != CLOSE_TRY_AGAIN:
+            self.metrics.denied += 1
         with contextlib.suppress(Exception):
             await ws.send_text(json.dumps(reply))
             await ws.close(close, reason)
