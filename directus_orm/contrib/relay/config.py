@@ -35,7 +35,8 @@ Authenticate = Callable[["HTTPConnection"], Awaitable[Identity | None]]
 """The app's own authentication: the upgrade request -> an :class:`Identity`, or None to refuse it
 (HTTP 401). Raising ``Forbidden("why")`` refuses it with 403, ``AuthenticationError("why")`` with 401
 (both from ``directus_orm.exceptions``, also exported by this package; any status they carry is
-ignored, and ``why`` is not sent to the client); another ``DirectusError`` answers 503."""
+ignored, and ``why`` is not sent to the client); another ``DirectusError``, or no answer within
+``upstream_timeout``, answers 503."""
 
 
 @dataclass
@@ -59,8 +60,10 @@ class RelayConfig:
       (:data:`~directus_orm.contrib.relay.CLOSE_SLOW_CONSUMER`); ``send_timeout``: seconds one message may
       take to be accepted by the client's connection before it counts as slow too.
     * ``upstream_timeout``: seconds a client's subscribe, unsubscribe, read or ``auth`` may wait for
-      Directus before it is answered with a ``SERVICE_UNAVAILABLE`` error frame (the client may send
-      it again); meanwhile its pings are answered. ``max_pending``: such requests a client may have
+      Directus, from its arrival, before it is answered with a ``SERVICE_UNAVAILABLE`` error frame (the
+      client may send it again); meanwhile its pings are answered. A token check at connection time
+      gets as long (then 503, or ``SERVICE_UNAVAILABLE`` and close 1013 for a first-message ``auth``).
+      ``max_pending``: such requests a client may have
       waiting, the one being answered included (default: ``max_subscriptions``, so a page subscribing
       to everything it may at once is served); more are refused with ``REQUESTS_EXCEEDED`` (send it
       again once answers arrive). A refusal that retrying cannot change is ``LIMIT_EXCEEDED``.
