@@ -15,7 +15,13 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from directus_orm.cli.relay_command import _server_class
-from directus_orm.contrib.relay import CLOSE_GOING_AWAY, CLOSE_UNAUTHENTICATED, Relay, RelayConfig
+from directus_orm.contrib.relay import (
+    CLOSE_GOING_AWAY,
+    CLOSE_TRY_AGAIN,
+    CLOSE_UNAUTHENTICATED,
+    Relay,
+    RelayConfig,
+)
 from directus_orm.realtime import Backoff
 from tests.conftest import ServerInfo
 from tests.integration.test_relay import (  # noqa: F401  (raw, tokens: fixtures)
@@ -36,7 +42,6 @@ from tests.support.tcp_proxy import TcpProxy
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
 TIMEOUT = 4.0  # the relays' upstream_timeout here
-CLOSE_TRY_AGAIN = 1013
 
 
 def _error(frame: dict[str, Any]) -> tuple[Any, ...]:

@@ -63,10 +63,10 @@ class RelayConfig:
       Directus, from its arrival, before it is answered with a ``SERVICE_UNAVAILABLE`` error frame (the
       client may send it again); meanwhile its pings are answered. A token check at connection time
       gets as long (then 503, or ``SERVICE_UNAVAILABLE`` and close 1013 for a first-message ``auth``).
-      ``max_pending``: such requests a client may have
-      waiting, the one being answered included (default: ``max_subscriptions``, so a page subscribing
-      to everything it may at once is served); more are refused with ``REQUESTS_EXCEEDED`` (send it
-      again once answers arrive). A refusal that retrying cannot change is ``LIMIT_EXCEEDED``.
+      ``max_pending``: such requests a client may have waiting, the one being answered included
+      (default: ``max_subscriptions``, so a page subscribing to everything it may at once is served);
+      more are refused with ``REQUESTS_EXCEEDED`` (send it again once answers arrive).
+      A refusal that retrying cannot change is ``LIMIT_EXCEEDED``.
     * ``max_message_size``: bytes a client message may have; a longer one gets a
       ``MESSAGE_TOO_LARGE`` error frame and the connection is closed with 1009. ``max_depth`` /
       ``max_nodes``: how deeply a message may nest and how many values it may hold (a filter
