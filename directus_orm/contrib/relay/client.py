@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ...exceptions import AuthenticationError
+from ...exceptions import AuthenticationError, DirectusError
 from .answers import CLOSE_UNAUTHENTICATED, answer_for
 from .config import Identity, RelayConfig
 from .fanout import Group, Hub, read_request
@@ -221,7 +221,9 @@ class ClientSession:
             await asyncio.wait_for(self._request(frame, pending.request), remaining)
         except Exception as exc:
             answer = answer_for(exc, timeout)
-            if not isinstance(exc, Refused):
+            if not isinstance(exc, (DirectusError, asyncio.TimeoutError)):  # a bug: its traceback
+                log.exception("relay: %s for %s failed", label, self.identity.key)
+            elif not isinstance(exc, Refused):
                 log.warning("relay: %s for %s failed: %s", label, self.identity.key, type(exc).__name__)
             if answer.close is not None:
                 self.metrics.refused += 1
