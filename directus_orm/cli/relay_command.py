@@ -85,8 +85,26 @@ async def _relay(args: argparse.Namespace) -> int:
     # No access log: a client that puts a token in the URL would see it written there.
     config = uvicorn.Config(relay.app, host=args.host, port=args.port, log_level=args.log_level,
                             access_log=False, lifespan="on")
-    await uvicorn.Server(config).serve()
+    await _server_class()(config, relay).serve()
     return 0
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """Closes the relay's clients with 1001 first: uvicorn's own shutdown closes open websockets
+        with 1012 before the app's lifespan ends."""
+
+        def __init__(self, config: uvicorn.Config, relay: Any) -> None:
+            super().__init__(config)
+            self.relay = relay
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            await self.relay.close_clients()
+            await super().shutdown(sockets)
+
+    return Server
 
 
 register(Command("relay", "serve a websocket relay: realtime for browsers without exposing Directus",

@@ -112,7 +112,8 @@ async def test_origins_are_compared_as_scheme_host_and_port(
 ) -> None:
     token = directus_server.token
     async with running(url=directus_server.url, origins=["https://app.example"]) as (_, url):
-        for origin, status in [("https://app.example", 101), ("HTTPS://App.Example:443/", 101),
+        for origin, status in [("https://app.example", 101), ("HTTPS://App.Example:443", 101),
+                                   ("https://app.example/", 403),  # an Origin never has a path
                                ("http://app.example", 403), ("https://app.example:8443", 403),
                                ("null", 403), (None, 403)]:
             headers = {"Origin": origin} if origin is not None else {}

@@ -18,6 +18,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ...exceptions import AuthenticationError, Forbidden
+from .answers import CLOSE_TRY_AGAIN
 from .app import Relay
 from .client import (
     CLOSE_GOING_AWAY,
@@ -31,7 +32,7 @@ from .metrics import Metrics
 from .rules import Refused
 
 __all__ = [
-    "CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_TOO_LARGE",
+    "CLOSE_GOING_AWAY", "CLOSE_SLOW_CONSUMER", "CLOSE_TOKEN_EXPIRED", "CLOSE_TOO_LARGE", "CLOSE_TRY_AGAIN",
     "CLOSE_UNAUTHENTICATED", "Authenticate", "AuthenticationError", "Forbidden", "Identity", "Metrics",
     "Refused", "Relay", "RelayConfig",
 ]

@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 
 from ...connection.client import Directus
 from ...exceptions import AuthenticationError, DirectusError, Forbidden
-from .client import CLOSE_GOING_AWAY, CLOSE_UNAUTHENTICATED, ClientSession
+from .answers import CLOSE_TRY_AGAIN, CLOSE_UNAUTHENTICATED, answer_for, is_transport_failure
+from .client import CLOSE_GOING_AWAY, ClientSession
 from .config import Identity, RelayConfig
 from .fanout import Hub
 from .identity import bearer_token, identity_for_token
 from .metrics import Metrics
-from .rules import error_frame
+from .rules import check_token, error_frame, parse_message
 
 try:
     from starlette.applications import Starlette
@@ -59,15 +60,18 @@ class Relay:
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
         self.metrics = Metrics()
-        self.hub = Hub(self.metrics, config.reconnect)
+        self.hub = Hub(self.metrics, config.reconnect, config.upstream_timeout)
         self._base = config.connection or Directus(str(config.url))
         self._owns_base = config.connection is None
         self._identities: dict[str, Identity] = {}
         self._clients: set[ClientSession] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
         self._closing = False
+        self._refusing = False  # shutting down: new clients are refused
         self._reporter: asyncio.Task[None] | None = None
-        routes: list[Any] = [WebSocketRoute(config.path, self._endpoint)]
+        # "/rt" and "/rt/" alike, as mount() serves them
+        paths = dict.fromkeys([config.path, config.path.rstrip("/") or "/", config.path.rstrip("/") + "/"])
+        routes: list[Any] = [WebSocketRoute(path, self._endpoint) for path in paths]
         if config.metrics_path:
             routes.append(Route(config.metrics_path, self._metrics))
         self.app = Starlette(routes=routes, lifespan=self._app_lifespan)
@@ -96,6 +100,16 @@ class Relay:
     def _app_lifespan(self, app: Any) -> contextlib.AbstractAsyncContextManager[None]:
         return self.lifespan(app)
 
+    async def close_clients(self) -> None:
+        """Refuse new clients (503) and close every connected one with 1001 ("going away"). Called
+        by :meth:`aclose`; ``directus-orm relay`` calls it before uvicorn closes the sockets itself
+        (with 1012) on SIGTERM."""
+        self._refusing = True
+        for client in list(self._clients):
+            client.cut(CLOSE_GOING_AWAY, "the relay is shutting down")
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=10)
+
     async def aclose(self) -> None:
         """Close every client (code 1001), every upstream subscription and socket."""
         if self._closing:
@@ -103,10 +117,7 @@ class Relay:
         self._closing = True
         if self._reporter is not None:
             self._reporter.cancel()
-        for client in list(self._clients):
-            client.cut(CLOSE_GOING_AWAY, "the relay is shutting down")
-        if self._handlers:
-            await asyncio.wait(list(self._handlers), timeout=10)
+        await self.close_clients()
         await self.hub.aclose()
         self._identities.clear()
         if self._owns_base:
@@ -137,7 +148,7 @@ class Relay:
             self._handlers.discard(task)
 
     async def _serve(self, ws: WebSocket) -> None:
-        if self._closing:
+        if self._refusing:
             await _deny(ws, 503, "the relay is shutting down")
             return
         if not self._origin_allowed(ws):
@@ -145,8 +156,8 @@ class Relay:
             log.info("relay: origin refused")
             await _deny(ws, 403, "origin not allowed")
             return
-        try:
-            identity = await self._identify(ws)
+        try:  # bounded: a frozen Directus answers 503 in time, not when the client gives up
+            identity = await asyncio.wait_for(self._identify(ws), self.config.upstream_timeout)
         except Forbidden:
             self.metrics.denied += 1
             await _deny(ws, 403, "forbidden")
@@ -155,9 +166,9 @@ class Relay:
             self.metrics.denied += 1
             await _deny(ws, 401, "invalid credentials")
             return
-        except DirectusError as exc:
+        except (DirectusError, asyncio.TimeoutError) as exc:
             log.warning("relay: cannot authenticate a client: %s", type(exc).__name__)
-            await _deny(ws, 503, "Directus is unavailable")
+            await _deny(ws, 503, "Directus is unavailable: try again later")
             return
         if identity is None and (self.config.authenticate is not None or not self.config.first_message_auth):
             self.metrics.denied += 1
@@ -190,7 +201,8 @@ class Relay:
             own = _origin_parts(f"{'https' if secure else 'http'}://{ws.headers.get('host', '')}")
             return own is not None and _origin_parts(origin) == own
         theirs = _origin_parts(origin)
-        return "*" in allowed or (theirs is not None and theirs in {_origin_parts(o) for o in allowed})
+        listed = {_origin_parts(o.rstrip("/")) for o in allowed}  # a configured one may end with "/"
+        return "*" in allowed or (theirs is not None and theirs in listed)
 
     async def _identify(self, ws: WebSocket) -> Identity | None:
         if self.config.authenticate is not None:
@@ -208,25 +220,32 @@ class Relay:
 
     async def _first_message(self, ws: WebSocket) -> Identity | None:
         reply = error_frame("auth", "AUTH_FAILED", "authentication failed")
-        identity = None
+        close, reason = CLOSE_UNAUTHENTICATED, "authentication failed"
+        identity, token = None, None
         try:
             raw = await asyncio.wait_for(ws.receive_text(), self.config.auth_timeout)
-            frame = json.loads(raw)
-            is_auth = isinstance(frame, dict) and frame.get("type") == "auth"
-            token = frame.get("access_token") if is_auth else None
-            if isinstance(token, str) and token:
-                identity = await identity_for_token(self._base, token, self._identities)
-        except asyncio.TimeoutError:
-            reply = error_frame("auth", "AUTH_TIMEOUT", "no auth message in time")
-        except Exception:  # not JSON, not text, a refused token, the client gone: not authenticated
+            frame = parse_message(raw)
+            token = check_token(frame.get("access_token")) if frame.get("type") == "auth" else None
+            if token is not None:
+                identity = await asyncio.wait_for(identity_for_token(self._base, token, self._identities),
+                                                  self.config.upstream_timeout)
+        except Exception as exc:  # not JSON, not text, a refused token, the client gone: not authenticated
+            if isinstance(exc, asyncio.TimeoutError) and token is None:
+                reply = error_frame("auth", "AUTH_TIMEOUT", "no auth message in time")
+            elif is_transport_failure(exc):  # the token may be valid: the client should try again later
+                log.warning("relay: cannot check a client's token: %s", type(exc).__name__)
+                answer = answer_for(exc, self.config.upstream_timeout)
+                reply = error_frame("auth", answer.code, answer.message)
+                close, reason = CLOSE_TRY_AGAIN, "Directus is unavailable"
             identity = None
         if identity is not None:
             await ws.send_text(json.dumps({"type": "auth", "status": "ok"}))
             return identity
-        self.metrics.denied += 1
+        if close != CLOSE_TRY_AGAIN:
+            self.metrics.denied += 1
         with contextlib.suppress(Exception):
             await ws.send_text(json.dumps(reply))
-            await ws.close(CLOSE_UNAUTHENTICATED, "authentication failed")
+            await ws.close(close, reason)
         return None
 
     def _release(self, key: str) -> None:
@@ -239,7 +258,7 @@ def _origin_parts(origin: str) -> tuple[str, str, int] | None:
     """``scheme://host[:port]`` as (scheme, host, port), the default port filled in; None when it is
     not one (``null``, a path, a bad port)."""
     try:
-        parts = urlsplit(origin.strip().rstrip("/"))
+        parts = urlsplit(origin.strip())  # an Origin has no path, not even "/"
         port = parts.port
     except ValueError:
         return None

@@ -5,9 +5,10 @@ falls further behind, or whose connection takes longer than ``send_timeout`` to 
 disconnected with :data:`CLOSE_SLOW_CONSUMER`. Client uids live in this session only, so a client can
 neither see nor touch another client's subscriptions.
 
-Nothing a client sends waits for Directus in its reader either: pings and refusals are answered at
-once; what needs Directus (subscribe, unsubscribe, reads, ``auth``) runs in order in the session's
-worker, each answered within ``upstream_timeout`` (``SERVICE_UNAVAILABLE`` when Directus is away).
+Nothing a client sends waits for Directus in its reader either: pings and every refusal the relay
+decides alone (the allow-list, the message's shape) are answered at once; what needs Directus
+(subscribe, unsubscribe, reads, ``auth``) runs in order in the session's worker, each answered within
+``upstream_timeout`` of its arrival (``SERVICE_UNAVAILABLE`` when Directus did not answer).
 """
 
 from __future__ import annotations
@@ -21,11 +22,23 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ...exceptions import APIError, AuthenticationError, DirectusError
+from ...exceptions import AuthenticationError, DirectusError
+from .answers import CLOSE_UNAUTHENTICATED, answer_for
 from .config import Identity, RelayConfig
 from .fanout import Group, Hub, read_request
 from .metrics import Metrics
-from .rules import Refused, check_read, check_shape, check_subscribe, client_uid, error_frame
+from .rules import (
+    ReadRequest,
+    Refused,
+    SubscribeRequest,
+    check_read,
+    check_shape,
+    check_subscribe,
+    check_token,
+    client_uid,
+    error_frame,
+    parse_message,
+)
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
@@ -40,8 +53,6 @@ CLOSE_GOING_AWAY = 1001
 CLOSE_SLOW_CONSUMER = 4008
 """Close code for a client that fell ``max_queue`` messages behind (or one message waited
 ``send_timeout``)."""
-CLOSE_UNAUTHENTICATED = 4401
-"""Close code when no valid ``auth`` first message came within ``auth_timeout``."""
 CLOSE_TOO_LARGE = 1009
 """Close code for a client message longer than ``max_message_size`` (after a ``MESSAGE_TOO_LARGE``
 error frame)."""
@@ -71,7 +82,8 @@ class ClientSession:
         self._queue: deque[str] = deque()
         self._wakeup = asyncio.Event()
         self._done = asyncio.Event()
-        self._requests: asyncio.Queue[dict[str, Any]] = asyncio.Queue(config.max_pending)
+        self._requests: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._pending = 0  # requests queued or being answered
         self._expiry: asyncio.TimerHandle | None = None
         self._farewell: str | None = None  # the error frame sent just before the close frame
         self.close_code = 1000
@@ -141,14 +153,9 @@ class ClientSession:
                 "server", "MESSAGE_TOO_LARGE", f"a message may have at most {limit} bytes"))
             return
         try:
-            frame = json.loads(raw) if raw is not None else None
-        except RecursionError:
-            self._refuse("server", "LIMIT_EXCEEDED", "the message is nested too deeply")
-            return
-        except ValueError:
-            frame = None
-        if not isinstance(frame, dict):
-            self._refuse("server", "INVALID_PAYLOAD", "a message must be a JSON object")
+            frame = parse_message(raw)
+        except Refused as exc:
+            self._refuse("server", exc.code, str(exc))
             return
         try:
             check_shape(frame, self.config.max_depth, self.config.max_nodes)
@@ -160,52 +167,87 @@ class ClientSession:
         if kind == "ping":
             self.send_frame({"type": "pong", **({"uid": uid} if uid is not None else {})})
         elif kind in _UPSTREAM_TYPES and (kind != "items" or self.config.allow_reads):
-            try:
-                self._requests.put_nowait(frame)
-            except asyncio.QueueFull:
-                self._refuse(label, "LIMIT_EXCEEDED",
-                             f"at most {self.config.max_pending} requests may wait for Directus", uid)
+            try:  # what the relay decides alone is answered now, never behind Directus's answers
+                request = self._check(frame)
+            except Refused as exc:
+                self._refuse(label, exc.code, str(exc), uid)
+                return
+            if self._pending >= self.config.pending_limit:
+                self._refuse(label, "REQUESTS_EXCEEDED", f"{self._pending} requests are waiting for "
+                             "Directus already: send it again once they are answered", uid)
+                return
+            self._pending += 1
+            deadline = asyncio.get_running_loop().time() + self.config.upstream_timeout
+            self._requests.put_nowait(_Pending(frame, request, deadline))
+        elif kind is None:
+            self._refuse(label, "INVALID_PAYLOAD", "a message needs a type", uid)
         elif isinstance(kind, str) and kind in _REFUSED_TYPES:
             self._refuse(label, "UNSUPPORTED_MESSAGE", f"{kind}: {_REFUSED_TYPES[kind]}", uid)
         else:
             self._refuse(label, "UNSUPPORTED_MESSAGE", f"message type {label!r} is not relayed", uid)
 
+    def _check(self, frame: dict[str, Any]) -> Any:
+        """The request a message makes, checked against the allow-list (raises :class:`Refused`)."""
+        kind = frame.get("type")
+        if kind == "subscribe":
+            return check_subscribe(frame, self.config.collections)
+        if kind == "items":
+            return check_read(frame, self.config.collections)
+        if kind == "unsubscribe":
+            return client_uid(frame, required=False)
+        if self._reauthenticate is None:
+            raise Refused("the app authenticates clients when they connect: reconnect to renew",
+                          "UNSUPPORTED_MESSAGE")
+        return check_token(frame.get("access_token"))
+
     async def _work(self) -> None:
         while True:
-            await self._answer(await self._requests.get())
+            pending = await self._requests.get()
+            try:
+                await self._answer(pending)
+            finally:
+                self._pending -= 1
 
-    async def _answer(self, frame: dict[str, Any]) -> None:
+    async def _answer(self, pending: _Pending) -> None:
+        frame = pending.frame
         label, uid = _label(frame), _uid(frame)
         timeout = self.config.upstream_timeout
         try:
-            await asyncio.wait_for(self._request(frame), timeout)
-        except Refused as exc:
-            self._refuse(label, exc.code, str(exc), uid)
-        except APIError as exc:  # Directus's own refusal, for this client's identity
-            self._refuse(label, exc.code or "FORBIDDEN", exc.message, uid)
-        except (DirectusError, asyncio.TimeoutError) as exc:
-            log.warning("relay: %s for %s failed: %s", label, self.identity.key, type(exc).__name__)
-            self._refuse(label, "SERVICE_UNAVAILABLE",
-                         f"Directus did not answer (within {timeout:g}s): send it again later", uid)
+            # The deadline counts from the message's arrival: requests queued behind one that waits
+            # for an unreachable Directus are answered by then too, not one timeout after another.
+            remaining = pending.deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise asyncio.TimeoutError
+            await asyncio.wait_for(self._request(frame, pending.request), remaining)
+        except Exception as exc:
+            answer = answer_for(exc, timeout)
+            if not isinstance(exc, (DirectusError, asyncio.TimeoutError)):  # a bug: its traceback
+                log.exception("relay: %s for %s failed", label, self.identity.key)
+            elif not isinstance(exc, Refused):
+                log.warning("relay: %s for %s failed: %s", label, self.identity.key, type(exc).__name__)
+            if answer.close is not None:
+                self.metrics.refused += 1
+                farewell = error_frame(label, answer.code, answer.message, uid)
+                self.cut(answer.close, answer.code.lower(), farewell)
+            else:
+                self._refuse(label, answer.code, answer.message, uid)
 
-    async def _request(self, frame: dict[str, Any]) -> None:
+    async def _request(self, frame: dict[str, Any], request: Any) -> None:
         kind = frame.get("type")
         if kind == "subscribe":
-            await self._subscribe(frame)
+            await self._subscribe(request)
         elif kind == "unsubscribe":
-            await self._unsubscribe(frame)
+            await self._unsubscribe(frame, request)
         elif kind == "auth":
-            await self._auth(frame)
+            await self._auth(frame, request)
         else:
-            request = check_read(frame, self.config.collections)
             self.send(await read_request(self.identity, request))
 
     def _refuse(self, kind: str, code: str, message: str, uid: Any = None) -> None:
         self.metrics.refused += 1
         self.send_frame(error_frame(kind, code, message, uid))
 
-    async def _subscribe(self, frame: dict[str, Any]) -> None:
-        request = check_subscribe(frame, self.config.collections)
+    async def _subscribe(self, request: SubscribeRequest) -> None:
         old = self.subs.pop(request.uid, None)
         if old is not None:  # as Directus: the same uid again replaces the subscription
             await self.hub.leave(old, self, request.uid)
@@ -214,18 +256,13 @@ class ClientSession:
                           "LIMIT_EXCEEDED")
         self.subs[request.uid] = await self.hub.join(self, self.identity, request)
 
-    async def _auth(self, frame: dict[str, Any]) -> None:
+    async def _auth(self, frame: dict[str, Any], token: str) -> None:
         """A fresher token of the same user: this client's session lasts until it expires (and the
         identity's upstream socket re-authenticates with it when it outlives the one it uses)."""
-        if self._reauthenticate is None:
-            raise Refused("the app authenticates clients when they connect: reconnect to renew",
-                          "UNSUPPORTED_MESSAGE")
-        token = frame.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise Refused("auth needs an access_token", "INVALID_PAYLOAD")
+        assert self._reauthenticate is not None  # checked in the reader
         try:
             identity = await self._reauthenticate(token)
-        except AuthenticationError:
+        except AuthenticationError:  # this token is refused; the session's own one still holds
             raise Refused("authentication failed", "AUTH_FAILED") from None
         if identity.key != self.identity.key:
             raise Refused("the token is another user's: reconnect to change users", "FORBIDDEN")
@@ -248,8 +285,7 @@ class ClientSession:
             "auth", "TOKEN_EXPIRED", "the token expired: reconnect with a fresh one (renew it before it "
             "expires with an auth message)"))
 
-    async def _unsubscribe(self, frame: dict[str, Any]) -> None:
-        uid = client_uid(frame, required=False)
+    async def _unsubscribe(self, frame: dict[str, Any], uid: str | None) -> None:
         if uid is None:  # as Directus: every subscription of this client
             await self.leave_all()
             self.send_frame({"type": "subscription", "event": "unsubscribe"})
@@ -290,6 +326,16 @@ class ClientSession:
                 # A slow client gets its close frame after the data it has not read yet, if it reads on.
                 await asyncio.wait_for(self.ws.close(self.close_code, self.close_reason),
                                        self.config.send_timeout)
+
+
+class _Pending:
+    __slots__ = ("deadline", "frame", "request")
+
+    def __init__(self, frame: dict[str, Any], request: SubscribeRequest | ReadRequest | str | None,
+                 deadline: float) -> None:
+        self.frame = frame
+        self.request = request
+        self.deadline = deadline  # loop time by which the client gets its answer
 
 
 def _size(raw: str | bytes) -> int:

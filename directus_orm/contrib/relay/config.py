@@ -35,7 +35,8 @@ Authenticate = Callable[["HTTPConnection"], Awaitable[Identity | None]]
 """The app's own authentication: the upgrade request -> an :class:`Identity`, or None to refuse it
 (HTTP 401). Raising ``Forbidden("why")`` refuses it with 403, ``AuthenticationError("why")`` with 401
 (both from ``directus_orm.exceptions``, also exported by this package; any status they carry is
-ignored, and ``why`` is not sent to the client); another ``DirectusError`` answers 503."""
+ignored, and ``why`` is not sent to the client); another ``DirectusError``, or no answer within
+``upstream_timeout``, answers 503."""
 
 
 @dataclass
@@ -59,9 +60,13 @@ class RelayConfig:
       (:data:`~directus_orm.contrib.relay.CLOSE_SLOW_CONSUMER`); ``send_timeout``: seconds one message may
       take to be accepted by the client's connection before it counts as slow too.
     * ``upstream_timeout``: seconds a client's subscribe, unsubscribe, read or ``auth`` may wait for
-      Directus before it is answered with a ``SERVICE_UNAVAILABLE`` error frame (the client may send
-      it again); meanwhile its pings are answered. ``max_pending``: such requests a client may have
-      waiting (more are refused with ``LIMIT_EXCEEDED``).
+      Directus, from its arrival, before it is answered with a ``SERVICE_UNAVAILABLE`` error frame (the
+      client may send it again); meanwhile its pings are answered. A token check at connection time
+      gets as long (then 503, or ``SERVICE_UNAVAILABLE`` and close 1013 for a first-message ``auth``).
+      ``max_pending``: such requests a client may have waiting, the one being answered included
+      (default: ``max_subscriptions``, so a page subscribing to everything it may at once is served);
+      more are refused with ``REQUESTS_EXCEEDED`` (send it again once answers arrive).
+      A refusal that retrying cannot change is ``LIMIT_EXCEEDED``.
     * ``max_message_size``: bytes a client message may have; a longer one gets a
       ``MESSAGE_TOO_LARGE`` error frame and the connection is closed with 1009. ``max_depth`` /
       ``max_nodes``: how deeply a message may nest and how many values it may hold (a filter
@@ -90,7 +95,7 @@ class RelayConfig:
     reconnect: Backoff = field(default_factory=Backoff)
     max_subscriptions: int = 100  # per client
     upstream_timeout: float = 10.0
-    max_pending: int = 32  # per client
+    max_pending: int | None = None  # per client; None: max_subscriptions
     max_message_size: int = 64 * 1024
     max_depth: int = 32
     max_nodes: int = 2000
@@ -110,7 +115,7 @@ class RelayConfig:
             bad = isinstance(fields, str) or not all(isinstance(f, str) for f in fields or ())
             if fields is not None and bad:
                 raise ImproperlyConfigured(f"the fields of {name!r} must be a collection of strings or None")
-        limits = (self.max_queue, self.max_subscriptions, self.max_pending, self.max_message_size,
+        limits = (self.max_queue, self.max_subscriptions, self.pending_limit, self.max_message_size,
                   self.max_depth, self.max_nodes)
         if min(limits) < 1:
             raise ImproperlyConfigured("max_queue, max_subscriptions, max_pending, max_message_size, "
@@ -120,3 +125,8 @@ class RelayConfig:
                                        "must be positive")
         if not self.path.startswith("/"):
             raise ImproperlyConfigured(f"path must start with '/', got {self.path!r}")
+
+    @property
+    def pending_limit(self) -> int:
+        """``max_pending``, or its default."""
+        return self.max_subscriptions if self.max_pending is None else self.max_pending

@@ -21,11 +21,12 @@ from pydantic_core import to_json
 
 from ...connection.client import collection_path
 from ...connection.registry import connections
-from ...exceptions import APIError, DirectusError
+from ...exceptions import DirectusError
 from ...realtime.events import EVENT_TYPES
 from ...realtime.socket import SocketOptions
 from ...realtime.spec import SubscriptionSpec
 from ...realtime.subscription import Subscription
+from .answers import answer_for
 from .config import Identity
 from .metrics import Metrics
 from .rules import ReadRequest, SubscribeRequest, error_frame
@@ -43,6 +44,7 @@ class Sink(Protocol):
 
     def send(self, text: str) -> None: ...
     def forget(self, uid: str) -> None: ...
+    def cut(self, code: int, reason: str, farewell: dict[str, Any] | None = None) -> None: ...
 
 
 class Member:
@@ -113,10 +115,14 @@ class Group:
         except DirectusError as exc:  # the upstream subscription ended (refused, gave up reconnecting)
             log.warning("relay: an upstream subscription on %s ended: %s", self.request.collection,
                         type(exc).__name__)
-            code = exc.code if isinstance(exc, APIError) and exc.code else "SERVICE_UNAVAILABLE"
+            answer = answer_for(exc, self.hub.timeout)
             for member in list(self.members.values()):
-                member.sink.send(json.dumps(error_frame("subscribe", code, str(exc), member.echo)))
+                frame = error_frame("subscribe", answer.code, answer.message, member.echo)
                 member.sink.forget(member.uid)
+                if answer.close is not None:  # credentials no longer accepted: the client must sign in
+                    member.sink.cut(answer.close, answer.code.lower(), frame)
+                else:
+                    member.sink.send(json.dumps(frame))
             self.members.clear()
             await self.hub.drop(self)
 
@@ -162,9 +168,10 @@ def _rows(rows: list[dict[str, Any]]) -> list[Any]:
 
 
 class Hub:
-    def __init__(self, metrics: Metrics, backoff: Any) -> None:
+    def __init__(self, metrics: Metrics, backoff: Any, timeout: float) -> None:
         self.metrics = metrics
         self.backoff = backoff
+        self.timeout = timeout
         self.groups: dict[tuple[str, str], Group] = {}
 
     async def join(self, sink: Sink, identity: Identity, req: SubscribeRequest) -> Group:

@@ -15,9 +15,10 @@ from typing import Any
 from ...connection.auth import StaticToken
 from ...connection.auth import _jwt_expiry as jwt_expiry
 from ...connection.client import Directus
-from ...exceptions import Forbidden
+from ...exceptions import APIError, Forbidden, InvalidToken
 from ...realtime.socket import credentials_changed
 from .config import Identity
+from .rules import MAX_TOKEN
 
 __all__ = ["RelayToken", "bearer_token", "identity_for_token"]
 
@@ -54,7 +55,10 @@ def bearer_token(headers: Mapping[str, str], cookies: Mapping[str, str], cookie_
 
 
 async def identity_for_token(base: Directus, token: str, identities: dict[str, Identity]) -> Identity:
-    """Check ``token`` with Directus; raises ``AuthenticationError`` (401) when Directus refuses it."""
+    """Check ``token`` with Directus; raises ``AuthenticationError`` (401) when Directus refuses it (or
+    it is too long to be one), a ``NetworkError`` when Directus does not answer."""
+    if len(token) > MAX_TOKEN:  # Directus would refuse the request's headers (431), not the token
+        raise InvalidToken("the token is too long", status=401, code="INVALID_TOKEN")
     probe = base.with_auth(auth=StaticToken(token))
     user_id: Any = None
     try:
@@ -64,6 +68,10 @@ async def identity_for_token(base: Directus, token: str, identities: dict[str, I
         # A valid token whose user may not read its own row: the server accepted the token, so its
         # claims (when a JWT) name the user; else the token itself is the identity.
         user_id = _jwt_claim(token, "id")
+    except APIError as exc:
+        if exc.status in (400, 413, 414, 431):  # a request Directus cannot read: no usable token
+            raise InvalidToken("the token is not usable", status=401, code="INVALID_TOKEN") from None
+        raise
     key = f"user:{user_id}" if user_id else "token:" + hashlib.sha256(token.encode()).hexdigest()[:24]
     expires = jwt_expiry(token)
     known = identities.get(key)

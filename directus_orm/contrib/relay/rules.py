@@ -15,7 +15,7 @@ from ...exceptions import DirectusError
 from ...realtime.events import EVENT_TYPES
 
 __all__ = ["ReadRequest", "Refused", "SubscribeRequest", "check_read", "check_shape", "check_subscribe",
-           "client_uid", "error_frame"]
+           "check_token", "client_uid", "error_frame", "parse_message"]
 
 QUERY_KEYS = frozenset({"fields", "filter", "sort", "limit", "offset", "page", "search", "meta"})
 """Query keys a client may use; anything else (``deep``, ``alias``, ``aggregate``, ``groupBy`` ...) is
@@ -24,6 +24,12 @@ _NESTING = frozenset({"_and", "_or", "_some", "_none"})
 """Filter keys that hold more conditions (the others starting with "_" are operators taking values)."""
 MAX_UID = 128
 MAX_DEPTH = 16
+MAX_DIGITS = 128
+"""Digits a number in a message may have (a uid at most ``MAX_UID`` characters, a key far fewer)."""
+MAX_TOKEN = 8 * 1024
+"""Bytes an access token may have (Directus's are a few hundred; a longer one is no token)."""
+_INTEGER_PARAMS = {"limit": -1, "offset": 0, "page": 1}
+"""Integer query parameters and their smallest value (Directus refuses the others)."""
 
 
 class Refused(DirectusError):
@@ -61,6 +67,37 @@ def error_frame(kind: str, code: str, message: str, uid: Any = None) -> dict[str
     if uid is not None:
         frame["uid"] = uid
     return frame
+
+
+def parse_message(raw: str | bytes | None) -> dict[str, Any]:
+    """The client's message as a JSON object (raises :class:`Refused` saying why it is not one)."""
+    try:
+        frame = json.loads(raw, parse_int=_bounded_int) if raw is not None else None
+    except Refused:
+        raise
+    except RecursionError:
+        raise Refused("the message is nested too deeply", "LIMIT_EXCEEDED") from None
+    except ValueError:
+        frame = None
+    if not isinstance(frame, dict):
+        raise Refused("a message must be a JSON object", "INVALID_PAYLOAD")
+    return frame
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise Refused(f"a number may have at most {MAX_DIGITS} digits (a uid at most {MAX_UID} characters)",
+                      "LIMIT_EXCEEDED")
+    return int(digits)
+
+
+def check_token(token: Any) -> str:
+    """An ``auth`` message's access token, checked for shape (Directus checks the rest)."""
+    if not isinstance(token, str) or not token:
+        raise Refused("auth needs an access_token", "INVALID_PAYLOAD")
+    if len(token) > MAX_TOKEN:
+        raise Refused(f"authentication failed: a token has at most {MAX_TOKEN} characters", "AUTH_FAILED")
+    return token
 
 
 def check_shape(value: Any, max_depth: int, max_nodes: int) -> None:
@@ -135,6 +172,13 @@ def _query(query: Any, allowed: Collection[str] | None) -> dict[str, Any]:
     if unknown:
         raise Refused(f"query keys not relayed: {', '.join(sorted(map(str, unknown)))}", "FORBIDDEN")
     out = dict(query)
+    for name, least in _INTEGER_PARAMS.items():
+        value = out.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+            raise Refused(f"query {name} must be an integer of at least {least}", "INVALID_QUERY")
+    for name in ("search", "meta"):
+        if name in out and not isinstance(out[name], str):
+            raise Refused(f"query {name} must be a string", "INVALID_QUERY")
     if allowed is None:
         return out
     if "search" in out:  # it matches every readable text field, the hidden ones too
