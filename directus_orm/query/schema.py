@@ -29,6 +29,7 @@ __all__ = [
     "ResolvedKey",
     "Schema",
     "ToManySplit",
+    "key_relations",
     "relation_paths",
     "resolve_field_path",
     "resolve_filter_key",
@@ -482,3 +483,11 @@ class AnnotatedSchema:
 
     def m2m_default_fields(self) -> list[str]:
         return self.base.m2m_default_fields()
+
+
+def key_relations(schema: Schema) -> dict[str, FieldInfo]:
+    """The fields ``schema`` holds as keys of another collection without loading them as related rows
+    (a model's ``Meta.related_keys``), as relations: what a GraphQL read must select as objects."""
+    base = schema.base if isinstance(schema, AnnotatedSchema) else schema
+    found = getattr(base, "key_relations", None)
+    return dict(found()) if callable(found) else {}
