@@ -14,5 +14,5 @@ from pydantic._internal._model_construction import ModelMetaclass
 
 __all__ = ["SERIALIZE_AS_ANY", "ModelMetaclass"]
 
-#: ``model_dump(serialize_as_any=...)`` exists (pydantic 2.7 and later).
 SERIALIZE_AS_ANY = "serialize_as_any" in inspect.signature(BaseModel.model_dump).parameters
+"""``model_dump(serialize_as_any=...)`` exists (pydantic 2.7 and later)."""

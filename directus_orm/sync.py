@@ -308,9 +308,9 @@ class SyncFace:
 
     __slots__ = ()
 
-    #: True on lazy, chainable classes (QuerySet): a sync face's method that returns one returns its
-    #: sync face, so chains stay sync.
     _sync_chains: ClassVar[bool] = False
+    """True on lazy, chainable classes (QuerySet): a sync face's method that returns one returns its
+    sync face, so chains stay sync."""
 
     if TYPE_CHECKING:
         # Type checkers see each class's generated face (directus_orm/sync_faces.py); at run time it

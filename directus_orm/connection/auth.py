@@ -62,10 +62,10 @@ JWT_SECOND = 1.0  # resolution of a JWT's iat/exp
 class DirectusAuth(httpx.Auth):
     """Base of our auth flows: knows how to log out; async only (the sync face runs on a loop too)."""
 
-    #: set by :meth:`forget`: requests raise LoggedOut until a login succeeds
     _logged_out = False
-    #: what the LoggedOut message tells the user to do
+    """set by :meth:`forget`: requests raise LoggedOut until a login succeeds"""
     _login_hint = "log in again with login(email, password), or connect with new credentials"
+    """what the LoggedOut message tells the user to do"""
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Refused: httpx's blocking clients are not used (the sync face drives the async flow on a loop)."""

@@ -24,8 +24,8 @@ from ..sync import SyncFace
 __all__ = ["DEFAULT_TIMEOUT", "ConnectionPool"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-#: Seconds ``aclose()`` waits for another loop to close that loop's client.
 CLOSE_WAIT = 5.0
+"""Seconds ``aclose()`` waits for another loop to close that loop's client."""
 
 
 class _NoCookies(CookieJar):

@@ -77,6 +77,7 @@ class File(SystemModel, SyncFace):
 
     class Meta:
         collection = "directus_files"
+        related_keys = {"uploaded_by": "directus_users", "modified_by": "directus_users"}
         recreatable = False  # a vanished row's content is gone: save() must not insert a bare row
 
     def _stored_key(self) -> Any:

@@ -50,8 +50,8 @@ class Read(Generic[T]):
     low: int = 0
     """The rows wanted when paged: from ``low`` up to ``high`` (None: every row)."""
     high: int | None = None
-    #: The read compiled again with relations as a role sees them, and the collections it looked at.
     rebuild: Callable[[View], Read[T]] | None = None
+    """The read compiled again with relations as a role sees them, and the collections it looked at."""
     touched: frozenset[str] = frozenset()
 
     def __await__(self) -> Generator[Any, None, T]:

@@ -73,9 +73,9 @@ def function_filter(node: Any, schema: Schema | None = None, junction: tuple[str
     return out
 
 
-#: What a filter key leads to: the related schema, the junction (field, target) of a many-to-many, the
-#: collection filtered next, whether the key is a relation, and whether the role sees it as an object.
 _Hop = tuple["Schema | None", "tuple[str, Schema] | None", "str | None", bool, bool]
+"""What a filter key leads to: the related schema, the junction (field, target) of a many-to-many, the
+collection filtered next, whether the key is a relation, and whether the role sees it as an object."""
 
 
 def _related(key: str, schema: Schema | None, junction: tuple[str, Schema] | None, view: View,

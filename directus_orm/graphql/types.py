@@ -22,8 +22,8 @@ __all__ = ["TYPE_REF", "View", "read_types", "role_view", "unwrap"]
 
 TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
 
-#: How a relational field appears: an object (or a list of them), a bare value, or not at all.
 Seen = Literal["object", "scalar", "absent"]
+"""How a relational field appears: an object (or a list of them), a bare value, or not at all."""
 
 
 def unwrap(ref: Mapping[str, Any] | None) -> tuple[str, str | None, bool]:
@@ -69,7 +69,7 @@ class View:
     def __init__(self, kinds: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.kinds = kinds
         self.touched: set[str] = set()
-        #: Relations the role sees otherwise than the model says (none: the view changes nothing).
+        # Relations the role sees otherwise than the model says (none: the view changes nothing).
         self.differs = False
 
     def relation(self, collection: str | None, name: str) -> Seen:

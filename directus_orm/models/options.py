@@ -9,6 +9,8 @@ import enum
 import types
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 from typing import (
     TYPE_CHECKING,
     Annotated,
@@ -29,9 +31,9 @@ from ..connection.registry import DEFAULT_ALIAS
 from ..connection.serverinfo import Version, parse_version
 from ..exceptions import ImproperlyConfigured, InvalidArgument, ManagerUnavailable
 from ..query.lookups import KINDS
-from ..query.schema import FieldInfo
+from ..query.schema import FieldInfo, OpenSchema, Relation, Schema
 from .many_to_any import ManyToAny
-from .registry import is_model, registered_models
+from .registry import get_model, is_model, registered_models
 from .relations import Analysed, analyse
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ __all__ = ["META_ATTRIBUTES", "LoadPlan", "Options", "kind_of"]
 
 META_ATTRIBUTES = frozenset({"collection", "pk", "ordering", "get_latest_by", "connection", "abstract",
                              "field_kinds", "singleton", "recreatable", "concealed",
-                             "fields_since"})
+                             "fields_since", "related_keys"})
 """Attributes a model's ``class Meta`` may set."""
 
 
@@ -61,6 +63,14 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
             annotation = args[0]
         else:
             return annotation, nullable
+
+
+def _collection_schema(collection: str) -> Schema:
+    """The schema of ``collection``: its model's when one is declared (its key's type), else open."""
+    try:
+        return get_model(collection)._meta
+    except LookupError:
+        return OpenSchema(collection)
 
 
 def kind_of(annotation: Any) -> str:
@@ -197,6 +207,10 @@ class Options:
                     f"{model.__name__}.Meta.fields_since[{name!r}]: {since!r} is not a version like '12.0.0'"
                 )
             self.fields_since[name] = parsed
+        # Fields holding keys of rows in another collection that the model does not load as related
+        # models (``{"uploaded_by": "directus_users"}``): a many-to-one key, or a list of to-many keys.
+        # GraphQL types them as objects, so reads over it select the key (``uploaded_by { id }``).
+        self.related_keys: dict[str, str] = dict(get("related_keys") or {})
         kinds_override: Mapping[str, str] = get("field_kinds") or {}
         for name, kind in kinds_override.items():
             if kind not in KINDS:
@@ -220,6 +234,9 @@ class Options:
             )
         self.pk_name: str = pk or ""
         self._build_fields()
+        if not self.related_keys.keys() <= set(names):
+            raise ImproperlyConfigured(f"{model.__name__}.Meta.related_keys: "
+                                       f"{sorted(self.related_keys.keys() - set(names))} are not fields")
         self.concealed: frozenset[str] = frozenset(get("concealed") or ())
         """Fields Directus reads masked (its ``special: conceal``: passwords, tokens, 2FA secrets): never
         written while they hold the mask."""
@@ -327,6 +344,20 @@ class Options:
         self._ensure_complete()
         return [".".join(rel.relation.hop(name)) for name, rel in self._relations.items()
                 if rel.relation.junction_field is not None]
+
+    def key_relations(self) -> dict[str, FieldInfo]:
+        """The ``Meta.related_keys`` fields as relations to their collections, for the reads that must
+        know them (GraphQL selects a relation as an object); the field's own kind and validator stay."""
+        out = {}
+        for name, collection in self.related_keys.items():
+            info = self.fields.get(name)
+            if info is None or name in self.relations:
+                continue
+            inner, _ = _unwrap(self.model.model_fields[name].annotation)
+            many = get_origin(inner) in (list, tuple, set, frozenset)
+            out[name] = replace(info, relation=Relation("o2m" if many else "m2o",
+                                                        partial(_collection_schema, collection)))
+        return out
 
     # -- Schema protocol ----------------------------------------------------------------------------
     @property

@@ -38,8 +38,8 @@ class Column:
     agg_field: str = ""  # the Directus field the aggregate reads ("*" for Count("*"))
     agg_info: FieldInfo | None = None
     function_key: str = ""  # annotate(n=Count("books")) on rows: the answer key (books_count)
-    #: values() with no names over a collection with no model: every field the server answers (``*``).
     every_field: bool = False
+    """values() with no names over a collection with no model: every field the server answers (``*``)."""
 
     @property
     def many(self) -> bool:

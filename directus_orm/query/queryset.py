@@ -49,6 +49,7 @@ from .schema import (
     FieldInfo,
     OpenSchema,
     RelatedPath,
+    key_relations,
     relation_paths,
     resolve_field_path,
 )
@@ -532,9 +533,11 @@ class QuerySet(SyncFace, Generic[T]):
     async def _described(self, query: Query, fields: Sequence[str] | None = None) -> Query:
         """``query`` with the schema GraphQL needs: a collection without a model (``collection()``) is
         described by the GraphQL schema the connection sees (``introspected.py``), as deep as the read
-        goes; a model's schema is its own."""
+        goes; a model's schema is its own, with its ``Meta.related_keys`` fields as the relations
+        GraphQL types them as."""
         if not isinstance(query.schema, OpenSchema):
-            return query
+            keyed = key_relations(query.schema)
+            return query._replace(schema=AnnotatedSchema(query.schema, keyed)) if keyed else query
         paths = [*(fields if fields is not None else query.fields() or ["*"]), *query.sort()]
         depth = needed_depth(paths, query.filter_params().get("filter"))
         collection = query.schema.collection

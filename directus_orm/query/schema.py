@@ -30,6 +30,7 @@ __all__ = [
     "ResolvedKey",
     "Schema",
     "ToManySplit",
+    "key_relations",
     "relation_paths",
     "resolve_field_path",
     "resolve_filter_key",
@@ -100,8 +101,8 @@ class FieldInfo:
     relation: Relation | None = None
     parse: Any = field(default=None, compare=False)  # server value -> Python value (None: as is)
     validate_list: Any = field(default=None, compare=False)
-    #: What messages call the field when its kind's name would mislead ("many-to-any", read as json).
     described_as: str = field(default="", compare=False)
+    """What messages call the field when its kind's name would mislead ("many-to-any", read as json)."""
 
     @property
     def kind_name(self) -> str:
@@ -144,12 +145,12 @@ UUID_KEYED_SYSTEM_COLLECTIONS = frozenset({
     "directus_flows", "directus_operations", "directus_shares", "directus_dashboards", "directus_panels",
     "directus_comments", "directus_versions", "directus_translations", "directus_access",
 })
-#: System collections whose ``id`` is an integer on every supported Directus version: a key that is no
-#: integer is refused before sending (Directus 10 answers every row to ``{"id": {"_eq": "me"}}``).
 INTEGER_KEYED_SYSTEM_COLLECTIONS = frozenset({
     "directus_activity", "directus_fields", "directus_notifications", "directus_permissions",
     "directus_presets", "directus_relations", "directus_revisions", "directus_settings", "directus_webhooks",
 })
+"""System collections whose ``id`` is an integer on every supported Directus version: a key that is no
+integer is refused before sending (Directus 10 answers every row to ``{"id": {"_eq": "me"}}``)."""
 """System collections whose ``id`` is a UUID on every supported Directus version: a non-UUID key is refused
 before sending, as a model's UUID key is (PostgreSQL answers 500 to it, SQLite no row)."""
 
@@ -236,9 +237,9 @@ class ToManySplit:
         return len(self.prefix) == 1
 
 
-#: A segment of a field path on a collection without a model (``only("author.name")``): a field name,
-#: ``*`` or a function (``count(books)``); never a path or a list (``..``, ``/``, ``,`` ...).
 _FIELD_SEGMENT = re.compile(r"^(?:\*|[^\s/\\?#%,.()]+|\w+\([^\s/\\?#%,.()]+\))$")
+"""A segment of a field path on a collection without a model (``only("author.name")``): a field name,
+``*`` or a function (``count(books)``); never a path or a list (``..``, ``/``, ``,`` ...)."""
 
 
 def _check_name(schema: Schema, name: str, context: str) -> None:
@@ -528,3 +529,11 @@ class AnnotatedSchema:
 
     def m2m_default_fields(self) -> list[str]:
         return self.base.m2m_default_fields()
+
+
+def key_relations(schema: Schema) -> dict[str, FieldInfo]:
+    """The fields ``schema`` holds as keys of another collection without loading them as related rows
+    (a model's ``Meta.related_keys``), as relations: what a GraphQL read must select as objects."""
+    base = schema.base if isinstance(schema, AnnotatedSchema) else schema
+    found = getattr(base, "key_relations", None)
+    return dict(found()) if callable(found) else {}

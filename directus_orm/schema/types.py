@@ -118,9 +118,9 @@ def default_special(directus_type: str, primary_key: bool) -> tuple[str, ...]:
             "hash": ("hash",), "timestamp": ()}.get(directus_type, ())
 
 
-#: The flag Directus gives every field of a type (it adds it on creation; a ``timestamp`` whose flags lose
-#: ``cast-timestamp`` reads as ``dateTime``): part of the type, so never declared, compared or dropped.
 _TYPE_FLAGS = {"timestamp": "cast-timestamp"}
+"""The flag Directus gives every field of a type (it adds it on creation; a ``timestamp`` whose flags lose
+``cast-timestamp`` reads as ``dateTime``): part of the type, so never declared, compared or dropped."""
 
 
 def without_type_flag(directus_type: str, special: tuple[str, ...]) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ class DirectusActivity(SystemModel):
 
     class Meta:
         collection = "directus_activity"
+        related_keys = {"user": "directus_users", "revisions": "directus_revisions"}
 
 
 class DirectusRevision(SystemModel):
@@ -49,6 +50,9 @@ class DirectusRevision(SystemModel):
 
     class Meta:
         collection = "directus_revisions"
+        related_keys = {
+            "activity": "directus_activity", "parent": "directus_revisions", "version": "directus_versions",
+        }
 
 
 class DirectusPreset(SystemModel):
@@ -70,6 +74,7 @@ class DirectusPreset(SystemModel):
 
     class Meta:
         collection = "directus_presets"
+        related_keys = {"user": "directus_users", "role": "directus_roles"}
 
 
 class DirectusNotification(SystemModel):
@@ -87,6 +92,7 @@ class DirectusNotification(SystemModel):
 
     class Meta:
         collection = "directus_notifications"
+        related_keys = {"recipient": "directus_users", "sender": "directus_users"}
 
 
 class DirectusShare(SystemModel):
@@ -107,6 +113,7 @@ class DirectusShare(SystemModel):
 
     class Meta:
         collection = "directus_shares"
+        related_keys = {"role": "directus_roles", "user_created": "directus_users"}
 
 
 class DirectusTranslation(SystemModel):
@@ -135,6 +142,7 @@ class DirectusComment(SystemModel):
 
     class Meta:
         collection = "directus_comments"
+        related_keys = {"user_created": "directus_users", "user_updated": "directus_users"}
 
 
 class DirectusVersion(SystemModel):
@@ -154,6 +162,7 @@ class DirectusVersion(SystemModel):
 
     class Meta:
         collection = "directus_versions"
+        related_keys = {"user_created": "directus_users", "user_updated": "directus_users"}
 
 
 class DirectusFlow(SystemModel):
@@ -176,6 +185,10 @@ class DirectusFlow(SystemModel):
 
     class Meta:
         collection = "directus_flows"
+        related_keys = {
+            "operation": "directus_operations", "user_created": "directus_users",
+            "folder": "directus_folders", "operations": "directus_operations",
+        }
 
 
 class DirectusOperation(SystemModel):
@@ -196,6 +209,10 @@ class DirectusOperation(SystemModel):
 
     class Meta:
         collection = "directus_operations"
+        related_keys = {
+            "resolve": "directus_operations", "reject": "directus_operations", "flow": "directus_flows",
+            "user_created": "directus_users",
+        }
 
 
 class DirectusDashboard(SystemModel):
@@ -212,6 +229,7 @@ class DirectusDashboard(SystemModel):
 
     class Meta:
         collection = "directus_dashboards"
+        related_keys = {"user_created": "directus_users", "panels": "directus_panels"}
 
 
 class DirectusPanel(SystemModel):
@@ -235,3 +253,4 @@ class DirectusPanel(SystemModel):
 
     class Meta:
         collection = "directus_panels"
+        related_keys = {"dashboard": "directus_dashboards", "user_created": "directus_users"}

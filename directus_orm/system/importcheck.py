@@ -23,8 +23,8 @@ from .fieldcheck import server_fields
 
 __all__ = ["MAX_CHECKED_BYTES", "check_import_answer", "checked_content"]
 
-#: The largest file ``import_file()`` reads whole to check.
 MAX_CHECKED_BYTES = 64 * 1024 * 1024
+"""The largest file ``import_file()`` reads whole to check."""
 
 
 def _content(source: Any) -> bytes | None:

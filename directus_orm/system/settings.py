@@ -85,4 +85,9 @@ class DirectusSettings(SystemModel):
 
     class Meta:
         collection = "directus_settings"
+        related_keys = {
+            "project_logo": "directus_files", "public_foreground": "directus_files",
+            "public_background": "directus_files", "storage_default_folder": "directus_folders",
+            "public_favicon": "directus_files", "public_registration_role": "directus_roles",
+        }
         singleton = True

@@ -60,6 +60,7 @@ class DirectusUser(SystemModel, SyncFace):
 
     class Meta:
         collection = "directus_users"
+        related_keys = {"avatar": "directus_files", "role": "directus_roles", "policies": "directus_access"}
         concealed = ("password", "token", "tfa_secret")
 
     async def get_policies(self, *, include_role: bool = True) -> list[DirectusPolicy]:
@@ -85,6 +86,10 @@ class DirectusRole(SystemModel, SyncFace):
 
     class Meta:
         collection = "directus_roles"
+        related_keys = {
+            "parent": "directus_roles", "children": "directus_roles", "policies": "directus_access",
+            "users": "directus_users",
+        }
 
     async def get_policies(self) -> list[DirectusPolicy]:
         """The policies attached to this role (through ``directus_access``)."""
@@ -113,6 +118,9 @@ class DirectusPolicy(SystemModel, SyncFace):
 
     class Meta:
         collection = "directus_policies"
+        related_keys = {
+            "permissions": "directus_permissions", "users": "directus_access", "roles": "directus_access",
+        }
 
     async def get_permissions(self) -> list[DirectusPermission]:
         """This policy's permissions (``directus_permissions`` rows naming it)."""
@@ -136,6 +144,7 @@ class DirectusAccess(SystemModel):
 
     class Meta:
         collection = "directus_access"
+        related_keys = {"role": "directus_roles", "user": "directus_users", "policy": "directus_policies"}
 
 
 class DirectusPermission(SystemModel):
@@ -154,6 +163,7 @@ class DirectusPermission(SystemModel):
 
     class Meta:
         collection = "directus_permissions"
+        related_keys = {"policy": "directus_policies"}
 
 
 async def _policies(keys: list[Any]) -> list[DirectusPolicy]:

@@ -32,8 +32,8 @@ from .utils import collection_name, model_values, pk_field
 
 __all__ = ["VersionComparison", "VersionRef", "Versions"]
 
-#: A version: its id (a UUID, or its text), its row (``DirectusVersion``), or a dict with ``id``.
 VersionRef = str | uuid.UUID | DirectusVersion | Mapping[str, Any]
+"""A version: its id (a UUID, or its text), its row (``DirectusVersion``), or a dict with ``id``."""
 
 
 @dataclass(frozen=True)
