@@ -103,6 +103,17 @@ def project_script() -> None:
     # isort: on
 
 
+def sync_chain() -> None:
+    from myproject.models import Language
+
+    # --8<-- [start:chain]
+    uralic = Language.objects.sync.filter(family="Uralic").exclude(code="fi").order_by("-speakers")
+    print(uralic.count(), uralic.first())
+    for lang in uralic:
+        print(lang.name)
+    # --8<-- [end:chain]
+
+
 def typed_faces() -> None:
     from myproject.models import Language
 
@@ -147,6 +158,7 @@ def main() -> None:
         importlib.invalidate_caches()
         try:
             project_script()
+            sync_chain()
             typed_faces()
             stored = Directus(URL, token=TOKEN).sync.get("/items/docs_sync_languages",
                                                          params={"filter": {"code": {"_eq": "el"}}})
