@@ -96,7 +96,7 @@ def rows_read(query: Query, conn: Directus, finish: Callable[[list[dict[str, Any
         grouped.rebuild = lambda role: rows_read(query, conn, finish, fields, page, role)
         return paged(grouped, query, page)
     name, system = root_name(query.schema.collection)
-    selected = list(fields) if fields is not None else query.fields()
+    selected = list(fields) if fields is not None else query.fields(spelled=True)
     seen = view if view is not None else View()
     root, fix = select(query.schema, selected, query.deep_param(), seen)
     root.name = name
