@@ -22,6 +22,7 @@ from ..exceptions import (
 )
 from ..query.aggregates import NUMERIC_KINDS
 from .document import Document, Field, Fixer
+from .quantifiers import for_server
 from .selection import drop_functions, filter_type, function_filter, root_name, select
 from .types import View, role_view
 
@@ -96,7 +97,7 @@ def rows_read(query: Query, conn: Directus, finish: Callable[[list[dict[str, Any
         grouped.rebuild = lambda role: rows_read(query, conn, finish, fields, page, role)
         return paged(grouped, query, page)
     name, system = root_name(query.schema.collection)
-    selected = list(fields) if fields is not None else query.fields()
+    selected = list(fields) if fields is not None else query.fields(spelled=True)
     seen = view if view is not None else View()
     root, fix = select(query.schema, selected, query.deep_param(), seen)
     root.name = name
@@ -206,7 +207,8 @@ async def run_reads(reads: Sequence[Read[Any]]) -> list[Any]:
         conn = reads[indexes[0]].conn
         assert conn is not None
         try:
-            data = await conn.graphql(doc.text, doc.variables, system=reads[indexes[0]].system)
+            variables = await for_server(conn, doc.variables)
+            data = await conn.graphql(doc.text, variables, system=reads[indexes[0]].system)
         except (GraphQLValidationError, GraphQLExecutionError) as exc:
             if not await _as_the_role_sees(reads, indexes, exc):
                 if isinstance(exc, GraphQLValidationError) and _unknown_root(reads, indexes, exc):

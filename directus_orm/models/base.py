@@ -21,6 +21,7 @@ from typing_extensions import Self
 from .._compat import SERIALIZE_AS_ANY, ModelMetaclass
 from ..connection.client import Directus, collection_path
 from ..connection.registry import connections
+from ..connection.serverinfo import server_info
 from ..exceptions import (
     DeferredFieldError,
     FieldError,
@@ -31,6 +32,7 @@ from ..exceptions import (
     NotStored,
     ObjectDoesNotExist,
     SchemaMismatch,
+    UnsupportedByServer,
 )
 from ..query.item_writes import delete_item, patch_item, rows_by_key
 from ..query.sendable import drop_masked, refuse_unsendable
@@ -572,9 +574,27 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         payload = self._insert_payload()
         for name in drop:
             payload.pop(name, None)
+        payload = await self._fit_server(conn, payload)
         body = await conn.post(collection_path(self._meta.collection), json=payload,
                                params=self._read_back_params(payload))
         self._take_answer(payload, (body or {}).get("data"), alias, reread)
+
+    async def _fit_server(self, conn: Directus, payload: dict[str, Any]) -> dict[str, Any]:
+        """``payload`` without the fields the server's Directus does not have yet (``Meta.fields_since``)
+        while they hold None; a value in one raises :class:`UnsupportedByServer` before sending (the
+        server would drop it)."""
+        since = self._meta.fields_since
+        if not since or not any(name in payload for name in since):
+            return payload
+        version = (await server_info(conn)).version
+        if version is None:
+            return payload
+        absent = {name: needed for name, needed in since.items() if version < needed and name in payload}
+        for name, needed in absent.items():
+            if payload[name] is not None:
+                raise UnsupportedByServer(f"{type(self).__name__}.{name}", ".".join(map(str, needed)),
+                                          ".".join(map(str, version)))
+        return {k: v for k, v in payload.items() if k not in absent}
 
     def _take_answer(
         self, payload: dict[str, Any], row: Mapping[str, Any] | None, alias: str, reread: Collection[str] = ()
@@ -657,7 +677,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         relations = meta.relations
         many = [n for n in names if n in relations and relations[n].kind != "m2o"]
         unlinks: Unlinks = []
-        payload = await self._changes_payload(conn, names, current, unlinks)
+        payload = await self._fit_server(conn, await self._changes_payload(conn, names, current, unlinks))
         row: Mapping[str, Any] | None = None  # none: only junction rows to delete, or a list reordered
         if payload:
             found, row = await patch_item(conn, meta.collection, meta.pk_name, self._loaded_key(), payload,
@@ -707,7 +727,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             return  # nothing changed: no request
         self._refuse_unsendable(names, current)
         unlinks: Unlinks = []
-        payload = await self._changes_payload(conn, names, current, unlinks)
+        payload = await self._fit_server(conn, await self._changes_payload(conn, names, current, unlinks))
         body = await conn.patch(collection_path(meta.collection), json=payload,
                                 params=self._read_back_params(payload))
         for rel, junctions in unlinks:
@@ -783,6 +803,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         payload = self._insert_payload()
         for name in (*many, meta.pk_name):
             payload.pop(name, None)
+        payload = await self._fit_server(conn, payload)
         found, row = await patch_item(conn, meta.collection, meta.pk_name, self.pk, payload,
                                       self._read_back_params(payload))
         if not found:  # deleted since the read: insert it after all

@@ -17,7 +17,9 @@ from uuid import UUID
 from pydantic_core import to_jsonable_python
 
 from ..connection.client import Directus, collection_path
-from ..exceptions import FieldError, NotStored, PartialRelationError
+from ..connection.paths import item_path
+from ..connection.serverinfo import server_info
+from ..exceptions import FieldError, NotStored, PartialRelationError, UnexpectedResponse
 from ..query.item_writes import patch_item
 from ..query.limits import check_lists_whole, query_limit_max
 from ..query.schema import Relation
@@ -26,6 +28,9 @@ from .options import _unwrap
 from .registry import is_model
 from .relations import Analysed, distinct_items, item_key
 from .state import state_of
+
+_CLEAR_PASSES = 1000
+"""At most this many writes of an empty list to clear a to-many relation (Directus 10)."""
 
 if TYPE_CHECKING:
     from .base import DirectusModel
@@ -315,7 +320,23 @@ class RelatedManager(SyncFace, Generic[R]):
             await self._unlink(conn, [j for js in linked.values() for j in js])
         else:
             await self._write(conn, [])
+            if (await server_info(conn)).at_least((12, 0, 0)) is False:
+                await self._until_cleared(conn)
         self._local([], [], whole=True)
+
+    async def _until_cleared(self, conn: Directus) -> None:
+        """Directus 10 unlinks only the first ``QUERY_LIMIT_MAX`` related rows of an empty list and
+        answers success: the write is repeated until the owner has none left (each pass unlinks more)."""
+        meta = self.owner._meta
+        path = item_path(meta.collection, self.owner._loaded_key())
+        params = {"fields": [self.name], "deep": {self.name: {"_limit": 1}}}
+        for _ in range(_CLEAR_PASSES):
+            row = ((await conn.get(path, params=params)) or {}).get("data") or {}
+            if not row.get(self.name):
+                return
+            await self._write(conn, [])
+        raise UnexpectedResponse(f"{self}: related rows were still linked after {_CLEAR_PASSES} clears",
+                                 status=200, method="PATCH", path=path)
 
     async def _unlink(self, conn: Directus, junctions: list[Any]) -> None:
         m2m = _junction(self.rel)

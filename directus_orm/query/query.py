@@ -169,8 +169,10 @@ class Query:
                 terms.append(pk)
         return terms if self.standard_ordering else [_flip(t) for t in terms]
 
-    def fields(self) -> list[str] | None:
-        """Directus's ``fields``; None when ``*`` says it all."""
+    def fields(self, spelled: bool = False) -> list[str] | None:
+        """Directus's ``fields``; None when ``*`` says it all. ``*`` is read too when the server lacks
+        some declared fields (``Meta.fields_since``: they are filled with None after), unless
+        ``spelled`` (GraphQL, which names each field: then without them)."""
         if self.columns is not None:
             out: list[str] = []
             missing = self.absent_fields(self.schema)
@@ -188,13 +190,13 @@ class Query:
         loaded = list(dict.fromkeys(".".join(p) for p, _ in self.related))
         if self.only is not None:
             base = list(dict.fromkeys([self.schema.pk_name, *self.only]))
-        elif self.defer or absent:
+        elif self.defer or (absent and spelled):
             base = [f for f in self.schema.field_names() if f not in self.defer and f not in absent]
         else:
-            base = ["*"]
+            base = ["*"]  # a field the server lacks is not in its answer (filled with None after)
         for extra in self.schema.m2m_default_fields():
             name, _, _ = extra.partition(".")
-            if ("*" in base or name in base) and extra not in loaded:
+            if ("*" in base or name in base) and extra not in loaded and name not in absent:
                 base = [f for f in base if f != name]
                 base.append(extra)
         paths = {p for p, _ in self.related}

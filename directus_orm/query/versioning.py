@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..connection.client import Directus
-from ..connection.paths import path_segment
+from ..connection.paths import item_path, path_segment
+from ..connection.serverinfo import server_info
 from ..exceptions import APIError, InvalidArgument, UnexpectedResponse, UnprocessableContent
 from .keylocks import KeyLocks
 
@@ -97,4 +98,22 @@ async def save_delta(conn: Directus, version: str, delta: Mapping[str, Any]) -> 
     if missing:  # the answer merges what was sent into the item: a field left out was not taken
         raise UnexpectedResponse(f"POST /versions/<id>/save answered the item without {missing}, which were "
                                  "sent", status=200, method="POST", path=path)
+    if (await server_info(conn)).at_least((11, 0, 0)) is False:
+        return await _versioned_item(conn, version)
     return data
+
+
+async def _versioned_item(conn: Directus, version: str) -> dict[str, Any]:
+    """Directus 10 keeps each save as a revision of the version and answers only what was sent: the
+    item as the version has it is read through ``?version=`` (Directus merges the saves)."""
+    path = f"/versions/{path_segment(version)}"
+    row = ((await conn.get(path, params={"fields": ["key", "collection", "item"]})) or {}).get("data")
+    if not isinstance(row, dict):
+        raise UnexpectedResponse(f"GET {path} answered without the version", status=200, method="GET",
+                                 path=path)
+    item = item_path(str(row["collection"]), row["item"])
+    data = ((await conn.get(item, params={"version": row["key"]})) or {}).get("data")
+    if not isinstance(data, dict):
+        raise UnexpectedResponse(f"GET {item}?version= answered without the item", status=200,
+                                 method="GET", path=item)
+    return dict(data)

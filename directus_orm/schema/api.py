@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..connection import DEFAULT_ALIAS, Directus, connections
+from ..connection.serverinfo import server_info
 from ..sync import SyncFace
 from .apply import apply, refuse_unsafe
 from .codegen import generate
-from .desired import desired_schema
+from .desired import Declared, desired_schema
 from .plan import Step, plan
-from .snapshot import read_snapshot
+from .snapshot import Snapshot, read_snapshot
 
 if TYPE_CHECKING:
     from ..models.base import DirectusModel
@@ -42,7 +43,7 @@ class SchemaTools(SyncFace):
     async def plan(self, models: Iterable[type[DirectusModel]], *, prune: bool = False) -> list[Step]:
         """What :meth:`migrate` would change on the server to match ``models`` (nothing is sent)."""
         models = list(models)
-        return plan(desired_schema(models), await read_snapshot(self._conn(models)), prune=prune)
+        return plan(*await _compared(self._conn(models), models), prune=prune)
 
     async def migrate(self, models: Iterable[type[DirectusModel]], *, prune: bool = False,
                       convert: bool = False,
@@ -53,7 +54,7 @@ class SchemaTools(SyncFace):
         holds values unless ``convert`` (:class:`MigrationError`, before anything is sent)."""
         models = list(models)
         conn = self._conn(models)
-        steps = plan(desired_schema(models), await read_snapshot(conn), prune=prune)
+        steps = plan(*await _compared(conn, models), prune=prune)
         await refuse_unsafe(conn, steps, convert=convert)
         await apply(conn, steps, progress)
         return steps
@@ -63,6 +64,14 @@ class SchemaTools(SyncFace):
         and fields the models declare that the server lacks, type and nullability mismatches, missing
         or different relations. Fields on the server that no model declares are not differences."""
         return await self.plan(models)
+
+
+async def _compared(conn: Directus, models: Sequence[type[DirectusModel]]) -> tuple[Declared, Snapshot]:
+    """What ``models`` declare for the server's version (its ``Meta.fields_since``), and the server's
+    schema. A bad declaration is refused before any request."""
+    desired_schema(models)
+    snapshot = await read_snapshot(conn)
+    return desired_schema(models, (await server_info(conn)).version), snapshot
 
 
 def check(models: Iterable[type[DirectusModel]], *,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..connection.serverinfo import Version
 from ..models.many_to_any import ManyToAny
 from ..models.relations import ManyToMany
 from .errors import SchemaError
@@ -164,10 +165,11 @@ def _merge(have: dict[str, FieldSpec], new: dict[str, FieldSpec], out: Declared,
     return merged
 
 
-def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
+def desired_schema(models: Iterable[type[DirectusModel]], version: Version | None = None) -> Declared:
     """What ``models`` declare (abstract models are skipped). A model of a system collection
     (``directus_users`` ...) declares the project's own fields on it; ``plan`` only adds the missing
-    ones (Directus's own fields are its business)."""
+    ones (Directus's own fields are its business). With the server's ``version``, a field its
+    ``Meta.fields_since`` says arrived later is left out (that server's Directus has no such field)."""
     out = Declared()
     relations: dict[tuple[str, str], RelationSpec] = {}
     # junction -> (its fields: name, Directus type; the model declaring it)
@@ -183,6 +185,9 @@ def desired_schema(models: Iterable[type[DirectusModel]]) -> Declared:
         fields: dict[str, FieldSpec] = {}
         rels = meta.relations
         for sort, (name, finfo) in enumerate(model.model_fields.items(), start=1):
+            since = meta.fields_since.get(name)
+            if version is not None and since is not None and version < since:
+                continue
             rel = rels.get(name)
             out.origin.setdefault((c, name), f"{model.__name__}.{name}")
             declaring = next((k for k in model.__mro__ if name in getattr(k, "__annotations__", {})), model)

@@ -62,6 +62,7 @@ class DirectusUser(SystemModel, SyncFace):
         collection = "directus_users"
         related_keys = {"avatar": "directus_files", "role": "directus_roles", "policies": "directus_access"}
         concealed = ("password", "token", "tfa_secret")
+        fields_since = {"policies": "11.0.0", "text_direction": "11.0.0"}
 
     async def get_policies(self, *, include_role: bool = True) -> list[DirectusPolicy]:
         """The policies attached to this user (``directus_access`` rows naming it), and with
@@ -90,6 +91,7 @@ class DirectusRole(SystemModel, SyncFace):
             "parent": "directus_roles", "children": "directus_roles", "policies": "directus_access",
             "users": "directus_users",
         }
+        fields_since = {"parent": "11.0.0", "children": "11.0.0", "policies": "11.0.0"}
 
     async def get_policies(self) -> list[DirectusPolicy]:
         """The policies attached to this role (through ``directus_access``)."""

@@ -24,6 +24,7 @@ from directus_orm import ConnectionPool, Directus, PasswordAuth, SessionAuth, St
 from directus_orm.exceptions import InvalidCredentials, InvalidOTP, TokenExpired
 from directus_orm.sync import SyncUsageError
 from tests.conftest import ServerInfo
+from tests.support.roles import make_role
 from tests.support.totp import fresh_totp
 
 pytestmark = pytest.mark.integration
@@ -68,11 +69,7 @@ async def app_role(admin: Directus, name: str, *, admin_access: bool = False) ->
     body = await admin.get("/roles", params={"filter": {"name": {"_eq": name}}, "fields": "id"})
     if body["data"]:
         return str(body["data"][0]["id"])
-    created = await admin.post("/roles", json={
-        "name": name, "policies": [{"policy": {"name": f"{name} policy", "app_access": True,
-                                               "admin_access": admin_access}}],
-    })
-    return str(created["data"]["id"])
+    return (await make_role(admin, name, app_access=True, admin_access=admin_access)).id
 
 
 class Traffic:

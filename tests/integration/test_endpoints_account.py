@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from directus_orm import Directus
-from directus_orm.connection.serverinfo import server_info
 from directus_orm.exceptions import (
     Forbidden,
     InvalidArgument,
@@ -21,6 +20,7 @@ from directus_orm.exceptions import (
 )
 from directus_orm.system import TwoFactorSecret
 from tests.support import ServerInfo, create_user
+from tests.support.roles import before_11
 from tests.support.smtp_sink import SmtpSink
 from tests.support.totp import fresh_totp
 
@@ -67,11 +67,6 @@ async def role(root: Directus) -> AsyncIterator[str]:
     await root.delete(f"/roles/{made['id']}")
     if policy is not None:
         await root.delete(f"/policies/{policy['id']}")
-
-
-async def before_11(root: Directus) -> bool:
-    """Directus 10: permissions belong to the role; there are no policies."""
-    return (await server_info(root)).at_least((11, 0, 0)) is False
 
 
 async def user_row(root: Directus, email: str) -> dict[str, Any] | None:

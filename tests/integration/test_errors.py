@@ -39,7 +39,7 @@ from directus_orm.exceptions import (
     UnsupportedMediaType,
 )
 from tests.conftest import ServerInfo, create_collection
-from tests.support import server_database
+from tests.support import server_database, server_version
 
 pytestmark = pytest.mark.integration
 
@@ -77,8 +77,12 @@ def check(err: APIError, cls: type[APIError], *, code: str, status: int, method:
     assert type(err) is cls
     assert isinstance(err, APIError) and isinstance(err, DirectusError)
     assert (err.code, err.status, err.method, err.path) == (code, status, method, path)
-    assert err.message == message
-    assert err.extensions == {**extensions, "code": code}
+    if server_version() < (11, 0, 0):  # Directus 10 words these differently: the class and code are the point
+        message = err.message
+        assert message and err.extensions["code"] == code
+    else:
+        assert err.message == message
+        assert err.extensions == {**extensions, "code": code}
     assert err.errors and err.errors[0]["extensions"]["code"] == code
     assert str(err) == f"[{status} {code}] {message} ({method} {path})"
 
@@ -116,6 +120,13 @@ async def test_record_not_unique_on_a_static_token_hides_the_token(admin: Direct
 
 
 async def test_not_null_violation(admin: Directus, schema: None) -> None:
+    if server_version() < (11, 0, 0):  # Directus 10 validates the generated field before the database
+        with pytest.raises(FailedValidation) as refused:
+            await admin.post(f"/items/{GENERATED}", json={})
+        check(refused.value, FailedValidation, code="FAILED_VALIDATION", status=400, method="POST",
+              path=f"/items/{GENERATED}", message="", extensions={})
+        assert refused.value.extensions["field"] == "editor"
+        return
     with pytest.raises(NotNullViolation) as info:
         await admin.post(f"/items/{GENERATED}", json={})
     check(info.value, NotNullViolation, code="NOT_NULL_VIOLATION", status=400, method="POST",
@@ -127,6 +138,7 @@ async def test_not_null_violation(admin: Directus, schema: None) -> None:
 async def test_invalid_foreign_key(admin: Directus, schema: None) -> None:
     with pytest.raises(InvalidForeignKey) as info:
         await admin.post(f"/items/{ITEMS}", json={"code": "fk", "required": "r", "parent": 424242})
+    extensions: dict[str, Any]
     if server_database() == "sqlite":  # SQLite does not say which constraint failed: Directus sends nulls
         message, extensions = "Invalid foreign key.", {"collection": None, "field": None, "value": None}
     else:

@@ -23,7 +23,6 @@ import pytest
 from fastapi import Depends, FastAPI
 
 from directus_orm import Directus, DirectusModel, connections
-from directus_orm.connection.serverinfo import server_info
 from directus_orm.contrib.fastapi import (
     DirectusDependency,
     RoleCache,
@@ -34,6 +33,8 @@ from directus_orm.contrib.fastapi import (
 )
 from directus_orm.exceptions import UnsupportedByServer
 from tests.conftest import ServerInfo, create_collection
+from tests.support.roles import before_11, drop_roles_named
+from tests.support.roles import make_role as make_made_role
 from tests.support.router_app import bearer
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # tokens are minted per run
@@ -91,29 +92,11 @@ async def _delete_where(admin: Directus, path: str, flt: dict[str, Any]) -> None
         await admin.delete(path, json=ids)
 
 
-async def before_11(admin: Directus) -> bool:
-    """Directus 10: one role per user, permissions on the role, no policies."""
-    return (await server_info(admin)).at_least((11, 0, 0)) is False
-
-
 async def make_role(admin: Directus, name: str, permissions: list[dict[str, Any]]) -> str:
-    """A role with one policy (named after it) holding ``permissions``; returns the role id. On
-    Directus 10 the role holds the permissions itself."""
-    await _delete_where(admin, "/roles", {"name": {"_eq": name}})
-    if await before_11(admin):
-        role = (await admin.post("/roles", json={"name": name, "app_access": False,
-                                                 "admin_access": False}))["data"]["id"]
-        for perm in permissions:
-            await admin.post("/permissions", json={"role": role, "fields": ["*"], **perm})
-        return str(role)
-    await _delete_where(admin, "/policies", {"name": {"_eq": f"{name} policy"}})
-    role = (await admin.post("/roles", json={"name": name}))["data"]["id"]
-    policy = (await admin.post("/policies", json={"name": f"{name} policy", "app_access": False,
-                                                  "admin_access": False}))["data"]["id"]
-    await admin.post("/access", json={"role": role, "policy": policy})
-    for perm in permissions:
-        await admin.post("/permissions", json={"policy": policy, "fields": ["*"], **perm})
-    return str(role)
+    """A role holding ``permissions`` (tests.support.roles: on 11+ through a policy named after it),
+    replacing one an earlier run left; returns the role id."""
+    await drop_roles_named(admin, name)
+    return (await make_made_role(admin, name, permissions)).id
 
 
 async def make_user(admin: Directus, email: str, password: str, role: str, token: str) -> str:

@@ -42,6 +42,7 @@ from directus_orm.exceptions import (
 from directus_orm.files import File, Folder, SourceChanged, Transform, Upload
 from tests.support import ServerInfo, raw_bigint, server_version
 from tests.support.images import image_info, png
+from tests.support.roles import drop_role, make_role
 
 pytestmark = pytest.mark.live_only  # a second server, and uploads carry fresh keys
 
@@ -294,22 +295,16 @@ async def test_over_the_upload_limit_is_content_too_large_and_leaves_nothing(con
 async def reader_token(files_server: ServerInfo) -> AsyncIterator[str]:
     """The static token of a user whose role may not create files (nor read them)."""
     async with Directus(files_server.url, token=files_server.token) as admin:
-        policy = {"name": f"files-reader-{uuid.uuid4().hex[:6]}", "app_access": False, "admin_access": False}
-        role = (await admin.post("/roles", json={"name": policy["name"],
-                                                 "policies": [{"policy": policy}]}))["data"]
+        role = await make_role(admin, f"files-reader-{uuid.uuid4().hex[:6]}")
         token = uuid.uuid4().hex
         user = (await admin.post("/users", json={
-            "email": f"r{uuid.uuid4().hex[:8]}@example.com", "password": "pw-123456", "role": role["id"],
+            "email": f"r{uuid.uuid4().hex[:8]}@example.com", "password": "pw-123456", "role": role.id,
             "status": "active", "token": token}))["data"]
         try:
             yield token
         finally:
             await admin.delete(f"/users/{user['id']}")
-            named_policy = {"filter": {"name": {"_eq": policy["name"]}}}
-            policies = (await admin.get("/policies", params=named_policy))["data"]
-            await admin.delete(f"/roles/{role['id']}")
-            for row in policies:
-                await admin.delete(f"/policies/{row['id']}")
+            await drop_role(admin, role)
 
 
 @pytest.fixture
@@ -581,11 +576,17 @@ def test_fastapi_answers_304_when_the_validator_matches(conn: Directus, files_se
         key = client.post("/upload", files={"file": ("e.txt", b"etag me", "text/plain")},
                           headers=bearer).json()["id"]
         first = client.get(f"/content/{key}", headers=bearer)
-        etag, modified = first.headers["etag"], first.headers["last-modified"]
-        again = client.get(f"/content/{key}", headers={**bearer, "If-None-Match": etag})
-        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
-        other = client.get(f"/content/{key}", headers={**bearer, "If-None-Match": '"other"'})
-        assert (other.status_code, other.content) == (200, b"etag me")
+        modified = first.headers["last-modified"]
+        if server_version() < (11, 0, 0):  # Directus 10's assets carry Last-Modified but no ETag
+            assert "etag" not in first.headers
+            unknown = client.get(f"/content/{key}", headers={**bearer, "If-None-Match": '"any"'})
+            assert (unknown.status_code, unknown.content) == (200, b"etag me")
+        else:
+            etag = first.headers["etag"]
+            again = client.get(f"/content/{key}", headers={**bearer, "If-None-Match": etag})
+            assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+            other = client.get(f"/content/{key}", headers={**bearer, "If-None-Match": '"other"'})
+            assert (other.status_code, other.content) == (200, b"etag me")
         since = client.get(f"/content/{key}", headers={**bearer, "If-Modified-Since": modified})
         assert since.status_code == 304
         long_ago = "Thu, 01 Jan 2015 00:00:00 GMT"

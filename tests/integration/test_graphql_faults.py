@@ -12,7 +12,7 @@ import pytest
 
 from directus_orm import Directus, DirectusModel, connections
 from directus_orm.exceptions import NetworkError, ServiceUnavailable
-from tests.support import ServerInfo, create_collection
+from tests.support import ServerInfo, create_collection, server_version
 from tests.support.fault_proxy import FaultProxy, Request
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
@@ -67,8 +67,12 @@ async def test_queries_are_retried(proxy: FaultProxy, items: None, directus_serv
         proxy.add("fake", graphql_post(), status=503)
         assert await conn.graphql("{ " + C + " { v } }") == {C: [{"v": "a"}, {"v": "b"}]}
         proxy.add("fake", graphql_post(), status=429, headers={"Retry-After": "0"})
-        assert await conn.graphql("# a comment: mutation\n{ " + C + "_aggregated { countAll } }") == {
-            f"{C}_aggregated": [{"countAll": 2}]}
+        counted: dict[str, object] = {"countAll": 2}
+        count = "countAll"
+        if server_version() < (11, 0, 0):  # Directus 10 answers countAll null (a row per item)
+            count, counted = "countDistinct { id }", {"countDistinct": {"id": 2}}
+        assert await conn.graphql("# a comment: mutation\n{ " + C + "_aggregated { " + count + " } }") == {
+            f"{C}_aggregated": [counted]}
         assert proxy.count("POST", "/graphql") == 6
 
 

@@ -16,6 +16,7 @@ from directus_orm import Count, Directus, QuerySet, connections, count_of, gathe
 from directus_orm.exceptions import Forbidden, GraphQLExecutionError
 from tests.integration import relational_schema as rs
 from tests.integration.relational_schema import Author, Book
+from tests.support.roles import MadeRole, drop_role, make_role
 
 pytestmark = pytest.mark.integration
 
@@ -26,30 +27,25 @@ ROLES = {"junction": [rs.BOOKS, rs.AUTHORS, rs.BOOKS_TAGS], "books": [rs.BOOKS]}
 @pytest.fixture(scope="module")
 async def readers(admin: Directus) -> AsyncIterator[dict[str, Directus]]:
     await rs.create(admin)
-    made: list[tuple[str, str, str]] = []
+    made: list[tuple[str, MadeRole]] = []
     conns: dict[str, Directus] = {}
     try:
         for name, readable in ROLES.items():
-            policy = (await admin.post("/policies", json={"name": f"gql roles {name}", "app_access": False,
-                                                          "admin_access": False}))["data"]["id"]
-            role = (await admin.post("/roles", json={"name": f"gql roles {name}"}))["data"]["id"]
-            await admin.post("/access", json={"role": role, "policy": policy})
-            for collection in readable:
-                await admin.post("/permissions", json={"policy": policy, "collection": collection,
-                                                       "action": "read", "fields": ["*"]})
+            role = await make_role(admin, f"gql roles {name}",
+                                   [{"collection": collection, "action": "read"} for collection in readable])
             token = f"gql-roles-{name}-token"
-            user = (await admin.post("/users", json={"email": f"gql-roles-{name}@example.com", "role": role,
-                                                     "token": token, "status": "active"}))["data"]["id"]
-            made.append((user, role, policy))
+            user = (await admin.post("/users", json={"email": f"gql-roles-{name}@example.com",
+                                                     "role": role.id, "token": token,
+                                                     "status": "active"}))["data"]["id"]
+            made.append((user, role))
             conns[name] = Directus(admin.url, token=token)
         yield conns
     finally:
         for conn in conns.values():
             await conn.aclose()
-        for user, role, policy in made:
+        for user, role in made:
             await admin.delete(f"/users/{user}")
-            await admin.delete(f"/roles/{role}")
-            await admin.delete(f"/policies/{policy}")
+            await drop_role(admin, role)
         await rs.drop(admin)
 
 

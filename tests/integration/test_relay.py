@@ -34,6 +34,7 @@ from directus_orm.realtime import Backoff
 from tests.conftest import ServerInfo, create_collection
 from tests.support import server_database
 from tests.support.relay_server import serve_app
+from tests.support.roles import drop_roles_named, make_role
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
@@ -56,8 +57,7 @@ async def _delete_where(admin: Directus, path: str, flt: dict[str, Any]) -> None
 
 async def _drop_team(admin: Directus, team: str) -> None:
     await _delete_where(admin, "/users", {"email": {"_eq": f"rl-{team}@example.com"}})
-    await _delete_where(admin, "/roles", {"name": {"_eq": f"RL team {team}"}})
-    await _delete_where(admin, "/policies", {"name": {"_eq": f"RL team {team} policy"}})
+    await drop_roles_named(admin, f"RL team {team}")
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +73,8 @@ async def tokens(directus_server: ServerInfo) -> AsyncIterator[dict[str, str]]:
             for team in TEAMS:
                 name = f"RL team {team}"
                 await _drop_team(admin, team)
-                role = (await admin.post("/roles", json={"name": name}))["data"]["id"]
-                policy = (await admin.post("/policies", json={"name": f"{name} policy", "app_access": False,
-                                                              "admin_access": False}))["data"]["id"]
-                await admin.post("/access", json={"role": role, "policy": policy})
-                await admin.post("/permissions", json={
-                    "policy": policy, "collection": NOTES if team == "a" else MEMOS, "action": "read",
-                    "fields": ["*"]})
+                role = (await make_role(admin, name, [
+                    {"collection": NOTES if team == "a" else MEMOS, "action": "read"}])).id
                 out[team] = secrets.token_urlsafe(24)
                 await admin.post("/users", json={"email": f"rl-{team}@example.com", "password": "rl-pw-12345",
                                                  "role": role, "status": "active", "token": out[team]})

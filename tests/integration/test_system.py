@@ -41,6 +41,7 @@ from directus_orm.system import (
     DirectusVersion,
 )
 from tests.conftest import ServerInfo, create_collection
+from tests.support import server_version
 
 pytestmark = pytest.mark.integration
 
@@ -134,6 +135,7 @@ async def test_collections_filters_count_and_exists(sent: list[httpx.Request], a
     assert [c.collection for c in second] == [r["collection"] for r in raw[1:3]]
 
 
+@pytest.mark.directus("11", reason="permissions belong to policies from Directus 11 on")
 async def test_permissions_count_and_slice(sent: list[httpx.Request], admin: Directus) -> None:
     policy = (await admin.post("/policies", json={"name": unique("orm-sys-perm")}))["data"]["id"]
     try:
@@ -218,6 +220,7 @@ async def test_model_writes_refused_before_any_request(sent: list[httpx.Request]
 
 # -- CRUD through the typed models ---------------------------------------------------------------------
 
+@pytest.mark.directus("11", reason="policies arrived in Directus 11")
 async def test_roles_policies_access_and_permissions(sent: list[httpx.Request], admin: Directus) -> None:
     name = unique("orm-sys-role")
     role = await DirectusRole.objects.create(name=name, icon="badge")
@@ -259,7 +262,7 @@ async def test_paged_iteration_over_a_system_collection_stops(
         names = [r.name async for r in DirectusRole.objects.filter(name__startswith=prefix).order_by("name")
                  .iterator(chunk_size=2)]
         assert names == [f"{prefix}-{i}" for i in range(5)]
-        assert len(sent) == 3  # 2 + 2 + 1: the short page is the last
+        assert len([r for r in sent if r.url.path == "/roles"]) == 3  # 2 + 2 + 1: the short page is the last
         sent.clear()
         perms = [p async for p in DirectusPermission.objects.iterator(chunk_size=2)]
         assert len(perms) == len(await DirectusPermission.objects.all())
@@ -279,8 +282,11 @@ async def test_item_like_system_collections(sent: list[httpx.Request], admin: Di
         translation = await DirectusTranslation.objects.create(language="en-US", key=unique("orm.key"),
                                                                value="Hello")
         made.append(("translations", translation.id))
-        comment = await DirectusComment.objects.create(collection=ARTICLES, item=str(item), comment="first!")
-        made.append(("comments", comment.id))
+        comments = server_version() >= (11, 0, 0)  # directus_comments is new in 11 (10: in activity)
+        comment = DirectusComment(collection=ARTICLES, item=str(item), comment="first!")
+        if comments:
+            await comment.save()
+            made.append(("comments", comment.id))
         share = await DirectusShare.objects.create(collection=ARTICLES, item=str(item), name="link")
         made.append(("shares", share.id))
         dashboard = await DirectusDashboard.objects.create(name=unique("orm-sys-dash"), icon="dashboard")
@@ -296,7 +302,7 @@ async def test_item_like_system_collections(sent: list[httpx.Request], admin: Di
         made.append(("operations", operation.id))
 
         on_item = DirectusComment.objects.filter(collection=ARTICLES, item=str(item))
-        assert (await on_item.get()).comment == "first!"
+        assert not comments or (await on_item.get()).comment == "first!"
         assert await DirectusPanel.objects.filter(dashboard=dashboard.id).count() == 1
         assert [o.key for o in await DirectusOperation.objects.filter(flow=flow.id)] == ["log"]
         assert (await DirectusFlow.objects.get(pk=flow.id)).operations == [str(operation.id)]
@@ -304,8 +310,9 @@ async def test_item_like_system_collections(sent: list[httpx.Request], admin: Di
 
         edits: list[tuple[DirectusModel, str, str, Any]] = [
             (preset, "presets", "layout", "cards"), (translation, "translations", "value", "Bonjour"),
-            (comment, "comments", "comment", "edited"), (share, "shares", "name", "renamed"),
-            (panel, "panels", "width", 8), (flow, "flows", "status", "active"),
+            (share, "shares", "name", "renamed"), (panel, "panels", "width", 8),
+            (flow, "flows", "status", "active"),
+            *([(comment, "comments", "comment", "edited")] if comments else []),
         ]
         for obj, path, field, value in edits:
             setattr(obj, field, value)
@@ -315,7 +322,7 @@ async def test_item_like_system_collections(sent: list[httpx.Request], admin: Di
             assert (await admin.get(f"/{path}/{obj.pk}"))["data"][field] == value
 
         removed: list[tuple[str, DirectusModel]] = [
-            ("operations", operation), ("panels", panel), ("comments", comment)]
+            ("operations", operation), ("panels", panel), *([("comments", comment)] if comments else [])]
         for path, gone in removed:
             key = gone.pk  # delete() clears it, as Django does
             assert await gone.delete() == (1, {f"directus_{path}": 1})
@@ -392,6 +399,10 @@ def test_sync_faces(sent: list[httpx.Request]) -> None:
     settings = DirectusSettings.objects.sync.get()
     assert settings.project_name is not None
     assert DirectusField.objects.filter(collection=ARTICLES).sync.count() == 2
+
+
+@pytest.mark.directus("11", reason="policies arrived in Directus 11")
+def test_sync_face_of_a_roles_policies(sent: list[httpx.Request]) -> None:
     role = DirectusRole.objects.filter(name="Administrator").sync.first()
     assert role is not None and "Administrator" in [p.name for p in role.sync.get_policies()]
 

@@ -32,7 +32,8 @@ from directus_orm.exceptions import (
 )
 from directus_orm.system import DirectusRevision, DirectusRole, DirectusUser
 from tests.conftest import ServerInfo
-from tests.support import raw_bigint
+from tests.support import raw_bigint, server_version
+from tests.support.roles import drop_role, make_role
 from tests.support.schema import create_collection
 
 pytestmark = pytest.mark.integration
@@ -186,6 +187,19 @@ async def test_integers_beyond_2_53_are_refused_before_sending(pages: None, admi
 
 # -- content versions -------------------------------------------------------------------------------
 
+async def saved_delta(admin: Directus, version: dict[str, Any]) -> dict[str, Any]:
+    """The changes a version row holds: its ``delta`` column; on Directus 10 (no such column) the
+    deltas of the version's revisions, one per save, merged in order."""
+    if "delta" in version:
+        return dict(version["delta"] or {})
+    mine = {"filter": {"version": {"_eq": version["id"]}}, "sort": "id", "fields": ["delta"], "limit": -1}
+    revisions = (await admin.get("/revisions", params=mine))["data"]
+    merged: dict[str, Any] = {}
+    for revision in revisions:
+        merged.update(revision["delta"] or {})
+    return merged
+
+
 async def test_concurrent_saves_to_one_version_key_share_one_version(pages: None, admin: Directus) -> None:
     page = TrialPage(title="t0", views=0, label="a")
     await page.save()
@@ -198,7 +212,8 @@ async def test_concurrent_saves_to_one_version_key_share_one_version(pages: None
             rows = (await admin.get("/versions", params={"filter": {
                 "collection": {"_eq": PAGES}, "item": {"_eq": str(page.id)}, "key": {"_eq": key}}}))["data"]
             assert len(rows) == 1, rows
-            delta = {k: v for k, v in rows[0]["delta"].items() if not k.startswith("_")}  # _date, _user
+            delta = {k: v for k, v in (await saved_delta(admin, rows[0])).items()
+                     if not k.startswith("_")}  # _date, _user
             assert delta == {"views": round_ + 10, "title": f"title {round_}"}
         assert (await admin.get(f"/items/{PAGES}/{page.id}"))["data"]["title"] == "t0"  # not promoted
     finally:
@@ -264,13 +279,12 @@ async def test_account_methods_take_uuid_keys_and_rows(users: list[Any], admin: 
 async def reader(users: list[Any], admin: Directus, directus_server: ServerInfo) -> AsyncIterator[Directus]:
     """A user whose role may read PAGES and notifications but may not create files. No app access: such a
     user takes one of the unlicensed server's 3 seats, which the suite's other modules share."""
-    policy = (await admin.post("/policies", json={"name": f"orm-reader-{uuid.uuid4().hex[:6]}",
-                                                  "app_access": False, "admin_access": False}))["data"]["id"]
-    role = (await admin.post("/roles", json={"name": f"orm-reader-{uuid.uuid4().hex[:6]}"}))["data"]["id"]
-    await admin.post("/access", json={"role": role, "policy": policy})
-    for collection in (PAGES, "directus_notifications"):
-        await admin.post("/permissions", json={"policy": policy, "collection": collection, "action": "read",
-                                               "fields": ["*"]})
+    permissions = [{"collection": c, "action": "read"} for c in (PAGES, "directus_notifications")]
+    if server_version() < (11, 0, 0):  # 10 writes the failed export's notification as the user (and
+        # exits on the unhandled rejection when the user may not)
+        permissions.append({"collection": "directus_notifications", "action": "create"})
+    made = await make_role(admin, f"orm-reader-{uuid.uuid4().hex[:6]}", permissions)
+    role = made.id
     email = unique_email("orm-reader")
     user = (await admin.post("/users", json={"email": email, "password": "reader-password-1", "role": role,
                                              "status": "active"}))["data"]["id"]
@@ -281,8 +295,7 @@ async def reader(users: list[Any], admin: Directus, directus_server: ServerInfo)
     finally:
         await admin.delete(f"/users/{user}")
         users.remove(user)
-        await admin.delete(f"/roles/{role}")
-        await admin.delete(f"/policies/{policy}")
+        await drop_role(admin, made)
 
 
 async def test_an_export_failed_on_the_server_raises_its_cause(
@@ -356,6 +369,6 @@ async def test_import_and_version_deltas_are_checked_against_the_model(pages: No
         assert (await admin.get("/versions", params={"filter": {"collection": {"_eq": PAGES}}}))["data"] == []
         await admin.versions.save_item(TrialPage, page, "draft", {"views": 4})
         rows = (await admin.get("/versions", params={"filter": {"collection": {"_eq": PAGES}}}))["data"]
-        assert [r["delta"]["views"] for r in rows] == [4]
+        assert [(await saved_delta(admin, r))["views"] for r in rows] == [4]
     finally:
         await admin.delete("/versions", json={"query": {"filter": {"collection": {"_eq": PAGES}}}})

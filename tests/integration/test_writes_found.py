@@ -21,6 +21,7 @@ from directus_orm.exceptions import (
 from tests.conftest import ServerInfo, create_collection, create_user
 from tests.support import server_database
 from tests.support.fault_proxy import FaultProxy
+from tests.support.roles import drop_role, make_role
 from tests.support.schema import plain_field
 from tests.support.shop import make_shop, rows
 
@@ -83,16 +84,11 @@ async def test_a_role_that_reads_saves_a_deleted_row_again(
     clean: None, admin: Directus, directus_server: ServerInfo
 ) -> None:
     """Such a role gets 403 for the PATCH of a missing row (Directus's permission check reads it)."""
-    policy = (await admin.post("/policies", json={"name": "wf policy", "app_access": False,
-                                                  "admin_access": False}))["data"]["id"]
-    role = (await admin.post("/roles", json={"name": "wf role"}))["data"]["id"]
+    role = await make_role(admin, "wf role", [{"collection": CUSTOMERS, "action": action}
+                                              for action in ("create", "read", "update")])
     user = None
     try:
-        for action in ("create", "read", "update"):
-            await admin.post("/permissions", json={"policy": policy, "collection": CUSTOMERS,
-                                                   "action": action, "fields": ["*"]})
-        await admin.post("/access", json={"role": role, "policy": policy})
-        user = await create_user(admin, "wf-user@example.com", "wf-user-password-1", role=role)
+        user = await create_user(admin, "wf-user@example.com", "wf-user-password-1", role=role.id)
         connections.configure({"default": {"url": directus_server.url, "email": "wf-user@example.com",
                                            "password": "wf-user-password-1"}})
         created = (await admin.post(f"/items/{CUSTOMERS}", json={"name": "Ann"}))["data"]
@@ -106,8 +102,7 @@ async def test_a_role_that_reads_saves_a_deleted_row_again(
         await connections.aclose_all()
         if user is not None:
             await admin.delete(f"/users/{user['id']}")
-        await admin.delete(f"/roles/{role}")
-        await admin.delete(f"/policies/{policy}")
+        await drop_role(admin, role)
 
 
 async def test_save_with_update_fields_of_a_deleted_row_fails(clean: None, admin: Directus) -> None:
