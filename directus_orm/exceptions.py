@@ -25,7 +25,8 @@ The hierarchy (with the Directus error codes each class stands for)::
     │   ├── ConcealedValue                  a save would write a concealed field's mask
     │   └── UnsupportedSubscription         directus_orm.realtime
     ├── InvalidUsage                        also a TypeError
-    │   └── UnsupportedOperation            the collection's endpoint does not offer the operation
+    │   ├── UnsupportedOperation            the collection's endpoint does not offer the operation
+    │   └── NoSession                       logout() of a connection that holds no session
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── TruncatedList
@@ -150,6 +151,7 @@ __all__ = [
     "MigrationError",
     "MultipleObjectsReturned",
     "NetworkError",
+    "NoSession",
     "NotDirectusServer",
     "NotNullViolation",
     "NotStored",
@@ -260,6 +262,13 @@ class UnsupportedOperation(InvalidUsage):
 
     def __reduce__(self) -> Any:
         return (type(self), (self.collection, self.operation, self.reason))
+
+
+class NoSession(InvalidUsage):
+    """``logout()`` of a connection that holds no session: a static token (or an access token given as
+    one), no credentials, or an ``auth=`` that is not one of directus-orm's flows; raised before any
+    request, the connection unchanged. Unlike the rest of :class:`InvalidUsage` it follows from the
+    credentials a caller chose, not from the code: the FastAPI handlers answer it ``400``."""
 
 
 class NotStored(DirectusError, ValueError):

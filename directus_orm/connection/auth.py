@@ -43,9 +43,9 @@ from ..exceptions import (
     AuthenticationError,
     DirectusError,
     ImproperlyConfigured,
-    InvalidUsage,
     LoggedOut,
     NetworkError,
+    NoSession,
     RequestTimeout,
     UnexpectedResponse,
 )
@@ -143,10 +143,10 @@ class StaticToken(DirectusAuth):
         yield request
 
     async def logout(self, send: GrantSender, base_url: str = "") -> None:
-        """Refused with :class:`~directus_orm.exceptions.InvalidUsage`, before anything is sent: a
+        """Refused with :class:`~directus_orm.exceptions.NoSession`, before anything is sent: a
         static token is no session, Directus accepts it until it is changed or removed on its user
         (an access token sent as one stays valid until it expires). The connection is unchanged."""
-        raise InvalidUsage(
+        raise NoSession(
             "logout() ends a session, and a static token has none: Directus accepts the token until it "
             "is changed or removed on its user (an access token given as token= stays valid until it "
             "expires); stop using this connection (aclose()) instead"

@@ -17,8 +17,8 @@ from ..exceptions import (
     DirectusError,
     ImproperlyConfigured,
     InvalidRequest,
-    InvalidUsage,
     NetworkError,
+    NoSession,
     QueryTooLarge,
     RequestTimeout,
 )
@@ -448,15 +448,16 @@ class Directus(SyncFace):
         forgotten all the same and the error is raised; after a network error, a 5xx or an answer
         that is not Directus's they are kept, so the logout can be retried.
 
-        A connection holding no session raises :class:`~directus_orm.exceptions.InvalidUsage` and is
-        left unchanged: a static token (Directus accepts it until it is changed on its user), no
-        credentials, or an ``auth=`` that is not one of directus-orm's flows.
+        A connection holding no session raises :class:`~directus_orm.exceptions.NoSession` (an
+        :class:`~directus_orm.exceptions.InvalidUsage`) and is left unchanged: a static token (Directus
+        accepts it until it is changed on its user), no credentials, or an ``auth=`` that is not one of
+        directus-orm's flows.
         """
         auth = self.auth
         if not isinstance(auth, DirectusAuth):
             what = "no credentials (the public role)" if auth is None else (
                 f"{type(auth).__name__}, which is not a directus-orm auth flow")
-            raise InvalidUsage(f"logout() ends a session, and this connection holds none: it has {what}")
+            raise NoSession(f"logout() ends a session, and this connection holds none: it has {what}")
         await auth.logout(self._send_grant, self.url)
 
     async def _send_grant(self, request: httpx.Request) -> httpx.Response:

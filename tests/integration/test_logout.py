@@ -302,6 +302,36 @@ async def test_fastapi_caller_logout_ends_only_their_session(directus_server: Se
     await directus.aclose()
 
 
+async def test_fastapi_logout_of_a_caller_without_a_session_answers_400(directus_server: ServerInfo) -> None:
+    """A Bearer caller (a static token) or an anonymous one has no session to end: the route answers
+    400 with the typed body, nothing is sent to Directus, and the token keeps working there."""
+    from fastapi import Depends, FastAPI
+
+    from directus_orm.contrib.fastapi import DirectusDependency, install_exception_handlers
+
+    traffic = Traffic()
+    directus = DirectusDependency(url=directus_server.url, override=False, allow_anonymous=True,
+                                  verify=False, pool=traffic.pool())
+    app = FastAPI()
+    install_exception_handlers(app)
+
+    @app.post("/logout")
+    async def logout(conn: Directus = Depends(directus)) -> None:  # noqa: B008
+        await conn.logout()
+
+    bearer = {"Authorization": f"Bearer {directus_server.token}"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        for headers, said in ((bearer, "static token"), ({}, "no credentials")):
+            answer = await client.post("/logout", headers=headers)
+            assert answer.status_code == 400
+            body = answer.json()
+            assert body["code"] == "NO_SESSION" and said in body["detail"]
+            assert directus_server.token not in answer.text
+    assert traffic.sent == []
+    assert await raw(directus_server.url, "GET", "/users/me", headers=bearer) == (200, None)
+    await directus.aclose()
+
+
 # --- the sync face ---------------------------------------------------------------------------------
 def test_sync_logout_and_login(directus_server: ServerInfo) -> None:
     conn = Directus(directus_server.url, email=directus_server.email, password=directus_server.password)

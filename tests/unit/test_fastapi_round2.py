@@ -106,3 +106,15 @@ def test_a_row_the_model_cannot_hold_is_a_bad_gateway() -> None:
     exc = InvalidRow("Project", 3, ["priority: out of range"])
     assert http_status_for(exc) == 502
     assert b'"INVALID_ROW"' in error_response(exc).body
+
+
+def test_only_a_logout_without_a_session_is_the_callers_fault() -> None:
+    """``NoSession`` follows from the credentials the caller sent (400, typed); the rest of
+    ``InvalidUsage`` is a mistake in the route's code and stays with the server's error handling."""
+    from directus_orm.contrib.fastapi.errors import error_response, http_status_for
+    from directus_orm.exceptions import InvalidUsage, NoSession
+
+    exc = NoSession("logout() ends a session, and a static token has none")
+    assert http_status_for(exc) == 400
+    assert b'"NO_SESSION"' in error_response(exc).body
+    assert http_status_for(InvalidUsage("bool(qs)")) == 500

@@ -15,11 +15,15 @@ Directus / directus-orm                               HTTP
 ``InvalidArgument`` (a value that cannot work)        422
 ``InvalidRow`` (a stored row the model cannot hold)   502
 ``InvalidQuery`` / ``FieldError`` / ``UnsupportedLookup``   400
+``NoSession`` (``logout()`` of a Bearer caller)       400
 ``ObjectDoesNotExist`` / ``RouteNotFound``            404
 ``RequestsExceeded``                                  429
 ``RequestTimeout`` / ``NetworkError``                 504 / 502
 other ``APIError``                                    its own status (5xx as 502)
 ====================================================  ======
+
+The rest of ``InvalidUsage`` (``Q(5)``, ``bool(qs)`` ...) is a mistake in the route's code, whatever
+the caller sent: it is left to the server's error handling (500, logged with its traceback).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from ...exceptions import (
     InvalidQuery,
     InvalidRow,
     NetworkError,
+    NoSession,
     ObjectDoesNotExist,
     RecordNotUnique,
     RequestsExceeded,
@@ -65,7 +70,7 @@ def http_status_for(exc: Exception) -> int:
         return 422
     if isinstance(exc, InvalidRow):  # the server's data, not the request, is at fault
         return 502
-    if isinstance(exc, (InvalidQuery, FieldError, UnsupportedLookup)):
+    if isinstance(exc, (InvalidQuery, FieldError, UnsupportedLookup, NoSession)):
         return 400
     if isinstance(exc, (ObjectDoesNotExist, RouteNotFound)):
         return 404
@@ -108,6 +113,8 @@ def error_response(exc: Exception, *, realm: str = "directus") -> JSONResponse:
             body["code"] = "INVALID_ARGUMENT"
         elif isinstance(exc, UnsupportedLookup):
             body["code"] = "UNSUPPORTED_LOOKUP"
+        elif isinstance(exc, NoSession):
+            body["code"] = "NO_SESSION"
         elif isinstance(exc, ObjectDoesNotExist):
             body["code"] = "NOT_FOUND"
         elif isinstance(exc, RequestTimeout):
@@ -126,7 +133,8 @@ def install_exception_handlers(app: FastAPI, *, realm: str = "directus") -> None
     async def handle_directus(request: Request, exc: Exception) -> JSONResponse:
         return error_response(exc, realm=realm)
 
-    for cls in (APIError, NetworkError, ObjectDoesNotExist, FieldError, UnsupportedLookup, InvalidArgument):
+    for cls in (APIError, NetworkError, ObjectDoesNotExist, FieldError, UnsupportedLookup, InvalidArgument,
+                NoSession):
         app.add_exception_handler(cls, handle_directus)
 
     async def handle_http(request: Request, exc: Exception) -> Response:
