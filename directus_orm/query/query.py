@@ -15,16 +15,19 @@ from ..exceptions import DirectusError, FieldError
 from .keysets import has_nodes
 from .projection import Column
 from .q import Q
-from .schema import FieldInfo, FieldPath, RelatedPath, Schema, resolve_sort_term
+from .schema import FieldInfo, FieldPath, RelatedPath, Schema, key_relations, resolve_sort_term
 from .where import EVERYTHING, NOTHING, Filter, FilterConstant, combine, compile_q
 
 __all__ = ["Query"]
 
 
 def _to_many_names(schema: Schema) -> list[str]:
+    """The to-many fields of ``schema``: its relations, and the lists of keys it holds without loading
+    them as rows (``Meta.related_keys``: ``DirectusRole.children``), which Directus cuts alike."""
+    keyed = key_relations(schema)
     out = []
     for name in schema.field_names():
-        info = schema.get_field(name)
+        info = keyed.get(name) or schema.get_field(name)
         if info is not None and info.relation is not None and info.relation.many:
             out.append(name)
     return out
@@ -283,22 +286,31 @@ class Query:
         out: dict[str, Any] = {}
         fields = self.fields() or ["*"]
         if self.columns is None and self.group_by is None:
+            absent = self.absent_fields(self.schema)
             for name in _to_many_names(self.schema):
+                if name in absent:
+                    continue
                 if "*" in fields or any(f == name or f.startswith(f"{name}.") for f in fields):
                     out.setdefault(name, {})["_limit"] = -1
             for path, schema in self.related:
                 node = _at(out, path)
+                absent = self.absent_fields(schema)
                 for name in () if self._to_one_only(path) else _to_many_names(schema):
-                    node.setdefault(name, {})["_limit"] = -1
+                    if name not in absent:
+                        node.setdefault(name, {})["_limit"] = -1
                 for i in range(len(path)):
                     if self._walk_many(path[:i + 1]):
                         _at(out, path[:i + 1]).setdefault("_limit", -1)
         elif self.columns is not None:
+            key_lists = set(_to_many_names(self.schema)) - self.absent_fields(self.schema)
             for col in self.columns:
                 if col.path is not None:
                     for i in col.path.many_at:
                         _at(out, col.path.keys[:i + 1])["_limit"] = -1
-                    if col.path.relation_end and col.path.field.relation and col.path.field.relation.many:
+                    rel = col.path.field.relation
+                    ends_many = col.path.relation_end and rel is not None and rel.many
+                    key_list = col.path.keys == (col.path.directus,) and col.path.directus in key_lists
+                    if ends_many or key_list:
                         _at(out, col.path.keys)["_limit"] = -1
         for path, sub in self.deep:
             node = out

@@ -462,3 +462,52 @@ async def test_user_singleton(sent: list[httpx.Request], admin: Directus) -> Non
         with pytest.raises(UnsupportedOperation):
             await call()
     assert sent == []
+
+
+@pytest.mark.directus("11", reason="role.children and policy.permissions arrived in Directus 11")
+async def test_to_many_key_lists_of_system_models_are_read_whole(
+    sent: list[httpx.Request], admin: Directus
+) -> None:
+    """Directus cuts a nested list at 100 rows unless ``deep`` lifts it, without a word: a role with 130
+    child roles and a policy with 130 permissions (neither takes a seat) are read with every key."""
+    prefix = unique("orm-sys-many")
+    parent = (await admin.post("/roles", json={"name": prefix}))["data"]["id"]
+    policy = (await admin.post("/policies", json={"name": prefix}))["data"]["id"]
+    try:
+        await admin.post("/roles", json=[{"name": f"{prefix}-{i:03d}", "parent": parent} for i in range(130)])
+        system = [c["collection"] for c in (await admin.get("/collections"))["data"]
+                  if c["collection"].startswith("directus_")]
+        await admin.post("/permissions", json=[
+            {"policy": policy, "collection": name, "action": action, "fields": ["*"]}
+            for name in system for action in ("create", "read", "update", "delete")][:130])
+        # What Directus answers: the first 100 keys without deep, every key with it.
+        assert len((await admin.get(f"/roles/{parent}"))["data"]["children"]) == 100
+        assert len((await admin.get(f"/policies/{policy}"))["data"]["permissions"]) == 100
+        whole = {"deep": {"children": {"_limit": -1}, "permissions": {"_limit": -1}}}
+        children = set((await admin.get(f"/roles/{parent}", params=whole))["data"]["children"])
+        permissions = set((await admin.get(f"/policies/{policy}", params=whole))["data"]["permissions"])
+        assert len(children) == len(permissions) == 130
+
+        role = await DirectusRole.objects.get(pk=parent)
+        assert set(map(str, role.children or [])) == children
+        [listed] = await DirectusRole.objects.filter(name=prefix)
+        assert set(map(str, listed.children or [])) == children
+        assert set(map(str, await DirectusRole.objects.filter(pk=parent).values_list("children", flat=True)
+                       .get())) == children
+        role.description = "read whole"
+        await role.save()  # its read-back too
+        assert set(map(str, role.children or [])) == children
+        await role.refresh_from_db()
+        assert set(map(str, role.children or [])) == children
+        assert set((await DirectusPolicy.objects.get(pk=policy)).permissions or []) == permissions
+        raw = (await admin.get(f"/roles/{parent}", params={"fields": "description,children", **whole}))
+        raw = raw["data"]
+        assert raw["description"] == "read whole" and set(raw["children"]) == children
+    finally:
+        kids = [r["id"] for r in (await admin.get("/roles", params={
+            "filter": {"parent": {"_eq": parent}}, "limit": -1, "fields": "id"}))["data"]]
+        if kids:
+            await admin.delete("/roles", json=kids)
+        await admin.delete(f"/roles/{parent}")
+        await admin.delete(f"/policies/{policy}")
+        assert (await admin.get("/permissions", params={"filter": {"policy": {"_eq": policy}}}))["data"] == []

@@ -262,3 +262,19 @@ def test_one_relation_type_carries_the_junction_rule() -> None:
         Relation("m2m", lambda: CTag._meta)
     with pytest.raises(ImproperlyConfigured):
         Relation("o2m", lambda: CTag._meta, junction_field="tags_id")
+
+
+def test_system_models_read_their_lists_of_keys_uncut() -> None:
+    """A system model's to-many fields hold keys (``Meta.related_keys``), not rows: Directus cuts them at
+    100 like any nested list, so every read that brings one back lifts the limit."""
+    from directus_orm.system import DirectusPolicy, DirectusRole
+
+    whole = {"_limit": -1}
+    roles = DirectusRole.objects
+    assert roles.all().query.params()["deep"] == {"children": whole, "policies": whole, "users": whole}
+    assert roles.only("name", "children").query.params()["deep"] == {"children": whole}
+    assert "deep" not in roles.only("name", "parent").query.params()
+    assert roles.values_list("users", flat=True).query.params()["deep"] == {"users": whole}
+    assert "deep" not in roles.values("name").query.params()
+    assert DirectusPolicy.objects.all().query.params()["deep"] == {
+        "permissions": whole, "users": whole, "roles": whole}
