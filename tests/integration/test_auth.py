@@ -25,6 +25,7 @@ from directus_orm.exceptions import InvalidCredentials, InvalidOTP, TokenExpired
 from directus_orm.sync import SyncUsageError
 from tests.conftest import ServerInfo
 from tests.support.roles import make_role
+from tests.support.server import another_server
 from tests.support.totp import fresh_totp
 
 pytestmark = pytest.mark.integration
@@ -95,13 +96,10 @@ class Traffic:
 
 # --- fixtures --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def short_server(directus_server: ServerInfo) -> Iterator[ServerInfo]:
+def short_server() -> Iterator[ServerInfo]:
     """A second server whose access tokens and session cookies live 3 s."""
-    server = directus_server.start_another(ACCESS_TOKEN_TTL="3s", SESSION_COOKIE_TTL="3s")
-    try:
-        yield ServerInfo(server.url, server.admin_token, server.admin_email, server.admin_password, server)
-    finally:
-        server.stop()
+    with another_server(ACCESS_TOKEN_TTL="3s", SESSION_COOKIE_TTL="3s") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

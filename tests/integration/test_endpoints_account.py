@@ -21,6 +21,7 @@ from directus_orm.exceptions import (
 from directus_orm.system import TwoFactorSecret
 from tests.support import ServerInfo, create_user
 from tests.support.roles import before_11
+from tests.support.server import another_server
 from tests.support.smtp_sink import SmtpSink
 from tests.support.totp import fresh_totp
 
@@ -34,12 +35,9 @@ def sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="module")
-def mail_server(directus_server: ServerInfo, sink: SmtpSink) -> Iterator[ServerInfo]:
-    server = directus_server.start_another(**sink.env, PRESSURE_LIMITER_ENABLED="false")
-    try:
-        yield ServerInfo(server.url, server.admin_token, server.admin_email, server.admin_password, server)
-    finally:
-        server.stop()
+def mail_server(sink: SmtpSink) -> Iterator[ServerInfo]:
+    with another_server(**sink.env, PRESSURE_LIMITER_ENABLED="false") as server:
+        yield server
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ from directus_orm.files import File, Folder, SourceChanged, Transform, Upload
 from tests.support import ServerInfo, raw_bigint, server_version
 from tests.support.images import image_info, png
 from tests.support.roles import drop_role, make_role
+from tests.support.server import another_server
 
 pytestmark = pytest.mark.live_only  # a second server, and uploads carry fresh keys
 
@@ -54,15 +55,12 @@ def sha(data: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def files_server(directus_server: ServerInfo) -> Iterator[ServerInfo]:
-    server = directus_server.start_another(
+def files_server() -> Iterator[ServerInfo]:
+    with another_server(
         IMPORT_IP_DENY_LIST="169.254.169.254", FILES_MAX_UPLOAD_SIZE="5MB",
         PRESSURE_LIMITER_ENABLED="false",  # a busy test machine must not turn uploads into 503s
-    )
-    try:
-        yield ServerInfo(server.url, server.admin_token, server.admin_email, server.admin_password, server)
-    finally:
-        server.stop()
+    ) as server:
+        yield server
 
 
 @pytest.fixture

@@ -5,15 +5,15 @@ give every row, as the REST path does."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import httpx
 import pytest
 
 from directus_orm import Count, Directus, DirectusModel, collection, connections, count_of, gather
 from directus_orm.exceptions import TruncatedList
-from tests.conftest import create_collection
+from tests.conftest import ServerInfo, create_collection
 from tests.integration import relational_schema as rs
+from tests.support.server import another_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
@@ -31,16 +31,14 @@ class Limited(DirectusModel):
 
 
 @pytest.fixture(scope="module")
-def limited_server() -> Iterator[Any]:
-    from directus_orm.testing.server import DirectusServer
-
-    with DirectusServer(extra_env={"QUERY_LIMIT_MAX": "100"}) as server:
+def limited_server() -> Iterator[ServerInfo]:
+    with another_server(QUERY_LIMIT_MAX="100") as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-async def limited(limited_server: Any) -> AsyncIterator[Directus]:
-    async with Directus(limited_server.url, token=limited_server.admin_token) as conn:
+async def limited(limited_server: ServerInfo) -> AsyncIterator[Directus]:
+    async with Directus(limited_server.url, token=limited_server.token) as conn:
         await create_collection(conn, C, [
             {"field": "rank", "type": "integer", "schema": {"is_nullable": False}},
             {"field": "label", "type": "string", "schema": {"is_nullable": False}},

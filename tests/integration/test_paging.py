@@ -16,6 +16,7 @@ import directus_orm
 from directus_orm import ConnectionPool, Directus, DirectusModel, connections
 from directus_orm.query.limits import query_limit_max
 from tests.conftest import ServerInfo, create_collection
+from tests.support.server import another_server
 
 pytestmark = pytest.mark.integration
 
@@ -191,10 +192,8 @@ async def test_small_slices_need_no_server_info(rows: list[int], recorded: list[
 @pytest.mark.live_only
 async def test_a_server_with_a_query_limit_is_paged_within_it() -> None:
     """QUERY_LIMIT_MAX=100: a materialised read asks 100 rows per request, never -1."""
-    from directus_orm.testing.server import DirectusServer
-
-    with DirectusServer(extra_env={"QUERY_LIMIT_MAX": "100"}) as server:
-        async with Directus(server.url, token=server.admin_token) as conn:
+    with another_server(QUERY_LIMIT_MAX="100") as server:
+        async with Directus(server.url, token=server.token) as conn:
             assert await query_limit_max(conn) == 100
             await create_collection(conn, COLLECTION, [
                 {"field": "rank", "type": "integer", "schema": {"is_nullable": False}},

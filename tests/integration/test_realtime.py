@@ -31,6 +31,7 @@ from directus_orm.realtime import (
 from directus_orm.realtime import socket as rt_socket
 from tests.conftest import ServerInfo, create_collection, create_user
 from tests.support import server_database, server_version
+from tests.support.server import another_server
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
@@ -305,30 +306,24 @@ async def test_a_refused_socket_login_is_typed(default: None, monkeypatch: pytes
     assert caught.value.code == "AUTH_FAILED" and "not-a-token" not in str(caught.value)
 
 
-async def test_a_server_without_websockets_is_reported(directus_server: ServerInfo) -> None:
-    server = directus_server.start_another(WEBSOCKETS_ENABLED="false")
-    try:
-        async with Directus(server.url, token=server.admin_token) as conn, connections.override(conn):
+async def test_a_server_without_websockets_is_reported() -> None:
+    with another_server(WEBSOCKETS_ENABLED="false") as server:
+        async with Directus(server.url, token=server.token) as conn, connections.override(conn):
             with pytest.raises(RealtimeUnavailable, match="WEBSOCKETS_ENABLED"):
                 async with collection("directus_users").subscribe():
                     pass
-    finally:
-        server.stop()
 
 
 @pytest.mark.directus("12", reason="the websocket rate limiter (RATE_LIMITER_WEBSOCKETS_*) is in 12.4.0, "
                                    "not in 11.17.4 or 10.13.4")
-async def test_requests_exceeded_is_typed(directus_server: ServerInfo) -> None:
-    server = directus_server.start_another(RATE_LIMITER_ENABLED="true", RATE_LIMITER_WEBSOCKETS_POINTS="1",
-                                           RATE_LIMITER_WEBSOCKETS_DURATION="60")
-    try:
-        async with Directus(server.url, token=server.admin_token) as conn, connections.override(conn), \
+async def test_requests_exceeded_is_typed() -> None:
+    with another_server(RATE_LIMITER_ENABLED="true", RATE_LIMITER_WEBSOCKETS_POINTS="1",
+                        RATE_LIMITER_WEBSOCKETS_DURATION="60") as server:
+        async with Directus(server.url, token=server.token) as conn, connections.override(conn), \
                 collection("directus_users").subscribe():  # the one message allowed
             with pytest.raises(RequestsExceeded):
                 async with collection("directus_roles").subscribe():
                     pass
-    finally:
-        server.stop()
 
 
 # --- reconnecting ---------------------------------------------------------------------------------
@@ -383,23 +378,20 @@ async def test_reconnect_backs_off_then_gives_up_with_a_typed_error(
         assert proxied.accepted == given_up  # no more attempts
 
 
-def admin_client(server: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {server.admin_token}"})
+def admin_client(server: ServerInfo) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {server.token}"})
 
 
 # --- heartbeat and token expiry (a second server) -------------------------------------------------
 @pytest.fixture(scope="module")
-def short_server(directus_server: ServerInfo) -> Iterator[Any]:
-    server = directus_server.start_another(ACCESS_TOKEN_TTL="5s", WEBSOCKETS_HEARTBEAT_PERIOD="2")
-    try:
+def short_server() -> Iterator[ServerInfo]:
+    with another_server(ACCESS_TOKEN_TTL="5s", WEBSOCKETS_HEARTBEAT_PERIOD="2") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-async def short(short_server: Any) -> AsyncIterator[Any]:
-    async with Directus(short_server.url, token=short_server.admin_token) as admin:
+async def short(short_server: ServerInfo) -> AsyncIterator[ServerInfo]:
+    async with Directus(short_server.url, token=short_server.token) as admin:
         await build_schema(admin)
         try:
             yield short_server
@@ -407,8 +399,8 @@ async def short(short_server: Any) -> AsyncIterator[Any]:
             await drop_schema(admin)
 
 
-async def test_heartbeat_keeps_an_idle_socket_and_the_watchdog_finds_a_dead_one(short: Any) -> None:
-    async with TcpProxy(short.url) as proxy, Directus(proxy.url, token=short.admin_token) as conn, \
+async def test_heartbeat_keeps_an_idle_socket_and_the_watchdog_finds_a_dead_one(short: ServerInfo) -> None:
+    async with TcpProxy(short.url) as proxy, Directus(proxy.url, token=short.token) as conn, \
             connections.override(conn):
         fast = Backoff(initial=0.1, max_delay=0.5)
         async with Article.objects.subscribe(reconnect=fast) as sub:
@@ -429,8 +421,8 @@ async def test_heartbeat_keeps_an_idle_socket_and_the_watchdog_finds_a_dead_one(
             assert socket.connects == 2
 
 
-async def test_token_expiry_reauthenticates_without_losing_events(short: Any) -> None:
-    async with Directus(short.url, email=short.admin_email, password=short.admin_password) as conn, \
+async def test_token_expiry_reauthenticates_without_losing_events(short: ServerInfo) -> None:
+    async with Directus(short.url, email=short.email, password=short.password) as conn, \
             admin_client(short) as raw, connections.override(conn), \
             Article.objects.subscribe(init=False) as sub:
         socket = rt_socket.socket_for(conn)
@@ -443,10 +435,10 @@ async def test_token_expiry_reauthenticates_without_losing_events(short: Any) ->
 
 
 async def test_a_late_reauth_after_token_expired_renews_and_tells(
-    short: Any, monkeypatch: pytest.MonkeyPatch
+    short: ServerInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(rt_socket.RealtimeSocket, "_schedule_reauth", lambda self, token: None)
-    async with Directus(short.url, email=short.admin_email, password=short.admin_password) as conn, \
+    async with Directus(short.url, email=short.email, password=short.password) as conn, \
             admin_client(short) as raw, connections.override(conn), Article.objects.subscribe() as sub:
         assert (await next_event(sub)).type == "init"
         marker = await next_event(sub, 10)  # TOKEN_EXPIRED at 5 s, answered with a fresh token

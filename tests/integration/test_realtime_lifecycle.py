@@ -237,10 +237,10 @@ async def test_subscribing_to_an_unreachable_server_follows_the_reconnect_policy
 
 # --- a token that expires and cannot be renewed ---------------------------------------------------
 @pytest.mark.parametrize("how", ["token", "access_token"])
-async def test_an_expiring_token_that_cannot_be_renewed_ends_with_a_typed_error(short: Any, how: str) -> None:  # noqa: F811
+async def test_an_expiring_token_that_cannot_be_renewed_ends_with_a_typed_error(
+        short: ServerInfo, how: str) -> None:  # noqa: F811
     async with httpx.AsyncClient(base_url=short.url) as client:
-        login = await client.post("/auth/login", json={"email": short.admin_email,
-                                                        "password": short.admin_password})
+        login = await client.post("/auth/login", json={"email": short.email, "password": short.password})
         jwt = login.raise_for_status().json()["data"]["access_token"]  # lives 5 s
     fast = Backoff(initial=0.05, max_delay=0.2)
     async with TcpProxy(short.url) as proxy, Directus(proxy.url, **{how: jwt}) as conn, \

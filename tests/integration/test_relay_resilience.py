@@ -19,6 +19,7 @@ from directus_orm.contrib.relay import CLOSE_TOKEN_EXPIRED
 from directus_orm.realtime import Backoff
 from tests.conftest import ServerInfo, create_collection
 from tests.integration.test_relay import WAIT, client, recv, running, subscribe
+from tests.support.server import another_server
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
@@ -45,17 +46,14 @@ async def notes(directus_server: ServerInfo) -> AsyncIterator[httpx.AsyncClient]
 
 
 @pytest.fixture(scope="module")
-def short_server(directus_server: ServerInfo) -> Iterator[Any]:
-    server = directus_server.start_another(ACCESS_TOKEN_TTL=f"{TTL}s")
-    try:
+def short_server() -> Iterator[ServerInfo]:
+    with another_server(ACCESS_TOKEN_TTL=f"{TTL}s") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-async def short(short_server: Any) -> AsyncIterator[Any]:
-    async with Directus(short_server.url, token=short_server.admin_token) as admin:
+async def short(short_server: ServerInfo) -> AsyncIterator[ServerInfo]:
+    async with Directus(short_server.url, token=short_server.token) as admin:
         await _make_notes(admin)
         try:
             yield short_server
@@ -63,19 +61,18 @@ async def short(short_server: Any) -> AsyncIterator[Any]:
             await admin.delete(f"/collections/{NOTES}")
 
 
-async def _login(server: Any) -> str:
+async def _login(server: ServerInfo) -> str:
     async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-        answer = await http.post("/auth/login", json={"email": server.admin_email,
-                                                      "password": server.admin_password})
+        answer = await http.post("/auth/login", json={"email": server.email, "password": server.password})
     answer.raise_for_status()
     token = answer.json()["data"]["access_token"]
     assert isinstance(token, str)
     return token
 
 
-async def _create(server: Any, title: str) -> Any:
+async def _create(server: ServerInfo, title: str) -> Any:
     async with httpx.AsyncClient(base_url=server.url, timeout=60,
-                                 headers={"Authorization": f"Bearer {server.admin_token}"}) as raw:
+                                 headers={"Authorization": f"Bearer {server.token}"}) as raw:
         answer = await raw.post(f"/items/{NOTES}", json={"title": title})
     answer.raise_for_status()
     return answer.json()["data"]
@@ -88,7 +85,7 @@ async def _closed(ws: Any) -> int | None:
 
 
 # --- token expiry: each client's own, never another's --------------------------------------------------
-async def test_an_older_token_expiring_ends_only_its_own_client(short: Any) -> None:
+async def test_an_older_token_expiring_ends_only_its_own_client(short: ServerInfo) -> None:
     async with running(url=short.url) as (relay, url):
         older = await _login(short)
         async with client(url, older) as a:
@@ -119,7 +116,7 @@ async def test_an_older_token_expiring_ends_only_its_own_client(short: Any) -> N
                 assert (event["event"], event["uid"], [r["id"] for r in event["data"]]) == (
                     "create", "b", [row["id"]])
     async with httpx.AsyncClient(base_url=short.url, headers={
-            "Authorization": f"Bearer {short.admin_token}"}) as raw:
+            "Authorization": f"Bearer {short.token}"}) as raw:
         rows = (await raw.get(f"/items/{NOTES}", params={"sort": "id"})).json()["data"]
     titles = [row["title"] for row in rows]
     assert titles == ["after a's token expired", "after b's first token expired"]

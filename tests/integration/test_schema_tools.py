@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any
+from typing import Annotated
 
 import pytest
 from pydantic import Field
@@ -36,6 +36,7 @@ from directus_orm.schema.codegen import library_model
 from directus_orm.system import DirectusUser
 from tests.support import ServerInfo, create_user, full_schema, server_database
 from tests.support.fault_proxy import FaultProxy
+from tests.support.server import another_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]  # a second server, subprocesses
 
@@ -45,17 +46,14 @@ USERS = (library_model("directus_users") or ("", "DirectusUsers"))[1]
 
 
 @pytest.fixture(scope="module")
-def own_server(directus_server: ServerInfo) -> Iterator[Any]:
-    server = directus_server.start_another()
-    try:
+def own_server() -> Iterator[ServerInfo]:
+    with another_server() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
-async def own(own_server: Any) -> AsyncIterator[Directus]:
-    async with Directus(own_server.url, token=own_server.admin_token) as conn:
+async def own(own_server: ServerInfo) -> AsyncIterator[Directus]:
+    async with Directus(own_server.url, token=own_server.token) as conn:
         yield conn
 
 
@@ -82,14 +80,14 @@ def _assert_lint_clean(path: Path) -> None:
     assert ruff.returncode == 0, ruff.stdout + ruff.stderr
 
 
-def _cli(*args: str, server: Any) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, server: ServerInfo) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "directus_orm.cli", *args, "--url", server.url,
-                           "--token", server.admin_token], capture_output=True, text=True, timeout=120,
+                           "--token", server.token], capture_output=True, text=True, timeout=120,
                           cwd=ROOT)
 
 
 async def test_inspect_every_type_import_read_write_and_round_trip(
-    own: Directus, own_server: Any, tmp_path: Path
+    own: Directus, own_server: ServerInfo, tmp_path: Path
 ) -> None:
     names = await full_schema.build(own, "fs")
     try:
@@ -203,7 +201,7 @@ async def test_check_reports_each_kind_of_drift(own: Directus, tmp_path: Path) -
         await full_schema.drop(own, "dr")
 
 
-async def test_cli_inspect_migrate_check(own: Directus, own_server: Any, tmp_path: Path) -> None:
+async def test_cli_inspect_migrate_check(own: Directus, own_server: ServerInfo, tmp_path: Path) -> None:
     await full_schema.build(own, "cl", m2a=False)
     try:
         out = tmp_path / "cl_models.py"
@@ -229,7 +227,7 @@ async def test_cli_inspect_migrate_check(own: Directus, own_server: Any, tmp_pat
         await full_schema.drop(own, "cl")
 
 
-async def test_not_admin_is_said(own: Directus, own_server: Any) -> None:
+async def test_not_admin_is_said(own: Directus, own_server: ServerInfo) -> None:
     role = (await own.post("/roles", json={"name": "schema-editor"}))["data"]["id"]
     user = await create_user(own, "schema-editor@example.com", "pw-123456", role=role,
                              token="schema-editor-token")
@@ -247,10 +245,10 @@ async def test_not_admin_is_said(own: Directus, own_server: Any) -> None:
         await own.delete(f"/roles/{role}")
 
 
-def test_check_has_a_blocking_form(own_server: Any) -> None:
+def test_check_has_a_blocking_form(own_server: ServerInfo) -> None:
     async def models_free() -> None: ...
 
-    conn = Directus(own_server.url, token=own_server.admin_token)
+    conn = Directus(own_server.url, token=own_server.token)
     assert SchemaTools(conn).sync.check([]) == []
 
 
@@ -307,8 +305,8 @@ async def test_uuid_field_and_empty_special_converge_and_model_check(own: Direct
         await _drop_sx(own)
 
 
-def test_model_check_has_a_blocking_form(own_server: Any) -> None:
-    conn = Directus(own_server.url, token=own_server.admin_token)
+def test_model_check_has_a_blocking_form(own_server: ServerInfo) -> None:
+    conn = Directus(own_server.url, token=own_server.token)
     with connections.override(conn):
         drift = SxRef.sync.check()
     assert [(d.drift, d.collection) for d in drift] == [("collection_missing", "sx_refs")]
@@ -361,7 +359,7 @@ async def test_inspect_one_collection_refers_to_system_collections_by_stubs(
         await own.delete("/fields/directus_users/st_nick")
 
 
-async def test_not_a_directus_server_is_said(own_server: Any) -> None:
+async def test_not_a_directus_server_is_said(own_server: ServerInfo) -> None:
     async with FaultProxy(own_server.url) as proxy:
         proxy.add("fake", times=None, status=404, headers={"Content-Type": "text/html"},
                   body=b"<html>nothing here</html>")
@@ -589,22 +587,22 @@ async def test_two_models_of_one_collection_are_merged(own: Directus) -> None:
         await _drop(own, "fx_two")
 
 
-async def test_a_timeout_in_the_schema_tools_is_a_request_timeout(own_server: Any) -> None:
+async def test_a_timeout_in_the_schema_tools_is_a_request_timeout(own_server: ServerInfo) -> None:
     async with FaultProxy(own_server.url) as proxy:
         proxy.add("stall", times=None, seconds=3)
-        async with Directus(proxy.url, token=own_server.admin_token, timeout=0.5) as conn:
+        async with Directus(proxy.url, token=own_server.token, timeout=0.5) as conn:
             with pytest.raises(RequestTimeout, match=f"cannot reach {proxy.url}"):
                 await SchemaTools(conn).check([FxQuote])
 
 
 async def test_a_migrate_step_whose_answer_is_lost_says_it_may_have_been_applied(
-    own: Directus, own_server: Any
+    own: Directus, own_server: ServerInfo
 ) -> None:
     await _drop(own, "fx_quote")
     try:
         async with FaultProxy(own_server.url) as proxy:
             proxy.add("lost", lambda r: r.method == "POST" and r.path.endswith("/collections"))
-            async with Directus(proxy.url, token=own_server.admin_token) as conn:
+            async with Directus(proxy.url, token=own_server.token) as conn:
                 lost = r"step 1 of 1 got no answer .*the 0 step\(s\) before it were applied, step 1 may have"
                 with pytest.raises(MigrationError, match=lost):
                     await SchemaTools(conn).migrate([FxQuote])

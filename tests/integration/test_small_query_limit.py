@@ -5,12 +5,12 @@ REST and over GraphQL, and give what an unlimited server gives."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 
 from directus_orm import Directus, DirectusModel, connections
-from tests.conftest import create_collection
+from tests.conftest import ServerInfo, create_collection
+from tests.support.server import another_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
@@ -28,16 +28,14 @@ class Row(DirectusModel):
 
 
 @pytest.fixture(scope="module")
-def small_server() -> Iterator[Any]:
-    from directus_orm.testing.server import DirectusServer
-
-    with DirectusServer(extra_env={"QUERY_LIMIT_MAX": str(CAP)}) as server:
+def small_server() -> Iterator[ServerInfo]:
+    with another_server(QUERY_LIMIT_MAX=str(CAP)) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-async def seeded(small_server: Any) -> AsyncIterator[Directus]:
-    async with Directus(small_server.url, token=small_server.admin_token) as conn:
+async def seeded(small_server: ServerInfo) -> AsyncIterator[Directus]:
+    async with Directus(small_server.url, token=small_server.token) as conn:
         await create_collection(conn, C, [
             {"field": "label", "type": "string", "schema": {"is_nullable": False}}])
         await conn.post(f"/items/{C}", json=[{"label": f"r{i:02d}"} for i in range(ROWS)])
@@ -46,9 +44,9 @@ async def seeded(small_server: Any) -> AsyncIterator[Directus]:
 
 
 @pytest.fixture
-async def small(small_server: Any, seeded: Directus) -> AsyncIterator[Directus]:
+async def small(small_server: ServerInfo, seeded: Directus) -> AsyncIterator[Directus]:
     """A fresh connection each test: it has not read the server's queryLimit.max yet."""
-    async with Directus(small_server.url, token=small_server.admin_token) as conn:
+    async with Directus(small_server.url, token=small_server.token) as conn:
         with connections.override(conn):
             yield conn
 

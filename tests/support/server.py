@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,14 +41,20 @@ def server_version() -> tuple[int, int, int]:
     return major, minor, patch
 
 
+@contextlib.contextmanager
+def another_server(**env: str) -> Iterator[LocalDirectus]:
+    """A server of its own, its environment extended by ``env`` (``ACCESS_TOKEN_TTL="3s"`` ...),
+    stopped on leaving: ``with another_server(X="1") as server: yield server`` in a fixture, or around
+    a test's body. Also when the suite runs against a server of yours (``DIRECTUS_TEST_URL``)."""
+    from directus_orm.testing import DirectusServer
+
+    with DirectusServer(extra_env=env) as server:
+        yield LocalDirectus(server.url, server.admin_token, server.admin_email, server.admin_password, server)
+
+
 def separate_server() -> Iterator[LocalDirectus]:
     """A server of the module's own (a module-scoped ``directus_server`` override): for modules whose
     concurrent writes and websocket subscriptions could wear out the suite's shared SQLite server
     (Directus can exhaust its one SQLite connection under that load)."""
-    from directus_orm.testing import DirectusServer
-
-    server = DirectusServer().start()
-    try:
-        yield LocalDirectus(server.url, server.admin_token, server.admin_email, server.admin_password, server)
-    finally:
-        server.stop()
+    with another_server() as server:
+        yield server
