@@ -26,6 +26,7 @@ from ..sync import SyncFace
 from . import graphql, logs
 from .answers import check_status, json_object, raw_path, unexpected
 from .auth import SESSION_COOKIE_NAME, DirectusAuth, PasswordAuth, SessionAuth, StaticToken, TokenAuth
+from .base_url import base_url
 from .closing import close_attached
 from .failures import failed_request, network_error, noted, withhold_secrets
 from .paths import (
@@ -108,7 +109,7 @@ class Directus(SyncFace):
 
     def __init__(
         self,
-        url: str,
+        url: str | httpx.URL,
         *,
         token: str | None = None,
         email: str | None = None,
@@ -127,9 +128,7 @@ class Directus(SyncFace):
         max_payload: int = DEFAULT_MAX_PAYLOAD,
         alias: str | None = None,
     ) -> None:
-        if not url or not url.startswith(("http://", "https://")):
-            raise ImproperlyConfigured(f"Directus url must start with http:// or https://, got {url!r}")
-        self.url = url.rstrip("/")
+        self.url = base_url(url)
         self.alias = alias
         self._session_cookie_name = session_cookie_name
         self.auth = auth if auth is not None else _auth_from_arguments(

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..exceptions import ImproperlyConfigured, InvalidArgument
 from ..sync import SyncFace
+from .base_url import base_url
 from .client import Directus
 from .closing import close_attached
 from .pool import ConnectionPool
@@ -98,6 +99,8 @@ class ConnectionHandler(SyncFace):
         for alias, conf in settings.items():
             if isinstance(conf, Mapping):
                 _check_page_size(alias, conf)  # used far from here (when streaming): refuse it now
+                if conf.get("url"):
+                    base_url(conf["url"], f"connection {alias!r}: setting 'url' (directus_orm.configure())")
         with self._lock:
             self._explicit = dict(settings)  # checked alias by alias at first use
             self._settings = None
@@ -174,6 +177,7 @@ class ConnectionHandler(SyncFace):
             raise ImproperlyConfigured(
                 f"connection {alias!r}: setting 'url' is missing (looked in {self._where('url')})"
             )
+        base_url(conf["url"], f"connection {alias!r}: setting 'url' ({self._where('url')})")
         if bool(conf.get("email")) != bool(conf.get("password")):
             missing = "password" if conf.get("email") else "email"
             raise ImproperlyConfigured(

@@ -12,7 +12,7 @@ import pytest
 import directus_orm
 from directus_orm import Directus, connections
 from directus_orm.connection.registry import ENV_VARS
-from directus_orm.exceptions import InvalidCredentials, NetworkError
+from directus_orm.exceptions import ImproperlyConfigured, InvalidCredentials, NetworkError
 from tests.conftest import ServerInfo
 
 pytestmark = pytest.mark.integration
@@ -87,6 +87,20 @@ async def test_configure_wins_over_environment(directus_server: ServerInfo,
 
 
 @pytest.mark.live_only  # no HTTP answer to record: the cassette player would refuse the request
+async def test_several_urls_for_one_alias_are_refused_before_any_request(directus_server: ServerInfo) -> None:
+    """Two base URLs of real instances in one alias (a list, a comma-separated string) raise
+    ImproperlyConfigured naming the setting (they raised AttributeError / InvalidRequest at the first
+    query); the alias configured with one of them works."""
+    url, token = directus_server.url, directus_server.token
+    for several in ([url, url], f"{url},{url}"):
+        with pytest.raises(ImproperlyConfigured, match=r"setting 'url' .*one URL per alias.*load balancer"):
+            directus_orm.configure({"default": {"url": several, "token": token}})
+        with pytest.raises(ImproperlyConfigured, match=r"load balancer"):
+            Directus(several, token=token)  # type: ignore[arg-type]
+    directus_orm.configure({"default": {"url": url, "token": token}})
+    assert await me_email() == directus_server.email
+
+
 async def test_lazy_creation_sends_nothing_until_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
     # Nothing listens on port 9 (discard) here: creating the connection must not try to reach it.
     directus_orm.configure({"default": {"url": "http://127.0.0.1:9", "email": "a@b.c", "password": "pw"}})

@@ -218,10 +218,62 @@ def test_alias_settings_that_are_not_a_dict(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_bad_url() -> None:
-    directus_orm.configure({"default": {"url": "ftp://nope"}})
-    with pytest.raises(ImproperlyConfigured, match=r"connection 'default' \(directus_orm.configure\(\)\): "
-                                                   r"Directus url must start with http"):
+    with pytest.raises(ImproperlyConfigured, match=r"connection 'default': setting 'url' "
+                       r"\(directus_orm.configure\(\)\) must be one absolute http:// or https:// URL"):
+        directus_orm.configure({"default": {"url": "ftp://nope"}})
+
+
+SEVERAL = [
+    ([URL, URL + "1"], "must be a str, got list"),
+    ((URL,), "must be a str, got tuple"),
+    (f"{URL},{URL}1", "it holds several URLs"),
+    (f"{URL}, {URL}1", "it holds whitespace"),
+    (f"{URL} {URL}1", "it holds whitespace"),
+    (f"{URL}{URL}", "it holds several URLs"),
+    ("127.0.0.1:8055", "no http:// or https:// scheme"),
+    ("http://", "no host"),
+]
+
+
+@pytest.mark.parametrize(("url", "why"), SEVERAL)
+def test_url_that_is_not_one_url_is_refused_by_configure(url: object, why: str) -> None:
+    """Several base URLs for one alias (a list, commas, spaces) are refused naming the setting, and the
+    message says how to reach several instances."""
+    with pytest.raises(ImproperlyConfigured) as info:
+        directus_orm.configure({"default": {"url": url, "token": "t"}})
+    message = str(info.value)
+    assert message.startswith("connection 'default': setting 'url' (directus_orm.configure())")
+    assert why in message and "one URL per alias" in message and "load balancer" in message
+
+
+@pytest.mark.parametrize(("url", "why"), SEVERAL)
+def test_url_that_is_not_one_url_is_refused_by_directus(url: object, why: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=rf"^Directus url .*{why}.*load balancer"):
+        Directus(url, token="t")  # type: ignore[arg-type]
+
+
+def test_url_list_in_a_settings_module_or_the_environment(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    body = f"DIRECTUS = {{'default': {{'url': [{URL!r}, {URL!r}]}}}}\n"
+    name = settings_module(tmp_path, monkeypatch, body)
+    with pytest.raises(ImproperlyConfigured, match=rf"^connection 'default': setting 'url' "
+                       rf"\(settings module '{name}'\) must be a str"):
         connections["default"]
+    monkeypatch.delenv("DIRECTUS_SETTINGS_MODULE")
+    monkeypatch.setenv("DIRECTUS_URL", f"{URL},{URL}")
+    connections.reset()
+    with pytest.raises(ImproperlyConfigured, match=r"^connection 'default': setting 'url' "
+                       r"\(environment variable DIRECTUS_URL\) must be one absolute"):
+        connections["default"]
+
+
+def test_an_httpx_url_is_one_url_and_a_refused_url_keeps_its_password_out() -> None:
+    import httpx
+
+    assert Directus(httpx.URL(URL + "/"), token="t").url == URL
+    with pytest.raises(ImproperlyConfigured) as info:
+        Directus("http://user:s3cret@a:1,http://user:s3cret@b:1", token="t")
+    assert "s3cret" not in str(info.value)
 
 
 # --- override ----------------------------------------------------------------------------------------
