@@ -12,8 +12,16 @@ own Node from the npm registry) and starts it on loopback with a fresh SQLite da
 Needs Node 20+ and npm only for the first install; nothing else is installed system-wide.
 """
 
-from .server import ADMIN_EMAIL, ADMIN_PASSWORD, DIRECTUS_VERSION, VERSIONS, DirectusServer, provision
+from .server import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    DIRECTUS_VERSION,
+    VERSIONS,
+    DirectusCluster,
+    DirectusServer,
+    provision,
+)
 from .session import LocalDirectus, local_directus
 
-__all__ = ["ADMIN_EMAIL", "ADMIN_PASSWORD", "DIRECTUS_VERSION", "VERSIONS", "DirectusServer", "LocalDirectus",
-           "local_directus", "provision"]
+__all__ = ["ADMIN_EMAIL", "ADMIN_PASSWORD", "DIRECTUS_VERSION", "VERSIONS", "DirectusCluster",
+           "DirectusServer", "LocalDirectus", "local_directus", "provision"]

