@@ -4,6 +4,8 @@
                                              the checks below, then the whole suite on a real Directus
                                              (default: 12.4.0 on SQLite; directus_orm/testing/server.py)
     python3 -m devtools check                ruff, mypy --strict, mkdocs --strict (no server)
+    python3 -m devtools provision [--directus V] [--db postgres]
+                                             install what ``test`` with those options needs, run nothing
     python3 -m devtools demo                 start Directus, seed it, run example_project against it
     python3 -m devtools record [pytest args] re-record the offline cassettes from a real Directus
     python3 -m devtools bench [--quick ...]  the benchmark suite, in its own .venv-bench (bench/README.md)
@@ -99,6 +101,16 @@ def _server_options(extra: list[str], env: dict[str, str]) -> list[str]:
         else:
             rest.append(arg)
     return rest
+
+
+def cmd_provision(extra: list[str]) -> int:
+    """The virtualenv, Directus and the database ``test`` would use with the same options; nothing run.
+    CI installs the other versions with it in the background while the first leg runs."""
+    env = dict(os.environ)
+    if rest := _server_options(extra, env):
+        raise SystemExit(f"provision takes --directus and --db only, not {' '.join(rest)}")
+    _python()
+    return _in_venv(["-m", "directus_orm.testing", "provision", "--with-db"], env=env)
 
 
 def cmd_test(extra: list[str]) -> int:
@@ -198,7 +210,7 @@ def cmd_gen_sync(extra: list[str]) -> int:
 
 COMMANDS = {
     "check": cmd_check, "test": cmd_test, "demo": cmd_demo, "record": cmd_record, "bench": cmd_bench,
-    "gen-sync": cmd_gen_sync,
+    "gen-sync": cmd_gen_sync, "provision": cmd_provision,
 }
 
 
