@@ -66,17 +66,25 @@ def test_ctrl_c_in_a_sync_loop_is_a_keyboard_interrupt_and_unsubscribes(
     try:
         sub = Article.objects.filter(status="ctrl-c").sync.subscribe()
         sockets: list[rt_socket.RealtimeSocket] = []
-        with pytest.raises(KeyboardInterrupt):
-            for event in sub:
-                assert event.type == "init" and not sockets
-                assert sub._socket is not None
-                sockets.append(sub._socket)
-                if where == "body":
-                    raise KeyboardInterrupt
-                # A real SIGINT, delivered while the loop waits for the next event (no event comes).
-                main = threading.main_thread().ident
-                threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT)).start()
-        assert sockets and sub._closed and sub._socket is None
+        main = threading.main_thread().ident
+        # Bounded: with no init event the watchdog's Ctrl-C ends the loop, and the test fails below.
+        watchdog = threading.Timer(WAIT, signal.pthread_kill, (main, signal.SIGINT))
+        watchdog.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                for event in sub:
+                    watchdog.cancel()
+                    assert event.type == "init" and not sockets
+                    assert sub._socket is not None
+                    sockets.append(sub._socket)
+                    if where == "body":
+                        raise KeyboardInterrupt
+                    # A real SIGINT, delivered while the loop waits for the next event (no event comes).
+                    threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT)).start()
+        finally:
+            watchdog.cancel()
+        assert sockets, f"no init event within {WAIT} s"
+        assert sub._closed and sub._socket is None
         assert list(sub) == []  # over, not restartable by accident
         # Unsubscribed: the socket, left without subscriptions, closes itself (no stray task or socket).
         assert _wait_until(lambda: _socket_closed(sockets[0]), rt_socket.LINGER + WAIT)
