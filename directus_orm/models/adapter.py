@@ -96,7 +96,7 @@ class ModelAdapter(RowAdapter[M]):
                 out[info.name] = None
                 continue
             try:
-                out[info.name] = info.validate(value)
+                out[info.name] = (info.validate_write or info.validate)(value)
             except ValueError as exc:
                 raise FieldError(
                     f"{context}: invalid value {value!r} for {meta.label}.{info.name}: {exc}"

@@ -106,6 +106,24 @@ def _validator(annotation: Any) -> Callable[[Any], Any]:
     return validate
 
 
+def _write_validator(annotation: Any, metadata: Sequence[Any]) -> Callable[[Any], Any] | None:
+    """``_validator`` with the field's constraints (``max_length``, ``max_digits`` ...) where it has some:
+    a value written by ``update()`` is held to them as one assigned to an instance is; a lookup's is not
+    (``price__gt=0.125`` on a field of 2 decimal places is a fine filter)."""
+    if not metadata and not _constrained(annotation):
+        return None
+    args = (annotation, *metadata)
+    return _validator(cast("Any", Annotated)[args]) if metadata else _validator(annotation)
+
+
+def _constrained(annotation: Any) -> bool:
+    """Whether an annotation carries metadata of its own (``condecimal(...) | None``)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return True
+    return (origin is Union or origin is types.UnionType) and any(map(_constrained, get_args(annotation)))
+
+
 def _list_validator(annotation: Any) -> Callable[[list[Any]], list[Any]]:
     """``_validator`` for a list of values in one pydantic call; its ``TypeAdapter(list[...])`` is
     built on first use (most fields never see an ``in`` lookup)."""
@@ -271,7 +289,8 @@ class Options:
             many_to_any = any(isinstance(m, ManyToAny) for m in finfo.metadata)
             fields[name] = FieldInfo(name, kind, nullable and name != pk_name, _validator(inner),
                                      parse=_parser(inner), validate_list=_list_validator(inner),
-                                     described_as="many-to-any" if many_to_any else "")
+                                     described_as="many-to-any" if many_to_any else "",
+                                     validate_write=_write_validator(annotation, finfo.metadata))
         self._fields, self._relations, self._complete = fields, relations, complete
         # Values of these may be mutable containers; scalar kinds (str, int, dates, uuid ...) never are.
         self._container_fields = tuple(

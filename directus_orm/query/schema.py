@@ -103,6 +103,8 @@ class FieldInfo:
     validate_list: Any = field(default=None, compare=False)
     described_as: str = field(default="", compare=False)
     """What messages call the field when its kind's name would mislead ("many-to-any", read as json)."""
+    validate_write: Any = field(default=None, compare=False)
+    """``validate`` holding the value to the field's constraints too (None: ``validate``'s answer)."""
 
     @property
     def kind_name(self) -> str:

@@ -54,6 +54,13 @@ async def _has_rows(conn: Directus, collection: str) -> bool:
     return bool(data)
 
 
+def _size(step: Step) -> str:
+    schema = step.body["schema"]
+    if "numeric_precision" in schema:
+        return f"max_digits={schema['numeric_precision']}, decimal_places={schema['numeric_scale']}"
+    return f"max_length={schema['max_length']}"
+
+
 async def refuse_unsafe(conn: Directus, steps: Sequence[Step], *, convert: bool) -> None:
     """Refuse the whole plan, before anything is sent, when a step cannot be applied safely: a primary
     key's type change, an alias field turned into a column (or back), a field of a system collection
@@ -66,9 +73,8 @@ async def refuse_unsafe(conn: Directus, steps: Sequence[Step], *, convert: bool)
                                 f"server's to {s.body['type']} would convert, possibly with loss "
                                 "(convert=True / --convert allows it)")
             elif s.kind == "alter_field" and s.narrows and s.body and await _holds_values(conn, s):
-                problems.append(f"{s.collection}.{s.field} holds values that a column of "
-                                f"max_length={s.body['schema']['max_length']} could cut or refuse "
-                                "(convert=True / --convert allows it)")
+                problems.append(f"{s.collection}.{s.field} holds values that a column of {_size(s)} could "
+                                "cut, round or refuse (convert=True / --convert allows it)")
     created = {s.collection for s in steps if s.kind == "create_collection"}
     for s in steps:
         schema = s.body.get("schema") or {}

@@ -277,10 +277,21 @@ class _Writer:
                                                                 and default is None):
             # the server fills it in (a generated key, a default we cannot write as a literal)
             typ = "Any" if annotation == "Any" else f"{annotation} | None"
-            return f"{spec.field}: {self.annotated(typ, [marker] if marker else [])} = None"
+            line = f"{spec.field}: {self.annotated(typ, [marker] if marker else [])}"
+            return f"{line} = {self.sized(spec, 'None')}"
         typ = annotation if not spec.nullable or annotation == "Any" else f"{annotation} | None"
         line = f"{spec.field}: {self.annotated(typ, [marker] if marker else [])}"
-        return f"{line} = {default}" if default is not None else line
+        value = self.sized(spec, default)
+        return f"{line} = {value}" if value is not None else line
+
+    def sized(self, spec: FieldSpec, default: str | None) -> str | None:
+        """The default, as ``Field(default=..., max_digits=..., decimal_places=...)`` for a decimal column
+        whose size the server reports: the model then refuses a value the column would round or refuse."""
+        if spec.type != "decimal" or spec.numeric_precision is None or spec.numeric_scale is None:
+            return default
+        self.module.uses_field = True
+        size = f"max_digits={spec.numeric_precision}, decimal_places={spec.numeric_scale}"
+        return f"Field({size})" if default is None else f"Field(default={default}, {size})"
 
     def m2o(self, spec: FieldSpec, rel: RelationSpec) -> str:
         assert rel.one_collection is not None

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["Declared", "desired_schema"]
 
 _SIMPLE_DEFAULTS = (str, int, float, bool)
+_MAX_DIGITS = 1000
+"""The most digits a PostgreSQL ``numeric`` column holds."""
 
 
 class Declared(Snapshot):
@@ -109,6 +111,7 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
         # a default the column cannot hold (a datetime, a factory): the model sends it; other clients'
         # rows would be refused by NOT NULL without a default
         nullable = True
+    precision, scale = _digits(model, name, finfo, typ)
     return FieldSpec(
         meta.collection, name, typ, nullable=nullable and not pk, default=None if pk else default,
         primary_key=pk, auto_increment=pk and typ in ("integer", "bigInteger"),
@@ -117,7 +120,32 @@ def _plain(model: type[DirectusModel], name: str, finfo: Any, sort: int, out: De
         sort=sort, has_column=typ != "alias",
         max_length=next((m.max_length for m in finfo.metadata
                          if isinstance(getattr(m, "max_length", None), int) and typ == "string"), None),
+        numeric_precision=precision, numeric_scale=scale,
     )
+
+
+def _constraint(metadata: list[Any], name: str) -> int | None:
+    return next((v for m in metadata if isinstance(v := getattr(m, name, None), int)), None)
+
+
+def _digits(model: type[DirectusModel], name: str, finfo: Any, typ: str) -> tuple[int | None, int | None]:
+    """A decimal column's precision and scale: pydantic's ``max_digits`` and ``decimal_places``, both or
+    neither (as Django's ``DecimalField``: one alone would leave the other to Directus's default)."""
+    if typ != "decimal":
+        return None, None
+    metadata = [*unwrap(finfo.annotation)[2], *finfo.metadata]
+    digits, places = _constraint(metadata, "max_digits"), _constraint(metadata, "decimal_places")
+    if digits is None and places is None:
+        return None, None
+    where = f"{model.__name__}.{name}"
+    if digits is None or places is None:
+        raise SchemaError(f"{where}: a decimal column is sized by both max_digits and decimal_places "
+                          f"(Field(max_digits=..., decimal_places=...)); only "
+                          f"{'max_digits' if places is None else 'decimal_places'} is given")
+    if not 0 < digits <= _MAX_DIGITS or not 0 <= places <= digits:
+        raise SchemaError(f"{where}: max_digits={digits}, decimal_places={places}: a decimal column needs "
+                          f"1 <= max_digits <= {_MAX_DIGITS} and 0 <= decimal_places <= max_digits")
+    return digits, places
 
 
 def _reverse_m2o(model: type[DirectusModel], name: str, related: type[DirectusModel]) -> str:
@@ -160,8 +188,10 @@ def _merge(have: dict[str, FieldSpec], new: dict[str, FieldSpec], out: Declared,
             first = out.origin[(spec.collection, name)]
             raise SchemaError(f"{model.__name__}.{name} ({spec.type}) and {first} ({old.type}) declare the "
                               f"field of {spec.collection!r} differently")
+        sized = old if old.numeric_precision is not None else spec
         merged[name] = replace(old, nullable=old.nullable and spec.nullable,
-                               default=old.default if old.default is not None else spec.default)
+                               default=old.default if old.default is not None else spec.default,
+                               numeric_precision=sized.numeric_precision, numeric_scale=sized.numeric_scale)
     return merged
 
 

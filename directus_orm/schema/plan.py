@@ -52,6 +52,8 @@ def field_body(spec: FieldSpec) -> dict[str, Any]:
         schema["default_value"] = spec.default
     if spec.max_length is not None:
         schema["max_length"] = spec.max_length
+    if spec.numeric_precision is not None:
+        schema.update(numeric_precision=spec.numeric_precision, numeric_scale=spec.numeric_scale)
     if spec.primary_key:
         schema = {"is_primary_key": True, "is_nullable": False, "has_auto_increment": spec.auto_increment}
     body["schema"] = schema
@@ -70,6 +72,29 @@ def relation_body(rel: RelationSpec) -> dict[str, Any]:
     if rel.one_collection is not None:
         body["schema"] = {"on_delete": "SET NULL"}
     return body
+
+
+def _resized(spec: FieldSpec, cur: FieldSpec) -> tuple[bool, str] | None:
+    """A decimal column whose precision or scale is not the declared one: (whether it would hold fewer
+    digits, why); None when it is, or when either side does not say (an unsized ``Decimal``; SQLite,
+    which keeps no precision)."""
+    want, have = (spec.numeric_precision, spec.numeric_scale), (cur.numeric_precision, cur.numeric_scale)
+    if want[0] is None or spec.type != "decimal" or cur.type != "decimal" or want == have:
+        return None
+    fewer = _fewer_digits(spec, cur)
+    return fewer, (f"declared max_digits={want[0]}, decimal_places={want[1]}, the server's column is "
+                   f"numeric({have[0]}, {have[1]})"
+                   + (" (values with more digits would be rounded or refused: migrate refuses it while the "
+                      "column holds values, unless convert=True / --convert)" if fewer else ""))
+
+
+def _fewer_digits(spec: FieldSpec, cur: FieldSpec) -> bool:
+    """Whether a decimal column resized to ``spec`` holds fewer digits before or after the point."""
+    if cur.numeric_precision is None or cur.numeric_scale is None:
+        return True  # the server does not say: assume the worst
+    assert spec.numeric_precision is not None and spec.numeric_scale is not None
+    return (spec.numeric_scale < cur.numeric_scale
+            or spec.numeric_precision - spec.numeric_scale < cur.numeric_precision - cur.numeric_scale)
 
 
 def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> list[Step]:
@@ -104,6 +129,9 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
         if not compatible(spec.type, cur.type, exact):
             # Directus changes a column's type only when the body has a ``schema`` (measured)
             changes.update(type=spec.type, schema={})
+            if spec.numeric_precision is not None:
+                changes["schema"].update(numeric_precision=spec.numeric_precision,
+                                         numeric_scale=spec.numeric_scale)
             why.append(f"declared {spec.type}, the server has {cur.type} (the column's values are converted, "
                        "possibly with loss: migrate refuses it while the column holds values, unless "
                        "convert=True / --convert)")
@@ -122,6 +150,13 @@ def _field_steps(declared: Declared, server: Snapshot, c: str, prune: bool) -> l
                        f"{cur.max_length if cur.max_length is not None else 'text of any length'}"
                        + (" (values longer than that would be cut or refused: migrate refuses it while the "
                           "column holds values, unless convert=True / --convert)" if narrows else ""))
+        resized = _resized(spec, cur)
+        if resized is not None:
+            changes.setdefault("schema", {}).update(numeric_precision=spec.numeric_precision,
+                                                    numeric_scale=spec.numeric_scale)
+            drifts.append("precision_mismatch")
+            narrows = narrows or resized[0]
+            why.append(resized[1])
         if (c, name) in declared.exact_special and sorted(cur.special) != sorted(spec.special):
             changes["meta"] = {"special": list(with_type_flag(spec.type, spec.special)) or None}
             drifts.append("special_mismatch")

@@ -45,6 +45,12 @@ class FieldSpec:
     max_length: int | None = None
     """A string column's length: the one the model asks for (``Field(max_length=...)``; None: Directus's
     255), or the one the server reports."""
+    numeric_precision: int | None = None
+    """A decimal column's digits: the model's ``Field(max_digits=...)`` (None: Directus's 10), or the
+    server's."""
+    numeric_scale: int | None = None
+    """A decimal column's digits after the point: the model's ``Field(decimal_places=...)`` (None:
+    Directus's 5), or the server's."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,13 @@ def _field(row: dict[str, Any]) -> FieldSpec:
         has_column=bool(row.get("schema")),
         system=bool(meta.get("system")),
         max_length=length if typ == "string" and isinstance(length, int) else None,
+        numeric_precision=_digits(schema.get("numeric_precision")) if typ == "decimal" else None,
+        numeric_scale=_digits(schema.get("numeric_scale")) if typ == "decimal" else None,
     )
+
+
+def _digits(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _relation(row: dict[str, Any]) -> RelationSpec:

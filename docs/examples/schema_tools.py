@@ -1,5 +1,5 @@
 """Schema tools: create collections from models (migrate), check them, and inspect them back; Directus type
-markers, a many-to-any field, and a project's own field on directus_users.
+markers, a many-to-any field, a sized decimal field, and a project's own field on directus_users.
 
 Run with DIRECTUS_URL and DIRECTUS_TOKEN (an admin token) set. Creates its own docs_schema_* collections
 (it stops if one exists already) and drops them; adds directus_users.shoe_size only when the project
@@ -72,6 +72,22 @@ class Heading(DirectusModel):
         collection = "docs_schema_headings"
 
 
+# --8<-- [start:decimal]
+import decimal
+
+from pydantic import Field
+
+
+class Invoice(DirectusModel):
+    id: int | None = None
+    total: decimal.Decimal = Field(max_digits=14, decimal_places=2)    # numeric(14, 2)
+    rate: decimal.Decimal | None = None                                 # Directus's numeric(10, 5)
+# --8<-- [end:decimal]
+
+    class Meta:
+        collection = "docs_schema_invoices"
+
+
 # --8<-- [start:many-to-any]
 from typing import Annotated
 
@@ -91,9 +107,10 @@ class Page(DirectusModel):
         collection = "docs_schema_pages"
 
 
-MODELS = [Author, Book, Article, Quote, Heading, Page]
-COLLECTIONS = ["docs_schema_pages_blocks", "docs_schema_pages", "docs_schema_headings", "docs_schema_quotes",
-               "docs_schema_articles", "docs_schema_books", "docs_schema_authors"]
+MODELS = [Author, Book, Article, Quote, Heading, Page, Invoice]
+COLLECTIONS = ["docs_schema_invoices", "docs_schema_pages_blocks", "docs_schema_pages",
+               "docs_schema_headings", "docs_schema_quotes", "docs_schema_articles", "docs_schema_books",
+               "docs_schema_authors"]
 
 
 async def check_at_start_up() -> None:
@@ -103,7 +120,7 @@ async def check_at_start_up() -> None:
     differences = await directus_orm.check([Book, Author])     # [] when the server matches
     for d in differences:
         print(d.drift, d.message)     # field_missing, type_mismatch, nullable_mismatch, max_length_mismatch,
-                                      # special_mismatch, relation_missing, relation_mismatch ...
+                                      # precision_mismatch, special_mismatch, relation_missing ...
 
     differences = await Book.check()               # one model, on its connection (using= another alias)
     # --8<-- [end:check]
@@ -115,6 +132,24 @@ def check_from_sync_code() -> None:
     differences = Book.sync.check()                # the blocking form, from synchronous code
     # --8<-- [end:check-sync]
     print("Book.sync.check():", differences)
+
+
+async def decimal_sizes() -> None:
+    conn = connections["default"]
+    for name in ("total", "rate"):
+        schema = (await conn.get(f"/fields/docs_schema_invoices/{name}"))["data"]["schema"]
+        # PostgreSQL: 14 2 and 10 5; SQLite keeps no precision (None None)
+        print(f"{name}: precision", schema["numeric_precision"], "scale", schema["numeric_scale"])
+    # --8<-- [start:decimal-refused]
+    from pydantic import ValidationError
+
+    invoice = await Invoice.objects.create(total=decimal.Decimal("123456789012.34"))    # fits: stored whole
+    try:
+        invoice.total = decimal.Decimal("0.125")      # 3 decimal places: the column would round it
+    except ValidationError as exc:
+        print("refused:", exc.errors()[0]["msg"])
+    # --8<-- [end:decimal-refused]
+    print("stored:", (await conn.get(f"/items/docs_schema_invoices/{invoice.pk}"))["data"]["total"])
 
 
 async def system_collection_fields() -> None:
@@ -152,6 +187,7 @@ async def main() -> None:
         await asyncio.to_thread(check_from_sync_code)
         print("Page.check():", await Page.check())
         print(await tools.inspect(["docs_schema_pages"]))
+        await decimal_sizes()
         await system_collection_fields()
     finally:
         for name in COLLECTIONS:

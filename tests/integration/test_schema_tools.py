@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import decimal
 import importlib.util
 import json
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 from pydantic import Field
 
 from directus_orm import Directus, DirectusModel, connections
-from directus_orm.exceptions import APIError, MigrationError, RequestTimeout
+from directus_orm.exceptions import APIError, FieldError, MigrationError, RequestTimeout
 from directus_orm.schema import (
     DirectusType,
     ManyToAny,
@@ -104,7 +105,7 @@ async def test_inspect_every_type_import_read_write_and_round_trip(
             "    bio: Annotated[str | None, DirectusType(\"text\")] = None",
             # SQLite reports decimal columns as float; PostgreSQL as numeric (Directus: decimal)
             "    price: float | None = None" if server_database() == "sqlite"
-            else "    price: decimal.Decimal | None = None",
+            else "    price: decimal.Decimal | None = Field(default=None, max_digits=10, decimal_places=2)",
             "    copies: Annotated[int | None, DirectusType(\"bigInteger\")] = None",
             "    keywords: Annotated[list[str] | None, DirectusType(\"csv\")] = None",
             "    author: FsAuthors | int | None = None",
@@ -773,3 +774,125 @@ async def test_check_reports_a_string_length_other_than_declared(own: Directus) 
         assert await length() == 50 and await check([FxShort], connection=own) == []
     finally:
         await _drop(own, "fx_long")
+
+
+class FxMoney(DirectusModel):
+    id: int | None = None
+    plain: decimal.Decimal | None = None
+    sized: decimal.Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+
+    class Meta:
+        collection = "fx_money"
+
+
+class FxMoneyNarrow(DirectusModel):
+    id: int | None = None
+    sized: decimal.Decimal | None = Field(default=None, max_digits=8, decimal_places=1)
+
+    class Meta:
+        collection = "fx_money"
+
+
+async def _numeric(own: Directus, name: str) -> tuple[str, int | None, int | None]:
+    schema = (await own.get(f"/fields/fx_money/{name}"))["data"]["schema"]
+    return schema["data_type"], schema["numeric_precision"], schema["numeric_scale"]
+
+
+async def _stored(own: Directus) -> list[Any]:
+    return [r["sized"] for r in (await own.get("/items/fx_money", params={"fields": "sized"}))["data"]]
+
+
+async def test_max_digits_and_decimal_places_size_the_decimal_column(own: Directus) -> None:
+    """PostgreSQL: numeric(14, 2) as declared, an unsized Decimal gets Directus's numeric(10, 5); SQLite
+    keeps no precision (the column is a float). A value the column would round or refuse is refused by
+    the model before any request, by ``update()`` too."""
+    await _drop(own, "fx_money")
+    try:
+        await SchemaTools(own).migrate([FxMoney])
+        if server_database() == "sqlite":
+            assert await _numeric(own, "sized") == ("float", None, None)
+        else:
+            assert await _numeric(own, "sized") == ("numeric", 14, 2)
+            assert await _numeric(own, "plain") == ("numeric", 10, 5)
+            code = await SchemaTools(own).inspect(["fx_money"])
+            assert "sized: decimal.Decimal | None = Field(default=None, max_digits=14, decimal_places=2)" \
+                in code, code
+            assert "plain: decimal.Decimal | None = Field(default=None, max_digits=10, decimal_places=5)" \
+                in code, code
+        assert await check([FxMoney], connection=own) == []
+        assert await SchemaTools(own).migrate([FxMoney]) == [], "a second run is a no-op"
+        async with connections.override(own):
+            money = await FxMoney.objects.create(sized=decimal.Decimal("123456789012.34"))
+            assert [str(v) for v in await _stored(own)] == ["123456789012.34"]  # a float on SQLite
+            for value in ("0.125", "1234567890123.4"):
+                with pytest.raises(ValueError, match=r"digits|decimal places"):
+                    await FxMoney.objects.create(sized=decimal.Decimal(value))
+                with pytest.raises(ValueError, match=r"digits|decimal places"):
+                    money.sized = decimal.Decimal(value)
+                with pytest.raises(FieldError, match=r"update\(\): invalid value .*FxMoney\.sized"):
+                    await FxMoney.objects.filter(pk=money.pk).update(sized=decimal.Decimal(value))
+            assert [str(v) for v in await _stored(own)] == ["123456789012.34"], "nothing was written"
+    finally:
+        await _drop(own, "fx_money")
+
+
+async def test_check_and_migrate_a_decimal_columns_precision(own: Directus) -> None:
+    """``precision_mismatch`` on PostgreSQL; widening is applied, fewer digits only on an empty column or
+    with ``convert`` (rounded values, or the step refused when they would not fit). SQLite reports no
+    precision: nothing to compare."""
+    await _drop(own, "fx_money")
+    await own.post("/collections", json={"collection": "fx_money", "schema": {}, "meta": {}, "fields": [
+        {"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+        {"field": "plain", "type": "decimal", "schema": {}, "meta": {}},
+        {"field": "sized", "type": "decimal", "schema": {"numeric_precision": 10, "numeric_scale": 2},
+         "meta": {}}]})
+    try:
+        drift = await check([FxMoney], connection=own)
+        if server_database() == "sqlite":
+            assert drift == [] and await SchemaTools(own).migrate([FxMoneyNarrow]) == []
+            return
+        assert [(d.drift, d.field) for d in drift] == [("precision_mismatch", "sized")]
+        assert "max_digits=14, decimal_places=2" in drift[0].message and "numeric(10, 2)" in drift[0].message
+        await own.post("/items/fx_money", json={"sized": "123456.78"})
+        await SchemaTools(own).migrate([FxMoney])  # more digits: nothing can be lost
+        assert await _numeric(own, "sized") == ("numeric", 14, 2)
+        assert await check([FxMoney], connection=own) == []
+        assert await _stored(own) == ["123456.78"]
+        assert [d.drift for d in await check([FxMoneyNarrow], connection=own)] == ["precision_mismatch"]
+        with pytest.raises(MigrationError, match=r"nothing was applied: .*fx_money\.sized holds values .*"
+                                                 r"max_digits=8, decimal_places=1"):
+            await SchemaTools(own).migrate([FxMoneyNarrow])
+        assert await _numeric(own, "sized") == ("numeric", 14, 2) and await _stored(own) == ["123456.78"]
+        await SchemaTools(own).migrate([FxMoneyNarrow], convert=True)  # the value fits, rounded
+        assert await _numeric(own, "sized") == ("numeric", 8, 1) and await _stored(own) == ["123456.8"]
+        await own.patch("/fields/fx_money/sized", json={"schema": {"numeric_precision": 14,
+                                                                   "numeric_scale": 2}})
+        await own.patch("/items/fx_money", json={"query": {"limit": -1}, "data": {"sized": "12345678.5"}})
+        with pytest.raises(MigrationError, match="step 1 of 1 was refused"):  # 8 digits before the point
+            await SchemaTools(own).migrate([FxMoneyNarrow], convert=True)
+        assert await _numeric(own, "sized") == ("numeric", 14, 2) and await _stored(own) == ["12345678.50"]
+    finally:
+        await _drop(own, "fx_money")
+
+
+class FxHalfSized(DirectusModel):
+    id: int | None = None
+    amount: decimal.Decimal | None = Field(default=None, max_digits=14)
+
+    class Meta:
+        collection = "fx_half"
+
+
+class FxOverSized(DirectusModel):
+    id: int | None = None
+    amount: decimal.Decimal | None = Field(default=None, max_digits=3, decimal_places=5)
+
+    class Meta:
+        collection = "fx_over"
+
+
+async def test_a_decimal_sized_by_half_is_refused_before_anything_is_sent(own: Directus) -> None:
+    with pytest.raises(SchemaError, match=r"FxHalfSized\.amount: .*both max_digits and decimal_places"):
+        await SchemaTools(own).plan([FxHalfSized])
+    with pytest.raises(SchemaError, match=r"FxOverSized\.amount: max_digits=3, decimal_places=5"):
+        await SchemaTools(own).plan([FxOverSized])
