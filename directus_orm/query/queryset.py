@@ -54,6 +54,7 @@ from .schema import (
     resolve_field_path,
 )
 from .sendable import refuse_unsendable
+from .unknown_fields import refuse_unknown_fields
 from .where import NOTHING
 from .written import confirm_fields, mismatch, missing_fields
 
@@ -519,7 +520,7 @@ class QuerySet(SyncFace, Generic[T]):
     async def _graphql_read(self, fields: Sequence[str] | None = None) -> graphql.Read[list[T]]:
         """This query's rows as one GraphQL read (``directus_orm.gather``); ``fields``: REST field paths
         read instead of the query's (exists(), delete())."""
-        query = await self._sendable()
+        query = await self._sendable(over_graphql=True)
         if query.is_empty:
             return graphql.constant_read([])
         query = await self._described(query, fields)
@@ -600,10 +601,12 @@ class QuerySet(SyncFace, Generic[T]):
     def _conn(self) -> Directus:
         return connections[self.db]
 
-    async def _sendable(self) -> Query:
+    async def _sendable(self, over_graphql: bool = False) -> Query:
         """The query as it is sent: the one hook before every request. Conditions Directus cannot
         evaluate are read as key lists now (``emulation.py``); otherwise the query itself, no request.
-        What the collection's endpoint cannot answer is refused here, before anything is sent."""
+        What the collection's endpoint cannot answer is refused here, before anything is sent, and so
+        is a REST read naming a field the collection lacks where the server would not refuse it
+        (``unknown_fields.py``; over GraphQL, ``over_graphql``, ``_described()`` checks it)."""
         self._check_reads()
         if self._graphql and self._query.version is not None:
             raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
@@ -615,7 +618,11 @@ class QuerySet(SyncFace, Generic[T]):
             await require_version(self._conn(), "12.0.0", "version() reads")
         if query.server_version is None and query.has_versioned_fields():
             query = query._replace(server_version=(await server_info(self._conn())).version)
-        return await emulate(query, self._conn())
+        query = await emulate(query, self._conn())
+        # A listing endpoint is sent no query (its filter is applied here): nothing to refuse.
+        if not (over_graphql or self._graphql) and self._profile.reads != "listing":
+            await refuse_unknown_fields(self._conn(), query)
+        return query
 
     @property
     def _profile(self) -> EndpointProfile:
