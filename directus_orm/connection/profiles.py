@@ -16,9 +16,13 @@ honestly (a slice of a list read whole, a count of the rows read) is done client
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..exceptions import UnsupportedOperation
+from .serverinfo import require_version
+
+if TYPE_CHECKING:
+    from .client import Directus
 
 __all__ = ["SYSTEM_PROFILES", "EndpointProfile", "endpoint_profile"]
 
@@ -48,6 +52,9 @@ class EndpointProfile:
     """Rows without a key in the answer are not rows of the collection (``/permissions`` appends the app's
     minimal permissions to every read, whatever its filter): they are left out."""
     why: str = ""
+    since: str | None = None
+    """The Directus version the endpoint arrived in (``"11.0.0"``): on an older server every request
+    for the collection raises ``UnsupportedByServer`` before it is sent (:meth:`require`)."""
 
     @property
     def counts(self) -> bool:
@@ -68,6 +75,12 @@ class EndpointProfile:
         """Raise before any request when writes by query or in bulk are not offered."""
         if not self.bulk_writes:
             raise self.refuse(collection, operation, self.why)
+
+    async def require(self, conn: Directus, collection: str) -> None:
+        """Raise ``UnsupportedByServer`` before any request when the server predates the endpoint
+        (``since``); a server whose version is not visible is let through."""
+        if self.since is not None:
+            await require_version(conn, self.since, f"collection {collection!r} ({self.why})")
 
 
 ITEMS = EndpointProfile()
@@ -93,6 +106,8 @@ SYSTEM_PROFILES: dict[str, EndpointProfile] = {
                                        item_reads=False, why=f"/fields {_SCHEMA_WHY}"),
     "directus_relations": EndpointProfile(reads="listing", writes=frozenset(), bulk_writes=False,
                                           item_reads=False, why=f"/relations {_SCHEMA_WHY}"),
+    "directus_comments": EndpointProfile(since="11.0.0", why="/comments is new in Directus 11; Directus 10 "
+                                         "keeps comments in the activity log (directus_activity)"),
     "directus_extensions": EndpointProfile(
         reads="listing", writes=frozenset({"update", "delete"}), bulk_writes=False, item_reads=False,
         why="/extensions answers the whole list, ignores query parameters and installs through the "

@@ -651,11 +651,13 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         if version is not None:
             profile.check_write(meta.collection, "update")
             _, conn = self._conn(using)
+            await profile.require(conn, meta.collection)
             await self._save_to_version(conn, version, update_fields, force_insert)
             return
         inserting = profile.reads != "singleton" and (force_insert or self._loaded is None)
         profile.check_write(meta.collection, "create" if inserting else "update")
         alias, conn = self._conn(using)
+        await profile.require(conn, meta.collection)
         if profile.reads == "singleton":
             await self._save_singleton(conn, alias, update_fields)
             return
@@ -834,6 +836,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         meta = self._meta
         meta.profile.check_write(meta.collection, "delete")
         _, conn = self._conn(using)
+        await meta.profile.require(conn, meta.collection)
         key = (self._loaded or {}).get(meta.pk_name) if self.is_stored else None
         if key is None:
             raise NotStored(f"{type(self).__name__} object can't be deleted because it is not stored "
@@ -871,6 +874,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             if unknown:
                 raise FieldError(f"{type(self).__name__} has no field(s) {unknown}")
         key = (self._loaded or {}).get(meta.pk_name, self.pk)
+        await meta.profile.require(conn, meta.collection)
         try:
             rows = await rows_by_key(conn, meta.collection, meta.pk_name, key, _read_params(meta, fields),
                                      meta.profile)

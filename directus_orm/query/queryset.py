@@ -608,6 +608,7 @@ class QuerySet(SyncFace, Generic[T]):
         is a REST read naming a field the collection lacks where the server would not refuse it
         (``unknown_fields.py``; over GraphQL, ``over_graphql``, ``_described()`` checks it)."""
         self._check_reads()
+        await self._profile.require(self._conn(), self._adapter.schema.collection)
         if self._graphql and self._query.version is not None:
             raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
         query = self._query
@@ -1026,6 +1027,7 @@ class QuerySet(SyncFace, Generic[T]):
         """Insert a row (POST) and return it with the server's values (pk, defaults)."""
         self._profile.check_write(self._adapter.schema.collection, "create")
         self._not_versioned("create()")
+        await self._profile.require(self._conn(), self._adapter.schema.collection)
         return await self._adapter.insert(self._adapter.build(kwargs), self.db)
 
     async def get_or_create(self, defaults: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[T, bool]:
@@ -1132,6 +1134,7 @@ class QuerySet(SyncFace, Generic[T]):
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
         self._profile.check_bulk(self._adapter.schema.collection, "bulk_create()")
+        await self._profile.require(self._conn(), self._adapter.schema.collection)
         size = batch_size or len(objs) or 1
         adapter, alias, pk = self._adapter, self.db, self._adapter.schema.pk_name
         out: list[T] = []
@@ -1159,6 +1162,7 @@ class QuerySet(SyncFace, Generic[T]):
         if not fields:
             raise InvalidArgument("bulk_update() needs field names")
         self._profile.check_bulk(self._adapter.schema.collection, "bulk_update()")
+        await self._profile.require(self._conn(), self._adapter.schema.collection)
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
         adapter, pk = self._adapter, self._adapter.schema.pk_name
