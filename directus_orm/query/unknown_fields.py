@@ -7,7 +7,8 @@ answers it another way each time, measured on 10.13.4: a field in ``fields`` is 
 (``{}`` for one through a relation: a silently different answer), a filter key is an ``INVALID_QUERY``
 and a sort field a database error (500). On servers older than 11 these reads are checked here first
 against the GraphQL schema the connection's role sees, and refused with the ``Forbidden`` 11 and 12
-send. Models are not checked: their fields are declared, and a declared field the server leaves out of
+send (unless the server refuses introspection, ``GRAPHQL_INTROSPECTION=false``: then the read is sent
+unchecked). Models are not checked: their fields are declared, and a declared field the server leaves out of
 its answer is deferred (reading it raises ``DeferredFieldError``).
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..connection.client import Directus, collection_path
 from ..connection.serverinfo import Version, server_info
-from ..exceptions import InvalidArgument
+from ..exceptions import GraphQLError, InvalidArgument
 from .introspected import check_field_paths, check_filter_fields, introspect, needed_depth
 from .query import Query
 from .schema import OpenSchema
@@ -47,6 +48,8 @@ async def refuse_unknown_fields(conn: Directus, query: Query) -> None:
                                      needed_depth(paths, where))
     except InvalidArgument:
         return  # a collection (or key) the role's GraphQL schema lacks: the server answers for itself
+    except GraphQLError:
+        return  # introspection refused (GRAPHQL_INTROSPECTION=false): not checked, sent as it is
     path = collection_path(collection)
     check_filter_fields(described, where, path)
     check_field_paths(described, paths, path)
