@@ -24,7 +24,7 @@ from .serverinfo import require_version
 if TYPE_CHECKING:
     from .client import Directus
 
-__all__ = ["SYSTEM_PROFILES", "EndpointProfile", "endpoint_profile"]
+__all__ = ["SYSTEM_PROFILES", "EndpointProfile", "endpoint_profile", "require_endpoint"]
 
 Reads = Literal["query", "unlimited", "listing", "singleton"]
 """``query``: filter, sort, limit, offset and aggregate are honoured (an items endpoint). ``unlimited``:
@@ -54,7 +54,7 @@ class EndpointProfile:
     why: str = ""
     since: str | None = None
     """The Directus version the endpoint arrived in (``"11.0.0"``): on an older server every request
-    for the collection raises ``UnsupportedByServer`` before it is sent (:meth:`require`)."""
+    for the collection raises ``UnsupportedByServer`` before it is sent (:func:`require_endpoint`)."""
 
     @property
     def counts(self) -> bool:
@@ -75,12 +75,6 @@ class EndpointProfile:
         """Raise before any request when writes by query or in bulk are not offered."""
         if not self.bulk_writes:
             raise self.refuse(collection, operation, self.why)
-
-    async def require(self, conn: Directus, collection: str) -> None:
-        """Raise ``UnsupportedByServer`` before any request when the server predates the endpoint
-        (``since``); a server whose version is not visible is let through."""
-        if self.since is not None:
-            await require_version(conn, self.since, f"collection {collection!r} ({self.why})")
 
 
 ITEMS = EndpointProfile()
@@ -118,6 +112,13 @@ SYSTEM_PROFILES: dict[str, EndpointProfile] = {
 SINGLETON = EndpointProfile(
     reads="singleton", writes=frozenset({"update"}), bulk_writes=False,
     why="a singleton is one object: read it with objects.get(), change it with save()")
+
+
+async def require_endpoint(profile: EndpointProfile, conn: Directus, collection: str) -> None:
+    """Raise ``UnsupportedByServer`` before any request when the server predates the endpoint
+    (``profile.since``); a server whose version is not visible is let through."""
+    if profile.since is not None:
+        await require_version(conn, profile.since, f"collection {collection!r} ({profile.why})")
 
 
 def endpoint_profile(collection: str, singleton: bool = False) -> EndpointProfile:

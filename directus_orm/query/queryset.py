@@ -18,7 +18,7 @@ from typing_extensions import Self
 
 from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
-from ..connection.profiles import EndpointProfile, endpoint_profile
+from ..connection.profiles import EndpointProfile, endpoint_profile, require_endpoint
 from ..connection.registry import connections
 from ..connection.serverinfo import known_server_info, require_version, server_info
 from ..exceptions import (
@@ -608,7 +608,7 @@ class QuerySet(SyncFace, Generic[T]):
         is a REST read naming a field the collection lacks where the server would not refuse it
         (``unknown_fields.py``; over GraphQL, ``over_graphql``, ``_described()`` checks it)."""
         self._check_reads()
-        await self._profile.require(self._conn(), self._adapter.schema.collection)
+        await self._endpoint_exists()
         if self._graphql and self._query.version is not None:
             raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
         query = self._query
@@ -624,6 +624,12 @@ class QuerySet(SyncFace, Generic[T]):
         if not (over_graphql or self._graphql) and self._profile.reads != "listing":
             await refuse_unknown_fields(self._conn(), query)
         return query
+
+    async def _endpoint_exists(self) -> None:
+        """``UnsupportedByServer`` for an endpoint newer than the server (``EndpointProfile.since``);
+        the connection is looked up only for such an endpoint."""
+        if self._profile.since is not None:
+            await require_endpoint(self._profile, self._conn(), self._adapter.schema.collection)
 
     @property
     def _profile(self) -> EndpointProfile:
@@ -1027,7 +1033,7 @@ class QuerySet(SyncFace, Generic[T]):
         """Insert a row (POST) and return it with the server's values (pk, defaults)."""
         self._profile.check_write(self._adapter.schema.collection, "create")
         self._not_versioned("create()")
-        await self._profile.require(self._conn(), self._adapter.schema.collection)
+        await self._endpoint_exists()
         return await self._adapter.insert(self._adapter.build(kwargs), self.db)
 
     async def get_or_create(self, defaults: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[T, bool]:
@@ -1134,7 +1140,7 @@ class QuerySet(SyncFace, Generic[T]):
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
         self._profile.check_bulk(self._adapter.schema.collection, "bulk_create()")
-        await self._profile.require(self._conn(), self._adapter.schema.collection)
+        await self._endpoint_exists()
         size = batch_size or len(objs) or 1
         adapter, alias, pk = self._adapter, self.db, self._adapter.schema.pk_name
         out: list[T] = []
@@ -1162,7 +1168,7 @@ class QuerySet(SyncFace, Generic[T]):
         if not fields:
             raise InvalidArgument("bulk_update() needs field names")
         self._profile.check_bulk(self._adapter.schema.collection, "bulk_update()")
-        await self._profile.require(self._conn(), self._adapter.schema.collection)
+        await self._endpoint_exists()
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
         adapter, pk = self._adapter, self._adapter.schema.pk_name
