@@ -100,6 +100,10 @@ SYSTEM_PROFILES: dict[str, EndpointProfile] = {
                                        item_reads=False, why=f"/fields {_SCHEMA_WHY}"),
     "directus_relations": EndpointProfile(reads="listing", writes=frozenset(), bulk_writes=False,
                                           item_reads=False, why=f"/relations {_SCHEMA_WHY}"),
+    "directus_policies": EndpointProfile(since="11.0.0", why="/policies is new in Directus 11; Directus 10 "
+                                         "keeps permissions and app/admin access on the role"),
+    "directus_access": EndpointProfile(since="11.0.0", why="/access (policies attached to roles and users) "
+                                       "is new in Directus 11"),
     "directus_comments": EndpointProfile(since="11.0.0", why="/comments is new in Directus 11; Directus 10 "
                                          "keeps comments in the activity log (directus_activity)"),
     "directus_extensions": EndpointProfile(

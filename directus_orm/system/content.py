@@ -162,6 +162,7 @@ class DirectusVersion(SystemModel):
 
     class Meta:
         collection = "directus_versions"
+        fields_since = {"delta": "11.0.0"}  # Directus 10 keeps a version's saves as revisions
         related_keys = {"user_created": "directus_users", "user_updated": "directus_users"}
 
 
