@@ -16,11 +16,15 @@ honestly (a slice of a list read whole, a count of the rows read) is done client
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..exceptions import UnsupportedOperation
+from .serverinfo import require_version
 
-__all__ = ["SYSTEM_PROFILES", "EndpointProfile", "endpoint_profile"]
+if TYPE_CHECKING:
+    from .client import Directus
+
+__all__ = ["SYSTEM_PROFILES", "EndpointProfile", "endpoint_profile", "require_endpoint"]
 
 Reads = Literal["query", "unlimited", "listing", "singleton"]
 """``query``: filter, sort, limit, offset and aggregate are honoured (an items endpoint). ``unlimited``:
@@ -48,6 +52,9 @@ class EndpointProfile:
     """Rows without a key in the answer are not rows of the collection (``/permissions`` appends the app's
     minimal permissions to every read, whatever its filter): they are left out."""
     why: str = ""
+    since: str | None = None
+    """The Directus version the endpoint arrived in (``"11.0.0"``): on an older server every request
+    for the collection raises ``UnsupportedByServer`` before it is sent (:func:`require_endpoint`)."""
 
     @property
     def counts(self) -> bool:
@@ -93,6 +100,12 @@ SYSTEM_PROFILES: dict[str, EndpointProfile] = {
                                        item_reads=False, why=f"/fields {_SCHEMA_WHY}"),
     "directus_relations": EndpointProfile(reads="listing", writes=frozenset(), bulk_writes=False,
                                           item_reads=False, why=f"/relations {_SCHEMA_WHY}"),
+    "directus_policies": EndpointProfile(since="11.0.0", why="/policies is new in Directus 11; Directus 10 "
+                                         "keeps permissions and app/admin access on the role"),
+    "directus_access": EndpointProfile(since="11.0.0", why="/access (policies attached to roles and users) "
+                                       "is new in Directus 11"),
+    "directus_comments": EndpointProfile(since="11.0.0", why="/comments is new in Directus 11; Directus 10 "
+                                         "keeps comments in the activity log (directus_activity)"),
     "directus_extensions": EndpointProfile(
         reads="listing", writes=frozenset({"update", "delete"}), bulk_writes=False, item_reads=False,
         why="/extensions answers the whole list, ignores query parameters and installs through the "
@@ -103,6 +116,13 @@ SYSTEM_PROFILES: dict[str, EndpointProfile] = {
 SINGLETON = EndpointProfile(
     reads="singleton", writes=frozenset({"update"}), bulk_writes=False,
     why="a singleton is one object: read it with objects.get(), change it with save()")
+
+
+async def require_endpoint(profile: EndpointProfile, conn: Directus, collection: str) -> None:
+    """Raise ``UnsupportedByServer`` before any request when the server predates the endpoint
+    (``profile.since``); a server whose version is not visible is let through."""
+    if profile.since is not None:
+        await require_version(conn, profile.since, f"collection {collection!r} ({profile.why})")
 
 
 def endpoint_profile(collection: str, singleton: bool = False) -> EndpointProfile:

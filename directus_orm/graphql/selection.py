@@ -102,10 +102,15 @@ def _hidden(key: str, value: Any, target: Schema | None, here: str | None) -> An
     if isinstance(value, dict) and all(op.startswith("_") and op not in _GROUPS + _QUANTIFIERS
                                        for op in value):
         return value
+    raise _bare_key(key, target, here)
+
+
+def _bare_key(key: str, target: Schema | None, here: str | None) -> Forbidden:
+    """What REST answers a read of the related rows through a relation the role sees as a bare key."""
     what = f'collection "{target.collection}"' if target is not None else f'the relation "{key}"'
-    raise Forbidden(f"You don't have permission to access {what} or it does not exist: the GraphQL schema "
-                    f'this connection\'s role sees has "{key}" of "{here}" as a bare key, not a relation',
-                    status=403, code="FORBIDDEN", method="POST", path="/graphql")
+    return Forbidden(f"You don't have permission to access {what} or it does not exist: the GraphQL schema "
+                     f'this connection\'s role sees has "{key}" of "{here}" as a bare key, not a relation',
+                     status=403, code="FORBIDDEN", method="POST", path="/graphql")
 
 
 def _field_filter(key: str, value: Any, schema: Schema | None, junction: tuple[str, Schema] | None,
@@ -205,6 +210,7 @@ def _select(node: Field, schema: Schema | None, tree: Tree, deep: dict[str, Any]
         sub = tree.get(name, {})
         found = FUNCTION.match(name)
         if found:
+            _check_function_relation(found.group(2), schema if junction is None else None, view, here)
             fixers.append(_function(node, found.group(2), found.group(1)))
             continue
         if junction is not None:
@@ -311,6 +317,16 @@ def _nested(name: str, inner: Fixer, many: bool) -> Fixer:
         elif value is not None:
             inner(value)
     return fix
+
+
+def _check_function_relation(name: str, schema: Schema | None, view: View, here: str | None) -> None:
+    """``count(tags)`` of a relation the role sees as a bare key, where the role's schema has no
+    ``tags_func`` (Directus 10; 11 and 12 have it and refuse the count running): ``Forbidden`` as REST
+    answers, instead of a document the server refuses as invalid."""
+    info = schema.get_field(name) if schema is not None else None
+    if info is not None and info.relation is not None and view.relation(here, name) != "object" \
+            and view.lacks(here, f"{name}_func"):
+        raise _bare_key(name, info.relation.schema(), here)
 
 
 def _function(node: Field, field_name: str, function: str) -> Fixer:

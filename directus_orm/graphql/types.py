@@ -89,6 +89,13 @@ class View:
         return seen
 
 
+    def lacks(self, collection: str | None, name: str) -> bool:
+        """Whether the role's schema shows ``collection`` without a field ``name`` (never, in the
+        model's view)."""
+        fields = self.kinds.get(collection) if self.kinds is not None and collection is not None else None
+        return fields is not None and name not in fields
+
+
 async def role_view(conn: Directus, collections: Iterable[str], system: bool) -> View:
     """The view of the role ``conn`` reads as, for ``collections`` (one introspection request)."""
     found = await read_types(conn, collections, system)

@@ -20,6 +20,7 @@ from typing_extensions import Self
 
 from .._compat import SERIALIZE_AS_ANY, ModelMetaclass
 from ..connection.client import Directus, collection_path
+from ..connection.profiles import require_endpoint
 from ..connection.registry import connections
 from ..connection.serverinfo import server_info
 from ..exceptions import (
@@ -651,11 +652,13 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         if version is not None:
             profile.check_write(meta.collection, "update")
             _, conn = self._conn(using)
+            await require_endpoint(profile, conn, meta.collection)
             await self._save_to_version(conn, version, update_fields, force_insert)
             return
         inserting = profile.reads != "singleton" and (force_insert or self._loaded is None)
         profile.check_write(meta.collection, "create" if inserting else "update")
         alias, conn = self._conn(using)
+        await require_endpoint(profile, conn, meta.collection)
         if profile.reads == "singleton":
             await self._save_singleton(conn, alias, update_fields)
             return
@@ -834,6 +837,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
         meta = self._meta
         meta.profile.check_write(meta.collection, "delete")
         _, conn = self._conn(using)
+        await require_endpoint(meta.profile, conn, meta.collection)
         key = (self._loaded or {}).get(meta.pk_name) if self.is_stored else None
         if key is None:
             raise NotStored(f"{type(self).__name__} object can't be deleted because it is not stored "
@@ -871,6 +875,7 @@ class DirectusModel(BaseModel, SyncFace, ModelRoot, metaclass=ModelBase):
             if unknown:
                 raise FieldError(f"{type(self).__name__} has no field(s) {unknown}")
         key = (self._loaded or {}).get(meta.pk_name, self.pk)
+        await require_endpoint(meta.profile, conn, meta.collection)
         try:
             rows = await rows_by_key(conn, meta.collection, meta.pk_name, key, _read_params(meta, fields),
                                      meta.profile)

@@ -24,7 +24,7 @@ class CountOf(SyncFace):
 
     async def _graphql_read(self) -> graphql.Read[int]:
         qs = self.queryset
-        query = await qs._sendable()
+        query = await qs._sendable(over_graphql=True)
         if query.is_empty:
             return graphql.constant_read(0)
         if query.group_by is not None or qs._client_distinct or any(c.many for c in query.columns or ()):
@@ -52,7 +52,7 @@ class AggregateOf(SyncFace):
         self.columns = queryset._aggregate_columns(*args, **kwargs)  # checked now, before any request
 
     async def _graphql_read(self) -> graphql.Read[dict[str, Any]]:
-        query = await self.queryset._sendable()
+        query = await self.queryset._sendable(over_graphql=True)
         if query.is_empty:
             return self.queryset._graphql_aggregate_read(query, self.columns)
         return self.queryset._graphql_aggregate_read(await self.queryset._described(query), self.columns)

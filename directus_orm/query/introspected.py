@@ -146,23 +146,24 @@ async def introspect(
     return types[collection]
 
 
-def check_filter_fields(schema: IntrospectedSchema, where: Any) -> None:
+def check_filter_fields(schema: IntrospectedSchema, where: Any, rest_path: str | None = None) -> None:
     """A filter naming a field the collection's GraphQL type lacks: ``Forbidden`` before the read, as
-    REST answers it (over GraphQL the server would answer it with an internal error)."""
+    REST answers it (over GraphQL the server would answer it with an internal error). ``rest_path``:
+    the REST read checked (``unknown_fields.py``), else the GraphQL one."""
     if isinstance(where, list):
         for node in where:
-            check_filter_fields(schema, node)
+            check_filter_fields(schema, node, rest_path)
         return
     if not isinstance(where, dict):
         return
     for key, value in where.items():
         if key.startswith("_"):
-            check_filter_fields(schema, value)
+            check_filter_fields(schema, value, rest_path)
         elif FUNCTION_KEY.match(key) is None and not _known(schema, key):
-            raise _unknown(schema, key, [])
+            raise _unknown(schema, key, [], rest_path)
 
 
-def check_field_paths(schema: IntrospectedSchema, paths: Iterable[str]) -> None:
+def check_field_paths(schema: IntrospectedSchema, paths: Iterable[str], rest_path: str | None = None) -> None:
     """Field and sort paths (``author.name``, ``-title``, ``count(books)``) naming a field the GraphQL
     types lack: ``Forbidden`` before the read, as REST answers (GraphQL would refuse the document as
     invalid). A path through a plain field (``title.*``) is left to the selection (REST reads nothing
@@ -176,7 +177,7 @@ def check_field_paths(schema: IntrospectedSchema, paths: Iterable[str]) -> None:
             found = FUNCTION_KEY.match(segment)
             name = found.group(1) if found else segment
             if not _known(here, name):
-                raise _unknown(here, name, seen)
+                raise _unknown(here, name, seen, rest_path)
             info = here.fields[name]
             here = here.types.get(info.type_name) if info.kind == "OBJECT" and info.type_name else None
             seen.append(segment)
@@ -187,12 +188,14 @@ def _known(schema: IntrospectedSchema, name: str) -> bool:
     return found is not None and not _helper(found)
 
 
-def _unknown(schema: IntrospectedSchema, name: str, where: list[str]) -> Forbidden:
+def _unknown(schema: IntrospectedSchema, name: str, where: list[str], rest_path: str | None) -> Forbidden:
     """What Directus's REST answer says of a field the role cannot see (or that does not exist)."""
     queried = f'"{".".join(where)}"' if where else "root"
+    graphql_path = "/graphql/system" if schema.system else "/graphql"
+    method, path = ("GET", rest_path) if rest_path else ("POST", graphql_path)
     return Forbidden(f'You don\'t have permission to access field "{name}" in collection '
                      f'"{schema.collection}" or it does not exist. Queried in {queried}.', status=403,
-                     code="FORBIDDEN", method="POST", path="/graphql/system" if schema.system else "/graphql")
+                     code="FORBIDDEN", method=method, path=path)
 
 
 def _check_key(schema: IntrospectedSchema) -> None:

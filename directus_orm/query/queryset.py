@@ -18,7 +18,7 @@ from typing_extensions import Self
 
 from .. import graphql
 from ..connection.client import Directus, collection_path, item_path, key_in_path
-from ..connection.profiles import EndpointProfile, endpoint_profile
+from ..connection.profiles import EndpointProfile, endpoint_profile, require_endpoint
 from ..connection.registry import connections
 from ..connection.serverinfo import known_server_info, require_version, server_info
 from ..exceptions import (
@@ -54,6 +54,7 @@ from .schema import (
     resolve_field_path,
 )
 from .sendable import refuse_unsendable
+from .unknown_fields import refuse_unknown_fields
 from .where import NOTHING
 from .written import confirm_fields, mismatch, missing_fields
 
@@ -519,7 +520,7 @@ class QuerySet(SyncFace, Generic[T]):
     async def _graphql_read(self, fields: Sequence[str] | None = None) -> graphql.Read[list[T]]:
         """This query's rows as one GraphQL read (``directus_orm.gather``); ``fields``: REST field paths
         read instead of the query's (exists(), delete())."""
-        query = await self._sendable()
+        query = await self._sendable(over_graphql=True)
         if query.is_empty:
             return graphql.constant_read([])
         query = await self._described(query, fields)
@@ -600,11 +601,14 @@ class QuerySet(SyncFace, Generic[T]):
     def _conn(self) -> Directus:
         return connections[self.db]
 
-    async def _sendable(self) -> Query:
+    async def _sendable(self, over_graphql: bool = False) -> Query:
         """The query as it is sent: the one hook before every request. Conditions Directus cannot
         evaluate are read as key lists now (``emulation.py``); otherwise the query itself, no request.
-        What the collection's endpoint cannot answer is refused here, before anything is sent."""
+        What the collection's endpoint cannot answer is refused here, before anything is sent, and so
+        is a REST read naming a field the collection lacks where the server would not refuse it
+        (``unknown_fields.py``; over GraphQL, ``over_graphql``, ``_described()`` checks it)."""
         self._check_reads()
+        await self._endpoint_exists()
         if self._graphql and self._query.version is not None:
             raise InvalidUsage("version() reads go over REST: drop using_graphql() for them")
         query = self._query
@@ -615,7 +619,17 @@ class QuerySet(SyncFace, Generic[T]):
             await require_version(self._conn(), "12.0.0", "version() reads")
         if query.server_version is None and query.has_versioned_fields():
             query = query._replace(server_version=(await server_info(self._conn())).version)
-        return await emulate(query, self._conn())
+        query = await emulate(query, self._conn())
+        # A listing endpoint is sent no query (its filter is applied here): nothing to refuse.
+        if not (over_graphql or self._graphql) and self._profile.reads != "listing":
+            await refuse_unknown_fields(self._conn(), query)
+        return query
+
+    async def _endpoint_exists(self) -> None:
+        """``UnsupportedByServer`` for an endpoint newer than the server (``EndpointProfile.since``);
+        the connection is looked up only for such an endpoint."""
+        if self._profile.since is not None:
+            await require_endpoint(self._profile, self._conn(), self._adapter.schema.collection)
 
     @property
     def _profile(self) -> EndpointProfile:
@@ -1019,6 +1033,7 @@ class QuerySet(SyncFace, Generic[T]):
         """Insert a row (POST) and return it with the server's values (pk, defaults)."""
         self._profile.check_write(self._adapter.schema.collection, "create")
         self._not_versioned("create()")
+        await self._endpoint_exists()
         return await self._adapter.insert(self._adapter.build(kwargs), self.db)
 
     async def get_or_create(self, defaults: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[T, bool]:
@@ -1125,6 +1140,7 @@ class QuerySet(SyncFace, Generic[T]):
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
         self._profile.check_bulk(self._adapter.schema.collection, "bulk_create()")
+        await self._endpoint_exists()
         size = batch_size or len(objs) or 1
         adapter, alias, pk = self._adapter, self.db, self._adapter.schema.pk_name
         out: list[T] = []
@@ -1152,6 +1168,7 @@ class QuerySet(SyncFace, Generic[T]):
         if not fields:
             raise InvalidArgument("bulk_update() needs field names")
         self._profile.check_bulk(self._adapter.schema.collection, "bulk_update()")
+        await self._endpoint_exists()
         if batch_size is not None and batch_size < 1:
             raise InvalidArgument("batch_size must be positive")
         adapter, pk = self._adapter, self._adapter.schema.pk_name

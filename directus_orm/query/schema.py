@@ -526,6 +526,11 @@ class AnnotatedSchema:
         return self.base.field_names()
 
     @property
+    def fields_since(self) -> dict[str, tuple[int, int, int]]:
+        """The base's fields only newer servers have (a model's ``Meta.fields_since``)."""
+        return dict(getattr(self.base, "fields_since", None) or {})
+
+    @property
     def resolution_is_final(self) -> bool:
         return self.base.resolution_is_final
 

@@ -162,6 +162,7 @@ class DirectusVersion(SystemModel):
 
     class Meta:
         collection = "directus_versions"
+        fields_since = {"delta": "11.0.0"}  # Directus 10 keeps a version's saves as revisions
         related_keys = {"user_created": "directus_users", "user_updated": "directus_users"}
 
 
@@ -185,6 +186,8 @@ class DirectusFlow(SystemModel):
 
     class Meta:
         collection = "directus_flows"
+        # Flow folders arrived in 12.4.0 (migration 20260818A-add-flow-folders; 12.3.1 lacks it).
+        fields_since = {"folder": "12.4.0"}
         related_keys = {
             "operation": "directus_operations", "user_created": "directus_users",
             "folder": "directus_folders", "operations": "directus_operations",

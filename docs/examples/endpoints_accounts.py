@@ -4,7 +4,9 @@ These send mail, so the example runs its own local Directus (directus_orm.testin
 install the test suite uses) whose mail goes to a loopback SMTP sink started here, and reads the tokens
 from the mails as a user would from their inbox; the one-time passwords come from the secret as an
 authenticator app makes them. Nothing is created on DIRECTUS_URL; the server and its database are thrown
-away at the end."""
+away at the end.
+
+Needs Directus >= 11: its reader role gets its permissions through a policy (/policies arrived in 11)."""
 
 from __future__ import annotations
 

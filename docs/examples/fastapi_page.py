@@ -2,7 +2,9 @@
 dependency, the caller as a user model, guards, filters across relations, a row rule with a server-set
 field, and related_rules. Needs DIRECTUS_URL and DIRECTUS_TOKEN (an admin token). Creates its own
 docs_fastapi_page_* collections (it stops if one exists already) and drops them at the end; adds
-directus_users.badge only when the project lacks it (else puts the admin's badge back), and removes it."""
+directus_users.badge only when the project lacks it (else puts the admin's badge back), and removes it.
+
+Needs Directus >= 11: require_permission reads /permissions/me, which Directus 10 answers empty (204)."""
 
 # The sections the page shows carry their own imports, below the models they use; FastAPI's
 # Depends(...) defaults are its documented style.

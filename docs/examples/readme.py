@@ -339,15 +339,14 @@ async def endpoints(conn: Directus, flow_id: str, role_id: str) -> None:
     file = await conn.utils.export(Task.objects.filter(done=False), format="csv")  # sort, import, revert ...
     answer = await conn.flows.trigger(flow_id, {"name": "Ada"})  # a webhook flow's answer
     await page.save(version="draft")                           # a content version, not the published row
-    drafts = await Page.objects.version("draft")
-    version = await conn.versions.for_item(Page, page, "draft")
+    version = await conn.versions.for_item(Page, page, "draft")  # Page.objects.version("draft") reads it (12+)
     reviewed = await conn.versions.compare(version)            # what changed, and the hash reviewed
     await conn.versions.promote(version, reviewed.main_hash)
     await conn.account.invite("ada@example.com", role_id)       # password reset, registration, 2FA
     # --8<-- [end:endpoints]
     published = (await conn.get(f"/items/docs_readme_pages/{page.id}"))["data"]["body"]
     print("endpoints:", health.status, "| export", file["filename_download"], "| flow", answer,
-          "| drafts", [d.body for d in drafts], "| promoted:", published)
+          "| draft", reviewed.current.get("body"), "| promoted:", published)
     await conn.delete(f"/files/{file['id']}")
 
 

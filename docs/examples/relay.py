@@ -3,6 +3,8 @@ DIRECTUS_TOKEN (admin), a server with WEBSOCKETS_ENABLED=true and the ``relay`` 
 docs_relay_* collections (it stops if one exists already), and a role, a policy and a user without app
 access (no seat) for the app's own authentication; deletes them all at the end.
 
+Needs Directus >= 11: the app's reader role gets its permissions through a policy (/policies arrived in 11).
+
 It serves the relay mounted in a FastAPI app with uvicorn on a free loopback port, connects a client with
 the token in a header, subscribes, writes a row over REST and prints what the client got; then a relay
 whose clients are authenticated by the app's own session cookie, each reading as its plan's Directus user.

@@ -19,6 +19,7 @@ from directus_orm.exceptions import (
 )
 from directus_orm.system import DirectusVersion, VersionComparison
 from tests.support import create_collection, server_version
+from tests.support.versions import saved_delta
 
 pytestmark = [pytest.mark.integration, pytest.mark.live_only]
 
@@ -177,7 +178,8 @@ async def test_a_model_less_save_is_checked_and_versions_are_typed(admin: Direct
         assert isinstance(found, DirectusVersion) and found.id == version.id
 
         async def stored_delta() -> object:
-            return (await admin.get(f"/versions/{version.id}"))["data"]["delta"]
+            row = (await admin.get(f"/versions/{version.id}"))["data"]
+            return row["delta"] if "delta" in row else await saved_delta(admin, row) or None  # 10: revisions
 
         # Directus would keep each of these (and answer "nope" as if stored, then drop it)
         for bad, error in (({"nope": 1}, FieldError), ({"rank": "many"}, FieldError),
@@ -191,8 +193,9 @@ async def test_a_model_less_save_is_checked_and_versions_are_typed(admin: Direct
         assert await stored_delta() is None  # nothing was sent
         merged = await admin.versions.save(version, {"rank": 2, "title": None})
         assert (merged["rank"], merged["title"]) == (2, None)
+        keyed = {"id": str(item)} if server_version() >= (11, 0, 0) else {}  # 10's revisions: no key
         assert {k: v for k, v in dict(await stored_delta()).items()  # type: ignore[call-overload]
-                if not k.startswith("_")} == {"rank": 2, "title": None, "id": str(item)}
+                if not k.startswith("_")} == {"rank": 2, "title": None, **keyed}
     finally:
         mine = {"filter": {"collection": {"_eq": PLAIN}}, "limit": -1}
         await admin.delete("/versions", json={"query": mine})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -58,10 +59,12 @@ async def test_file_reads_over_graphql_match_rest(admin: Directus, stored: File)
     assert isinstance(with_folder.folder, Folder) and with_folder.uploaded_by == me
 
 
-_POLICIES = "the models declare Directus 11's fields (policies, comments): GraphQL refuses names it lacks"
+def _model_param(model: type[SystemModel]) -> Any:
+    since = model._meta.profile.since
+    marks = [pytest.mark.directus(since, reason=model._meta.profile.why)] if since else []
+    return pytest.param(model, marks=marks, id=model._meta.collection)
 
 
-@pytest.mark.directus("11", reason=_POLICIES)
 async def test_key_lists_and_integer_keys_read_as_rest_reads_them(admin: Directus, stored: File) -> None:
     """A to-many field read as its keys (``DirectusRole.users``), integer keys of another collection
     (``DirectusRevision.activity``) as numbers, as REST sends them."""
@@ -81,8 +84,7 @@ async def test_key_lists_and_integer_keys_read_as_rest_reads_them(admin: Directu
     assert user.role is not None and str(user.role) == me["role"]
 
 
-@pytest.mark.directus("11", reason=_POLICIES)
-@pytest.mark.parametrize("model", _system_models(), ids=lambda m: m._meta.collection)
+@pytest.mark.parametrize("model", [_model_param(model) for model in _system_models()])
 async def test_every_system_model_reads_over_graphql_as_over_rest(
     stored: File, model: type[SystemModel]
 ) -> None:

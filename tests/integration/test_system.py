@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from directus_orm import ConnectionPool, Count, Directus, DirectusModel, collection, connections
-from directus_orm.exceptions import APIError, UnsupportedOperation
+from directus_orm.exceptions import APIError, UnsupportedByServer, UnsupportedOperation
 from directus_orm.system import (
     DirectusAccess,
     DirectusActivity,
@@ -287,6 +287,16 @@ async def test_item_like_system_collections(sent: list[httpx.Request], admin: Di
         if comments:
             await comment.save()
             made.append(("comments", comment.id))
+        else:  # refused before sending, naming the version it needs (10 would answer ROUTE_NOT_FOUND)
+            sent.clear()
+            refused = [comment.save, DirectusComment.objects.filter(collection=ARTICLES).count,
+                       lambda: DirectusComment.objects.create(collection=ARTICLES, comment="x"),
+                       lambda: DirectusComment.objects.bulk_create([comment]),
+                       collection("directus_comments").values("comment").first]
+            for attempt in refused:
+                with pytest.raises(UnsupportedByServer, match=r"'directus_comments'.*Directus >= 11\.0\.0"):
+                    await attempt()
+            assert [r.url.path for r in sent if r.url.path != "/server/info"] == []
         share = await DirectusShare.objects.create(collection=ARTICLES, item=str(item), name="link")
         made.append(("shares", share.id))
         dashboard = await DirectusDashboard.objects.create(name=unique("orm-sys-dash"), icon="dashboard")

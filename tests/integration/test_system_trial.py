@@ -35,6 +35,7 @@ from tests.conftest import ServerInfo
 from tests.support import raw_bigint, server_version
 from tests.support.roles import drop_role, make_role
 from tests.support.schema import create_collection
+from tests.support.versions import saved_delta
 
 pytestmark = pytest.mark.integration
 
@@ -186,19 +187,6 @@ async def test_integers_beyond_2_53_are_refused_before_sending(pages: None, admi
 
 
 # -- content versions -------------------------------------------------------------------------------
-
-async def saved_delta(admin: Directus, version: dict[str, Any]) -> dict[str, Any]:
-    """The changes a version row holds: its ``delta`` column; on Directus 10 (no such column) the
-    deltas of the version's revisions, one per save, merged in order."""
-    if "delta" in version:
-        return dict(version["delta"] or {})
-    mine = {"filter": {"version": {"_eq": version["id"]}}, "sort": "id", "fields": ["delta"], "limit": -1}
-    revisions = (await admin.get("/revisions", params=mine))["data"]
-    merged: dict[str, Any] = {}
-    for revision in revisions:
-        merged.update(revision["delta"] or {})
-    return merged
-
 
 async def test_concurrent_saves_to_one_version_key_share_one_version(pages: None, admin: Directus) -> None:
     page = TrialPage(title="t0", views=0, label="a")
