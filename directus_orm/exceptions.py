@@ -337,8 +337,8 @@ class InexactNumber(DirectusError):
         self.field, self.what = field, what
         super().__init__(
             f"{what} of {field!r}: Directus answered a JSON number beyond +/-(2**53 - 1), which passed "
-            f"through a JavaScript number and may have lost its last digits (its database driver gives "
-            f"such integers as doubles); the exact value cannot be read through this server")
+            f"through a JavaScript number and may have lost its last digits (SQLite's driver and GraphQL's "
+            f"aggregates give doubles); the exact value is unknown. PostgreSQL over REST answers it exactly")
 
     def __reduce__(self) -> Any:
         return (type(self), (self.field, self.what))
