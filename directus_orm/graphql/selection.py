@@ -116,7 +116,7 @@ def _field_filter(key: str, value: Any, schema: Schema | None, junction: tuple[s
     if not relational or not isinstance(value, dict):
         plain = function_filter(value, target, inner_junction, view, inner)
         info = schema.get_field(key) if schema is not None and junction is None else None
-        return _integers_as_text(plain) if info is not None and info.kind == "integer" else plain
+        return _integers_as_text(plain) if info is not None and info.kind in _TEXT_OPERANDS else plain
     out: dict[str, Any] = {}
     operators: dict[str, Any] = {}
     for op, sub in value.items():
@@ -129,18 +129,21 @@ def _field_filter(key: str, value: Any, schema: Schema | None, junction: tuple[s
     if operators:
         pk = target.pk_name if target is not None else "id"
         key_info = target.get_field(pk) if target is not None else None
-        if key_info is not None and key_info.kind == "integer":
+        if key_info is not None and key_info.kind in _TEXT_OPERANDS:
             operators = _integers_as_text(operators)
         out.setdefault(pk, {}).update(operators)
     return out
 
 
+_TEXT_OPERANDS = ("integer", "string")
+"""Kinds whose integer operands go as strings: a string field's ``String`` refuses numbers too, and a
+``collection()`` key on PostgreSQL's ``bigint`` reads as a string (as REST sends it there)."""
 _COMPARISONS = frozenset({"_eq", "_neq", "_gt", "_gte", "_lt", "_lte", "_in", "_nin", "_between",
                           "_nbetween"})
 
 
 def _integers_as_text(operators: Any) -> Any:
-    """The integer operands of an integer field's comparisons as decimal strings: Directus types a
+    """The integer operands of an integer (or string) field's comparisons as decimal strings: Directus types a
     ``bigInteger`` field's operands as ``GraphQLBigInt``, which takes strings only, and an ``integer``
     field's as ``GraphQLStringOrFloat``, which takes both (the model cannot tell which the column is)."""
     if not isinstance(operators, dict):

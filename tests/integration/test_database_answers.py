@@ -22,7 +22,7 @@ from directus_orm import Avg, Directus, DirectusModel, Max, Q, Sum, collection
 from directus_orm.exceptions import InexactNumber, InvalidArgument
 from directus_orm.files import File
 from directus_orm.schema import DirectusType, SchemaTools
-from tests.support import server_database
+from tests.support import create_collection, server_database
 from tests.support.shop import drop_collections
 
 pytestmark = pytest.mark.integration
@@ -161,6 +161,34 @@ async def test_bigInteger_filters_over_graphql_answer_as_rest(
     # A system collection's bigInteger field (directus_files.filesize) declared as a plain int.
     assert await File.objects.filter(filesize__gt=0).using_graphql().count() == \
         await File.objects.filter(filesize__gt=0).count()
+
+
+class DbBigKey(DirectusModel):
+    id: int | None = None
+    label: str | None = None
+
+    class Meta:
+        collection = "dbd_big_keys"
+
+
+async def test_a_bigInteger_key_filters_over_graphql(db: None, registry: None, admin: Directus) -> None:
+    # On PostgreSQL the key is a bigint: its filter operands are GraphQLBigInt too (SQLite: an integer).
+    name = DbBigKey._meta.collection
+    await create_collection(admin, name, [{"field": "label", "type": "string"}], pk={
+        "field": "id", "type": "bigInteger", "schema": {"is_primary_key": True, "has_auto_increment": True}})
+    try:
+        await admin.post(f"/items/{name}", json=[{"label": x} for x in "abc"])
+        for graphql in (False, True):
+            rows = DbBigKey.objects.using_graphql(graphql)
+            assert [r.label for r in await rows.filter(id__in=[1, 3]).order_by("id")] == ["a", "c"]
+            assert (await rows.get(pk=2)).label == "b"
+            assert await rows.filter(id__gt=1).count() == 2
+        plain = collection(name).filter(id__in=[1, 3]).order_by("id")
+        rest = await plain.values_list("id", "label")
+        assert await plain.using_graphql().values_list("id", "label") == rest
+        assert [label for _, label in rest] == ["a", "c"]
+    finally:
+        await drop_collections(admin, name)
 
 
 async def test_writes_of_integers_past_2_53_are_refused_before_sending(

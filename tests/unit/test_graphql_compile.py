@@ -52,11 +52,11 @@ def test_integer_operands_travel_as_text() -> None:
     schema = Book.objects.all().query.schema
     assert function_filter({"_and": [{"pages": {"_in": [1, 2], "_null": False}},
                                      {"pages": {"_between": [1, 3]}}, {"author": {"_eq": 2}},
-                                     {"author": {"id": {"_nin": [4]}}}, {"title": {"_eq": "3"}},
+                                     {"author": {"id": {"_nin": [4]}}}, {"title": {"_in": [3, "4"]}},
                                      {"year(published)": {"_eq": 1970}}]}, schema) == {
         "_and": [{"pages": {"_in": ["1", "2"], "_null": False}}, {"pages": {"_between": ["1", "3"]}},
                  {"author": {"id": {"_eq": "2"}}}, {"author": {"id": {"_nin": ["4"]}}},
-                 {"title": {"_eq": "3"}}, {"published_func": {"year": {"_eq": 1970}}}]}
+                 {"title": {"_in": ["3", "4"]}}, {"published_func": {"year": {"_eq": 1970}}}]}
 
 
 def test_row_annotations_and_to_many_keys() -> None:
