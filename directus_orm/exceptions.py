@@ -30,6 +30,7 @@ The hierarchy (with the Directus error codes each class stands for)::
     ├── NotStored                           also a ValueError
     ├── PartialRelationError
     ├── TruncatedList
+    ├── InexactNumber                   an integer answered as a JSON number past 2**53 - 1 (not exact)
     ├── ExportFailed                        conn.utils.export(): Directus failed it in the background
     ├── FieldError
     │   └── SchemaMismatch
@@ -126,6 +127,7 @@ __all__ = [
     "GraphQLValidationError",
     "IllegalAssetTransformation",
     "ImproperlyConfigured",
+    "InexactNumber",
     "IntegrityError",
     "InternalServerError",
     "InvalidArgument",
@@ -332,6 +334,23 @@ class TruncatedList(DirectusError):
 
     def __reduce__(self) -> Any:
         return (type(self), (self.path, self.cap))
+
+
+class InexactNumber(DirectusError):
+    """Directus answered an integer result as a JSON number beyond +/-(2**53 - 1): it went through a
+    JavaScript number, which holds no more, so it may not be what the database computed (SQLite's
+    ``Sum`` over a ``bigInteger`` field past 2**53; PostgreSQL answers such numbers as exact strings).
+    ``field`` and ``what`` (``"Sum"``, ...) are attributes; the number is not handed back."""
+
+    def __init__(self, field: str, what: str) -> None:
+        self.field, self.what = field, what
+        super().__init__(
+            f"{what} of {field!r}: Directus answered a JSON number beyond +/-(2**53 - 1), which passed "
+            f"through a JavaScript number and may have lost its last digits (SQLite's driver and GraphQL's "
+            f"aggregates give doubles); the exact value is unknown. PostgreSQL over REST answers it exactly")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.field, self.what))
 
 
 class InvalidRequest(DirectusError, ValueError):

@@ -119,7 +119,9 @@ def _field_filter(key: str, value: Any, schema: Schema | None, junction: tuple[s
     if relational and not seen:
         return _hidden(key, value, target or (inner_junction[1] if inner_junction else None), here)
     if not relational or not isinstance(value, dict):
-        return function_filter(value, target, inner_junction, view, inner)
+        plain = function_filter(value, target, inner_junction, view, inner)
+        info = schema.get_field(key) if schema is not None and junction is None else None
+        return _integers_as_text(plain) if info is not None and info.kind in _TEXT_OPERANDS else plain
     out: dict[str, Any] = {}
     operators: dict[str, Any] = {}
     for op, sub in value.items():
@@ -131,8 +133,35 @@ def _field_filter(key: str, value: Any, schema: Schema | None, junction: tuple[s
             out.update(function_filter({op: sub}, target, inner_junction, view, inner))
     if operators:
         pk = target.pk_name if target is not None else "id"
+        key_info = target.get_field(pk) if target is not None else None
+        if key_info is not None and key_info.kind in _TEXT_OPERANDS:
+            operators = _integers_as_text(operators)
         out.setdefault(pk, {}).update(operators)
     return out
+
+
+_TEXT_OPERANDS = ("integer", "string")
+"""Kinds whose integer operands go as strings: a string field's ``String`` refuses numbers too, and a
+``collection()`` key on PostgreSQL's ``bigint`` reads as a string (as REST sends it there)."""
+_COMPARISONS = frozenset({"_eq", "_neq", "_gt", "_gte", "_lt", "_lte", "_in", "_nin", "_between",
+                          "_nbetween"})
+
+
+def _integers_as_text(operators: Any) -> Any:
+    """The integer operands of an integer (or string) field's comparisons as decimal strings: Directus types a
+    ``bigInteger`` field's operands as ``GraphQLBigInt``, which takes strings only, and an ``integer``
+    field's as ``GraphQLStringOrFloat``, which takes both (the model cannot tell which the column is)."""
+    if not isinstance(operators, dict):
+        return operators
+    return {op: _as_text(value) if op in _COMPARISONS else value for op, value in operators.items()}
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def key_parser(info: FieldInfo | None) -> Callable[[Any], Any]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..exceptions import FieldError, ImproperlyConfigured
 from ..query.adapter import RowAdapter
+from ..query.sendable import refuse_unsendable
 from .related import mark_partial
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class ModelAdapter(RowAdapter[M]):
     def prepare_values(self, values: Mapping[str, Any], context: str) -> dict[str, Any]:
         meta = self.model._meta
         out: dict[str, Any] = {}
+        refuse_unsendable(meta.label, (), values, values)  # integers Directus cannot hold exactly
         for name, value in values.items():
             info = meta.get_field(meta.pk_name if name == "pk" else name)
             if info is None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import decimal
 from typing import Any, ClassVar
 
-from ..exceptions import FieldError, UnexpectedResponse
+from ..exceptions import FieldError, InexactNumber, UnexpectedResponse
 from .schema import FieldInfo
+from .sendable import MAX_SAFE_INTEGER
 
 __all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum"]
 
@@ -44,6 +45,8 @@ class Aggregate:
     allows_distinct: ClassVar[bool] = False
     numeric_only: ClassVar[bool] = False
     """Only numeric fields (``Sum``, ``Avg``); a field of unknown kind (``any``) is let through."""
+    exact: ClassVar[bool] = True
+    """An integer field's result is an integer that must be exact (``Avg`` is a float, as in Django)."""
 
     def __init__(self, field: str, *, distinct: bool = False) -> None:
         if not isinstance(field, str) or not field:
@@ -83,6 +86,11 @@ class Aggregate:
         """The server's value -> a Python value of the field's type."""
         if value is None:
             return None
+        if (self.exact and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and abs(value) > MAX_SAFE_INTEGER and (info is None or info.kind in ("integer", "any"))):
+            # A JSON number past 2**53 - 1 went through a JavaScript number: for an integer (or a field
+            # of unknown kind) it may not be the sum the database computed. Strings (PostgreSQL) are exact.
+            raise InexactNumber(self.field, type(self).__name__)
         if isinstance(value, float):
             # SQLite sums decimals as doubles (11.00 + 9.99 = 20.990000000000002): 15 significant
             # digits are what a double holds exactly.
@@ -127,6 +135,7 @@ class Avg(Aggregate):
     function = "avg"
     allows_distinct = True
     numeric_only = True
+    exact = False
 
     def convert(self, value: Any, info: FieldInfo | None) -> Any:
         """The server's average as Django gives it: a ``Decimal`` for a decimal field, else a ``float``."""

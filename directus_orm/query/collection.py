@@ -14,6 +14,7 @@ from .adapter import RowAdapter
 from .item_writes import patch_item
 from .queryset import QuerySet
 from .schema import OpenSchema
+from .sendable import refuse_unsendable
 
 __all__ = ["DictAdapter", "collection"]
 
@@ -53,6 +54,7 @@ class DictAdapter(RowAdapter[Row]):
         return dict(row or {**obj, **values})
 
     def insert_payload(self, obj: Row) -> dict[str, Any]:
+        refuse_unsendable(self.label, (), obj, obj)
         return dict(to_jsonable_python(obj))
 
     def after_insert(self, obj: Row, row: Mapping[str, Any], alias: str) -> Row:
@@ -62,6 +64,7 @@ class DictAdapter(RowAdapter[Row]):
         return obj.get(field)
 
     def prepare_values(self, values: Mapping[str, Any], context: str) -> dict[str, Any]:
+        refuse_unsendable(self.label, (), values, values)
         return dict(to_jsonable_python(dict(values)))
 
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from ..exceptions import FieldError
 
-__all__ = ["WILDCARDS", "Deferred", "KeySet", "Pending", "first_pk_of", "has_nodes", "has_wildcard",
-           "literal_keyset", "nest", "regex_keyset", "values_at"]
+__all__ = ["WILDCARDS", "Deferred", "KeySet", "Pending", "first_pk_of", "folds_beyond_ascii", "has_nodes",
+           "has_wildcard", "insensitive", "literal_keyset", "nest", "regex_keyset", "values_at"]
 
 WILDCARDS = "%_\\"
 """Characters SQL ``LIKE`` may treat specially: ``%`` and ``_`` everywhere, ``\\`` as the default escape
@@ -34,6 +34,15 @@ _SPLIT = re.compile(r"[%_\\]")
 
 def has_wildcard(value: Any) -> bool:
     return isinstance(value, str) and any(c in value for c in WILDCARDS)
+
+
+def folds_beyond_ascii(value: Any) -> bool:
+    """Whether lowering ``value`` changes a character outside ASCII (``"ÉLAN"``). Directus lowers the
+    value of an ``i`` operator in JavaScript but the column with the database's ``LOWER()``, which on
+    SQLite folds ASCII only: ``LOWER('ÉLAN')`` is ``'Élan'``, so ``_icontains: "ÉLAN"`` misses the row
+    ``"ÉLAN"`` itself."""
+    return isinstance(value, str) and not value.isascii() and any(
+        c.lower() != c for c in value if not c.isascii())
 
 
 class Deferred:
@@ -141,13 +150,22 @@ def nest(path: Sequence[str], condition: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def insensitive(path: Sequence[str], operator: str, value: Any) -> dict[str, Any]:
+    """``{path: {"_<operator>": value}}`` for a case-insensitive operator (``icontains``, ``istarts_with``,
+    ``iends_with``), or-ed with its plain form when the value folds beyond ASCII: the plain form finds
+    the identical string on every database, which SQLite's ASCII-only ``LOWER()`` misses."""
+    node = nest(path, {f"_{operator}": value})
+    if not folds_beyond_ascii(value):
+        return node
+    return {"_or": [node, nest(path, {f"_{operator[1:]}": value})]}
+
+
 def broad_filter(path: tuple[str, ...], operator: str, value: str) -> dict[str, Any]:
     """A filter Directus evaluates that every row passing the literal ``operator`` (``contains``,
     ``istarts_with``, ``ieq``, ...) passes too: its fragments between wildcard characters, anchored
     where the value is."""
-    insensitive = operator.startswith("i")
-    base = operator[1:] if insensitive else operator
-    prefix = "i" if insensitive else ""
+    insensitive_op = operator.startswith("i")
+    base = operator[1:] if insensitive_op else operator
     parts = _SPLIT.split(value)
     conditions: list[dict[str, Any]] = []
     last = len(parts) - 1
@@ -160,7 +178,8 @@ def broad_filter(path: tuple[str, ...], operator: str, value: str) -> dict[str, 
         if i == last and base in ("ends_with", "eq"):
             ops.append("ends_with")
         for op in ops or ["contains"]:
-            condition = nest(path, {f"_{prefix}{op}": fragment})
+            condition = (insensitive(path, f"i{op}", fragment) if insensitive_op
+                         else nest(path, {f"_{op}": fragment}))
             if condition not in conditions:
                 conditions.append(condition)
     if not conditions:
@@ -195,7 +214,9 @@ def literal_keyset(collection: str, pk: str, path: tuple[str, ...], operator: st
     dynamic variable), as Directus's own operator takes it (only its negation was missing)."""
     name = ".".join(path)
     if not literal or not isinstance(value, str):
-        return KeySet(collection, pk, nest(path, {f"_{operator}": value}), exclude,
+        condition = insensitive(path, operator, value) if operator.startswith("i") else nest(
+            path, {f"_{operator}": value})
+        return KeySet(collection, pk, condition, exclude,
                       f"{'NOT ' if exclude else ''}{name} {_WORDS[operator]} {value!r}")
     what = f"{'NOT ' if exclude else ''}{name} {_WORDS[operator]} {value!r} (checked literally in Python)"
     return KeySet(collection, pk, broad_filter(path, operator, value), exclude, what, path,

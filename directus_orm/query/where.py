@@ -24,7 +24,16 @@ from pydantic_core import to_jsonable_python
 
 from ..exceptions import FieldError, UnsupportedLookup
 from .dynamic import DynamicVariable
-from .keysets import Deferred, KeySet, Pending, has_nodes, has_wildcard, literal_keyset, regex_keyset
+from .keysets import (
+    Deferred,
+    KeySet,
+    Pending,
+    folds_beyond_ascii,
+    has_nodes,
+    has_wildcard,
+    literal_keyset,
+    regex_keyset,
+)
 from .keysets import nest as _nest
 from .lookups import LOOKUPS, NEGATED, NULL_AWARE, OPERATORS_BY_KIND, lookups_for_kind
 from .q import Q
@@ -60,6 +69,8 @@ _STRING_PREFIX_LOOKUPS = frozenset({"contains", "icontains", "startswith", "ista
                                     "iendswith"})
 _PATTERNS = frozenset({"contains", "icontains", "starts_with", "istarts_with", "ends_with", "iends_with"})
 """Directus's LIKE operators, by their positive form."""
+_FOLDING = frozenset({"icontains", "istarts_with", "iends_with"})
+"""The case-insensitive ones: each also sent in its plain form for a value that folds beyond ASCII."""
 
 
 # --- filters ---------------------------------------------------------------------------------------
@@ -220,12 +231,20 @@ def _check_allowed(key: str, rk: ResolvedKey, operator: str, why: str = "") -> N
 
 
 def _atom(key: str, rk: ResolvedKey, operator: str, value: Any, negated: bool) -> Filter:
-    """One operator on one field, negated if asked (with the NULL branch Django semantics need)."""
-    sent = NEGATED[operator] if negated else operator
-    for op in dict.fromkeys((operator, sent)):
-        _check_allowed(key, rk, op, "" if op == operator else
-                       f" (the complement of _{operator}, needed to negate {key!r})")
-    node = _nest(rk.path, {f"_{sent}": value})
+    """One operator on one field, negated if asked (with the NULL branch Django semantics need). A
+    case-insensitive operator whose value folds beyond ASCII is or-ed with its plain form
+    (:func:`.keysets.insensitive`: SQLite would miss the identical string)."""
+    operators = [operator]
+    if operator in _FOLDING and folds_beyond_ascii(value):
+        operators.append(operator[1:])
+    nodes = []
+    for positive in operators:
+        sent = NEGATED[positive] if negated else positive
+        for op in dict.fromkeys((positive, sent)):
+            _check_allowed(key, rk, op, "" if op == positive else
+                           f" (the complement of _{positive}, needed to negate {key!r})")
+        nodes.append(_nest(rk.path, {f"_{sent}": value}))
+    node = nodes[0] if len(nodes) == 1 else {"_and" if negated else "_or": nodes}
     if negated and operator not in NULL_AWARE and rk.nullable:
         return {"_or": [node, _nest(rk.path, {"_null": True})]}
     return node

@@ -45,6 +45,9 @@ def run(qs: Any, rows: dict[str, list[dict[str, Any]]]) -> tuple[Any, list[tuple
                                       {"name": {"_iends_with": "c"}}]}),
     ("AB", "ieq", {"_and": [{"name": {"_istarts_with": "AB"}}, {"name": {"_iends_with": "AB"}}]}),
     ("%\\_", "contains", {"name": {"_nnull": True}}),
+    # A fragment that folds beyond ASCII is or-ed with its plain form (SQLite's LOWER() is ASCII-only).
+    ("ÉL_", "istarts_with", {"_or": [{"name": {"_istarts_with": "ÉL"}}, {"name": {"_starts_with": "ÉL"}}]}),
+    ("é_A", "ieq", {"_and": [{"name": {"_istarts_with": "é"}}, {"name": {"_iends_with": "A"}}]}),
 ])
 def test_the_broad_filter_keeps_every_literal_match(value: str, operator: str, expected: Any) -> None:
     assert broad_filter(("name",), operator, value) == expected

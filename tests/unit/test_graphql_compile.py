@@ -32,7 +32,7 @@ def test_filter_sort_slice_and_relations() -> None:
     assert text == ("query($r0_0: rel_books_filter, $r0_1: [String], $r0_2: Int, $r0_3: Int) { r0: "
                     "rel_books(filter: $r0_0, sort: $r0_1, limit: $r0_2, offset: $r0_3) "
                     "{ id title author { id } } }")
-    assert variables == {"r0_0": {"_or": [{"author": {"name": {"_eq": "Lem"}}}, {"pages": {"_gt": 300}}]},
+    assert variables == {"r0_0": {"_or": [{"author": {"name": {"_eq": "Lem"}}}, {"pages": {"_gt": "300"}}]},
                          "r0_1": ["-pages", "id"], "r0_2": 3, "r0_3": 2}
     assert fix({"id": "7", "title": "x", "author": {"id": "2"}}) == {"id": 7, "title": "x", "author": 2}
     assert fix({"id": "8", "title": "y", "author": None}) == {"id": 8, "title": "y", "author": None}
@@ -43,7 +43,20 @@ def test_functions_and_operators_on_relations_are_respelled() -> None:
     assert function_filter({"_and": [{"year(published)": {"_gt": 1970}}, {"author": {"_null": True}},
                                      {"tags": {"_some": {"tags_id": {"_eq": 3}}}}]}, schema) == {
         "_and": [{"published_func": {"year": {"_gt": 1970}}}, {"author": {"id": {"_null": True}}},
-                 {"tags": {"_some": {"tags_id": {"id": {"_eq": 3}}}}}]}
+                 {"tags": {"_some": {"tags_id": {"id": {"_eq": "3"}}}}}]}
+
+
+def test_integer_operands_travel_as_text() -> None:
+    # Directus types a bigInteger field's operands as GraphQLBigInt (strings only); an integer field's
+    # GraphQLStringOrFloat takes strings too, and the model cannot tell the two columns apart.
+    schema = Book.objects.all().query.schema
+    assert function_filter({"_and": [{"pages": {"_in": [1, 2], "_null": False}},
+                                     {"pages": {"_between": [1, 3]}}, {"author": {"_eq": 2}},
+                                     {"author": {"id": {"_nin": [4]}}}, {"title": {"_in": [3, "4"]}},
+                                     {"year(published)": {"_eq": 1970}}]}, schema) == {
+        "_and": [{"pages": {"_in": ["1", "2"], "_null": False}}, {"pages": {"_between": ["1", "3"]}},
+                 {"author": {"id": {"_eq": "2"}}}, {"author": {"id": {"_nin": ["4"]}}},
+                 {"title": {"_in": ["3", "4"]}}, {"published_func": {"year": {"_eq": 1970}}}]}
 
 
 def test_row_annotations_and_to_many_keys() -> None:

@@ -151,3 +151,19 @@ def test_chunk_and_page_sizes_below_one_are_refused_when_given() -> None:
 def test_bulk_update_unknown_field_is_a_field_error() -> None:
     with pytest.raises(FieldError, match="nope"):
         asyncio.run(Item.objects.bulk_update([Item(id=1)], ["nope"]))
+
+
+def test_integer_aggregates_past_2_53_are_refused_as_inexact() -> None:
+    from directus_orm.exceptions import InexactNumber
+    from directus_orm.query.schema import FieldInfo
+
+    integer, floating, unknown = FieldInfo("n", kind="integer"), FieldInfo("p", kind="float"), FieldInfo("x")
+    for info in (integer, unknown, None):
+        for answer in (2**53, -(2**53), 1e21):
+            with pytest.raises(InexactNumber, match="Sum of 'n'"):
+                Sum("n").convert(answer, info)
+        assert Sum("n").convert(2**53 - 1, info) == 2**53 - 1
+        assert Sum("n").convert(str(2**53 + 1), info) == 2**53 + 1  # PostgreSQL's exact string
+    assert Max("p").convert(2.0**60, floating) == pytest.approx(2.0**60)  # a float field: a float anyway
+    assert Avg("n").convert(2**60, integer) == pytest.approx(2.0**60)  # an average is a float, as in Django
+    assert pickle.loads(pickle.dumps(InexactNumber("n", "Sum"))).field == "n"
