@@ -81,7 +81,15 @@ def mariadb_home() -> Path:
         raise LocalServerError(_no_packages_message())
     home = cache_root() / f"mariadb-{version}"
     if not (home / ".complete").exists():
-        _unpack(home)
+        try:
+            _unpack(home)
+        except LocalServerError as exc:
+            cached = _cached()
+            if not cached:
+                raise
+            # Stale apt lists name a version the mirror no longer has: the cached one still serves.
+            _log(f"{exc}\nusing the cached {cached[-1].name}")
+            return cached[-1]
     return home
 
 
