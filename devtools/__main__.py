@@ -1,6 +1,6 @@
 """The project's commands. Each one sets up what it needs first (virtualenv, Directus) and is safe to rerun.
 
-    python3 -m devtools test [--directus V] [--db postgres] [--no-checks] [pytest args]
+    python3 -m devtools test [--directus V] [--db postgres|mariadb] [--no-checks] [pytest args]
                                              the checks below, then the whole suite on a real Directus
                                              (default: 12.4.0 on SQLite; directus_orm/testing/server.py)
     python3 -m devtools check                ruff, mypy --strict, mkdocs --strict (no server)

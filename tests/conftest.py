@@ -67,8 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "directus(minimum, *, reason): needs Directus >= minimum (\"11\", \"12.1\"); "
         "skipped, with the reason, when the run's server is older (--directus)")
     config.addinivalue_line(
-        "markers", "databases(*names, reason): runs only on these databases (\"sqlite\", \"postgres\"); "
-        "skipped elsewhere (--db), with the reason")
+        "markers", "databases(*names, reason): runs only on these databases (\"sqlite\", \"postgres\", "
+        "\"mariadb\"); skipped elsewhere (--db), with the reason")
 
 
 def _unmet_requirement(item: pytest.Item) -> str | None:

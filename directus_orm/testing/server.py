@@ -1,7 +1,8 @@
 """Provision, start and stop a local Directus for tests, the demo and benchmarks.
 
     python -m directus_orm.testing provision [--directus 10.13.4]   install Directus into the cache (once)
-    python -m directus_orm.testing run [--directus V] [--db postgres] [--cluster] [--port P] [--env N=V]
+    python -m directus_orm.testing run [--directus V] [--db postgres|mariadb] [--cluster] [--port P]
+                                       [--env N=V]
                                            start one (or a cluster) in the foreground, print URL and token
 
 A cluster's instances listen on --port, --port + 1, ...; when one dies, the others keep serving and
@@ -13,9 +14,11 @@ copies a build of the same module version for the same Node ABI from ``directus_
 cache. The install lives in ``$DIRECTUS_ORM_CACHE`` (default
 ``~/.cache/directus-orm``) under the version, so a fresh clone on the same machine starts in seconds.
 
-Databases: SQLite (the default: each server copies a database bootstrapped once per install) or
-PostgreSQL (``directus_orm/testing/services.py``: one PostgreSQL per process from a PyPI wheel; the schema is
-bootstrapped once per version into a template database, and each server gets a copy of it).
+Databases: SQLite (the default: each server copies a database bootstrapped once per install),
+PostgreSQL (``directus_orm/testing/services.py``: one PostgreSQL per process from a PyPI wheel) or MariaDB
+(``directus_orm/testing/mariadb.py``: one per process from Debian's packages, unpacked without root); on
+those two the schema is bootstrapped once per version into a template database, and each server gets a
+copy of it.
 ``DIRECTUS_ORM_DIRECTUS`` and ``DIRECTUS_ORM_DB`` choose the defaults (``python3 -m devtools test
 --directus V --db postgres`` sets them). A cluster is two servers on one PostgreSQL and one Redis.
 Everything listens on 127.0.0.1 only.
@@ -38,12 +41,16 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import LocalServerError
 from . import native
 from .local import cache_root, free_port, port_in_use
 from .local import file_lock as _file_lock
+
+if TYPE_CHECKING:
+    from .mariadb import MariaDBServer
+    from .services import PostgresServer
 
 DIRECTUS_VERSION = "12.4.0"  # 12.4.1 depends on an app build the registry lacks
 """The Directus version a :class:`DirectusServer` runs unless told otherwise."""
@@ -56,7 +63,7 @@ OVERRIDES: dict[str, dict[str, str]] = {"10.13.4": {"isolated-vm": "5.0.3"}}
 which predates Node 22; 5.0.3 (the one 11 and 12 pin) is the same API for Node 18 to 22. isolated-vm
 runs the flows' "Run Script" operation and sandboxed extensions only."""
 NATIVE_MODULES = ("isolated-vm", "sqlite3", "argon2")
-DATABASES = ("sqlite", "postgres")
+DATABASES = ("sqlite", "postgres", "mariadb")
 
 # Fixed credentials of the throw-away local server (loopback only, fresh database every start).
 ADMIN_EMAIL = "admin@example.com"
@@ -74,11 +81,22 @@ def default_version() -> str:
 
 
 def default_db() -> str:
-    """``DIRECTUS_ORM_DB`` when set (``sqlite`` or ``postgres``), else ``sqlite``."""
+    """``DIRECTUS_ORM_DB`` when set (``sqlite``, ``postgres`` or ``mariadb``), else ``sqlite``."""
     db = os.environ.get("DIRECTUS_ORM_DB") or "sqlite"
     if db not in DATABASES:
         raise SystemExit(f"DIRECTUS_ORM_DB={db!r}: expected one of {', '.join(DATABASES)}")
     return db
+
+
+def shared_database(db: str) -> PostgresServer | MariaDBServer:
+    """The process's PostgreSQL or MariaDB (started on first use, stopped at exit)."""
+    if db == "mariadb":
+        from .mariadb import shared_mariadb
+
+        return shared_mariadb()
+    from .services import shared_postgres
+
+    return shared_postgres()
 
 
 def node_package(version: str) -> str:
@@ -221,7 +239,7 @@ def _ping(url: str, timeout: float = 1.0) -> bool:
 
 @dataclass
 class DirectusServer:
-    """One local Directus process on a fresh SQLite or PostgreSQL database.
+    """One local Directus process on a fresh SQLite, PostgreSQL or MariaDB database.
 
     ``extra_env`` adds or overrides Directus settings (e.g. ``{"ACCESS_TOKEN_TTL": "3s"}``).
     ``database`` (PostgreSQL only) names an existing database to serve instead of a fresh copy: the
@@ -251,13 +269,7 @@ class DirectusServer:
     def _db_environment(self, workdir: Path, database: str | None) -> dict[str, str]:
         if self.db == "sqlite":
             return {"DB_CLIENT": "sqlite3", "DB_FILENAME": str(workdir / "data.db")}
-        from .services import shared_postgres
-
-        pg = shared_postgres()
-        return {
-            "DB_CLIENT": "pg", "DB_HOST": "127.0.0.1", "DB_PORT": str(pg.port), "DB_USER": "postgres",
-            "DB_PASSWORD": "postgres", "DB_DATABASE": database or self.database or "postgres",
-        }
+        return shared_database(self.db).directus_environment(database or self.database or "")
 
     def _environment(self, root: Path, workdir: Path, database: str | None = None) -> dict[str, str]:
         env = _node_env(root)
@@ -313,41 +325,37 @@ class DirectusServer:
                 os.replace(template.with_suffix(".tmp"), template)
         return template
 
-    def _template_pg(self, root: Path) -> str:
-        """This version's template database in the process's PostgreSQL: restored from a dump made
-        once per install (bootstrapping takes a minute, restoring a second or two)."""
-        from .services import shared_postgres
-
-        pg = shared_postgres()
+    def _template_server_db(self, root: Path) -> str:
+        """This version's template database in the process's PostgreSQL or MariaDB: restored from a
+        dump made once per install (bootstrapping takes a minute, restoring a second or two)."""
+        server = shared_database(self.db)
         name = "template_" + self.version.replace(".", "_")
-        if name in pg._templates:
+        if name in server._templates:
             return name
-        dump = root / "template.pgdump"
-        with _file_lock(cache_root() / f".{self.version}.pg-template.lock"):
-            if name in pg._templates:
+        dump = root / ("template.pgdump" if self.db == "postgres" else f"template.{self.db}dump")
+        with _file_lock(cache_root() / f".{self.version}.{self.db}-template.lock"):
+            if name in server._templates:
                 return name
-            pg.create_database(name)
+            server.create_database(name)
             if dump.exists():
-                pg.restore(dump, name)
+                server.restore(dump, name)
             else:
                 with tempfile.TemporaryDirectory(prefix="directus-template-") as tmp:
-                    _log(f"bootstrapping Directus {self.version} into PostgreSQL (once per install)")
+                    _log(f"bootstrapping Directus {self.version} into {self.db} (once per install)")
                     subprocess.run(
                         self._directus_cmd(root, "bootstrap"), cwd=tmp,
                         env=self._environment(root, Path(tmp), database=name), check=True,
                         stdout=subprocess.DEVNULL,
                     )
-                pg.dump(name, dump.with_suffix(".tmp"))
+                server.dump(name, dump.with_suffix(".tmp"))
                 os.replace(dump.with_suffix(".tmp"), dump)
-            pg._templates.add(name)
+            server._templates.add(name)
         return name
 
     def fresh_database(self) -> str:
-        """(PostgreSQL) a new database copied from this version's template; its name."""
-        from .services import shared_postgres
-
-        template = self._template_pg(provision(self.version))
-        return shared_postgres().create_database(f"directus_{secrets.token_hex(6)}", template=template)
+        """(PostgreSQL, MariaDB) a new database copied from this version's template; its name."""
+        template = self._template_server_db(provision(self.version))
+        return shared_database(self.db).create_database(f"directus_{secrets.token_hex(6)}", template=template)
 
     def start(self, timeout: float = 90.0) -> DirectusServer:
         """Start Directus (downloaded and installed once by :func:`provision`) on a fresh database copied
@@ -401,11 +409,9 @@ class DirectusServer:
         template's token. Directus stores static tokens as they are (it looks them up by equality).
         The password stays the fixed ADMIN_PASSWORD the template was bootstrapped with.
         """
-        if self.db == "postgres":
-            from .services import shared_postgres
-
+        if self.db != "sqlite":
             # Both values are ours (url-safe token, fixed email): nothing to quote.
-            shared_postgres().sql(
+            shared_database(self.db).sql(
                 f"UPDATE directus_users SET token = '{self.admin_token}' WHERE email = '{self.admin_email}'",
                 database=self.database or "postgres",
             )
@@ -447,10 +453,8 @@ class DirectusServer:
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
         if self._own_database and self.database is not None:
-            from .services import shared_postgres
-
             with contextlib.suppress(subprocess.CalledProcessError):
-                shared_postgres().sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+                shared_database(self.db).drop_database(self.database)
             self.database, self._own_database = None, False
         if self._own_workdir and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -534,10 +538,8 @@ class DirectusCluster:
         for server in self.servers:
             server.stop()
         if self.database is not None:
-            from .services import shared_postgres
-
             with contextlib.suppress(subprocess.CalledProcessError):
-                shared_postgres().sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+                shared_database("postgres").drop_database(self.database)
             self.database = None
         if self.redis is not None:
             self.redis.stop()
@@ -587,7 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     for command in (prov, run):
         command.add_argument("--directus", choices=list(VERSIONS), default=None, help="Directus version")
     prov.add_argument("--with-db", action="store_true",
-                      help="also install the database DIRECTUS_ORM_DB names (PostgreSQL from its wheel)")
+                      help="also install the database DIRECTUS_ORM_DB names (PostgreSQL from its wheel, "
+                      "MariaDB from Debian's packages)")
     run.add_argument("--port", type=int, default=8055,
                      help="the port (a cluster's first instance; the second listens on the next one)")
     run.add_argument("--db", choices=DATABASES, default=None, help="database (default: sqlite)")
@@ -605,6 +608,10 @@ def main(argv: list[str] | None = None) -> int:
             from .services import postgres_home
 
             postgres_home()
+        if args.with_db and default_db() == "mariadb":
+            from .mariadb import mariadb_home
+
+            mariadb_home()
         print(f"Directus {version} on {default_db()}", file=sys.stderr)
         return 0
     extra_env = dict(item.split("=", 1) for item in args.env if "=" in item)

@@ -207,6 +207,14 @@ class PostgresServer:
         self.sql(f'CREATE DATABASE "{name}"{suffix}')
         return name
 
+    def drop_database(self, name: str) -> None:
+        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def directus_environment(self, database: str) -> dict[str, str]:
+        """Directus's settings for ``database`` on this server."""
+        return {"DB_CLIENT": "pg", "DB_HOST": "127.0.0.1", "DB_PORT": str(self.port), "DB_USER": "postgres",
+                "DB_PASSWORD": "postgres", "DB_DATABASE": database}
+
     def stop(self) -> None:
         _stop_process(self._process, signal.SIGINT)  # SIGINT: PostgreSQL's fast shutdown
         self._process = None

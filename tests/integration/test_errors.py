@@ -24,6 +24,7 @@ from directus_orm.exceptions import (
     FailedValidation,
     Forbidden,
     IntegrityError,
+    InternalServerError,
     InvalidCredentials,
     InvalidForeignKey,
     InvalidPayload,
@@ -92,10 +93,18 @@ async def test_record_not_unique(admin: Directus, schema: None) -> None:
     await admin.post(f"/items/{ITEMS}", json={"code": "dup", "required": "r"})
     with pytest.raises(RecordNotUnique) as info:
         await admin.post(f"/items/{ITEMS}", json={"code": "dup", "required": "r"})
-    check(info.value, RecordNotUnique, code="RECORD_NOT_UNIQUE", status=400, method="POST",
-          path=f"/items/{ITEMS}",
-          message=f'Value "dup" for field "code" in collection "{ITEMS}" has to be unique.',
-          extensions={"collection": ITEMS, "field": "code", "value": "dup"})
+    if server_database() == "mariadb":
+        # MariaDB names only the index (errors_items_code_unique): Directus splits it at the first "_",
+        # naming a wrong collection and field, and sends no value. Passed on as Directus says it.
+        check(info.value, RecordNotUnique, code="RECORD_NOT_UNIQUE", status=400, method="POST",
+              path=f"/items/{ITEMS}",
+              message='Value for field "items_code" in collection "errors" has to be unique.',
+              extensions={"collection": "errors", "field": "items_code", "primaryKey": False})
+    else:
+        check(info.value, RecordNotUnique, code="RECORD_NOT_UNIQUE", status=400, method="POST",
+              path=f"/items/{ITEMS}",
+              message=f'Value "dup" for field "code" in collection "{ITEMS}" has to be unique.',
+              extensions={"collection": ITEMS, "field": "code", "value": "dup"})
     assert isinstance(info.value, IntegrityError)
 
 
@@ -111,10 +120,16 @@ async def test_record_not_unique_on_a_static_token_hides_the_token(admin: Direct
     finally:
         await admin.delete(f"/users/{user_id}")
     err = info.value
-    check(err, RecordNotUnique, code="RECORD_NOT_UNIQUE", status=400, method="PATCH",
-          path=f"/users/{user_id}",
-          message='Value "***" for field "token" in collection "directus_users" has to be unique.',
-          extensions={"collection": "directus_users", "field": "token", "value": "***"})
+    if server_database() == "mariadb":  # no value to hide there (see test_record_not_unique)
+        check(err, RecordNotUnique, code="RECORD_NOT_UNIQUE", status=400, method="PATCH",
+              path=f"/users/{user_id}",
+              message='Value for field "users_token" in collection "directus" has to be unique.',
+              extensions={"collection": "directus", "field": "users_token", "primaryKey": False})
+    else:
+        check(err, RecordNotUnique, code="RECORD_NOT_UNIQUE", status=400, method="PATCH",
+              path=f"/users/{user_id}",
+              message='Value "***" for field "token" in collection "directus_users" has to be unique.',
+              extensions={"collection": "directus_users", "field": "token", "value": "***"})
     for text in (str(err), repr(err), repr(err.errors), repr(err.extensions)):
         assert directus_server.token not in text
 
@@ -127,8 +142,16 @@ async def test_not_null_violation(admin: Directus, schema: None) -> None:
               path=f"/items/{GENERATED}", message="", extensions={})
         assert refused.value.extensions["field"] == "editor"
         return
-    with pytest.raises(NotNullViolation) as info:
-        await admin.post(f"/items/{GENERATED}", json={})
+    if server_database() == "mariadb":
+        # A column left out of an INSERT is MySQL's "doesn't have a default value" (1364), which Directus
+        # does not translate: a 500. An explicit NULL is the NOT NULL violation.
+        with pytest.raises(InternalServerError, match="doesn't have a default value"):
+            await admin.post(f"/items/{GENERATED}", json={})
+        with pytest.raises(NotNullViolation) as info:
+            await admin.post(f"/items/{GENERATED}", json={"editor": None})
+    else:
+        with pytest.raises(NotNullViolation) as info:
+            await admin.post(f"/items/{GENERATED}", json={})
     check(info.value, NotNullViolation, code="NOT_NULL_VIOLATION", status=400, method="POST",
           path=f"/items/{GENERATED}",
           message=f'Value for field "editor" in collection "{GENERATED}" can\'t be null.',

@@ -75,9 +75,13 @@ async def conn(files_server: ServerInfo) -> AsyncIterator[Directus]:
     keys = [row["id"] for row in body["data"]]
     if keys:
         await admin.delete("/files", json=keys)
-    body = await admin.get("/folders", params={"fields": "id", "limit": -1})
-    keys = [row["id"] for row in body["data"]]
-    if keys:
+    # Leaves first: MariaDB checks the parent foreign key row by row within one DELETE.
+    for _ in range(20):
+        body = await admin.get("/folders", params={"fields": "id,parent", "limit": -1})
+        parents = {row["parent"] for row in body["data"]}
+        keys = [row["id"] for row in body["data"] if row["id"] not in parents]
+        if not keys:
+            break
         await admin.delete("/folders", json=keys)
     await admin.aclose()
     connections.reset()

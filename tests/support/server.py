@@ -22,10 +22,11 @@ def server_database() -> str:
 
 def raw_bigint(value: Any) -> int | None:
     """A ``bigInteger`` value as raw REST sends it (``directus_files.filesize`` ...): a number on
-    SQLite, a string on PostgreSQL (JavaScript numbers stop at 2**53). Checks the wire type, gives an int."""
+    SQLite and MariaDB, a string on PostgreSQL (JavaScript numbers stop at 2**53). Checks the wire
+    type, gives an int."""
     if value is None:
         return None
-    assert isinstance(value, int if server_database() == "sqlite" else str), value
+    assert isinstance(value, str if server_database() == "postgres" else int), value
     return int(value)
 
 
