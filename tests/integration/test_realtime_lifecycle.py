@@ -63,6 +63,9 @@ def test_ctrl_c_in_a_sync_loop_is_a_keyboard_interrupt_and_unsubscribes(
     directus_server: ServerInfo, schema: None, where: str  # noqa: F811
 ) -> None:
     connections.configure({"default": {"url": directus_server.url, "token": directus_server.token}})
+    # Ctrl-C is Python's default handler: a process started in the background by a shell without job
+    # control inherits SIGINT ignored, and the loop would wait on.
+    ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         sub = Article.objects.filter(status="ctrl-c").sync.subscribe()
         sockets: list[rt_socket.RealtimeSocket] = []
@@ -89,6 +92,7 @@ def test_ctrl_c_in_a_sync_loop_is_a_keyboard_interrupt_and_unsubscribes(
         # Unsubscribed: the socket, left without subscriptions, closes itself (no stray task or socket).
         assert _wait_until(lambda: _socket_closed(sockets[0]), rt_socket.LINGER + WAIT)
     finally:
+        signal.signal(signal.SIGINT, ignored)
         connections.reset()
 
 
