@@ -237,6 +237,13 @@ def _ping(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+
+def _token() -> str:
+    """A random static token that never starts with ``-``: ``--token <it>`` on a command line would
+    read as an option."""
+    return "t" + secrets.token_urlsafe(24)
+
+
 @dataclass
 class DirectusServer:
     """One local Directus process on a fresh SQLite, PostgreSQL or MariaDB database.
@@ -254,7 +261,7 @@ class DirectusServer:
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     admin_email: str = ADMIN_EMAIL
     admin_password: str = ADMIN_PASSWORD
-    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    admin_token: str = field(default_factory=_token)
     workdir: Path | None = None
     log_path: Path | None = None
     _process: subprocess.Popen[bytes] | None = None
