@@ -101,6 +101,7 @@ async def test_several_urls_for_one_alias_are_refused_before_any_request(directu
     assert await me_email() == directus_server.email
 
 
+@pytest.mark.live_only  # its first use is a refused connection to port 9: nothing to replay
 async def test_lazy_creation_sends_nothing_until_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
     # Nothing listens on port 9 (discard) here: creating the connection must not try to reach it.
     directus_orm.configure({"default": {"url": "http://127.0.0.1:9", "email": "a@b.c", "password": "pw"}})
