@@ -88,7 +88,6 @@ class View:
             self.differs = True
         return seen
 
-
     def lacks(self, collection: str | None, name: str) -> bool:
         """Whether the role's schema shows ``collection`` without a field ``name`` (never, in the
         model's view)."""

@@ -98,9 +98,15 @@ async def save_delta(conn: Directus, version: str, delta: Mapping[str, Any]) -> 
     if missing:  # the answer merges what was sent into the item: a field left out was not taken
         raise UnexpectedResponse(f"POST /versions/<id>/save answered the item without {missing}, which were "
                                  "sent", status=200, method="POST", path=path)
-    if (await server_info(conn)).at_least((11, 0, 0)) is False:
+    if (await server_info(conn)).at_least(_SAVE_ANSWERS_ITEM_SINCE) is False:
         return await _versioned_item(conn, version)
     return data
+
+
+
+_SAVE_ANSWERS_ITEM_SINCE = (11, 0, 0)
+"""From this version on ``POST /versions/<id>/save`` answers the item as the version has it; Directus 10
+answers only what was sent."""
 
 
 async def _versioned_item(conn: Directus, version: str) -> dict[str, Any]:
